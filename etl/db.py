@@ -1,0 +1,217 @@
+"""The DuckDB file: where it is, its versioned schema, and the public views ``victims`` and ``monthly_counts``.
+
+The views are the contract documented in docs/data-contract.md; everything else (dashboard, exports, checks) reads
+them. Tables behind them may change through a new migration.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from etl import vocab
+
+DEFAULT_DB = vocab.REPO_ROOT / "data" / "ppa.duckdb"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: ``--db`` if given, else ``PPA_DB``, else data/ppa.duckdb."""
+    return Path(explicit or os.environ.get("PPA_DB") or DEFAULT_DB)
+
+
+def data_dir(db: Path) -> Path:
+    """Folder for runtime files belonging to a database (raw archive, backups)."""
+    return db.resolve().parent
+
+
+# Each migration is applied once, in order, inside one transaction; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    # 1: initial model
+    """
+    CREATE TABLE submissions (
+        submission_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes
+        agency        VARCHAR NOT NULL,
+        file_name     VARCHAR NOT NULL,
+        file_ext      VARCHAR NOT NULL,
+        shape         VARCHAR NOT NULL,         -- 'register' | 'recap'
+        months        DATE[] NOT NULL,          -- first day of each month the file covers
+        loaded_at     TIMESTAMP NOT NULL,
+        status        VARCHAR NOT NULL,         -- 'active' | 'superseded' | 'undone'
+        superseded_by VARCHAR,                  -- submission_id of the newer file
+        rows_read     INTEGER NOT NULL,
+        rows_loaded   INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL,
+        detected      JSON                      -- what the reader detected (layout, columns, ...)
+    );
+    CREATE SEQUENCE load_id_seq;
+    CREATE TABLE load_log (
+        load_id       BIGINT PRIMARY KEY DEFAULT nextval('load_id_seq'),
+        submission_id VARCHAR,
+        file_name     VARCHAR NOT NULL,
+        started_at    TIMESTAMP NOT NULL,
+        finished_at   TIMESTAMP,
+        outcome       VARCHAR NOT NULL,         -- 'loaded' | 'unchanged' | 'replaced' | 'failed' | 'undone'
+        message       VARCHAR
+    );
+    CREATE TABLE rejected_rows (
+        submission_id VARCHAR NOT NULL,
+        sheet         VARCHAR,
+        row_number    INTEGER,
+        column_name   VARCHAR,
+        reason        VARCHAR NOT NULL,         -- short machine code, e.g. 'tanggal', 'wilayah_luar', 'bentuk_tidak_dikenal'
+        message       VARCHAR NOT NULL          -- Indonesian; never quotes a personal-data cell
+    );
+    CREATE TABLE load_warnings (
+        submission_id VARCHAR NOT NULL,
+        sheet         VARCHAR,
+        row_number    INTEGER,
+        column_name   VARCHAR,
+        reason        VARCHAR NOT NULL,         -- e.g. 'ejaan_mirip', 'total_rekap'
+        message       VARCHAR NOT NULL
+    );
+    CREATE TABLE victim_records (
+        victim_key        VARCHAR PRIMARY KEY,  -- '<submission_id[:16]>:<sheet index>:<row>'
+        submission_id     VARCHAR NOT NULL,
+        agency            VARCHAR NOT NULL,
+        case_ref          VARCHAR,              -- the agency's register / LP number
+        case_key          VARCHAR NOT NULL,     -- agency + case_ref, or the victim_key when there is no ref
+        report_date       DATE NOT NULL,
+        incident_date     DATE,
+        district_code     VARCHAR NOT NULL,
+        subdistrict_code  VARCHAR,
+        age               INTEGER,
+        is_child          BOOLEAN,              -- known even when only a coarse age band was given
+        sex               VARCHAR,              -- 'L' | 'P' | NULL
+        violence_types    VARCHAR[] NOT NULL,
+        place_of_incident VARCHAR,
+        relationship      VARCHAR,
+        services          VARCHAR[],
+        notes             VARCHAR,              -- free text with NIK-like numbers masked
+        source_sheet      VARCHAR NOT NULL,
+        source_row        INTEGER NOT NULL,
+        duplicate_of      VARCHAR               -- victim_key of the primary record of the same victim
+    );
+    CREATE TABLE recap_counts (
+        submission_id  VARCHAR NOT NULL,
+        agency         VARCHAR NOT NULL,
+        month          DATE NOT NULL,
+        district_code  VARCHAR NOT NULL,
+        violence_type  VARCHAR NOT NULL,
+        sex            VARCHAR,                 -- NULL when the recap has no L/P split
+        victims        INTEGER NOT NULL,
+        source_sheet   VARCHAR NOT NULL,
+        source_row     INTEGER NOT NULL,
+        source_column  VARCHAR NOT NULL
+    );
+    CREATE TABLE ref_districts (district_code VARCHAR PRIMARY KEY, district VARCHAR NOT NULL);
+    CREATE TABLE ref_subdistricts (subdistrict_code VARCHAR PRIMARY KEY, subdistrict VARCHAR NOT NULL,
+                                   district_code VARCHAR NOT NULL);
+    CREATE TABLE ref_age_bands (age_band VARCHAR PRIMARY KEY, min_age INTEGER, max_age INTEGER, is_child BOOLEAN);
+    CREATE TABLE ref_agencies (agency VARCHAR PRIMARY KEY, name VARCHAR, priority INTEGER, report_due_day INTEGER);
+    CREATE TABLE ref_violence_types (violence_type VARCHAR PRIMARY KEY, label VARCHAR, sort_order INTEGER);
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+    CREATE VIEW victims AS
+    SELECT v.victim_key, v.case_key, v.agency, v.case_ref, v.report_date,
+           CAST(date_trunc('month', v.report_date) AS DATE) AS month,
+           v.district_code, d.district, v.subdistrict_code, s.subdistrict,
+           v.age, b.age_band, COALESCE(b.is_child, v.is_child) AS is_child, v.sex, v.violence_types,
+           list_contains(v.violence_types, 'tppo') AS is_tppo, v.duplicate_of,
+           v.incident_date, v.place_of_incident, v.relationship, v.services,
+           v.submission_id, v.source_sheet, v.source_row
+    FROM victim_records v
+    LEFT JOIN ref_districts d USING (district_code)
+    LEFT JOIN ref_subdistricts s USING (subdistrict_code)
+    LEFT JOIN ref_age_bands b ON v.age BETWEEN b.min_age AND b.max_age;
+
+    CREATE VIEW monthly_counts AS
+    WITH register AS (
+        SELECT month, district_code, unnest(violence_types) AS violence_type, sex, agency
+        FROM victims WHERE duplicate_of IS NULL
+    ),
+    register_months AS (SELECT DISTINCT agency, month FROM victims)
+    SELECT month, district_code, violence_type, sex, agency, 'register' AS source, count(*) AS victims
+    FROM register GROUP BY ALL
+    UNION ALL
+    SELECT r.month, r.district_code, r.violence_type, r.sex, r.agency, 'recap' AS source, sum(r.victims) AS victims
+    FROM recap_counts r
+    ANTI JOIN register_months m ON m.agency = r.agency AND m.month = r.month
+    WHERE r.victims > 0
+    GROUP BY ALL;
+    """,
+]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the schema up to date, one transaction per migration."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    current = schema_version(con)
+    for version, sql in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def sync_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy the reference CSVs into the ref_* tables the views join (the CSVs are the source of truth)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("ref_districts", "ref_subdistricts", "ref_age_bands", "ref_agencies", "ref_violence_types"):
+            con.execute(f"DELETE FROM {table}")  # fixed allow-list of table names
+        con.executemany("INSERT INTO ref_districts VALUES (?, ?)", [(d.code, d.name) for d in vocab.districts()])
+        con.executemany("INSERT INTO ref_subdistricts VALUES (?, ?, ?)",
+                        [(s.code, s.name, s.district_code) for s in vocab.subdistricts()])
+        con.executemany("INSERT INTO ref_age_bands VALUES (?, ?, ?, ?)",
+                        [(b.label, b.min_age, b.max_age, b.is_child) for b in vocab.age_bands()])
+        con.executemany("INSERT INTO ref_agencies VALUES (?, ?, ?, ?)",
+                        [(a.code, a.name, a.priority, a.report_due_day) for a in vocab.agencies()])
+        con.executemany("INSERT INTO ref_violence_types VALUES (?, ?, ?)",
+                        [(v.code, v.label, i) for i, v in enumerate(vocab.violence_types())])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writable connection also migrates and refreshes the reference tables."""
+    target = db_path(path)
+    if read_only:
+        return duckdb.connect(str(target), read_only=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target))
+    migrate(con)
+    sync_reference(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit when the block ends, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,98 @@
+"""What a parsed workbook is: the hand-over from reading/parsing (etl.parse) to loading (etl.load)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+class EtlError(Exception):
+    """A failure the operator can act on; the message is Indonesian and says what to do."""
+
+
+class WorkbookError(EtlError):
+    """The file as a whole cannot be read or understood (nothing from it is loaded)."""
+
+
+class UsageError(EtlError):
+    """The command was called wrongly (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row-level error (the row is rejected) or warning (the row is kept), located in the workbook."""
+
+    sheet: str | None
+    row: int | None          # 1-based row number as Excel shows it
+    column: str | None       # the header text as the agency wrote it (or the Excel column letter)
+    reason: str              # short machine code, e.g. 'tanggal', 'umur', 'wilayah_luar', 'bentuk_tidak_dikenal'
+    message: str             # Indonesian: what is wrong and how to fix it; never quotes personal data
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class VictimRow:
+    """One victim record from a register, with values already normalised to vocabulary codes."""
+
+    sheet: str
+    sheet_index: int
+    row: int
+    case_ref: str | None
+    report_date: dt.date
+    district_code: str
+    violence_types: tuple[str, ...]
+    sex: str | None = None                 # 'L' | 'P' | None
+    age: int | None = None
+    is_child: bool | None = None           # set when only a coarse band (e.g. 10-17) is known
+    subdistrict_code: str | None = None
+    incident_date: dt.date | None = None
+    place_of_incident: str | None = None   # closed_lists code
+    relationship: str | None = None        # closed_lists code
+    services: tuple[str, ...] = ()
+    notes: str | None = None               # already NIK-masked
+
+
+@dataclass(frozen=True)
+class RecapCell:
+    """One count from a recap: victims of one form in one kecamatan and month (and sex, when split)."""
+
+    sheet: str
+    row: int
+    column: str
+    month: dt.date                          # first day of the month
+    district_code: str
+    violence_type: str
+    sex: str | None
+    victims: int
+
+
+@dataclass
+class ParsedWorkbook:
+    """Everything the loader needs from one file; produced without touching the database."""
+
+    file_name: str
+    agency: str
+    shape: str                              # 'register' | 'recap'
+    months: list[dt.date]                   # first day of each month covered, sorted
+    rows_read: int
+    victims: list[VictimRow] = field(default_factory=list)
+    recap: list[RecapCell] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)     # problems of rejected rows (several per row possible)
+    warnings: list[Problem] = field(default_factory=list)
+    detected: dict = field(default_factory=dict)            # what was detected and from where (for the summary)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({(e.sheet, e.row) for e in self.errors})
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+    @property
+    def period(self) -> tuple[str, str] | None:
+        if not self.months:
+            return None
+        return (self.months[0].strftime("%Y-%m"), self.months[-1].strftime("%Y-%m"))

@@ -1,0 +1,173 @@
+"""The one place that knows the vocabularies: region, violence forms, age bands, agencies, closed lists.
+
+Everything is read from CSV files in the reference folder (``data/reference`` by default, ``PPA_REFERENCE``
+overrides it), so another kabupaten/kota can use the product by replacing those files, not code.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def reference_dir() -> Path:
+    """The folder holding the reference CSVs."""
+    return Path(os.environ.get("PPA_REFERENCE", REPO_ROOT / "data" / "reference"))
+
+
+def normalize_text(value: str) -> str:
+    """Fold case, accents, punctuation and spacing so that spellings can be compared."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^0-9a-z]+", " ", text.lower())
+    return " ".join(text.split())
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with open(reference_dir() / name, newline="", encoding="utf-8") as f:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Subdistrict:
+    code: str
+    name: str
+    district_code: str
+
+
+@dataclass(frozen=True)
+class ViolenceType:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    label: str
+    min_age: int
+    max_age: int
+    is_child: bool
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    priority: int
+    report_due_day: int
+
+
+@lru_cache(maxsize=1)
+def districts() -> tuple[District, ...]:
+    """Kecamatan in code order."""
+    return tuple(District(r["district_code"], r["district"]) for r in _read("districts.csv"))
+
+
+@lru_cache(maxsize=1)
+def subdistricts() -> tuple[Subdistrict, ...]:
+    """Kelurahan in code order."""
+    return tuple(
+        Subdistrict(r["subdistrict_code"], r["subdistrict"], r["district_code"])
+        for r in _read("subdistricts.csv")
+    )
+
+
+@lru_cache(maxsize=1)
+def place_aliases() -> tuple[tuple[str, str, str], ...]:
+    """(level, code, alias) rows: level is 'kecamatan' or 'kelurahan'."""
+    return tuple((r["level"], r["code"], r["alias"]) for r in _read("place_aliases.csv"))
+
+
+@lru_cache(maxsize=1)
+def out_of_area_places() -> dict[str, str]:
+    """Normalised name of a nearby place outside the region -> where it belongs."""
+    return {normalize_text(r["place"]): r["belongs_to"] for r in _read("out_of_area.csv")}
+
+
+@lru_cache(maxsize=1)
+def violence_types() -> tuple[ViolenceType, ...]:
+    """Violence forms (bentuk kekerasan) in display order."""
+    return tuple(ViolenceType(r["code"], r["label"]) for r in _read("violence_types.csv"))
+
+
+def violence_labels() -> dict[str, str]:
+    """Form code -> Indonesian label."""
+    return {v.code: v.label for v in violence_types()}
+
+
+@lru_cache(maxsize=1)
+def violence_aliases() -> dict[str, tuple[str, ...]]:
+    """Normalised agency wording -> form codes (one wording may mean several forms)."""
+    known = {v.code for v in violence_types()}
+    aliases: dict[str, tuple[str, ...]] = {}
+    for r in _read("violence_aliases.csv"):
+        codes = tuple(c.strip() for c in r["violence_types"].split(";") if c.strip())
+        unknown = set(codes) - known
+        if unknown:
+            raise ValueError(f"violence_aliases.csv: kode bentuk tidak dikenal {sorted(unknown)} untuk '{r['wording']}'")
+        aliases[normalize_text(r["wording"])] = codes
+    for v in violence_types():
+        aliases.setdefault(normalize_text(v.code), (v.code,))
+        aliases.setdefault(normalize_text(v.label), (v.code,))
+    return aliases
+
+
+@lru_cache(maxsize=1)
+def age_bands() -> tuple[AgeBand, ...]:
+    """Victim age bands (SIMFONI-PPA) in order."""
+    return tuple(
+        AgeBand(r["age_band"], int(r["min_age"]), int(r["max_age"]), r["is_child"].lower() == "true")
+        for r in _read("age_bands.csv")
+    )
+
+
+def age_band_of(age: int | None) -> str | None:
+    """The band label an age in whole years falls in, or None."""
+    if age is None:
+        return None
+    for band in age_bands():
+        if band.min_age <= age <= band.max_age:
+            return band.label
+    return None
+
+
+@lru_cache(maxsize=1)
+def agencies() -> tuple[Agency, ...]:
+    """Reporting agencies, highest priority (primary record holder) first."""
+    rows = [
+        Agency(r["agency"], r["name"], int(r["priority"]), int(r.get("report_due_day") or 10))
+        for r in _read("agencies.csv")
+    ]
+    return tuple(sorted(rows, key=lambda a: a.priority))
+
+
+def agency_codes() -> tuple[str, ...]:
+    return tuple(a.code for a in agencies())
+
+
+@lru_cache(maxsize=1)
+def closed_lists() -> dict[str, tuple[tuple[str, str], ...]]:
+    """List name -> ((code, label), ...) for place of incident, relationship, service and sex."""
+    lists: dict[str, list[tuple[str, str]]] = {}
+    for r in _read("closed_lists.csv"):
+        lists.setdefault(r["list"], []).append((r["code"], r["label"]))
+    return {k: tuple(v) for k, v in lists.items()}
+
+
+def clear_caches() -> None:
+    """Forget what was read, after the reference files changed (e.g. an alias saved from the browser)."""
+    for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types,
+               violence_aliases, age_bands, agencies, closed_lists):
+        fn.cache_clear()
