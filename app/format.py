@@ -1,0 +1,69 @@
+"""The one set of Indonesian formatters: month names, numbers, percentages, periods and signed changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def month_name(month: int) -> str:
+    """Full Indonesian name of month 1–12."""
+    return MONTHS[month - 1]
+
+
+def month_short(month: int) -> str:
+    """Three-letter Indonesian abbreviation of month 1–12."""
+    return MONTHS_SHORT[month - 1]
+
+
+def month_label(day: dt.date, short: bool = True) -> str:
+    """A month as shown on an axis or in a list, e.g. 'Okt 2024' or 'Oktober 2024'."""
+    name = month_short(day.month) if short else month_name(day.month)
+    return f"{name} {day.year}"
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """'1.234' or '12,5': dot for thousands, comma for decimals; '–' for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent(value: float | None, decimals: int = 1) -> str:
+    """A share given as a fraction (0.125) as '12,5%'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{number(value * 100, decimals)}%"
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """'Januari–Oktober 2024', 'Juni 2024', or 'November 2023–Februari 2024'."""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{month_name(start.month)} {start.year}"
+    if start.year == end.year:
+        return f"{month_name(start.month)}–{month_name(end.month)} {end.year}"
+    return f"{month_name(start.month)} {start.year}–{month_name(end.month)} {end.year}"
+
+
+def change(current: float | int | None, previous: float | int | None) -> str:
+    """The change against a previous value in words: 'naik 12%', 'turun 3%', 'tetap', or 'belum ada pembanding'."""
+    if current is None or previous is None:
+        return "belum ada pembanding"
+    if previous == 0:
+        return "tetap" if current == 0 else f"naik dari 0 menjadi {number(current)}"
+    ratio = (current - previous) / previous
+    if round(ratio * 100) == 0:
+        return "tetap"
+    return f"{'naik' if ratio > 0 else 'turun'} {number(abs(ratio) * 100)}%"
+
+
+def date_label(day: dt.date | dt.datetime | None) -> str:
+    """Day-first date with the month's name, e.g. '5 November 2024'."""
+    if day is None:
+        return "–"
+    return f"{day.day} {month_name(day.month)} {day.year}"

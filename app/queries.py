@@ -1,0 +1,431 @@
+"""The only code that runs SQL for the dashboard: parameterised, aggregated in DuckDB, small DataFrames out.
+
+Every function takes an open (read-only) connection and, where it depends on the sidebar, a frozen ``Filters``.
+Headline counts (kasus, korban) come from registers through the ``victims`` view; recap-only agencies are
+returned by their own functions from ``monthly_counts`` (source 'recap') and are never added to a register total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import duckdb
+import pandas as pd
+
+from etl import vocab
+
+# Months this close to the latest report month are still filling up with late reports.
+PROVISIONAL_MONTHS = 2
+
+# Reason codes (rejected_rows / load_warnings) that mean "a wording we do not know yet".
+UNKNOWN_WORDING_REASONS = ("bentuk_tidak_dikenal", "wilayah_tidak_dikenal", "ejaan_mirip", "istilah_tidak_dikenal",
+                           "tempat_tidak_dikenal", "hubungan_tidak_dikenal", "layanan_tidak_dikenal")
+# Reason codes for recap tables whose printed totals do not match their cells.
+RECAP_TOTAL_REASONS = ("total_rekap",)
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selected: a month range (inclusive) and optional kecamatan, form and agency."""
+
+    start: dt.date
+    end: dt.date
+    district_code: str | None = None
+    violence_type: str | None = None
+    agency: str | None = None
+    include_duplicates: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", first_of_month(self.start))
+        object.__setattr__(self, "end", first_of_month(self.end))
+        if self.end < self.start:
+            raise ValueError("akhir periode sebelum awal periode")
+
+    def previous_year(self) -> "Filters":
+        """The same months one year earlier, for 'compared with last year'."""
+        return replace(self, start=add_months(self.start, -12), end=add_months(self.end, -12))
+
+    @property
+    def end_exclusive(self) -> dt.date:
+        return add_months(self.end, 1)
+
+
+def _victim_where(f: Filters, table: str = "") -> tuple[str, list]:
+    """WHERE clause over the ``victims`` view for a Filters (fixed SQL text, values as ? parameters)."""
+    p = f"{table}." if table else ""
+    clauses = [f"{p}report_date >= ?", f"{p}report_date < ?"]
+    params: list = [f.start, f.end_exclusive]
+    if not f.include_duplicates:
+        clauses.append(f"{p}duplicate_of IS NULL")
+    if f.district_code:
+        clauses.append(f"{p}district_code = ?")
+        params.append(f.district_code)
+    if f.violence_type:
+        clauses.append(f"list_contains({p}violence_types, ?)")
+        params.append(f.violence_type)
+    if f.agency:
+        clauses.append(f"{p}agency = ?")
+        params.append(f.agency)
+    return " AND ".join(clauses), params
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def data_span(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """First and last month with any register or recap data (one row; NULLs when the database is empty)."""
+    return _df(con, """
+        SELECT min(month) AS first_month, max(month) AS last_month FROM (
+            SELECT min(month) AS month FROM victims UNION ALL SELECT max(month) FROM victims
+            UNION ALL SELECT min(month) FROM recap_counts UNION ALL SELECT max(month) FROM recap_counts)
+    """)
+
+
+def database_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What the footer says: dataset kind ('demo' or NULL), last completed load, latest report month."""
+    return _df(con, """
+        SELECT (SELECT value FROM meta WHERE key = 'dataset') AS dataset,
+               (SELECT max(coalesce(finished_at, started_at)) FROM load_log
+                 WHERE outcome IN ('loaded', 'replaced')) AS last_load,
+               (SELECT max(month) FROM victims) AS last_month
+    """)
+
+
+def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """One row: kasus, korban, kasus_tppo, korban_tppo, korban_anak for the period (registers only)."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        SELECT count(DISTINCT case_key) AS kasus,
+               count(*) AS korban,
+               count(DISTINCT case_key) FILTER (WHERE is_tppo) AS kasus_tppo,
+               count(*) FILTER (WHERE is_tppo) AS korban_tppo,
+               count(*) FILTER (WHERE is_child) AS korban_anak
+        FROM victims WHERE {where}
+    """, params)
+
+
+def monthly_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per month of the period (zeros included): kasus, korban, 3-month moving average of korban, provisional."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        WITH months AS (
+            SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
+        ), counts AS (
+            SELECT month, count(DISTINCT case_key) AS kasus, count(*) AS korban
+            FROM victims WHERE {where} GROUP BY month
+        ), latest AS (SELECT max(month) AS last_month FROM victims)
+        SELECT m.month, coalesce(c.kasus, 0) AS kasus, coalesce(c.korban, 0) AS korban,
+               avg(coalesce(c.korban, 0)) OVER (ORDER BY m.month ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+                   AS korban_rata3,
+               m.month > latest.last_month - INTERVAL {PROVISIONAL_MONTHS} MONTH AS provisional
+        FROM months m LEFT JOIN counts c USING (month) CROSS JOIN latest
+        ORDER BY m.month
+    """, [f.start, f.end_exclusive, *params])
+
+
+def year_over_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Kasus and korban per month for the period's months and the same months a year earlier, with running totals."""
+    current, previous = _victim_where(f), _victim_where(f.previous_year())
+    return _df(con, f"""
+        WITH months AS (
+            SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
+        ), frame AS (
+            SELECT 'ini' AS which, month FROM months
+            UNION ALL SELECT 'lalu', CAST(month - INTERVAL 12 MONTH AS DATE) FROM months
+        ), counts AS (
+            SELECT month, count(DISTINCT case_key) AS kasus, count(*) AS korban FROM victims
+            WHERE ({current[0]}) OR ({previous[0]}) GROUP BY month
+        )
+        SELECT fr.which, fr.month, year(fr.month) AS year, month(fr.month) AS month_number,
+               coalesce(c.kasus, 0) AS kasus, coalesce(c.korban, 0) AS korban,
+               CAST(sum(coalesce(c.kasus, 0)) OVER (PARTITION BY fr.which ORDER BY fr.month) AS BIGINT)
+                   AS kasus_kumulatif,
+               CAST(sum(coalesce(c.korban, 0)) OVER (PARTITION BY fr.which ORDER BY fr.month) AS BIGINT)
+                   AS korban_kumulatif
+        FROM frame fr LEFT JOIN counts c USING (month)
+        ORDER BY fr.which DESC, fr.month
+    """, [f.start, f.end_exclusive, *current[1], *previous[1]])
+
+
+def _form_rows(f: Filters) -> tuple[str, list]:
+    """A subquery yielding one row per (victim, form) for the filters; the form filter keeps only that form."""
+    where, params = _victim_where(f)
+    form_clause = ""
+    if f.violence_type:
+        form_clause = "WHERE violence_type = ?"
+        params = [*params, f.violence_type]
+    return (f"""(SELECT * FROM (SELECT victim_key, month, district_code, sex, age_band, agency,
+                                        unnest(violence_types) AS violence_type
+                                 FROM victims WHERE {where}) {form_clause})""", params)
+
+
+def form_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per form (a victim counts once per form) for every form in display order."""
+    rows, params = _form_rows(f)
+    return _df(con, f"""
+        SELECT t.violence_type, t.label, coalesce(c.victims, 0) AS victims
+        FROM ref_violence_types t
+        LEFT JOIN (SELECT violence_type, count(*) AS victims FROM {rows} GROUP BY 1) c USING (violence_type)
+        WHERE ? IS NULL OR t.violence_type = ?
+        ORDER BY t.sort_order
+    """, [*params, f.violence_type, f.violence_type])
+
+
+def form_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per form per month (zeros included), forms in display order."""
+    rows, params = _form_rows(f)
+    return _df(con, f"""
+        WITH months AS (
+            SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
+        ), counts AS (SELECT month, violence_type, count(*) AS victims FROM {rows} GROUP BY ALL)
+        SELECT m.month, t.violence_type, t.label, coalesce(c.victims, 0) AS victims
+        FROM months m CROSS JOIN ref_violence_types t
+        LEFT JOIN counts c ON c.month = m.month AND c.violence_type = t.violence_type
+        WHERE ? IS NULL OR t.violence_type = ?
+        ORDER BY t.sort_order, m.month
+    """, [f.start, f.end_exclusive, *params, f.violence_type, f.violence_type])
+
+
+def form_districts(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per form per kecamatan (only non-zero cells)."""
+    rows, params = _form_rows(f)
+    return _df(con, f"""
+        SELECT r.district_code, d.district, r.violence_type, t.label, count(*) AS victims
+        FROM {rows} r JOIN ref_districts d USING (district_code)
+        JOIN ref_violence_types t USING (violence_type)
+        GROUP BY r.district_code, d.district, r.violence_type, t.label, t.sort_order
+        ORDER BY r.district_code, t.sort_order
+    """, params)
+
+
+def district_totals(con: duckdb.DuckDBPyConnection, f: Filters,
+                    population: tuple[tuple[str, int], ...] | None = None) -> pd.DataFrame:
+    """Kasus and korban per kecamatan (all kecamatan, zeros included), most cases first; rates when given population."""
+    where, params = _victim_where(f)
+    codes = [c for c, _ in population] if population else []
+    people = [p for _, p in population] if population else []
+    return _df(con, f"""
+        WITH counts AS (
+            SELECT district_code, count(DISTINCT case_key) AS kasus, count(*) AS korban
+            FROM victims WHERE {where} GROUP BY district_code
+        ), pop AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS district_code, unnest(CAST(? AS BIGINT[])) AS population
+        )
+        SELECT d.district_code, d.district, coalesce(c.kasus, 0) AS kasus, coalesce(c.korban, 0) AS korban,
+               p.population,
+               CASE WHEN p.population > 0 THEN coalesce(c.korban, 0) * 10000.0 / p.population END
+                   AS korban_per_10rb
+        FROM ref_districts d LEFT JOIN counts c USING (district_code) LEFT JOIN pop p USING (district_code)
+        WHERE ? IS NULL OR d.district_code = ?
+        ORDER BY kasus DESC, korban DESC, d.district_code
+    """, [*params, codes, people, f.district_code, f.district_code])
+
+
+def subdistrict_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Kasus and korban per kelurahan that has any (unknown kelurahan grouped per kecamatan), most first."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        SELECT district_code, district, subdistrict_code,
+               coalesce(subdistrict, 'Kelurahan tidak diketahui') AS subdistrict,
+               count(DISTINCT case_key) AS kasus, count(*) AS korban
+        FROM victims WHERE {where}
+        GROUP BY ALL ORDER BY korban DESC, district_code, subdistrict_code NULLS LAST
+    """, params)
+
+
+def age_sex(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per age band and sex; bands in order, unknown age and unknown sex kept as their own rows."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        WITH bands AS (
+            SELECT age_band, min_age AS band_order FROM ref_age_bands
+            UNION ALL SELECT 'Tidak diketahui', 999
+        )
+        SELECT b.age_band, s.sex, coalesce(c.victims, 0) AS victims
+        FROM bands b CROSS JOIN (VALUES ('P'), ('L'), ('?')) s(sex)
+        LEFT JOIN (SELECT coalesce(age_band, 'Tidak diketahui') AS age_band, coalesce(sex, '?') AS sex,
+                          count(*) AS victims
+                   FROM victims WHERE {where} GROUP BY ALL) c USING (age_band, sex)
+        ORDER BY b.band_order, s.sex
+    """, params)
+
+
+def victim_groups(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban by group (perempuan dewasa, anak perempuan, anak laki-laki, laki-laki dewasa, tidak diketahui)."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        WITH groups AS (
+            SELECT * FROM (VALUES (1, 'Anak perempuan'), (2, 'Anak laki-laki'), (3, 'Perempuan dewasa'),
+                                  (4, 'Laki-laki dewasa'), (5, 'Usia atau jenis kelamin tidak diketahui'))
+                          g(group_order, victim_group)
+        ), counts AS (
+            SELECT CASE WHEN is_child AND sex = 'P' THEN 'Anak perempuan'
+                        WHEN is_child AND sex = 'L' THEN 'Anak laki-laki'
+                        WHEN NOT is_child AND sex = 'P' THEN 'Perempuan dewasa'
+                        WHEN NOT is_child AND sex = 'L' THEN 'Laki-laki dewasa'
+                        ELSE 'Usia atau jenis kelamin tidak diketahui' END AS victim_group,
+                   count(*) AS victims
+            FROM victims WHERE {where} GROUP BY 1
+        )
+        SELECT g.victim_group, coalesce(c.victims, 0) AS victims
+        FROM groups g LEFT JOIN counts c USING (victim_group) ORDER BY g.group_order
+    """, params)
+
+
+def child_adult(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban anak (< 18), dewasa and of unknown age."""
+    where, params = _victim_where(f)
+    return _df(con, f"""
+        WITH groups AS (SELECT * FROM (VALUES (1, 'Anak (< 18 tahun)'), (2, 'Dewasa'), (3, 'Usia tidak diketahui'))
+                        g(group_order, age_group))
+        SELECT g.age_group, coalesce(c.victims, 0) AS victims
+        FROM groups g LEFT JOIN (
+            SELECT CASE WHEN is_child THEN 'Anak (< 18 tahun)' WHEN NOT is_child THEN 'Dewasa'
+                        ELSE 'Usia tidak diketahui' END AS age_group, count(*) AS victims
+            FROM victims WHERE {where} GROUP BY 1) c USING (age_group)
+        ORDER BY g.group_order
+    """, params)
+
+
+def _closed_list_counts(con: duckdb.DuckDBPyConnection, f: Filters, column: str, list_name: str) -> pd.DataFrame:
+    where, params = _victim_where(f)
+    entries = vocab.closed_lists().get(list_name, ())
+    codes = [c for c, _ in entries] + ["__kosong__"]
+    labels = [label for _, label in entries] + ["Tidak diisi"]
+    # column is one of two fixed names chosen by the public functions below, never user input
+    return _df(con, f"""
+        WITH entries AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS code, unnest(CAST(? AS VARCHAR[])) AS label,
+                   unnest(range(len(CAST(? AS VARCHAR[])))) AS entry_order
+        ), counts AS (
+            SELECT coalesce({column}, '__kosong__') AS code, count(*) AS victims
+            FROM victims WHERE {where} GROUP BY 1
+        )
+        SELECT coalesce(e.code, c.code) AS code, coalesce(e.label, c.code) AS label, coalesce(c.victims, 0) AS victims
+        FROM entries e FULL JOIN counts c USING (code)
+        ORDER BY coalesce(e.entry_order, 999), code
+    """, [codes, labels, codes, *params])
+
+
+def places_of_incident(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per place of incident (tempat kejadian), list order, 'Tidak diisi' last."""
+    return _closed_list_counts(con, f, "place_of_incident", "place_of_incident")
+
+
+def relationships(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per relationship to the perpetrator (hubungan pelaku), list order, 'Tidak diisi' last."""
+    return _closed_list_counts(con, f, "relationship", "relationship")
+
+
+def recap_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban per form summed per month and agency from recaps of agency-months without a register."""
+    clauses = ["source = 'recap'", "month >= ?", "month < ?"]
+    params: list = [f.start, f.end_exclusive]
+    for column, value in (("district_code", f.district_code), ("violence_type", f.violence_type),
+                          ("agency", f.agency)):
+        if value:
+            clauses.append(f"{column} = ?")  # column names from the fixed tuple above
+            params.append(value)
+    return _df(con, f"""
+        SELECT month, agency, CAST(sum(victims) AS BIGINT) AS victims FROM monthly_counts
+        WHERE {' AND '.join(clauses)} GROUP BY ALL ORDER BY agency, month
+    """, params)
+
+
+def submission_matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """For every agency and month of the period: 'diterima', 'diganti' (a corrected file replaced one) or 'belum ada'."""
+    return _df(con, """
+        WITH months AS (
+            SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
+        ), covered AS (
+            SELECT agency, CAST(unnest(months) AS DATE) AS month, status, shape FROM submissions
+        ), per_month AS (
+            SELECT agency, month,
+                   count(*) FILTER (WHERE status = 'active') AS active_files,
+                   count(*) FILTER (WHERE status = 'superseded') AS replaced_files,
+                   string_agg(DISTINCT shape, ', ') FILTER (WHERE status = 'active') AS shapes
+            FROM covered GROUP BY ALL
+        )
+        SELECT a.agency, a.name AS agency_name, m.month,
+               CASE WHEN coalesce(p.active_files, 0) = 0 THEN 'belum ada'
+                    WHEN p.replaced_files > 0 THEN 'diganti' ELSE 'diterima' END AS status,
+               coalesce(p.active_files, 0) AS active_files, coalesce(p.replaced_files, 0) AS replaced_files,
+               p.shapes
+        FROM ref_agencies a CROSS JOIN months m
+        LEFT JOIN per_month p ON p.agency = a.agency AND p.month = m.month
+        WHERE ? IS NULL OR a.agency = ?
+        ORDER BY a.priority, m.month
+    """, [f.start, f.end_exclusive, f.agency, f.agency])
+
+
+def _problem_counts(con: duckdb.DuckDBPyConnection, f: Filters, table: str, reasons: tuple[str, ...] | None,
+                    ) -> pd.DataFrame:
+    # table is 'rejected_rows' or 'load_warnings', fixed by the public functions below
+    reason_clause = "AND list_contains(CAST(? AS VARCHAR[]), p.reason)" if reasons is not None else ""
+    params: list = [f.start, f.end_exclusive, f.agency, f.agency]
+    if reasons is not None:
+        params.append(list(reasons))
+    return _df(con, f"""
+        SELECT p.reason, s.agency, count(*) AS rows, min(p.message) AS example_message,
+               count(DISTINCT p.submission_id) AS files
+        FROM {table} p JOIN submissions s USING (submission_id)
+        WHERE s.status = 'active'
+          AND list_has_any(s.months, (SELECT list(CAST(m AS DATE)) FROM range(CAST(? AS DATE), CAST(? AS DATE),
+                                                                           INTERVAL 1 MONTH) t(m)))
+          AND (? IS NULL OR s.agency = ?) {reason_clause}
+        GROUP BY ALL ORDER BY rows DESC, p.reason, s.agency
+    """, params)
+
+
+def rejected_by_reason(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Rejected rows of active files covering the period, per reason and agency, with an example message."""
+    return _problem_counts(con, f, "rejected_rows", None)
+
+
+def warnings_by_reason(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Load warnings (rows kept) of active files covering the period, per reason and agency."""
+    return _problem_counts(con, f, "load_warnings", None)
+
+
+def unknown_wordings(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Rows rejected or flagged because a wording (form, place, list entry) was not recognised."""
+    rejected = _problem_counts(con, f, "rejected_rows", UNKNOWN_WORDING_REASONS).assign(kept="tidak")
+    warned = _problem_counts(con, f, "load_warnings", UNKNOWN_WORDING_REASONS).assign(kept="ya")
+    return pd.concat([rejected, warned], ignore_index=True)
+
+
+def recap_total_mismatches(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Recap tables whose printed totals did not add up, per agency."""
+    return _problem_counts(con, f, "load_warnings", RECAP_TOTAL_REASONS)
+
+
+def duplicate_pairs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Victims reported by two agencies in the period: pairs per (reporting agency, primary agency)."""
+    where, params = _victim_where(replace(f, include_duplicates=True), "d")
+    return _df(con, f"""
+        SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
+        FROM victims d JOIN victims p ON p.victim_key = d.duplicate_of
+        WHERE d.duplicate_of IS NOT NULL AND {where}
+        GROUP BY ALL ORDER BY pairs DESC
+    """, params)
+
+
+def load_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The most recent loads, newest first."""
+    return _df(con, """
+        SELECT l.started_at, l.file_name, s.agency, l.outcome, s.rows_loaded, s.rows_rejected, l.message
+        FROM load_log l LEFT JOIN submissions s USING (submission_id)
+        ORDER BY l.started_at DESC LIMIT ?
+    """, [limit])
