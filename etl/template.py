@@ -1,0 +1,343 @@
+"""The two official workbooks agencies fill in (register and monthly recap), blank or filled from records.
+
+The layout written here is the contract etl.parse reads strictly; blank templates and filled workbooks (demo data,
+tests) go through the same writer functions so they cannot drift apart. Every list comes from etl.vocab.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from etl import vocab
+
+REGISTER_FILE = "template-register-kasus.xlsx"
+RECAP_FILE = "template-rekap-bulanan.xlsx"
+
+REGISTER_SHEET = "Register"
+RECAP_SHEET = "Rekap"
+LISTS_SHEET = "Daftar"
+GUIDE_SHEET = "Petunjuk"
+
+REGISTER_HEADERS = (
+    "No. Register", "Tanggal Lapor", "Tanggal Kejadian", "Kecamatan", "Kelurahan", "Umur (tahun)",
+    "Jenis Kelamin (L/P)", "Jenis Kekerasan", "Tempat Kejadian", "Hubungan dengan Pelaku", "Layanan", "Keterangan",
+)
+REGISTER_HEADER_ROW = 6
+REGISTER_FIRST_DATA_ROW = 7
+REGISTER_WIDTHS = (16, 14, 16, 18, 22, 13, 20, 30, 22, 24, 28, 36)
+REGISTER_BLANK_ROWS = 500          # rows of a blank template that carry validations and formats
+
+RECAP_HEADER_ROW = 5
+RECAP_FIRST_DATA_ROW = 7
+PERIOD_FORMAT = "mmmm yyyy"
+DATE_FORMAT = "dd/mm/yyyy"
+SYNTHETIC_MARK = "DATA CONTOH SINTETIS"
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+             "Oktober", "November", "Desember")
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=13)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="999999")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One victim as a person would type it into the register: labels, not codes."""
+
+    case_ref: str | None
+    report_date: dt.date | str | None
+    district: str | None                       # kecamatan name
+    sex: str | None                            # 'L' | 'P'
+    forms: tuple[str, ...]                     # violence_types.csv labels
+    incident_date: dt.date | str | None = None
+    subdistrict: str | None = None             # kelurahan name
+    age: int | str | None = None
+    place: str | None = None                   # closed list label
+    relationship: str | None = None            # closed list label
+    services: tuple[str, ...] = ()             # closed list labels
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class RecapMonth:
+    """One month of a recap: victims per (district code, form code, sex 'L'|'P')."""
+
+    month: dt.date
+    counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def month_name(month: dt.date) -> str:
+    """'Januari 2024' for a month's first day."""
+    return f"{MONTHS_ID[month.month - 1]} {month.year}"
+
+
+def _closed_labels(name: str) -> list[str]:
+    return [label for _code, label in vocab.closed_lists().get(name, ())]
+
+
+def _lists() -> dict[str, list[str]]:
+    """The dropdown lists, in the column order of the Daftar sheet."""
+    return {
+        "Kecamatan": [d.name for d in vocab.districts()],
+        "Kelurahan": [s.name for s in vocab.subdistricts()],
+        "Jenis Kelamin": [code for code, _label in vocab.closed_lists().get("sex", ())] or ["L", "P"],
+        "Jenis Kekerasan": [v.label for v in vocab.violence_types()],
+        "Tempat Kejadian": _closed_labels("place_of_incident"),
+        "Hubungan dengan Pelaku": _closed_labels("relationship"),
+        "Layanan": _closed_labels("service"),
+        "Lembaga": list(vocab.agency_codes()),
+    }
+
+
+def _write_lists_sheet(wb: Workbook) -> dict[str, str]:
+    """Write the hidden Daftar sheet; return list name -> absolute range formula for a validation."""
+    ws = wb.create_sheet(LISTS_SHEET)
+    ranges: dict[str, str] = {}
+    for col, (name, values) in enumerate(_lists().items(), start=1):
+        letter = get_column_letter(col)
+        ws.cell(row=1, column=col, value=name).font = _BOLD
+        for r, value in enumerate(values, start=2):
+            ws.cell(row=r, column=col, value=value)
+        ranges[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+        ws.column_dimensions[letter].width = max(14, max((len(v) for v in values), default=10) + 2)
+    ws.sheet_state = "hidden"
+    return ranges
+
+
+def _dropdown(ws: Worksheet, formula: str, cells: str, title: str, strict: bool = True) -> None:
+    """A list validation; strict=False shows the dropdown but accepts free text (several comma-separated values)."""
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+    dv.showErrorMessage = strict
+    dv.showInputMessage = True
+    dv.promptTitle = title[:32]
+    dv.prompt = ("Pilih dari daftar." if strict else
+                 "Pilih dari daftar; untuk beberapa nilai tulis dipisah koma, mis. 'Fisik, Psikis'.")
+    if strict:
+        dv.errorTitle = "Nilai tidak ada di daftar"
+        dv.error = f"Pilih {title} dari daftar (lihat sheet {GUIDE_SHEET})."
+    dv.add(cells)
+    ws.add_data_validation(dv)
+
+
+def _title_block(ws: Worksheet, title: str, agency: str | None, period_rows: list[tuple[str, dt.date | None]],
+                 agency_range: str) -> None:
+    ws["A1"] = title
+    ws["A1"].font = _TITLE
+    ws["A2"] = "Lembaga"
+    ws["A2"].font = _BOLD
+    ws["B2"] = agency
+    _dropdown(ws, agency_range, "B2", "Lembaga")
+    for offset, (label, value) in enumerate(period_rows):
+        row = 3 + offset
+        ws.cell(row=row, column=1, value=label).font = _BOLD
+        cell = ws.cell(row=row, column=2, value=value)
+        cell.number_format = PERIOD_FORMAT
+
+
+def _guide_sheet(wb: Workbook, lines: Iterable[str]) -> None:
+    ws = wb.create_sheet(GUIDE_SHEET)
+    ws.column_dimensions["A"].width = 110
+    ws["A1"] = "Petunjuk pengisian"
+    ws["A1"].font = _TITLE
+    for r, line in enumerate(lines, start=3):
+        ws.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _register_guide() -> list[str]:
+    forms = ", ".join(v.label for v in vocab.violence_types())
+    return [
+        "1. Satu baris untuk satu korban. Korban-korban dalam satu kasus ditulis pada baris terpisah dengan "
+        "No. Register yang sama.",
+        "2. Wajib diisi: Tanggal Lapor, Kecamatan (atau Kelurahan, kecamatan diturunkan darinya), "
+        "Jenis Kelamin (L/P) dan Jenis Kekerasan. Kolom lain boleh kosong; umur yang tidak diketahui dibiarkan kosong.",
+        "3. Tanggal ditulis hari/bulan/tahun, mis. 05/03/2024.",
+        f"4. Jenis Kekerasan: pilih dari daftar ({forms}). Bila korban mengalami lebih dari satu bentuk, tulis "
+        "semuanya dipisah koma, mis. 'Fisik, Psikis'.",
+        "5. Kecamatan, Kelurahan, Tempat Kejadian dan Hubungan dengan Pelaku: pilih dari daftar.",
+        "6. Layanan: boleh lebih dari satu, dipisah koma.",
+        "7. JANGAN menulis nama, NIK, alamat, atau nomor telepon korban maupun pelaku di mana pun dalam file ini "
+        "(dilindungi UU 35/2014 dan UU 27/2022).",
+        "8. Isi Lembaga (kode) di sel B2 dan periode laporan di B3 (dari) dan B4 (sampai), mis. 01/01/2024.",
+        "9. Kirim ulang file yang sudah diperbaiki untuk periode yang sama: data lama lembaga Anda untuk bulan-bulan "
+        "itu akan diganti.",
+    ]
+
+
+def _recap_guide() -> list[str]:
+    return [
+        "1. Satu sheet untuk satu bulan. Salin sheet 'Rekap' untuk bulan berikutnya.",
+        "2. Isi Lembaga (kode) di sel B2 dan bulan di B3, mis. 01/03/2024.",
+        "3. Isi jumlah korban per kecamatan, per bentuk kekerasan, laki-laki (L) dan perempuan (P). "
+        "Sel kosong dihitung 0.",
+        "4. Satu korban yang mengalami dua bentuk kekerasan dihitung pada kedua bentuk itu.",
+        "5. Baris dan kolom 'Jumlah' dihitung otomatis; jangan diubah.",
+        "6. JANGAN menulis nama, NIK, alamat, atau nomor telepon siapa pun dalam file ini.",
+    ]
+
+
+def _as_cell_date(value: dt.date | str | None) -> dt.date | str | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, agency: str | None = None,
+                   period: tuple[dt.date, dt.date] | None = None, title: str | None = None) -> Path:
+    """Write a register workbook (blank when there are no entries) in the official layout."""
+    path = Path(path)
+    entries = list(entries)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = REGISTER_SHEET
+    ranges = _write_lists_sheet(wb)
+    _title_block(ws, title or "REGISTER KASUS KEKERASAN TERHADAP PEREMPUAN DAN ANAK", agency,
+                 [("Periode dari", period[0] if period else None),
+                  ("Periode sampai", period[1] if period else None)], ranges["Lembaga"])
+
+    for col, (header, width) in enumerate(zip(REGISTER_HEADERS, REGISTER_WIDTHS), start=1):
+        cell = ws.cell(row=REGISTER_HEADER_ROW, column=col, value=header)
+        cell.font, cell.fill, cell.border, cell.alignment = _BOLD, _HEADER_FILL, _BOX, _CENTER
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row=REGISTER_FIRST_DATA_ROW, column=1)
+
+    for r, e in enumerate(entries, start=REGISTER_FIRST_DATA_ROW):
+        values = (e.case_ref, _as_cell_date(e.report_date), _as_cell_date(e.incident_date), e.district,
+                  e.subdistrict, e.age, e.sex, ", ".join(e.forms) or None, e.place, e.relationship,
+                  ", ".join(e.services) or None, e.notes)
+        for col, value in enumerate(values, start=1):
+            if value is not None:
+                ws.cell(row=r, column=col, value=value)
+
+    # a blank template prepares rows for typing; a filled one formats the rows it holds
+    last = REGISTER_FIRST_DATA_ROW + (len(entries) or REGISTER_BLANK_ROWS) - 1
+    first = REGISTER_FIRST_DATA_ROW
+    for letter in ("B", "C"):
+        for r in range(first, last + 1):
+            ws[f"{letter}{r}"].number_format = DATE_FORMAT
+    _dropdown(ws, ranges["Kecamatan"], f"D{first}:D{last}", "Kecamatan")
+    _dropdown(ws, ranges["Kelurahan"], f"E{first}:E{last}", "Kelurahan")
+    _dropdown(ws, ranges["Jenis Kelamin"], f"G{first}:G{last}", "Jenis Kelamin")
+    _dropdown(ws, ranges["Jenis Kekerasan"], f"H{first}:H{last}", "Jenis Kekerasan", strict=False)
+    _dropdown(ws, ranges["Tempat Kejadian"], f"I{first}:I{last}", "Tempat Kejadian")
+    _dropdown(ws, ranges["Hubungan dengan Pelaku"], f"J{first}:J{last}", "Hubungan dengan Pelaku")
+    _dropdown(ws, ranges["Layanan"], f"K{first}:K{last}", "Layanan", strict=False)
+    age_dv = DataValidation(type="whole", operator="between", formula1="0", formula2="110", allow_blank=True)
+    age_dv.error, age_dv.errorTitle = "Umur dalam tahun penuh, 0 sampai 110.", "Umur tidak valid"
+    age_dv.add(f"F{first}:F{last}")
+    ws.add_data_validation(age_dv)
+
+    _guide_sheet(wb, _register_guide())
+    wb.active = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _recap_sheet(wb: Workbook, ws: Worksheet, ranges: dict[str, str], title: str, agency: str | None,
+                 month: RecapMonth | None) -> None:
+    forms = vocab.violence_types()
+    districts = vocab.districts()
+    _title_block(ws, title, agency, [("Bulan", month.month if month else None)], ranges["Lembaga"])
+    h = RECAP_HEADER_ROW
+    for col, label in ((1, "No"), (2, "Kecamatan")):
+        ws.cell(row=h, column=col, value=label)
+        ws.merge_cells(start_row=h, start_column=col, end_row=h + 1, end_column=col)
+    groups = [v.label for v in forms] + ["Jumlah"]
+    for i, label in enumerate(groups):
+        col = 3 + 2 * i
+        ws.cell(row=h, column=col, value=label)
+        ws.merge_cells(start_row=h, start_column=col, end_row=h, end_column=col + 1)
+        ws.cell(row=h + 1, column=col, value="L")
+        ws.cell(row=h + 1, column=col + 1, value="P")
+    last_col = 2 + 2 * len(groups)
+    for r in (h, h + 1):
+        for col in range(1, last_col + 1):
+            cell = ws.cell(row=r, column=col)
+            cell.font, cell.fill, cell.border, cell.alignment = _BOLD, _HEADER_FILL, _BOX, _CENTER
+
+    total_col = 3 + 2 * len(forms)
+    counts = month.counts if month else {}
+    filled = month is not None
+    for i, d in enumerate(districts):
+        r = RECAP_FIRST_DATA_ROW + i
+        ws.cell(row=r, column=1, value=i + 1)
+        ws.cell(row=r, column=2, value=d.name)
+        row_total = {"L": 0, "P": 0}
+        for j, v in enumerate(forms):
+            for k, sex in enumerate(("L", "P")):
+                n = counts.get((d.code, v.code, sex), 0)
+                row_total[sex] += n
+                if filled:
+                    ws.cell(row=r, column=3 + 2 * j + k, value=n)
+        for k, sex in enumerate(("L", "P")):
+            col = total_col + k
+            letters = [get_column_letter(3 + 2 * j + k) for j in range(len(forms))]
+            # a filled workbook carries the totals as numbers (as a saved Excel file carries cached results);
+            # the blank template carries formulas that compute as the agency types
+            ws.cell(row=r, column=col, value=row_total[sex] if filled else "=" + "+".join(f"{c}{r}" for c in letters))
+    total_row = RECAP_FIRST_DATA_ROW + len(districts)
+    ws.cell(row=total_row, column=2, value="Jumlah").font = _BOLD
+    first, last = RECAP_FIRST_DATA_ROW, total_row - 1
+    for col in range(3, last_col + 1):
+        letter = get_column_letter(col)
+        if filled:
+            value = sum(ws.cell(row=r, column=col).value or 0 for r in range(first, last + 1))
+        else:
+            value = f"=SUM({letter}{first}:{letter}{last})"
+        cell = ws.cell(row=total_row, column=col, value=value)
+        cell.font = _BOLD
+    for r in range(first, total_row + 1):
+        for col in range(1, last_col + 1):
+            ws.cell(row=r, column=col).border = _BOX
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 18
+    for col in range(3, last_col + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 7
+    ws.freeze_panes = ws.cell(row=RECAP_FIRST_DATA_ROW, column=3)
+    count_dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    count_dv.error, count_dv.errorTitle = "Isi jumlah korban (bilangan bulat, 0 atau lebih).", "Jumlah tidak valid"
+    count_dv.add(f"C{first}:{get_column_letter(total_col - 1)}{last}")
+    ws.add_data_validation(count_dv)
+
+
+def write_recap(path: str | Path, months: Iterable[RecapMonth] = (), *, agency: str | None = None,
+                title: str | None = None) -> Path:
+    """Write a recap workbook, one sheet per month (one blank 'Rekap' sheet when no months are given)."""
+    path = Path(path)
+    months = sorted(months, key=lambda m: m.month)
+    wb = Workbook()
+    first_ws = wb.active
+    ranges = _write_lists_sheet(wb)
+    base_title = title or "REKAPITULASI BULANAN KORBAN KEKERASAN TERHADAP PEREMPUAN DAN ANAK"
+    if not months:
+        first_ws.title = RECAP_SHEET
+        _recap_sheet(wb, first_ws, ranges, base_title, agency, None)
+    for i, m in enumerate(months):
+        ws = first_ws if i == 0 else wb.create_sheet(index=i)
+        ws.title = month_name(m.month) if len(months) > 1 else RECAP_SHEET
+        _recap_sheet(wb, ws, ranges, f"{base_title} — {month_name(m.month).upper()}", agency, m)
+    _guide_sheet(wb, _recap_guide())
+    wb.active = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def write_templates(out_dir: str | Path) -> list[Path]:
+    """Write the two blank official templates into a folder and return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_register(out / REGISTER_FILE), write_recap(out / RECAP_FILE)]
