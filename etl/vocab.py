@@ -158,6 +158,17 @@ def agency_codes() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def agency_keywords() -> dict[str, tuple[str, ...]]:
+    """Agency code -> normalised words that name it in a title block or file name (code and name included)."""
+    words: dict[str, tuple[str, ...]] = {}
+    for r in _read("agencies.csv"):
+        found = [normalize_text(r["agency"]), normalize_text(r["name"])]
+        found += [normalize_text(k) for k in (r.get("keywords") or "").split(";")]
+        words[r["agency"]] = tuple(dict.fromkeys(k for k in found if k))
+    return words
+
+
+@lru_cache(maxsize=1)
 def closed_lists() -> dict[str, tuple[tuple[str, str], ...]]:
     """List name -> ((code, label), ...) for place of incident, relationship, service and sex."""
     lists: dict[str, list[tuple[str, str]]] = {}
@@ -169,5 +180,5 @@ def closed_lists() -> dict[str, tuple[tuple[str, str], ...]]:
 def clear_caches() -> None:
     """Forget what was read, after the reference files changed (e.g. an alias saved from the browser)."""
     for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types,
-               violence_aliases, age_bands, agencies, closed_lists):
+               violence_aliases, age_bands, agencies, agency_keywords, closed_lists):
         fn.cache_clear()
