@@ -1,0 +1,422 @@
+"""Chart builders: pure functions from a query's DataFrame to a Plotly figure, in Bahasa Indonesia, one palette.
+
+Every title says what it counts (kasus, korban, or korban per bentuk) and every subtitle gives source and period.
+An empty selection gives a figure with a sentence instead of an empty axis.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from app import format as fmt
+from etl import vocab
+
+# Okabe–Ito, the colour-blind-safe qualitative palette; forms take colours in their vocabulary order.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#D55E00", "#009E73", "#0072B2", "#CC79A7", "#999999", "#F0E442", "#000000")
+TOTAL_COLOUR = "#1F3B57"        # kasus / korban totals
+PREVIOUS_COLOUR = "#A7B4C2"     # the same period last year
+RECAP_COLOUR = "#8C6D31"        # recap-only series, deliberately unlike any form colour
+SEX_COLOURS = {"P": "#882255", "L": "#44AA99"}
+SEX_LABELS = {"P": "Perempuan", "L": "Laki-laki"}
+SEQUENTIAL = "Blues"
+STATUS_COLOURS = {"diterima": "#009E73", "diganti": "#E69F00", "belum ada": "#D9D9D9"}
+
+DEFAULT_SOURCE = "register kasus lembaga Gugus Tugas TPPO, diolah DPMPPA Kota Jambi"
+RECAP_SOURCE = "rekap bulanan lembaga yang tidak mengirim register"
+MULTI_FORM_NOTE = "satu korban dapat mengalami lebih dari satu bentuk"
+EMPTY_MESSAGE = "Tidak ada data untuk pilihan ini. Coba perluas periode atau hapus filter."
+UNITS = {"kasus": "kasus", "korban": "korban"}
+
+
+def form_colours() -> dict[str, str]:
+    """Form code -> colour, the same in every chart."""
+    return {v.code: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(vocab.violence_types())}
+
+
+def _subtitle(period: str, source: str, note: str | None = None) -> str:
+    line = f"Periode {period} · Sumber: {source}"
+    return f"{note}<br>{line}" if note else line
+
+
+def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE, note: str | None = None,
+           height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
+               "x": 0, "xref": "paper", "xanchor": "left"},
+        separators=",.",  # decimal comma, thousands dot
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 if note else 80, "b": 10},
+        font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        hoverlabel={"namelength": -1},
+    )
+    return fig
+
+
+def empty_figure(title: str, period: str, source: str = DEFAULT_SOURCE, message: str = EMPTY_MESSAGE) -> go.Figure:
+    """A figure that states there is nothing to show, without axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 15, "color": "#555"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _frame(fig, title, period, source, height=220)
+
+
+def is_empty(fig: go.Figure) -> bool:
+    """Whether a figure is the 'no data' sentence."""
+    return not fig.data and any(a.text == EMPTY_MESSAGE for a in fig.layout.annotations)
+
+
+def _month_labels(months: pd.Series) -> list[str]:
+    return [fmt.month_label(pd.Timestamp(m).date()) for m in months]
+
+
+def monthly_figure(df: pd.DataFrame, period: str, measure: str = "kasus", moving_average: bool = False) -> go.Figure:
+    """Bars of kasus or korban per month (provisional months hatched), optionally with a 3-month moving average."""
+    unit = UNITS[measure]
+    title = f"Jumlah {unit} per bulan"
+    if df.empty or df[measure].sum() == 0:
+        return empty_figure(title, period)
+    labels = _month_labels(df["month"])
+    provisional = df["provisional"].fillna(False).astype(bool).tolist()
+    fig = go.Figure(go.Bar(
+        x=labels, y=df[measure], name=unit.capitalize(), marker_color=TOTAL_COLOUR,
+        marker_pattern_shape=["/" if p else "" for p in provisional],
+        marker_opacity=[0.55 if p else 1.0 for p in provisional],
+        customdata=["data sementara" if p else "" for p in provisional],
+        hovertemplate=f"%{{x}}<br>%{{y:,}} {unit} %{{customdata}}<extra></extra>",
+    ))
+    if moving_average:
+        fig.add_trace(go.Scatter(
+            x=labels, y=df[f"{measure}_rata3"], name="Rata-rata 3 bulan", mode="lines",
+            line={"color": OKABE_ITO[0], "width": 3},
+            hovertemplate=f"%{{x}}<br>rata-rata 3 bulan: %{{y:,.1f}} {unit}<extra></extra>",
+        ))
+    note = "arsir = data sementara (laporan terlambat masih bisa masuk)" if any(provisional) else None
+    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return _frame(fig, title, period, note=note)
+
+
+def forms_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Horizontal bars of korban per form, each form in its own colour."""
+    title = "Jumlah korban menurut bentuk kekerasan"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period)
+    ordered = df.sort_values("victims")
+    colours = form_colours()
+    fig = go.Figure(go.Bar(
+        x=ordered["victims"], y=ordered["label"], orientation="h", text=ordered["victims"],
+        marker_color=[colours.get(c, "#999999") for c in ordered["violence_type"]],
+        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:,} korban<extra></extra>",
+    ))
+    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    return _frame(fig, title, period, note=MULTI_FORM_NOTE)
+
+
+def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """One line per form: korban per month (a victim counts once per form)."""
+    title = "Jumlah korban per bulan menurut bentuk kekerasan"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period)
+    colours = form_colours()
+    fig = go.Figure()
+    for code, part in df.groupby("violence_type", sort=False):
+        if part["victims"].sum() == 0:
+            continue
+        label = part["label"].iloc[0]
+        fig.add_trace(go.Scatter(
+            x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines+markers",
+            line={"color": colours.get(code, "#999999"), "width": 2.5},
+            hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} korban<extra></extra>",
+        ))
+    fig.update_yaxes(title_text="Jumlah korban", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=420)
+
+
+def year_comparison_figure(df: pd.DataFrame, period: str, measure: str = "kasus",
+                           cumulative: bool = False) -> go.Figure:
+    """This period against the same months last year, month by month or as a running total."""
+    unit = UNITS[measure]
+    column = f"{measure}_kumulatif" if cumulative else measure
+    title = (f"Jumlah {unit} kumulatif sejak awal periode, dibanding tahun lalu" if cumulative
+             else f"Jumlah {unit} per bulan, dibanding bulan yang sama tahun lalu")
+    if df.empty or df[measure].sum() == 0:
+        return empty_figure(title, period)
+    fig = go.Figure()
+    for which, colour, width in (("lalu", PREVIOUS_COLOUR, 2), ("ini", TOTAL_COLOUR, 3)):
+        part = df[df["which"] == which]
+        years = sorted(set(part["year"]))
+        name = "–".join(str(y) for y in (years[0], years[-1])) if len(years) > 1 else str(years[0])
+        x = [fmt.month_short(int(m)) for m in part["month_number"]]
+        if cumulative:
+            trace = go.Scatter(x=x, y=part[column], name=name, mode="lines+markers",
+                               line={"color": colour, "width": width},
+                               hovertemplate=f"s.d. %{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
+        else:
+            trace = go.Bar(x=x, y=part[column], name=name, marker_color=colour,
+                           hovertemplate=f"%{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
+        fig.add_trace(trace)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return _frame(fig, title, period)
+
+
+def district_bar_figure(df: pd.DataFrame, period: str, measure: str = "kasus", top: int | None = None) -> go.Figure:
+    """Kecamatan ranked by kasus, korban or korban per 10.000 penduduk."""
+    if measure == "korban_per_10rb":
+        title, unit, text = "Korban per 10.000 penduduk menurut kecamatan", "korban per 10.000 penduduk", "%{x:,.1f}"
+    else:
+        title, unit, text = f"Jumlah {UNITS[measure]} menurut kecamatan", UNITS[measure], "%{x:,}"
+    if top:
+        title = f"{top} kecamatan dengan {UNITS.get(measure, 'korban')} terbanyak"
+    data = df.dropna(subset=[measure])
+    if data.empty or data[measure].sum() == 0:
+        return empty_figure(title, period)
+    data = data.sort_values(measure, ascending=False)
+    if top:
+        data = data.head(top)
+    data = data.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=data[measure], y=data["district"], orientation="h", marker_color=TOTAL_COLOUR,
+        texttemplate=text, textposition="outside", cliponaxis=False,
+        hovertemplate=f"%{{y}}: {text.replace('%{x', '%{x')} {unit}<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=unit.capitalize(), rangemode="tozero")
+    return _frame(fig, title, period, height=max(260, 34 * len(data) + 120))
+
+
+def _value_text(value: float, measure: str) -> str:
+    return fmt.number(value, 1) if measure == "korban_per_10rb" else fmt.number(value)
+
+
+def _measure_title(measure: str) -> tuple[str, str]:
+    if measure == "korban_per_10rb":
+        return "Korban per 10.000 penduduk menurut kecamatan", "korban per 10.000 penduduk"
+    return f"Jumlah {UNITS[measure]} menurut kecamatan", UNITS[measure]
+
+
+def tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, period: str, measure: str = "kasus") -> go.Figure:
+    """A tile map of the kecamatan (one square each, shaded by the measure) for when no boundary file is set."""
+    title, unit = _measure_title(measure)
+    data = tiles.merge(df[["district_code", measure]], on="district_code", how="left")
+    if data[measure].fillna(0).sum() == 0:
+        return empty_figure(title, period)
+    top = float(data[measure].max() or 1)
+    fig = go.Figure()
+    rows = int(data["row"].max())
+    for _, tile in data.iterrows():
+        value = tile[measure]
+        known = pd.notna(value)
+        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if known else "#EEEEEE"
+        x0, y0 = tile["col"], rows - tile["row"]
+        fig.add_shape(type="rect", x0=x0 + 0.04, x1=x0 + 0.96, y0=y0 + 0.04, y1=y0 + 0.96,
+                      fillcolor=colour, line={"color": "white", "width": 2}, layer="below")
+    dark = [pd.notna(v) and float(v) / top > 0.5 for v in data[measure]]
+    fig.add_trace(go.Scatter(
+        x=data["col"] + 0.5, y=rows - data["row"] + 0.5, mode="text",
+        text=[f"<b>{name}</b><br>{_value_text(v, measure) if pd.notna(v) else '–'}"
+              for name, v in zip(data["district"], data[measure])],
+        textfont={"color": ["white" if d else "#1a1a1a" for d in dark], "size": 13},
+        hovertext=[f"{name}: {_value_text(v, measure) if pd.notna(v) else 'tidak ada data'} {unit}"
+                   for name, v in zip(data["district"], data[measure])],
+        hoverinfo="text", showlegend=False,
+    ))
+    fig.update_xaxes(visible=False, range=[0, int(data["col"].max()) + 1])
+    fig.update_yaxes(visible=False, range=[0, rows + 1], scaleanchor="x")
+    return _frame(fig, title, period, note="peta petak: posisi kira-kira, bukan batas wilayah", height=430)
+
+
+def _outer_rings(geometry: dict) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str = "kasus") -> go.Figure:
+    """A choropleth of the kecamatan from a boundary GeoJSON keyed by property kode_kecamatan.
+
+    Polygons are drawn as filled shapes on plain axes, so nothing is fetched from the internet (no base map).
+    """
+    title, unit = _measure_title(measure)
+    data = df.dropna(subset=[measure])
+    if data.empty or data[measure].sum() == 0:
+        return empty_figure(title, period)
+    values = dict(zip(data["district_code"], data[measure]))
+    names = dict(zip(df["district_code"], df["district"]))
+    top = float(max(values.values()) or 1)
+    fig = go.Figure()
+    label_x, label_y, label_text, label_dark = [], [], [], []
+    for feature in geojson.get("features", []):
+        code = str(feature["properties"].get("kode_kecamatan"))
+        value = values.get(code)
+        name = names.get(code, feature["properties"].get("kecamatan", code))
+        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if value is not None else "#EEEEEE"
+        hover = f"{name}: {_value_text(value, measure) if value is not None else 'tidak ada data'} {unit}"
+        rings = _outer_rings(feature["geometry"])
+        for ring in rings:
+            fig.add_trace(go.Scatter(
+                x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines", fill="toself",
+                fillcolor=colour, line={"color": "white", "width": 1.5}, hoveron="fills", text=hover,
+                hoverinfo="text", showlegend=False, name=name,
+            ))
+        if rings:
+            biggest = max(rings, key=len)
+            label_x.append(sum(pt[0] for pt in biggest) / len(biggest))
+            label_y.append(sum(pt[1] for pt in biggest) / len(biggest))
+            label_text.append(f"{name}<br><b>{_value_text(value, measure) if value is not None else '–'}</b>")
+            label_dark.append(value is not None and float(value) / top > 0.5)
+    fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, hoverinfo="skip",
+                             textfont={"size": 11, "color": ["white" if d else "#1a1a1a" for d in label_dark]},
+                             showlegend=False))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return _frame(fig, title, period, source=f"{DEFAULT_SOURCE}; batas wilayah: file konfigurasi", height=520)
+
+
+def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figure:
+    """The kelurahan with the most korban (kecamatan in the label)."""
+    title = f"{top} kelurahan dengan korban terbanyak"
+    if df.empty or df["korban"].sum() == 0:
+        return empty_figure(title, period)
+    data = df.sort_values("korban", ascending=False).head(top).iloc[::-1]
+    labels = [f"{s} ({d})" for s, d in zip(data["subdistrict"], data["district"])]
+    fig = go.Figure(go.Bar(
+        x=data["korban"], y=labels, orientation="h", marker_color=TOTAL_COLOUR,
+        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:,} korban<extra></extra>",
+    ))
+    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    return _frame(fig, title, period, height=max(260, 28 * len(data) + 120))
+
+
+def form_districts_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Korban per form and kecamatan as a table of shaded cells with the numbers written in."""
+    title = "Jumlah korban menurut kecamatan dan bentuk kekerasan"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period)
+    districts = [d.name for d in vocab.districts()]
+    forms = [v.label for v in vocab.violence_types() if v.label in set(df["label"])]
+    grid = df.pivot_table(index="district", columns="label", values="victims", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=districts[::-1], columns=forms, fill_value=0)
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=grid.columns, y=grid.index, colorscale=SEQUENTIAL, texttemplate="%{z:,}",
+        hovertemplate="%{y} · %{x}: %{z:,} korban<extra></extra>", colorbar={"title": {"text": "korban"}},
+    ))
+    fig.update_xaxes(side="top")
+    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=480)
+
+
+def pyramid_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Age band × sex pyramid of korban (perempuan to the right, laki-laki to the left)."""
+    title = "Jumlah korban menurut kelompok umur dan jenis kelamin"
+    known = df[df["sex"].isin(["P", "L"])]
+    if known.empty or known["victims"].sum() == 0:
+        return empty_figure(title, period)
+    bands = list(dict.fromkeys(df["age_band"]))
+    fig = go.Figure()
+    for sex in ("L", "P"):
+        part = known[known["sex"] == sex].set_index("age_band").reindex(bands, fill_value=0)
+        sign = -1 if sex == "L" else 1
+        fig.add_trace(go.Bar(
+            y=bands, x=sign * part["victims"], name=SEX_LABELS[sex], orientation="h",
+            marker_color=SEX_COLOURS[sex], customdata=part["victims"],
+            hovertemplate=f"{SEX_LABELS[sex]}, umur %{{y}}: %{{customdata:,}} korban<extra></extra>",
+        ))
+    unknown_sex = int(df.loc[~df["sex"].isin(["P", "L"]), "victims"].sum())
+    note = f"{fmt.number(unknown_sex)} korban tanpa jenis kelamin tidak digambar" if unknown_sex else None
+    top = int(known["victims"].max())
+    ticks = [v for v in range(-top, top + 1) if top <= 10 or v % max(1, top // 4) == 0]
+    fig.update_layout(barmode="relative", bargap=0.1)
+    fig.update_xaxes(title_text="Jumlah korban (kiri laki-laki, kanan perempuan)",
+                     tickvals=ticks, ticktext=[fmt.number(abs(v)) for v in ticks])
+    fig.update_yaxes(title_text="Umur (tahun)", type="category")
+    return _frame(fig, title, period, note=note, height=420)
+
+
+def category_figure(df: pd.DataFrame, label_column: str, title: str, period: str,
+                    colour: str = TOTAL_COLOUR) -> go.Figure:
+    """Horizontal bars of korban per category (group, place, relationship), in the order given."""
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period)
+    data = df.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=data["victims"], y=data[label_column], orientation="h", marker_color=colour,
+        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:,} korban<extra></extra>",
+    ))
+    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    return _frame(fig, title, period, height=max(240, 32 * len(data) + 120))
+
+
+def recap_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Korban per form from recap-only agencies, one line per agency, never mixed with register totals."""
+    title = "Rekap bulanan lembaga tanpa register: korban per bentuk (tidak termasuk angka kasus/korban di atas)"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period, source=RECAP_SOURCE,
+                            message="Tidak ada rekap bulanan tanpa register untuk pilihan ini.")
+    names = {a.code: a.name for a in vocab.agencies()}
+    dashes = ("dash", "dot", "dashdot", "longdash")
+    fig = go.Figure()
+    for i, (agency, part) in enumerate(df.groupby("agency", sort=True)):
+        name = f"{names.get(agency, agency)} (rekap)"
+        fig.add_trace(go.Scatter(
+            x=_month_labels(part["month"]), y=part["victims"], name=name, mode="lines+markers",
+            line={"color": RECAP_COLOUR, "dash": dashes[i % len(dashes)], "width": 2},
+            hovertemplate=f"%{{x}}<br>{name}: %{{y:,}} korban per bentuk<extra></extra>",
+        ))
+    fig.update_yaxes(title_text="Korban per bentuk (rekap)", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return _frame(fig, title, period, source=RECAP_SOURCE,
+                  note=f"rekap tidak dapat dicek ganda terhadap register; {MULTI_FORM_NOTE}")
+
+
+def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Agency × month grid: file received, replaced by a correction, or missing."""
+    title = "Laporan lembaga per bulan: diterima, diganti (koreksi) atau belum ada"
+    if df.empty:
+        return empty_figure(title, period)
+    statuses = list(STATUS_COLOURS)
+    months = list(dict.fromkeys(df["month"]))
+    agencies = list(dict.fromkeys(df["agency"]))[::-1]
+    grid = df.assign(code=df["status"].map(statuses.index)).pivot(index="agency", columns="month", values="code")
+    grid = grid.reindex(index=agencies, columns=months)
+    text = df.pivot(index="agency", columns="month", values="status").reindex(index=agencies, columns=months)
+    n = len(statuses)
+    scale = []
+    for i, status in enumerate(statuses):
+        scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=_month_labels(pd.Series(months)), y=agencies, zmin=-0.5, zmax=n - 0.5,
+        colorscale=scale, showscale=False, text=text.values, xgap=2, ygap=2,
+        hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+    ))
+    for status in statuses:  # a legend for the three colours
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status,
+                                 marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
+    fig.update_xaxes(type="category")
+    fig.update_layout(plot_bgcolor="white")
+    return _frame(fig, title, period, source="catatan pemuatan file (submissions)",
+                  height=max(260, 40 * len(agencies) + 160))
+
+
+def reasons_figure(df: pd.DataFrame, period: str, title: str = "Baris ditolak menurut alasan") -> go.Figure:
+    """Rows per reason code (summed over agencies), most first."""
+    if df.empty or df["rows"].sum() == 0:
+        return empty_figure(title, period, source="catatan pemuatan file",
+                            message="Tidak ada baris yang ditolak untuk pilihan ini.")
+    data = df.groupby("reason", as_index=False)["rows"].sum().sort_values("rows")
+    fig = go.Figure(go.Bar(
+        x=data["rows"], y=data["reason"].str.replace("_", " "), orientation="h", marker_color=OKABE_ITO[2],
+        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:,} baris<extra></extra>",
+    ))
+    fig.update_xaxes(title_text="Jumlah baris", rangemode="tozero")
+    return _frame(fig, title, period, source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
