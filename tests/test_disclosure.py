@@ -1,0 +1,303 @@
+"""Disclosure control: primary thresholds, an independent attacker against complementary suppression, periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import disclosure as dc
+
+# ---------------------------------------------------------------------------------------------------------------
+# An attacker written independently of the module: it sees only labels and the table's structure.
+
+NUMBER = re.compile(r"^\d{1,3}(\.\d{3})*$")
+
+
+def read_label(label: str, threshold: int, all_hidden: bool) -> tuple[float, float]:
+    """What a reader of the published table knows about a cell from its label."""
+    if NUMBER.match(label):
+        n = int(label.replace(".", ""))
+        return (n, n)
+    if label.startswith("<"):
+        return (1, int(label[1:]) - 1)
+    assert label == "x", label
+    # "x" next to published cells is a complementary cell, so at least the threshold; a wholly hidden table
+    # says nothing at all.
+    return (0, math.inf) if all_hidden else (threshold, math.inf)
+
+
+def tighten(bounds, equations) -> bool:
+    """Subtraction along every line (row, column, totals) with interval arithmetic; False when infeasible."""
+    changed = True
+    while changed:
+        changed = False
+        for terms, op in equations:
+            for i, c in terms:
+                others = [(k, ck) for k, ck in terms if k != i]
+                lo = sum(ck * (bounds[k][0] if ck > 0 else bounds[k][1]) for k, ck in others)
+                hi = sum(ck * (bounds[k][1] if ck > 0 else bounds[k][0]) for k, ck in others)
+                if op == "=":
+                    new = sorted((-hi / c, -lo / c))
+                else:  # sum >= 0
+                    new = [-hi / c, math.inf] if c > 0 else [-math.inf, hi / -c]
+                if new[0] > bounds[i][0]:
+                    bounds[i][0] = math.ceil(new[0] - 1e-9)
+                    changed = True
+                if new[1] < bounds[i][1]:
+                    bounds[i][1] = math.floor(new[1] + 1e-9)
+                    changed = True
+                if bounds[i][0] > bounds[i][1]:
+                    return False
+    return True
+
+
+def feasible(bounds, equations) -> bool:
+    """Exact integer feasibility by backtracking (tables in these tests are small)."""
+    bounds = [list(b) for b in bounds]
+    if not tighten(bounds, equations):
+        return False
+    open_ = [i for i, (lo, hi) in enumerate(bounds) if lo != hi]
+    if not open_:
+        return True
+    i = min(open_, key=lambda k: bounds[k][1] - bounds[k][0])
+    lo, hi = bounds[i]
+    hi = min(hi, lo + 200)  # every cell is bounded by a published total in these tables
+    for v in range(int(lo), int(hi) + 1):
+        trial = [list(b) for b in bounds]
+        trial[i] = [v, v]
+        if feasible(trial, equations):
+            return True
+    return False
+
+
+def recoverable(bounds, equations, i) -> bool:
+    """Whether cell i has exactly one value consistent with everything published."""
+    b = [list(x) for x in bounds]
+    tighten(b, equations)
+    lo, hi = b[i]
+    hi = min(hi, lo + 200)
+    seen = 0
+    for v in range(int(lo), int(hi) + 1):
+        trial = [list(x) for x in b]
+        trial[i] = [v, v]
+        if feasible(trial, equations):
+            seen += 1
+            if seen > 1:
+                return False
+    return True
+
+
+def published_numbers(table: dc.ProtectedTable) -> list[tuple[str, int | None, int]]:
+    """(label, true value if known to the test, threshold) of every cell, margin and total."""
+    out = [(r.label, r.threshold) for r in table.cells.itertuples()]
+    for frame in table.margins.values():
+        out += [(r.label, r.threshold) for r in frame.itertuples()]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Strategies
+
+counts = st.integers(min_value=0, max_value=14) | st.integers(min_value=0, max_value=4)
+
+
+@st.composite
+def one_way(draw):
+    n = draw(st.integers(min_value=1, max_value=7))
+    values = draw(st.lists(counts, min_size=n, max_size=n))
+    strict = draw(st.sampled_from([False, True, "mixed"]))
+    flags = draw(st.lists(st.booleans(), min_size=n, max_size=n)) if strict == "mixed" else None
+    df = pd.DataFrame({"k": [f"k{i}" for i in range(n)], "n": values})
+    if flags is not None:
+        df["strict"] = flags
+    return df, ("strict" if flags is not None else strict)
+
+
+@st.composite
+def two_way(draw):
+    rows = draw(st.integers(min_value=1, max_value=3))
+    cols = draw(st.integers(min_value=2, max_value=3))
+    values = draw(st.lists(counts, min_size=rows * cols, max_size=rows * cols))
+    strict = draw(st.sampled_from([False, True, "mixed"]))
+    df = pd.DataFrame({"a": [f"a{i // cols}" for i in range(rows * cols)],
+                       "b": [f"b{i % cols}" for i in range(rows * cols)], "n": values})
+    if strict == "mixed":
+        df["strict"] = df["b"] == "b0"  # e.g. the TPPO column of a form breakdown
+        return df, "strict"
+    return df, strict
+
+
+def thresholds_of(df, strict):
+    if isinstance(strict, str):
+        return [dc.threshold(s) for s in df["strict"]]
+    return [dc.threshold(strict)] * len(df)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Properties
+
+def assert_no_small_published(table: dc.ProtectedTable):
+    for label, t in published_numbers(table):
+        if NUMBER.match(label):
+            n = int(label.replace(".", ""))
+            assert n == 0 or n >= t, f"published {label} under threshold {t}"
+    if table.total is not None and not table.total.suppressed:
+        assert table.total.value == 0 or table.total.value >= dc.THRESHOLD
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_way())
+def test_one_way_tables_publish_nothing_small_and_nothing_recoverable(case):
+    df, strict = case
+    table = dc.protect(df, "n", by=["k"], strict=strict)
+    assert_no_small_published(table)
+    truth = list(df["n"])
+    thresholds = thresholds_of(df, strict)
+    labels = list(table.cells["label"])
+    # what is published is true
+    for label, value in zip(labels, truth):
+        if NUMBER.match(label):
+            assert int(label.replace(".", "")) == value
+    assert table.total.value in (None, sum(truth))
+    all_hidden = all(lab == "x" for lab in labels)
+    bounds = [list(read_label(lab, t, all_hidden)) for lab, t in zip(labels, thresholds)]
+    g_threshold = dc.threshold(strict is True)
+    bounds.append(list(read_label(table.total.label, g_threshold, False)))
+    g = len(labels)
+    equations = [([(i, 1) for i in range(g)] + [(g, -1)], "=")]
+    for i, (value, t) in enumerate(zip(truth, thresholds)):
+        if 0 < value < t:
+            assert labels[i] in (f"<{t}", "x")
+            assert not recoverable(bounds, equations, i), (truth, labels, table.total.label)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(two_way())
+def test_two_way_tables_resist_row_column_and_total_differences(case):
+    df, strict = case
+    table = dc.protect(df, "n", by=["a", "b"], strict=strict)
+    assert_no_small_published(table)
+    cells = table.cells.reset_index(drop=True)
+    truth = df.set_index(["a", "b"])["n"]
+    for r in cells.itertuples():
+        if NUMBER.match(r.label):
+            assert int(r.label.replace(".", "")) == truth[(r.a, r.b)]
+    inner_hidden = all(lab == "x" for lab in cells["label"])
+    bounds = [list(read_label(r.label, r.threshold, inner_hidden)) for r in cells.itertuples()]
+    index = {(r.a, r.b): i for i, r in enumerate(cells.itertuples())}
+    equations = []
+    margin_index = {}
+    for summed, kept in (("b", "a"), ("a", "b")):
+        frame = table.margins[summed]
+        hidden = all(lab == "x" for lab in frame["label"])
+        for r in frame.itertuples():
+            bounds.append(list(read_label(r.label, r.threshold, hidden)))
+            m = len(bounds) - 1
+            margin_index[(kept, getattr(r, kept))] = m
+            members = [i for key, i in index.items() if key[0 if kept == "a" else 1] == getattr(r, kept)]
+            equations.append(([(i, 1) for i in members] + [(m, -1)], "="))
+    bounds.append(list(read_label(table.total.label, dc.threshold(strict is True), False)))
+    g = len(bounds) - 1
+    for kept in ("a", "b"):
+        equations.append(([(m, 1) for (k, _), m in margin_index.items() if k == kept] + [(g, -1)], "="))
+    for r in cells.itertuples():
+        value = truth[(r.a, r.b)]
+        if 0 < value < r.threshold:
+            assert not recoverable(bounds, equations, index[(r.a, r.b)]), (df.to_dict("list"), list(cells["label"]))
+
+
+def test_known_table_suppresses_the_next_smallest_cell():
+    df = pd.DataFrame({"k": ["a", "b", "c", "d"], "n": [3, 9, 40, 0]})
+    table = dc.protect(df, "n", by=["k"])
+    assert list(table.cells["label"]) == ["<5", "x", "40", "0"]
+    assert list(table.cells["value"].astype(object).where(table.cells["value"].notna(), None)) == [None, None, 40, 0]
+    assert table.total.label == "52"
+    assert table.footnotes == [dc.FOOTNOTE_SUPPRESSION]
+
+
+def test_sum_at_the_edge_of_the_bounds_forces_a_third_cell():
+    # <5 plus an x of at least 5 summing to 6 would reveal 1 and 5, so one more cell must go
+    df = pd.DataFrame({"k": ["a", "b", "c"], "n": [1, 5, 40]})
+    labels = list(dc.protect(df, "n", by=["k"]).cells["label"])
+    assert labels == ["<5", "x", "x"]
+
+
+def test_strict_threshold_for_tppo_and_child_sexual_violence():
+    df = pd.DataFrame({"bentuk": ["tppo", "seksual", "fisik"], "n": [7, 7, 12]})
+    df["strict"] = [dc.is_strict(b, True) for b in df["bentuk"]]
+    table = dc.protect(df, "n", by=["bentuk"], strict="strict", multi_valued=["bentuk"])
+    assert list(table.cells["label"]) == ["<10", "<10", "12"]
+    assert dc.protect_total(7, strict=True).label == "<10"
+    assert dc.protect_total(7).label == "7"
+    assert dc.protect_total(0).label == "0" and not dc.protect_total(0).suppressed
+    assert dc.protect_total(1234).label == "1.234"
+
+
+def test_multi_valued_breakdown_defends_the_at_least_total():
+    # forms sum to at least the number of victims: fisik 6 and a total of 10 would pin seksual at 4
+    df = pd.DataFrame({"bentuk": ["fisik", "seksual"], "n": [6, 4]})
+    table = dc.protect(df, "n", by=["bentuk"], multi_valued=["bentuk"], total=10)
+    assert "6" not in list(table.cells["label"])
+
+
+def test_suppressed_cell_is_not_a_zero_and_downloads_agree():
+    df = pd.DataFrame({"k": ["a", "b", "c"], "n": [0, 2, 30]})
+    table = dc.protect(df, "n", by=["k"])
+    shown = table.display_frame()
+    assert list(shown["Jumlah"]) == ["0", "<5", "x", "32"]
+    down = table.download_frame()
+    assert down["jumlah"].isna().tolist() == [False, True, True, False]
+    assert list(down["label"]) == list(shown["Jumlah"])
+
+
+@pytest.mark.parametrize("by, message", [
+    (["district", "sex", "age_band"], "paling banyak dirinci menurut 2"),
+    (["subdistrict"], "tidak boleh ditampilkan untuk publik"),
+    (["month"], "tidak boleh ditampilkan untuk publik"),
+])
+def test_forbidden_breakdowns_are_refused(by, message):
+    df = pd.DataFrame({b: ["x"] for b in by} | {"n": [10]})
+    with pytest.raises(dc.DisclosureError, match=message):
+        dc.protect(df, "n", by=by)
+
+
+def test_shares_need_a_numerator_of_five():
+    assert dc.safe_share(4, 10).value is None
+    assert dc.safe_share(4, 10).label == "x"
+    assert dc.safe_share(5, 40).label == "12,5%"
+    assert dc.safe_share(5, 0).value is None
+
+
+def test_periods_are_quarters_semesters_years():
+    assert dc.period_for("2024-01", "2024-03").label == "Triwulan I 2024"
+    assert dc.period_for(dt.date(2024, 7, 1), dt.date(2024, 12, 1)).label == "Semester II 2024"
+    assert dc.period_for("2023-01", "2023-12").code == "2023"
+    with pytest.raises(dc.DisclosureError, match="triwulan"):
+        dc.period_for("2024-01", "2024-10")
+    assert dc.snap_period("2024-01", "2024-10") == dc.Period("semester", 2024, 1)
+    assert dc.parse_period("2024-T3") == dc.Period("triwulan", 2024, 3)
+    with pytest.raises(dc.DisclosureError):
+        dc.parse_period("2024-T5")
+    listed = dc.public_periods("2024-10", first_month="2023-01")
+    codes = [p.code for p in listed]
+    assert codes == ["2024-S1", "2024-T3", "2024-T2", "2024-T1",
+                     "2023", "2023-S2", "2023-S1", "2023-T4", "2023-T3", "2023-T2", "2023-T1"]
+    assert dc.is_provisional(dc.parse_period("2024-T1"), "2024-10")
+    assert not dc.is_provisional(dc.parse_period("2023"), "2024-10")
+    assert dc.Period("triwulan", 2024, 1).span == "Januari–Maret 2024"
+
+
+def test_public_footer_says_source_period_status_and_not_prevalence():
+    text = dc.public_footer(dc.parse_period("2024-T1"), provisional=True)
+    assert "Sumber: DPMPPA Kota Jambi" in text
+    assert "Triwulan I 2024" in text
+    assert "Data sementara" in text
+    assert "kasus yang dilaporkan, bukan angka prevalensi" in text
+    assert dc.FOOTNOTE_SUPPRESSION in text
+    assert "Data sementara" not in dc.public_footer("Tahun 2022", provisional=False)
