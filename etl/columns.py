@@ -1,0 +1,218 @@
+"""Map an agency's column headers to the product's fields, by synonyms and per-agency profiles.
+
+Synonyms live in ``data/reference/column_synonyms.csv`` (header,field) and per-agency layouts in
+``data/reference/profiles/<AGENCY>.csv`` (header,field; a profile wins over the synonyms), so an operator can
+teach the loader a new layout without code. Columns holding personal data (names, NIK, addresses, phone
+numbers, dates of birth) are recognised so that their values are dropped before anything else reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from etl import vocab
+from etl.model import EtlError
+from etl.vocab import normalize_text
+
+# field -> how the operator sees it
+FIELDS = {
+    "case_ref": "No. Register",
+    "report_date": "Tanggal Lapor",
+    "incident_date": "Tanggal Kejadian",
+    "district": "Kecamatan",
+    "subdistrict": "Kelurahan",
+    "age": "Umur",
+    "sex": "Jenis Kelamin",
+    "violence": "Jenis Kekerasan",
+    "place_of_incident": "Tempat Kejadian",
+    "relationship": "Hubungan dengan Pelaku",
+    "services": "Layanan",
+    "notes": "Keterangan",
+    "number": "No",
+    "personal": "(data pribadi: dibuang)",
+    "ignore": "(diabaikan)",
+}
+REGISTER_FIELDS = tuple(f for f in FIELDS if f not in ("number", "personal", "ignore"))
+# Words that mark a header as personal data even when no synonym lists it: safer to drop than to keep.
+_PERSONAL_WORDS = {"nama", "nik", "ktp", "alamat", "telp", "telpon", "telepon", "hp", "handphone", "wa",
+                   "whatsapp", "lahir", "kk", "email", "rt", "rw", "jalan", "jl"}
+
+
+class ProfileError(EtlError):
+    """A profile or alias given by an operator cannot be saved."""
+
+
+def _reference_file(name: str) -> Path:
+    return vocab.reference_dir() / name
+
+
+def profile_path(agency: str) -> Path:
+    """Where the column profile of an agency is kept."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", agency or ""):
+        raise ProfileError(f"Kode lembaga '{agency}' tidak sah untuk nama profil (hanya huruf, angka dan _).")
+    return _reference_file("profiles") / f"{agency.upper()}.csv"
+
+
+def _read_pairs(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        pairs = {}
+        for row in csv.DictReader(f):
+            header, name = (row.get("header") or "").strip(), (row.get("field") or "").strip()
+            if header and name in FIELDS:
+                pairs[normalize_text(header)] = name
+        return pairs
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, str]:
+    """Normalised header -> field, from column_synonyms.csv."""
+    return _read_pairs(_reference_file("column_synonyms.csv"))
+
+
+@lru_cache(maxsize=32)
+def profile(agency: str | None) -> dict[str, str]:
+    """Normalised header -> field for one agency's own layout (empty when it has none)."""
+    if not agency:
+        return {}
+    try:
+        return _read_pairs(profile_path(agency))
+    except ProfileError:
+        return {}
+
+
+def clear_caches() -> None:
+    """Forget synonyms, profiles and vocabularies after a reference file changed."""
+    synonyms.cache_clear()
+    profile.cache_clear()
+    vocab.clear_caches()
+
+
+def _without_brackets(text: str) -> str:
+    return re.sub(r"\([^)]*\)?", " ", text)
+
+
+def field_of(header: str | None, agency: str | None = None) -> str | None:
+    """The field a header means, or None; a flattened 'PARENT / CHILD' header is tried whole, then by parts."""
+    if not header:
+        return None
+    table = {**synonyms(), **profile(agency)}
+    candidates = [header]
+    if " / " in header:
+        parent, child = header.rsplit(" / ", 1)
+        candidates += [child, parent]
+    for candidate in candidates:
+        for text in (candidate, _without_brackets(candidate)):
+            key = normalize_text(text)
+            if key in table:
+                return table[key]
+    for candidate in candidates:
+        words = set(normalize_text(candidate).split())
+        if words & _PERSONAL_WORDS:
+            return "personal"
+    return None
+
+
+@dataclass
+class ColumnMap:
+    """Which column (0-based index) holds which field, and which columns are personal data or unknown."""
+
+    fields: dict[str, int] = field(default_factory=dict)
+    headers: dict[int, str] = field(default_factory=dict)     # every non-empty header, as written
+    personal: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+
+    def header(self, name: str) -> str:
+        """The header text as the agency wrote it for a field."""
+        return self.headers.get(self.fields[name], FIELDS[name])
+
+    def describe(self) -> dict[str, str]:
+        """Header as written -> field (for the load summary)."""
+        out = {self.headers[i]: name for name, i in self.fields.items()}
+        out.update({self.headers[i]: "personal" for i in self.personal})
+        return out
+
+
+def map_columns(headers: list[str | None], agency: str | None = None) -> ColumnMap:
+    """Map a row of (flattened) header names; the first column for a field wins, later duplicates are unknown."""
+    mapping = ColumnMap()
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        mapping.headers[index] = header
+        name = field_of(header, agency)
+        if name == "personal":
+            mapping.personal.append(index)
+        elif name is None or name == "ignore":
+            mapping.unknown.append(index)
+        elif name not in mapping.fields:
+            mapping.fields[name] = index
+        else:
+            mapping.unknown.append(index)
+    return mapping
+
+
+def missing_register_fields(mapping: ColumnMap) -> list[str]:
+    """Required register fields without a column (kecamatan may come from kelurahan)."""
+    missing = [FIELDS[f] for f in ("report_date", "sex", "violence") if f not in mapping.fields]
+    if "district" not in mapping.fields and "subdistrict" not in mapping.fields:
+        missing.insert(1, "Kecamatan (atau Kelurahan)")
+    return missing
+
+
+def _write_pairs(path: Path, pairs: list[tuple[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["header", "field"])
+        writer.writerows(pairs)
+    tmp.replace(path)
+
+
+def save_profile(agency: str, mapping: dict[str, str]) -> Path:
+    """Add or change header -> field lines in an agency's profile file and forget cached mappings."""
+    for header, name in mapping.items():
+        if name not in FIELDS:
+            raise ProfileError(f"Kolom '{header}': field '{name}' tidak dikenal. Pilih salah satu: "
+                               f"{', '.join(FIELDS)}.")
+        if not normalize_text(header):
+            raise ProfileError("Judul kolom kosong tidak dapat disimpan dalam profil.")
+    path = profile_path(agency)
+    existing: list[tuple[str, str]] = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as f:
+            existing = [((r.get("header") or "").strip(), (r.get("field") or "").strip()) for r in csv.DictReader(f)]
+    new_keys = {normalize_text(h) for h in mapping}
+    kept = [(h, n) for h, n in existing if h and normalize_text(h) not in new_keys]
+    _write_pairs(path, kept + [(h.strip(), n) for h, n in mapping.items()])
+    clear_caches()
+    return path
+
+
+def add_violence_alias(wording: str, codes: list[str] | tuple[str, ...]) -> Path:
+    """Teach the loader that an agency wording means these form codes (appended to violence_aliases.csv)."""
+    known = {v.code for v in vocab.violence_types()}
+    codes = [c.strip() for c in codes if c and c.strip()]
+    if not normalize_text(wording or ""):
+        raise ProfileError("Kata/istilah kosong tidak dapat dijadikan alias jenis kekerasan.")
+    if not codes or set(codes) - known:
+        raise ProfileError(f"Kode bentuk kekerasan {sorted(set(codes) - known) or '(kosong)'} tidak dikenal. "
+                           f"Pilih dari: {', '.join(sorted(known))}.")
+    path = _reference_file("violence_aliases.csv")
+    key = normalize_text(wording)
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], [r for r in rows[1:] if r and normalize_text(r[0]) != key]
+    body.append([wording.strip(), ";".join(dict.fromkeys(codes))] + [""] * (len(header) - 2))
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows([header] + body)
+    tmp.replace(path)
+    clear_caches()
+    return path

@@ -1,0 +1,339 @@
+"""Find where the data is in a sheet: header block, data rows, footer; register or recap; agency and period hints.
+
+Works on the plain rows from etl.read. Nothing here converts values; it only decides which rows and columns
+hold what, so that etl.parse can normalise them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from etl import vocab
+from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
+from etl.read import Sheet, Workbook
+from etl.vocab import normalize_text
+
+HEADER_SEARCH_ROWS = 40
+_TOTAL_WORDS = ("jumlah", "total", "jml", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan")
+_SEX_CHILD = {"l": "L", "lk": "L", "laki laki": "L", "p": "P", "pr": "P", "perempuan": "P"}
+_SIGNATURE_START = ("kepala", "nip", "mengetahui", "kasi ", "kabid", "kasubag", "kasubbag", "dibuat oleh",
+                    "yang membuat", "pembuat laporan", "petugas pencatat", "a n ", "an kepala", "plt ", "plh ",
+                    "pj ", "sekretaris", "koordinator", "pembina", "penata", "kanit", "kasat", "direktur",
+                    "ketua", "disetujui", "diketahui", "tanda tangan", "ttd")
+_PLACE_DATE = re.compile(r"^[a-z .]+,\s*(\d{1,2}\s+[a-z]+\s+\d{4}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4})$", re.I)
+
+
+def cell_text(value) -> str | None:
+    """A header-like cell as text (numbers written as headers, e.g. 2024, become '2024')."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def is_total_label(value) -> bool:
+    """'JUMLAH', 'Total', 'Jumlah Total' …: a totals row or column label."""
+    if not isinstance(value, str):
+        return False
+    text = normalize_text(value)
+    return text in _TOTAL_WORDS or text.startswith(("jumlah ", "total "))
+
+
+def is_signature_row(row: list) -> bool:
+    """A footer line: 'Jambi, 30 September 2024', 'Kepala …', 'NIP. …', 'Mengetahui'."""
+    texts = [v for v in row if v is not None]
+    if not texts or len(texts) > 2 or not all(isinstance(v, str) for v in texts):
+        return False
+    for value in texts:
+        text = normalize_text(value) + " "
+        if _PLACE_DATE.match(" ".join(str(value).split())) or text.startswith(_SIGNATURE_START):
+            return True
+    return False
+
+
+def is_blank(row: list, columns: list[int] | None = None) -> bool:
+    cells = row if columns is None else [row[i] if i < len(row) else None for i in columns]
+    return all(v is None for v in cells)
+
+
+def numbering_row(row: list) -> bool:
+    """A row of column numbers under the header: 1, 2, 3 … (or '(1)', '(2)' …)."""
+    numbers = []
+    for value in row:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, (int, float)) and float(value).is_integer():
+            numbers.append(int(value))
+            continue
+        m = re.fullmatch(r"\(?\s*(\d+)\s*\)?\.?", str(value).strip())
+        if not m:
+            return False
+        numbers.append(int(m[1]))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] <= 2
+
+
+def form_codes_of_header(name: str | None) -> tuple[str, ...] | None:
+    """The forms a recap column header names ('FISIK', 'Fisik / L', 'Trafficking (TPPO)'), or None."""
+    if not name:
+        return None
+    aliases = vocab.violence_aliases()
+    parts = [name]
+    if " / " in name:
+        parts.append(name.rsplit(" / ", 1)[0])
+    for part in parts:
+        for text in (part, re.sub(r"\([^)]*\)", " ", part)):
+            key = normalize_text(text)
+            if key in aliases:
+                return aliases[key]
+            key = re.sub(r"^(?:kekerasan|kasus|jumlah kasus|korban)\s+", "", key)
+            if key in aliases and key:
+                return aliases[key]
+    return None
+
+
+def sex_of_header(name: str | None) -> str | None:
+    """'L'/'P' when a flattened header ends in an L/P sub-column ('Fisik / L')."""
+    if not name or " / " not in name:
+        return None
+    return _SEX_CHILD.get(normalize_text(name.rsplit(" / ", 1)[1]))
+
+
+def _texts(row: list) -> list[str | None]:
+    return [cell_text(v) if isinstance(v, str) else None for v in row]
+
+
+def _header_like(row: list, minimum: int = 2) -> bool:
+    filled = [v for v in row if v is not None]
+    return len(filled) >= minimum and sum(isinstance(v, str) for v in filled) >= max(minimum, len(filled) - 1)
+
+
+_DATE_LIKE = re.compile(r"\d{1,4}\s*[/.-]\s*\d{1,2}")
+
+
+def _could_be_subheader(row: list) -> bool:
+    """False for a row that is clearly data (numbers, dates, date-like text) or a numbering row."""
+    if numbering_row(row):
+        return False
+    return all(isinstance(v, str) and not _DATE_LIKE.search(v) for v in row if v is not None)
+
+
+def flatten_headers(parent: list, child: list) -> list[str | None]:
+    """Two header rows -> one name per column: 'PARENT / CHILD' under a merged parent, else whichever is filled."""
+    width = max(len(parent), len(child))
+    names: list[str | None] = []
+    spanning: str | None = None
+    for j in range(width):
+        p = cell_text(parent[j]) if j < len(parent) else None
+        c = cell_text(child[j]) if j < len(child) else None
+        if p is not None:
+            spanning = p if c is not None else None
+            names.append(f"{p} / {c}" if c is not None else p)
+        elif c is not None:
+            names.append(f"{spanning} / {c}" if spanning else c)
+        else:
+            spanning = None
+            names.append(None)
+    return names
+
+
+def _meaning(name: str | None, agency: str | None):
+    if not name:
+        return None
+    parent = name.rsplit(" / ", 1)[0] if " / " in name else name
+    if is_total_label(name) or is_total_label(parent):
+        return ("total", sex_of_header(name))
+    found = field_of(name, agency)
+    if found in REGISTER_FIELDS:
+        if found in ("sex", "age") and sex_of_header(name):
+            return (found, sex_of_header(name))
+        return (found, None)
+    forms = form_codes_of_header(name)
+    if forms:
+        return ("form", forms, sex_of_header(name))
+    if found == "personal":
+        return ("personal",)
+    return None
+
+
+def _score(names: list[str | None], agency: str | None) -> int:
+    meanings = {m for m in (_meaning(n, agency) for n in names) if m is not None}
+    return len(meanings)
+
+
+@dataclass
+class SheetLayout:
+    """Where the data is in one sheet and what shape it has (shape None: the sheet is skipped, see skip_reason)."""
+
+    sheet: Sheet
+    shape: str | None = None                 # 'register' | 'recap' | None
+    skip_reason: str | None = None
+    header_rows: list[int] = field(default_factory=list)    # 0-based row indexes of the header block
+    headers: list[str | None] = field(default_factory=list)  # flattened name per column
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    numbering_row: int | None = None
+    data_rows: list[int] = field(default_factory=list)       # 0-based indexes of non-blank data rows
+    total_row: int | None = None
+    footer_row: int | None = None
+
+    @property
+    def title_rows(self) -> list[list]:
+        """Rows above the header block (title block, template cells)."""
+        top = self.header_rows[0] if self.header_rows else min(len(self.sheet.rows), 10)
+        return self.sheet.rows[:top]
+
+
+def find_header(rows: list[list], agency: str | None = None) -> tuple[list[int], list[str | None]] | None:
+    """The header block (one or two rows) that names the most known columns, or None when there is none."""
+    best: tuple[int, int, list[int], list[str | None]] | None = None
+    limit = min(len(rows), HEADER_SEARCH_ROWS)
+    for r in range(limit):
+        row = rows[r]
+        if not _header_like(row):
+            continue
+        candidates = [([r], [cell_text(v) if isinstance(v, str) else None for v in row])]
+        if r + 1 < len(rows) and _header_like(rows[r + 1], minimum=1) and _could_be_subheader(rows[r + 1]):
+            candidates.append(([r, r + 1], flatten_headers(_texts(row), _texts(rows[r + 1]))))
+        for header_rows, names in candidates:
+            score = _score(names, agency)
+            # a second header row must add meaning; otherwise it is the first data row
+            if best is None or score > best[0] or (score == best[0] and len(header_rows) < len(best[2])
+                                                   and r == best[2][0]):
+                best = (score, r, header_rows, names)
+    if best is None or best[0] < 2:
+        return None
+    return best[2], best[3]
+
+
+def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
+    """Header block, shape and data rows of one sheet."""
+    layout = SheetLayout(sheet)
+    if not sheet.visible:
+        layout.skip_reason = "lembar tersembunyi"
+        return layout
+    if all(is_blank(row) for row in sheet.rows):
+        layout.skip_reason = "lembar kosong"
+        return layout
+    found = find_header(sheet.rows, agency)
+    if found is None:
+        layout.skip_reason = "tidak ada baris judul kolom yang dikenali"
+        return layout
+    layout.header_rows, layout.headers = found
+    layout.columns = map_columns(layout.headers, agency)
+    meanings = [_meaning(n, agency) for n in layout.headers]
+    form_columns = [m for m in meanings if m and m[0] == "form"]
+    register_fields = set(layout.columns.fields) & {"report_date", "violence", "sex", "age", "case_ref"}
+    if len(form_columns) >= 2 and "report_date" not in layout.columns.fields and "violence" not in layout.columns.fields:
+        layout.shape = "recap"
+    elif register_fields:
+        layout.shape = "register"
+    else:
+        layout.skip_reason = "judul kolom bukan register maupun rekap"
+        return layout
+    _find_data_rows(layout)
+    return layout
+
+
+def _find_data_rows(layout: SheetLayout) -> None:
+    rows = layout.sheet.rows
+    start = layout.header_rows[-1] + 1
+    if start < len(rows) and numbering_row(rows[start]):
+        layout.numbering_row = start
+        start += 1
+    relevant = sorted(set(layout.columns.fields.values()) | set(layout.columns.personal) | set(layout.columns.unknown)
+                      | {i for i, n in enumerate(layout.headers) if n})
+    relevant = [i for i in relevant if layout.columns.fields.get("number") != i]
+    key_columns = [layout.columns.fields[f] for f in ("report_date", "district", "subdistrict", "sex", "violence")
+                   if f in layout.columns.fields]
+    seen_blank = False
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if any(is_total_label(v) for v in row[:4]) and not _has_key_values(row, key_columns, layout.shape):
+            layout.total_row = r
+            break
+        if is_blank(row, relevant):
+            seen_blank = seen_blank or bool(layout.data_rows)
+            continue
+        if is_signature_row(row):
+            layout.footer_row = r
+            break
+        if seen_blank and layout.shape == "register" and key_columns and is_blank(row, key_columns):
+            layout.footer_row = r  # a note under the table, after a blank line, with no register values
+            break
+        layout.data_rows.append(r)
+
+
+def _has_key_values(row: list, key_columns: list[int], shape: str | None) -> bool:
+    if shape != "register":
+        return False
+    values = [row[i] for i in key_columns if i < len(row) and row[i] is not None]
+    return len(values) >= 2
+
+
+# ---------------------------------------------------------------- template cells, agency and period hints
+
+_LABELS = {
+    "lembaga": "agency", "nama lembaga": "agency", "instansi": "agency", "unit kerja": "agency",
+    "pelapor": "agency", "lembaga pelapor": "agency", "kode lembaga": "agency",
+    "periode dari": "period_from", "dari": "period_from", "periode awal": "period_from", "mulai": "period_from",
+    "periode sampai": "period_to", "sampai": "period_to", "periode akhir": "period_to", "s d": "period_to",
+    "hingga": "period_to",
+    "bulan": "month", "periode": "month", "bulan laporan": "month", "periode laporan": "month",
+}
+
+
+def template_cells(rows: list[list]) -> dict[str, tuple[object, str]]:
+    """Labelled cells of a title block ('Lembaga' | B2 …) -> (value, cell reference like 'B2')."""
+    from etl.read import column_letter
+
+    found: dict[str, tuple[object, str]] = {}
+    for r, row in enumerate(rows):
+        filled = [(j, v) for j, v in enumerate(row) if v is not None]
+        for k, (j, value) in enumerate(filled[:-1]):
+            if not isinstance(value, str):
+                continue
+            key = _LABELS.get(normalize_text(value.rstrip(":")))
+            if key and key not in found:
+                target_j, target = filled[k + 1]
+                found[key] = (target, f"{column_letter(target_j)}{r + 1}")
+    return found
+
+
+def title_texts(rows: list[list]) -> list[str]:
+    """Text cells of a title block."""
+    return [v for row in rows for v in row if isinstance(v, str)]
+
+
+def agency_in_text(text: str) -> str | None:
+    """The one agency whose code, name or keywords appear in a text, or None (none or several)."""
+    norm = f" {normalize_text(text)} "
+    found = {code for code, words in vocab.agency_keywords().items() if any(f" {w} " in norm for w in words)}
+    return found.pop() if len(found) == 1 else None
+
+
+def detect_agency(book: Workbook, title_blocks: dict[int, list[list]]) -> tuple[str, str] | None:
+    """(agency code, where it was found) from template cells, title blocks, sheet names, then the file name."""
+    visible = [s for s in book.sheets if s.visible]
+    for sheet in visible:
+        cells = template_cells(title_blocks.get(sheet.index, []))
+        if "agency" in cells:
+            value, ref = cells["agency"]
+            code = agency_in_text(str(value)) if value is not None else None
+            if code:
+                return code, f"sel Lembaga (lembar '{sheet.name}' {ref})"
+    for sheet in visible:
+        text = " ".join(title_texts(title_blocks.get(sheet.index, [])))
+        code = agency_in_text(text) if text else None
+        if code:
+            return code, f"judul lembar '{sheet.name}'"
+    code = agency_in_text(" ".join(s.name for s in visible))
+    if code:
+        return code, "nama lembar"
+    code = agency_in_text(re.sub(r"\.[A-Za-z]+$", "", book.file_name))
+    if code:
+        return code, "nama file"
+    return None

@@ -1,0 +1,144 @@
+"""Read a workbook (.xlsx, .xlsm, .xls, .ods) into plain cell values with one fast reader (python-calamine).
+
+Cells come back as they are held: text as ``str``, numbers as ``int``/``float``, dates as ``datetime.date`` or
+``datetime.datetime``, formula cells as their cached result, empty cells (and formulas without a cached result,
+as openpyxl writes them) as ``None``. Nothing is interpreted here; etl.values does that through explicit rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+from etl.model import WorkbookError
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# Agency workbooks have a few hundred rows; these caps only stop a hostile or broken file from hanging a load.
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+MAX_SHEETS = 100
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: its name, position in the workbook, visibility and rows of cells (row 0 is Excel row 1)."""
+
+    name: str
+    index: int
+    visible: bool
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """All sheets of one file, in workbook order."""
+
+    file_name: str
+    sheets: list[Sheet]
+
+
+def _format_problem(path: Path, head: bytes) -> str | None:
+    """Why the bytes cannot be a spreadsheet of the kind the suffix claims, or None if they might be."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return (f"File '{path.name}' bukan workbook yang didukung (akhiran '{path.suffix or '-'}'). "
+                "Simpan sebagai .xlsx, .xlsm, .xls atau .ods lalu kirim ulang.")
+    if suffix in (".xlsx", ".xlsm") and head.startswith(_OLE_MAGIC):
+        # An .xlsx protected with a password is stored as an OLE container holding the encrypted package.
+        return (f"File '{path.name}' dilindungi kata sandi (terenkripsi) sehingga tidak dapat dibaca. "
+                "Buka di Excel, hapus kata sandinya (File > Info > Protect Workbook), simpan, lalu kirim ulang.")
+    if suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(_ZIP_MAGIC):
+        return (f"File '{path.name}' bukan workbook {suffix} yang sah (isinya bukan format spreadsheet). "
+                "Buka file di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.")
+    if suffix == ".xls" and not head.startswith(_OLE_MAGIC):
+        return (f"File '{path.name}' bukan workbook .xls yang sah (isinya bukan format spreadsheet). "
+                "Buka file di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.")
+    return None
+
+
+def _clean(value) -> Cell:
+    if value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    return value
+
+
+def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
+    """Read every sheet of a workbook file; raise WorkbookError (Indonesian, naming the file) if it can't be read."""
+    path = Path(path)
+    name = file_name or path.name
+    shown = Path(name)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise WorkbookError(f"File '{name}' tidak dapat dibuka ({exc.strerror or exc}). Periksa nama dan lokasinya.") from exc
+    if size == 0:
+        raise WorkbookError(f"File '{name}' kosong (0 byte). Kirim ulang file yang benar.")
+    if size > MAX_FILE_BYTES:
+        raise WorkbookError(f"File '{name}' terlalu besar ({size // (1024 * 1024)} MB; batas "
+                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.")
+    problem = _format_problem(shown if file_name else path, head)
+    if problem:
+        raise WorkbookError(problem)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several private error types for broken files
+        raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
+                            "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
+    try:
+        metadata = list(book.sheets_metadata)
+        if len(metadata) > MAX_SHEETS:
+            raise WorkbookError(f"File '{name}' berisi {len(metadata)} lembar (batas {MAX_SHEETS}). "
+                                "Kirim satu file per periode dengan lembar seperlunya.")
+        sheets = []
+        for index, meta in enumerate(metadata):
+            visible = str(meta.visible).rsplit(".", 1)[-1].lower() == "visible"
+            if "worksheet" not in str(meta.typ).lower():
+                sheets.append(Sheet(meta.name, index, False, []))  # chart sheets hold no cells
+                continue
+            sheet = book.get_sheet_by_index(index)
+            height, width = sheet.total_height, sheet.total_width
+            if height > MAX_ROWS or width > MAX_COLUMNS:
+                raise WorkbookError(
+                    f"File '{name}', lembar '{meta.name}': terlalu besar ({height} baris x {width} kolom; batas "
+                    f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
+            rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+            while rows and all(v is None for v in rows[-1]):
+                rows.pop()
+            sheets.append(Sheet(meta.name, index, visible, rows))
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
+                            "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
+    finally:
+        book.close()
+    return Workbook(name, sheets)
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] if text else type(exc).__name__
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index (0 -> 'A', 27 -> 'AB')."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -1,0 +1,581 @@
+"""Pure normalisers from what agencies type into cells to vocabulary values.
+
+Each normaliser returns a ``Value`` (the normalised value, perhaps with a warning) or a ``Problem`` (the row is
+rejected). Problems come back without a location; etl.parse adds sheet, row and column. Messages are Indonesian,
+say what was expected and how to fix it, and never quote a personal-data cell (those never reach this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from etl import vocab
+from etl.model import Problem
+from etl.vocab import normalize_text
+
+ALIASES_FILE = "data/reference/violence_aliases.csv"
+MAX_AGE = 110
+MIN_YEAR = 2000  # older dates in a current report are almost always a typo or a misread serial number
+FUZZY_ACCEPT = 85  # rapidfuzz ratio (0-100) from which a misspelt place is accepted with a warning
+
+
+@dataclass(frozen=True)
+class Value:
+    """A normalised value, possibly with a warning for a row that is still loaded."""
+
+    value: object
+    warning: Problem | None = None
+
+
+def _error(reason: str, message: str) -> Problem:
+    return Problem(None, None, None, reason, message)
+
+
+def _quote(value, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- months and dates
+
+MONTHS = {
+    "januari": 1, "jan": 1, "january": 1,
+    "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "february": 2,
+    "maret": 3, "mar": 3, "march": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6,
+    "juli": 7, "jul": 7, "july": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agst": 8, "aug": 8, "august": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
+    "november": 11, "nov": 11, "nop": 11, "nopember": 11,
+    "desember": 12, "des": 12, "dec": 12, "december": 12,
+}
+MONTH_NAMES_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                  "Oktober", "November", "Desember")
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2}|\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.I)
+_WORD_DATE = re.compile(r"^(\d{1,2})\s*[\s\-/.]\s*([a-z]+)\.?\s*[\s\-/.,]\s*(\d{2}|\d{4})$", re.I)
+_TRAILING_TIME = re.compile(r"\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?$")
+_DAY_NAME = re.compile(r"^(senin|selasa|rabu|kamis|jumat|jum at|sabtu|minggu|ahad)\s*,?\s*", re.I)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return 2000 + year if year < 100 else year
+
+
+def _date_text(text: str) -> dt.date | None:
+    text = _DAY_NAME.sub("", text.strip())
+    text = _TRAILING_TIME.sub("", text)
+    if m := _ISO_DATE.match(text):
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _NUMERIC_DATE.match(text):
+        return dt.date(_year(m[3]), int(m[2]), int(m[1]))  # day first, always
+    if m := _WORD_DATE.match(text):
+        month = MONTHS.get(m[2].lower())
+        if month is None:
+            return None
+        return dt.date(_year(m[3]), month, int(m[1]))
+    return None
+
+
+def parse_date(value, today: dt.date, *, what: str = "Tanggal") -> Value | Problem | None:
+    """A report or incident date from an Excel date, serial number or day-first text; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    expected = ("Tulis tanggal sebagai tanggal Excel atau hari-bulan-tahun, "
+                "mis. 05/06/2024 atau 5 Juni 2024.")
+    date: dt.date | None
+    try:
+        if isinstance(value, dt.datetime):
+            date = value.date()
+        elif isinstance(value, dt.date):
+            date = value
+        elif isinstance(value, bool):
+            date = None
+        elif isinstance(value, (int, float)):
+            if not math.isfinite(value) or not (1 <= value < 2958466):
+                date = None
+            else:
+                date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        else:
+            date = _date_text(str(value))
+    except ValueError:  # e.g. 31/02/2024: looks like a date but is not one
+        date = None
+    if date is None:
+        return _error("tanggal", f"{what} '{_quote(value)}' tidak dapat dibaca. {expected}")
+    if date > today:
+        return _error("tanggal_masa_depan",
+                      f"{what} {format_date(date)} ada di masa depan (hari ini {format_date(today)}). "
+                      "Periksa tanggal, bulan dan tahunnya (urutan hari/bulan/tahun).")
+    if date.year < MIN_YEAR:
+        return _error("tanggal", f"{what} {format_date(date)} terlalu lama (sebelum tahun {MIN_YEAR}). "
+                      f"Periksa tahunnya. {expected}")
+    return Value(date)
+
+
+def format_date(date: dt.date) -> str:
+    """'5 Juni 2024'."""
+    return f"{date.day} {MONTH_NAMES_ID[date.month - 1]} {date.year}"
+
+
+_MONTH_YEAR_NUM = re.compile(r"(?<!\d)(\d{4})\s*[-/.]\s*(\d{1,2})(?![\d/\-.])|(?<![\d/\-.])(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)")
+
+
+def parse_months(value) -> list[dt.date]:
+    """The months (first days) a period text or date names: '2024-06', 'Juni 2024', 'Apr-Mei 2024', a date …"""
+    if value is None:
+        return []
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return [value.replace(day=1)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return []
+    text = str(value)
+    tokens = re.findall(r"[A-Za-z]+|\d+", text)
+    named: list[tuple[int, int | None]] = []
+    years: list[int] = []
+    for token in tokens:
+        low = token.lower()
+        if low in MONTHS:
+            named.append((MONTHS[low], None))
+        elif token.isdigit() and len(token) == 4 and 1990 <= int(token) <= 2100:
+            years.append(int(token))
+            # a year right after month names applies to those without a year yet
+            named = [(m, y if y is not None else int(token)) for m, y in named]
+    if named:
+        if any(y is None for _, y in named):
+            if not years:
+                return []
+            named = [(m, y if y is not None else years[-1]) for m, y in named]
+        firsts = sorted({dt.date(y, m, 1) for m, y in named})
+        return _month_range(firsts[0], firsts[-1])
+    found = []
+    for m in _MONTH_YEAR_NUM.finditer(text):
+        year, month = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
+        if 1 <= month <= 12 and 1990 <= year <= 2100:
+            found.append(dt.date(year, month, 1))
+    if found:
+        return _month_range(min(found), max(found))
+    return []
+
+
+def _month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    months = []
+    current = first
+    while current <= last and len(months) < 240:
+        months.append(current)
+        current = dt.date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+# ---------------------------------------------------------------- age
+
+_AGE_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_AGE_YEARS = re.compile(rf"^{_AGE_NUMBER}\s*(?:th|thn|tahun|thun|tahunan|yr|y|t)?\.?(?:\s+\d+\s*(?:bl|bln|bulan)\.?)?$")
+_AGE_MONTHS = re.compile(rf"^{_AGE_NUMBER}\s*(?:bl|bln|bulan)\.?$")
+_AGE_DAYS = re.compile(rf"^{_AGE_NUMBER}\s*(?:hr|hari|minggu|mgg)\.?$")
+_AGE_BAND = re.compile(r"^(\d+)\s*(?:-|–|s\.?\s*d\.?|sampai|to)\s*(\d+)\s*(?:th|thn|tahun)?\.?$")
+_AGE_OVER = re.compile(r"^(?:>=|≥|>|lebih dari|di atas|diatas)\s*(\d+)\s*(?:th|thn|tahun)?\.?$|^(\d+)\s*(?:\+|th\s*\+|tahun ke atas|keatas|ke atas)$")
+_AGE_UNDER = re.compile(r"^(?:<|kurang dari|di bawah|dibawah)\s*(\d+)\s*(?:th|thn|tahun)?\.?$")
+
+
+@dataclass(frozen=True)
+class Age:
+    """An age in whole years when known, else only whether the victim is a child (coarse band)."""
+
+    years: int | None
+    is_child: bool | None
+
+
+def parse_age(value) -> Value | Problem | None:
+    """Age in completed years from 7, '7 th', '1,5 th' (1), '3 bln' (0), or a band such as '10-17' (child only)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return _error("umur", f"Umur '{value}' tidak dapat dibaca. Tulis umur dalam tahun, mis. 7 atau '7 th'.")
+    if isinstance(value, (int, float)):
+        return _age_years(float(value), value)
+    text = " ".join(str(value).lower().replace("±", "").replace("+-", "").split())
+    text = text.removeprefix("umur ").removeprefix("usia ").strip()
+    if m := _AGE_YEARS.match(text):
+        return _age_years(float(m[1].replace(",", ".")), value)
+    if _AGE_MONTHS.match(text) or _AGE_DAYS.match(text):
+        return Value(Age(0, True))
+    if m := _AGE_BAND.match(text):
+        low, high = int(m[1]), int(m[2])
+        if low > high or high > MAX_AGE:
+            return _error("umur", f"Kelompok umur '{_quote(value)}' tidak masuk akal. Tulis umur dalam tahun.")
+        if high < 18:
+            return Value(Age(None, True))
+        if low >= 18:
+            return Value(Age(None, False))
+        return Value(Age(None, None), _error(
+            "umur_kelompok", f"Kelompok umur '{_quote(value)}' mencakup anak dan dewasa, sehingga umur dianggap "
+            "tidak diketahui. Tulis umur dalam tahun bila ada."))
+    if m := _AGE_OVER.match(text):
+        low = int(m[1] or m[2])
+        return Value(Age(None, False) if low >= 18 else Age(None, None))
+    if m := _AGE_UNDER.match(text):
+        return Value(Age(None, True) if int(m[1]) <= 18 else Age(None, None))
+    if text in ("anak", "anak anak", "anak-anak", "balita", "bayi", "remaja"):
+        return Value(Age(None, True))
+    if text in ("dewasa", "lansia"):
+        return Value(Age(None, False))
+    if text in ("-", "?", "tidak diketahui", "tdk diketahui", "tidak tahu", "tt"):
+        return None
+    return _error("umur", f"Umur '{_quote(value)}' tidak dapat dibaca. Tulis umur dalam tahun, mis. 7 atau '7 th' "
+                  "(bayi: '3 bln'), atau kosongkan bila tidak diketahui.")
+
+
+def _age_years(years: float, original) -> Value | Problem:
+    if not math.isfinite(years) or years < 0:
+        return _error("umur", f"Umur '{_quote(original)}' tidak dapat dibaca. Tulis umur dalam tahun, mis. 7.")
+    if years > MAX_AGE:
+        return _error("umur", f"Umur {_quote(original)} tidak masuk akal (lebih dari {MAX_AGE} tahun). "
+                      "Periksa dan perbaiki umur korban, atau kosongkan bila tidak diketahui.")
+    whole = int(years)  # completed years: 1,5 tahun is 1
+    return Value(Age(whole, whole < 18))
+
+
+# ---------------------------------------------------------------- sex
+
+_SEX = {
+    "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "lakilaki": "L", "laki2": "L", "pria": "L", "cowok": "L",
+    "male": "L", "m": "L", "lk lk": "L",
+    "p": "P", "pr": "P", "pere": "P", "perempuan": "P", "wanita": "P", "cewek": "P", "female": "P", "f": "P",
+    "w": "P", "pr pr": "P",
+}
+
+
+def parse_sex(value) -> Value | Problem | None:
+    """'L' or 'P' from L/P, Laki-laki/Perempuan, Lk/Pr; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = _SEX.get(normalize_text(value))
+    if code is None:
+        return _error("jenis_kelamin", f"Jenis kelamin '{_quote(value)}' tidak dikenal. "
+                      "Tulis L (laki-laki) atau P (perempuan).")
+    return Value(code)
+
+
+# ---------------------------------------------------------------- places
+
+_PREFIX_DISTRICT = re.compile(r"^(?:kecamatan|kec)\s+")
+_PREFIX_SUBDISTRICT = re.compile(r"^(?:kelurahan|kel|desa|ds)\s+")
+_cache: dict = {}
+
+
+def _memo(name: str, build):
+    """Rebuild an index when vocab's cached tuples change (vocab.clear_caches() after an edit)."""
+    key = (id(vocab.districts()), id(vocab.subdistricts()), id(vocab.place_aliases()), id(vocab.out_of_area_places()),
+           id(vocab.violence_aliases()), id(vocab.closed_lists()))
+    hit = _cache.get(name)
+    if hit is None or hit[0] != key:
+        hit = (key, build())
+        _cache[name] = hit
+    return hit[1]
+
+
+def _compact(text: str) -> str:
+    return text.replace(" ", "")
+
+
+@dataclass(frozen=True)
+class _PlaceIndex:
+    exact: dict[str, str]           # normalised spelling -> code
+    compact: dict[str, str]         # spelling without spaces -> code (when unambiguous)
+    official: dict[str, str]        # code -> official name
+    fuzzy_choices: dict[str, str]   # normalised spelling -> code
+
+
+def _place_index(level: str) -> _PlaceIndex:
+    def build() -> _PlaceIndex:
+        if level == "kecamatan":
+            official = {d.code: d.name for d in vocab.districts()}
+        else:
+            official = {s.code: s.name for s in vocab.subdistricts()}
+        exact: dict[str, str] = {}
+        for code, name in official.items():
+            exact[normalize_text(name)] = code
+        for alias_level, code, alias in vocab.place_aliases():
+            if alias_level == level and code in official:
+                exact.setdefault(normalize_text(alias), code)
+        compact: dict[str, str] = {}
+        clashes = set()
+        for spelling, code in exact.items():
+            key = _compact(spelling)
+            if compact.get(key, code) != code:
+                clashes.add(key)
+            compact[key] = code
+        for key in clashes:
+            del compact[key]
+        return _PlaceIndex(exact, compact, official, dict(exact))
+    return _memo("place_" + level, build)
+
+
+def _subdistricts_by_name() -> dict[str, list[str]]:
+    def build():
+        names: dict[str, list[str]] = {}
+        for s in vocab.subdistricts():
+            names.setdefault(normalize_text(s.name), []).append(s.code)
+        return names
+    return _memo("subdistrict_names", build)
+
+
+def _match_place(value, level: str) -> Value | Problem | None:
+    label = "Kecamatan" if level == "kecamatan" else "Kelurahan"
+    text = normalize_text(value)
+    prefix = _PREFIX_DISTRICT if level == "kecamatan" else _PREFIX_SUBDISTRICT
+    text = prefix.sub("", text).strip()
+    if not text or text in ("-",):
+        return None
+    index = _place_index(level)
+    if text in index.exact:
+        return Value(index.exact[text])
+    outside = vocab.out_of_area_places()
+    if text in outside:
+        return _error("wilayah_luar", f"{label} '{_quote(value)}' berada di luar wilayah ({outside[text]}), "
+                      "bukan bagian dari wilayah laporan ini. Kasus di luar wilayah tidak dicatat di sini; "
+                      "bila sebenarnya terjadi di dalam kota, tulis nama wilayah yang benar.")
+    if _compact(text) in index.compact:
+        return Value(index.compact[_compact(text)])
+    choices = list(index.fuzzy_choices) + list(outside)
+    best = process.extractOne(text, choices, scorer=fuzz.ratio)
+    if best is not None and best[1] >= FUZZY_ACCEPT:
+        spelling = best[0]
+        if spelling in outside:
+            return _error("wilayah_luar", f"{label} '{_quote(value)}' tampaknya '{spelling.title()}' yang berada "
+                          f"di luar wilayah ({outside[spelling]}). Kasus di luar wilayah tidak dicatat di sini; "
+                          "bila sebenarnya terjadi di dalam kota, tulis nama wilayah yang benar.")
+        code = index.fuzzy_choices[spelling]
+        return Value(code, _error("wilayah_mirip", f"{label} '{_quote(value)}' dibaca sebagai "
+                                  f"'{index.official[code]}' (ejaan mirip). Periksa bila keliru."))
+    return _error("wilayah_tidak_dikenal", f"{label} '{_quote(value)}' tidak dikenal di wilayah ini. Tulis nama "
+                  f"{label.lower()} resmi (lihat daftar di template), atau tambahkan ejaan ini ke "
+                  "data/reference/place_aliases.csv.")
+
+
+def parse_district(value) -> Value | Problem | None:
+    """Kecamatan code from a kecamatan cell (prefixes, aliases, fuzzy match with a warning; out-of-area rejected)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _match_place(value, "kecamatan")
+
+
+def parse_subdistrict(value, district_code: str | None = None) -> Value | Problem | None:
+    """Kelurahan code from a kelurahan cell; a name used in two kecamatan is settled by the kecamatan given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = _PREFIX_SUBDISTRICT.sub("", normalize_text(value)).strip()
+    same_name = _subdistricts_by_name().get(text, [])
+    if len(same_name) > 1:
+        inside = [c for c in same_name if district_code and c.startswith(district_code + ".")]
+        if inside:
+            return Value(inside[0])
+    return _match_place(value, "kelurahan")
+
+
+def district_of_subdistrict(code: str) -> str:
+    """The kecamatan code a kelurahan code belongs to."""
+    for s in vocab.subdistricts():
+        if s.code == code:
+            return s.district_code
+    raise KeyError(code)
+
+
+def district_name(code: str) -> str:
+    return _place_index("kecamatan").official.get(code, code)
+
+
+def subdistrict_name(code: str) -> str:
+    return _place_index("kelurahan").official.get(code, code)
+
+
+# ---------------------------------------------------------------- violence forms
+
+_SEPARATORS = re.compile(r"\s*(?:[,;/+&\n]|\bdan\b|\bserta\b)\s*", re.I)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on separators outside parentheses."""
+    parts, depth, current = [], 0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            m = _SEPARATORS.match(text, i)
+            if m and m.end() > i and (m.group().strip() in ",;/+&" or _is_word_boundary(text, i, m.end())):
+                parts.append(current)
+                current = ""
+                i = m.end()
+                continue
+        current += ch
+        i += 1
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _is_word_boundary(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    return not before.isalnum()
+
+
+def _form_codes(part: str) -> tuple[str, ...] | None:
+    aliases = vocab.violence_aliases()
+    key = normalize_text(part)
+    if key in aliases:
+        return aliases[key]
+    if "(" in part:
+        outer = re.sub(r"\([^)]*\)?", " ", part)
+        inner = " , ".join(re.findall(r"\(([^)]*)\)?", part))
+        if normalize_text(outer) in aliases:
+            return aliases[normalize_text(outer)]
+        inner_parts = _split_top_level(inner)
+        if inner_parts and all(normalize_text(p) in aliases for p in inner_parts):
+            return tuple(c for p in inner_parts for c in aliases[normalize_text(p)])
+    return None
+
+
+def parse_violence(value) -> Value | Problem | None:
+    """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = " ".join(str(value).split())
+    codes = _form_codes(text)
+    if codes is None:
+        codes = ()
+        for part in _split_top_level(text):
+            found = _form_codes(part)
+            if found is None:
+                return _unknown_form(part)
+            codes += found
+    if not codes:
+        return _unknown_form(text)
+    order = [v.code for v in vocab.violence_types()]
+    return Value(tuple(sorted(set(codes), key=order.index)))
+
+
+def _unknown_form(wording: str) -> Problem:
+    labels = ", ".join(v.label for v in vocab.violence_types())
+    return _error("bentuk_tidak_dikenal",
+                  f"Jenis kekerasan '{_quote(wording)}' tidak dikenal. Gunakan salah satu bentuk ({labels}), atau "
+                  f"tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman unggah.")
+
+
+# ---------------------------------------------------------------- closed lists
+
+_LIST_NAMES = {"place_of_incident": "Tempat kejadian", "relationship": "Hubungan dengan pelaku",
+               "service": "Layanan"}
+
+
+def _closed_index(list_name: str) -> dict[str, str]:
+    def build():
+        index: dict[str, str] = {}
+        for code, label in vocab.closed_lists().get(list_name, ()):
+            index[normalize_text(label)] = code
+            index[normalize_text(code)] = code
+            for piece in re.split(r"[/,]", label):  # 'Keluarga/Saudara' also matches 'Saudara'
+                index.setdefault(normalize_text(piece), code)
+        return index
+    return _memo("closed_" + list_name, build)
+
+
+def parse_closed(value, list_name: str) -> Value | None:
+    """Code from a closed list (tempat kejadian, hubungan); an unknown value is kept as NULL with a warning."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = _closed_index(list_name).get(normalize_text(value))
+    if code is not None:
+        return Value(code)
+    return Value(None, _unknown_closed(value, list_name))
+
+
+def parse_services(value) -> Value | None:
+    """Service codes from a comma-separated cell; unknown services are dropped with a warning."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    index = _closed_index("service")
+    codes, unknown = [], []
+    for part in re.split(r"\s*[,;/+\n]\s*|\s+dan\s+", str(value)):
+        if not part.strip():
+            continue
+        code = index.get(normalize_text(part))
+        if code is None:
+            unknown.append(part.strip())
+        elif code not in codes:
+            codes.append(code)
+    warning = _unknown_closed(", ".join(unknown), "service") if unknown else None
+    return Value(tuple(codes), warning)
+
+
+def _unknown_closed(value, list_name: str) -> Problem:
+    labels = ", ".join(label for _, label in vocab.closed_lists().get(list_name, ()))
+    name = _LIST_NAMES.get(list_name, list_name)
+    return Problem(None, None, None, "daftar_tidak_dikenal",
+                   f"{name} '{_quote(value)}' tidak ada dalam daftar ({labels}); nilai ini dikosongkan. "
+                   "Pilih dari daftar pada template.")
+
+
+# ---------------------------------------------------------------- free text
+
+_NIK = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){15}(?![\d])")
+_PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)[ .\-]?8(?:[ .\-]?\d){7,12}(?![\d])")
+NIK_MASK = "[NIK disamarkan]"
+PHONE_MASK = "[nomor telepon disamarkan]"
+
+
+def mask_personal_numbers(text) -> str | None:
+    """Free text with NIK-like 16-digit runs and mobile phone numbers masked; None when empty."""
+    if text is None:
+        return None
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    text = " ".join(str(text).split())
+    if not text:
+        return None
+    text = _NIK.sub(NIK_MASK, text)
+    return _PHONE.sub(PHONE_MASK, text)
+
+
+def case_reference(value) -> str | None:
+    """A register/LP number as text (12.0 -> '12'), masked like free text; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = mask_personal_numbers(value)
+    return text[:100] if text else None
+
+
+def recap_count(value) -> int | Problem:
+    """A recap count: blank and '-' are 0; otherwise a whole non-negative number."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)):
+        if math.isfinite(value) and value >= 0 and float(value).is_integer():
+            return int(value)
+    else:
+        text = str(value).strip()
+        if text in ("", "-", "–", "—", "nihil", "Nihil", "NIHIL"):
+            return 0
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+    return _error("jumlah", f"Isi sel '{_quote(value)}' bukan jumlah korban. Tulis bilangan bulat 0 atau lebih "
+                  "(kosong atau '-' dibaca 0).")
