@@ -100,7 +100,8 @@ def _describe(lay: SheetLayout) -> dict:
         "footer_row": lay.footer_row + 1 if lay.footer_row is not None else None,
         "columns": _describe_columns(lay),
         "personal_columns_dropped": [lay.columns.headers[i] for i in lay.columns.personal],
-        "ignored_columns": [lay.columns.headers[i] for i in lay.columns.unknown],
+        "ignored_columns": [lay.columns.headers[i] for i in lay.columns.unknown
+                            if lay.columns.headers[i] not in _describe_columns(lay)],
     }
 
 

@@ -37,6 +37,10 @@ def _error(reason: str, message: str) -> Problem:
 
 
 def _quote(value, limit: int = 60) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        value = str(value).replace(".", ",")  # Indonesian decimal comma
     text = " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
