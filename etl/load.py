@@ -1,0 +1,461 @@
+"""Loading parsed workbooks into DuckDB: one transaction per file, keyed by the sha256 of its bytes.
+
+Statuses of a file: ``loaded`` (new), ``unchanged`` (same bytes seen before: nothing added), ``replaced`` (a new
+file of the same agency and shape covering some months already loaded: that agency's records for those months are
+replaced), ``failed`` (nothing changed; the reason is in the load log).
+
+A submission's status in the ``submissions`` table: ``active`` while it stands for at least one of its months;
+``superseded`` once every one of its months is covered by later submissions of the same agency and shape. A
+submission replaced only for some months stays ``active`` with ``superseded_by`` naming the newest file that
+replaced part of it; the months it still stands for are its ``months`` minus those of later submissions.
+A register and a recap of the same agency never replace each other (the views let the register win).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pyarrow as pa
+
+from etl import db as dbmod
+from etl import dedupe, vocab
+from etl.model import EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
+
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+RAW_DIR = "raw"
+
+_VICTIM_COLUMNS = (
+    "victim_key", "submission_id", "agency", "case_ref", "case_key", "report_date", "incident_date",
+    "district_code", "subdistrict_code", "age", "is_child", "sex", "violence_types", "place_of_incident",
+    "relationship", "services", "notes", "source_sheet", "source_row", "duplicate_of",
+)
+_VICTIM_SCHEMA = pa.schema([
+    ("victim_key", pa.string()), ("submission_id", pa.string()), ("agency", pa.string()),
+    ("case_ref", pa.string()), ("case_key", pa.string()), ("report_date", pa.date32()),
+    ("incident_date", pa.date32()), ("district_code", pa.string()), ("subdistrict_code", pa.string()),
+    ("age", pa.int32()), ("is_child", pa.bool_()), ("sex", pa.string()), ("violence_types", pa.list_(pa.string())),
+    ("place_of_incident", pa.string()), ("relationship", pa.string()), ("services", pa.list_(pa.string())),
+    ("notes", pa.string()), ("source_sheet", pa.string()), ("source_row", pa.int32()), ("duplicate_of", pa.string()),
+])
+_RECAP_COLUMNS = ("submission_id", "agency", "month", "district_code", "violence_type", "sex", "victims",
+                  "source_sheet", "source_row", "source_column")
+_RECAP_SCHEMA = pa.schema([
+    ("submission_id", pa.string()), ("agency", pa.string()), ("month", pa.date32()), ("district_code", pa.string()),
+    ("violence_type", pa.string()), ("sex", pa.string()), ("victims", pa.int32()), ("source_sheet", pa.string()),
+    ("source_row", pa.int32()), ("source_column", pa.string()),
+])
+
+
+@dataclass
+class FileResult:
+    """What happened to one file; ``as_dict`` is its entry in the --json summary."""
+
+    path: Path
+    status: str                                  # loaded | unchanged | replaced | failed
+    submission_id: str | None = None
+    agency: str | None = None
+    shape: str | None = None
+    months: list[dt.date] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    detected: dict = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)   # submission_ids this file replaced (wholly or partly)
+    message: str | None = None                          # why the file failed
+
+    @property
+    def period(self) -> list[str] | None:
+        if not self.months:
+            return None
+        return [self.months[0].strftime("%Y-%m"), self.months[-1].strftime("%Y-%m")]
+
+    def as_dict(self) -> dict:
+        errors = [e.as_dict() for e in self.errors]
+        if self.status == "failed" and self.message:
+            errors.insert(0, {"sheet": None, "row": None, "column": None, "message": self.message})
+        return {
+            "path": str(self.path), "status": self.status, "agency": self.agency, "period": self.period,
+            "shape": self.shape, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected, "errors": errors, "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+@dataclass
+class LoadReport:
+    """The outcome of a batch of files."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def any_failed(self) -> bool:
+        return any(f.status == "failed" for f in self.files)
+
+    def as_dict(self) -> dict:
+        return {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
+                "rows_rejected": self.rows_rejected}
+
+
+def workbook_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files named, and workbook files inside folders named (recursively, sorted); raises UsageError if missing."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_EXTENSIONS
+                            and not p.name.startswith(("~$", ".~lock")))
+            if not inside:
+                raise UsageError(f"Folder {path} tidak berisi file workbook ({', '.join(WORKBOOK_EXTENSIONS)}).")
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"File atau folder {path} tidak ditemukan. Periksa ejaan path-nya.")
+    return found
+
+
+def check_agency(agency: str | None) -> str | None:
+    """The agency code in upper case, or UsageError when it is not in agencies.csv."""
+    if agency is None:
+        return None
+    code = agency.strip().upper()
+    if code not in vocab.agency_codes():
+        raise UsageError(f"Kode lembaga '{agency}' tidak dikenal. Pilihan: {', '.join(vocab.agency_codes())} "
+                         "(tambahkan lembaga baru di data/reference/agencies.csv).")
+    return code
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection, or None for an in-memory database."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+def archive_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """<db folder>/raw, where the bytes of every committed file are kept (the source of truth for rebuild)."""
+    db_file = database_file(con)
+    return dbmod.data_dir(db_file) / RAW_DIR if db_file else None
+
+
+def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db: str | os.PathLike | None = None,
+               progress: Callable[[int, int, FileResult], None] | None = None) -> LoadReport:
+    """Load files and folders into the database, one transaction per file; a failing file stops nothing else."""
+    agency = check_agency(agency)
+    files = workbook_files(paths)
+    report = LoadReport()
+    con = dbmod.connect(db)
+    try:
+        for i, path in enumerate(files, start=1):
+            result = load_file(con, path, agency)
+            report.files.append(result)
+            if progress:
+                progress(i, len(files), result)
+    finally:
+        con.close()
+    return report
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now()
+
+
+def _log(con: duckdb.DuckDBPyConnection, submission_id: str | None, file_name: str, started: dt.datetime,
+         outcome: str, message: str | None) -> None:
+    con.execute("INSERT INTO load_log (submission_id, file_name, started_at, finished_at, outcome, message) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [submission_id, file_name, started, _now(), outcome, message])
+
+
+def _failed(con, path: Path, file_name: str, submission_id: str | None, started: dt.datetime, message: str,
+            agency: str | None) -> FileResult:
+    _log(con, submission_id, file_name, started, "failed", message)
+    return FileResult(path=path, status="failed", submission_id=submission_id, agency=agency, message=message)
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: str | None = None, *,
+              file_name: str | None = None) -> FileResult:
+    """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else)."""
+    from etl.parse import parse_workbook  # the parser is a sibling stage; imported here to keep start-up light
+
+    path = Path(path)
+    file_name = file_name or path.name
+    started = _now()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _failed(con, path, file_name, None, started,
+                       f"File {file_name} tidak dapat dibaca ({exc.strerror or exc}). Periksa izin akses file.", agency)
+    submission_id = hashlib.sha256(data).hexdigest()
+
+    known = con.execute("SELECT agency, shape, months, status FROM submissions WHERE submission_id = ?",
+                        [submission_id]).fetchone()
+    if known and known[3] != "undone":
+        _log(con, submission_id, file_name, started, "unchanged", "isi file sama dengan yang sudah dimuat")
+        return FileResult(path=path, status="unchanged", submission_id=submission_id, agency=known[0],
+                          shape=known[1], months=sorted(known[2]))
+
+    try:
+        parsed = parse_workbook(path, agency, file_name=file_name)
+    except EtlError as exc:
+        return _failed(con, path, file_name, submission_id, started, str(exc), agency)
+    except Exception as exc:  # a reader crash on a malformed file must not stop the batch
+        return _failed(con, path, file_name, submission_id, started,
+                       f"File {file_name} tidak dapat dibaca sebagai workbook ({type(exc).__name__}: {exc}). "
+                       "Buka dan simpan ulang file dengan Excel/LibreOffice, lalu kirim lagi.", agency)
+
+    target_dir = archive_dir(con)
+    pending: Path | None = None
+    try:
+        if target_dir is not None:
+            pending = _stage_archive(target_dir, data)
+        with dbmod.transaction(con):
+            if known:  # the same bytes were loaded once and undone: load them afresh
+                for table in ("rejected_rows", "load_warnings", "submissions"):
+                    con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
+            months, replaced = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(), started)
+            status = "replaced" if replaced else "loaded"
+            _log(con, submission_id, file_name, started, status,
+                 f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None)
+    except Exception as exc:
+        if pending is not None:
+            pending.unlink(missing_ok=True)
+        message = str(exc) if isinstance(exc, EtlError) else (
+            f"File {file_name} gagal disimpan ke database ({type(exc).__name__}: {exc}); tidak ada data yang "
+            "berubah. Laporkan pesan ini ke pengelola sistem.")
+        return _failed(con, path, file_name, submission_id, started, message, parsed.agency or agency)
+    if pending is not None:
+        os.replace(pending, target_dir / f"{submission_id}{path.suffix.lower()}")
+    return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,
+                      shape=parsed.shape, months=months, rows_read=parsed.rows_read,
+                      rows_loaded=parsed.rows_loaded, rows_rejected=parsed.rows_rejected, errors=list(parsed.errors),
+                      warnings=list(parsed.warnings), detected=dict(parsed.detected), replaced=replaced)
+
+
+def _stage_archive(target_dir: Path, data: bytes) -> Path:
+    """Write the bytes to a private temporary file beside the archive; renamed into place after the commit."""
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(target_dir, 0o700)
+    fd, name = tempfile.mkstemp(dir=target_dir, prefix=".pending-")  # mkstemp creates it 0600
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return Path(name)
+
+
+def _month(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
+                 file_ext: str, loaded_at: dt.datetime | None = None) -> tuple[list[dt.date], list[str]]:
+    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced)."""
+    if not parsed.agency:
+        raise WorkbookError(f"File {file_name}: lembaga pengirim tidak diketahui. Isi sel Lembaga (B2) atau "
+                            "jalankan ulang dengan --agency KODE.")
+    if parsed.shape not in ("register", "recap"):
+        raise WorkbookError(f"File {file_name}: bentuk file '{parsed.shape}' tidak dikenal (harus register atau "
+                            "rekap).")
+    if parsed.rows_read != parsed.rows_loaded + parsed.rows_rejected:
+        raise WorkbookError(f"File {file_name}: jumlah baris tidak konsisten (dibaca {parsed.rows_read}, dimuat "
+                            f"{parsed.rows_loaded}, ditolak {parsed.rows_rejected}).")
+    loaded_at = loaded_at or _now()
+    agency = parsed.agency
+    record_months = ({_month(v.report_date) for v in parsed.victims} if parsed.shape == "register"
+                     else {_month(c.month) for c in parsed.recap})
+    # rows dated outside the declared period still replace that agency's records for their month,
+    # otherwise a resubmission could count them twice
+    months = sorted({_month(m) for m in parsed.months} | record_months)
+    if not months:
+        raise WorkbookError(f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada "
+                            "register, B3 pada rekap) atau tanggal lapor.")
+
+    replaced = _supersede(con, agency, parsed.shape, months, submission_id)
+
+    con.execute(
+        "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "
+        "superseded_by, rows_read, rows_loaded, rows_rejected, detected) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
+        [submission_id, agency, file_name, file_ext, parsed.shape, months, loaded_at, parsed.rows_read,
+         parsed.rows_loaded, parsed.rows_rejected, json.dumps(parsed.detected, default=str, ensure_ascii=False)])
+
+    if parsed.shape == "register":
+        _insert_victims(con, parsed, submission_id)
+    else:
+        _insert_recap(con, parsed, submission_id)
+    _insert_problems(con, "rejected_rows", submission_id, parsed.errors)
+    _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
+
+    if parsed.shape == "register":
+        dates = [v.report_date for v in parsed.victims]
+        start = min([months[0], *dates])
+        end = max([_last_day(months[-1]), *dates])
+        dedupe.refresh_duplicates(con, start, end)
+    return months, replaced
+
+
+def _last_day(month: dt.date) -> dt.date:
+    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: list[dt.date],
+               new_id: str) -> list[str]:
+    """Delete this agency's records of the same shape for these months and mark the submissions they came from."""
+    if shape == "register":
+        con.execute("DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
+                    "AND list_contains(?::DATE[], CAST(date_trunc('month', report_date) AS DATE))",
+                    [agency, months[0], _last_day(months[-1]), months])
+    else:
+        con.execute("DELETE FROM recap_counts WHERE agency = ? AND list_contains(?::DATE[], month)",
+                    [agency, months])
+    older = con.execute(
+        "SELECT submission_id, months, loaded_at FROM submissions "
+        "WHERE agency = ? AND shape = ? AND status = 'active' AND list_has_any(months, ?::DATE[]) "
+        "ORDER BY loaded_at, submission_id", [agency, shape, months]).fetchall()
+    replaced = []
+    for old_id, old_months, old_loaded_at in older:
+        later = con.execute(
+            "SELECT DISTINCT unnest(months) FROM submissions WHERE agency = ? AND shape = ? AND status <> 'undone' "
+            "AND loaded_at > ? AND submission_id <> ?", [agency, shape, old_loaded_at, old_id]).fetchall()
+        remaining = set(old_months) - set(months) - {r[0] for r in later}
+        con.execute("UPDATE submissions SET superseded_by = ?, status = ? WHERE submission_id = ?",
+                    [new_id, "active" if remaining else "superseded", old_id])
+        replaced.append(old_id)
+    return replaced
+
+
+def _insert_victims(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
+    rows = parsed.victims
+    if not rows:
+        return
+    prefix = submission_id[:16]
+    keys = [f"{prefix}:{v.sheet_index}:{v.row}" for v in rows]
+    refs = [v.case_ref.strip() if v.case_ref and v.case_ref.strip() else None for v in rows]
+    agency = parsed.agency
+    columns = {
+        "victim_key": keys,
+        "submission_id": [submission_id] * len(rows),
+        "agency": [agency] * len(rows),
+        "case_ref": refs,
+        "case_key": [f"{agency}:{ref}" if ref else key for ref, key in zip(refs, keys)],
+        "report_date": [v.report_date for v in rows],
+        "incident_date": [v.incident_date for v in rows],
+        "district_code": [v.district_code for v in rows],
+        "subdistrict_code": [v.subdistrict_code for v in rows],
+        "age": [v.age for v in rows],
+        "is_child": [v.is_child for v in rows],
+        "sex": [v.sex for v in rows],
+        "violence_types": [list(v.violence_types) for v in rows],
+        "place_of_incident": [v.place_of_incident for v in rows],
+        "relationship": [v.relationship for v in rows],
+        "services": [list(v.services) for v in rows],
+        "notes": [v.notes for v in rows],
+        "source_sheet": [v.sheet for v in rows],
+        "source_row": [v.row for v in rows],
+        "duplicate_of": [None] * len(rows),
+    }
+    table = pa.table(columns, schema=_VICTIM_SCHEMA)
+    con.register("_incoming_victims", table)
+    try:
+        con.execute(f"INSERT INTO victim_records ({', '.join(_VICTIM_COLUMNS)}) "  # fixed column list
+                    f"SELECT {', '.join(_VICTIM_COLUMNS)} FROM _incoming_victims")
+    finally:
+        con.unregister("_incoming_victims")
+
+
+def _insert_recap(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
+    cells = parsed.recap
+    if not cells:
+        return
+    columns = {
+        "submission_id": [submission_id] * len(cells),
+        "agency": [parsed.agency] * len(cells),
+        "month": [_month(c.month) for c in cells],
+        "district_code": [c.district_code for c in cells],
+        "violence_type": [c.violence_type for c in cells],
+        "sex": [c.sex for c in cells],
+        "victims": [c.victims for c in cells],
+        "source_sheet": [c.sheet for c in cells],
+        "source_row": [c.row for c in cells],
+        "source_column": [c.column for c in cells],
+    }
+    table = pa.table(columns, schema=_RECAP_SCHEMA)
+    con.register("_incoming_recap", table)
+    try:
+        con.execute(f"INSERT INTO recap_counts ({', '.join(_RECAP_COLUMNS)}) "  # fixed column list
+                    f"SELECT {', '.join(_RECAP_COLUMNS)} FROM _incoming_recap")
+    finally:
+        con.unregister("_incoming_recap")
+
+
+def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: str,
+                     problems: list[Problem]) -> None:
+    if not problems:
+        return
+    assert table in ("rejected_rows", "load_warnings")
+    con.executemany(f"INSERT INTO {table} (submission_id, sheet, row_number, column_name, reason, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(submission_id, p.sheet, p.row, p.column, p.reason, p.message) for p in problems])
+
+
+def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, FileResult], None] | None = None
+            ) -> LoadReport:
+    """Replay the raw archive into a fresh database in the original load order, then swap it in atomically."""
+    target = dbmod.db_path(db)
+    if not target.exists():
+        raise UsageError(f"Database {target} tidak ada; tidak ada yang bisa dibangun ulang.")
+    src = dbmod.connect(target, read_only=True)
+    try:
+        plan = src.execute("SELECT submission_id, file_ext, file_name, agency FROM submissions "
+                           "WHERE status <> 'undone' ORDER BY loaded_at, submission_id").fetchall()
+        meta = src.execute("SELECT key, value FROM meta").fetchall()
+    finally:
+        src.close()
+    raw = dbmod.data_dir(target) / RAW_DIR
+    missing = [f"{sid}{ext}" for sid, ext, _name, _agency in plan if not (raw / f"{sid}{ext}").is_file()]
+    if missing:
+        raise EtlError(f"Arsip {raw} tidak lengkap: {len(missing)} file hilang (mis. {missing[0]}). "
+                       "Database lama dibiarkan apa adanya.")
+
+    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    report = LoadReport()
+    con = dbmod.connect(fresh)
+    try:
+        for i, (sid, ext, name, agency) in enumerate(plan, start=1):
+            result = load_file(con, raw / f"{sid}{ext}", agency, file_name=name)
+            report.files.append(result)
+            if progress:
+                progress(i, len(plan), result)
+            if result.status == "failed":
+                raise EtlError(f"Membangun ulang gagal pada {name}: {result.message}. Database lama dibiarkan "
+                               "apa adanya.")
+        if meta:
+            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        fresh.unlink(missing_ok=True)
+        fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+    # a stale write-ahead log of the old file would be replayed onto the new one
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    os.replace(fresh, target)
+    return report
