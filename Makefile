@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 $(PPA_DB): | $(VENV)/.installed
 	$(BIN)/python -m etl demo --db $(PPA_DB)
+	$(BIN)/python -m etl users ensure-demo --db $(PPA_DB)
 
 demo: $(PPA_DB)
 

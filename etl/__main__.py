@@ -44,6 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("users", help="kelola akun staf (analis, operator)")
+    users = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    users_db = _Parser(add_help=False)
+    users_db.add_argument("--db", help="akun disimpan di users.json di samping database (atau $PPA_USERS)")
+    q = users.add_parser("add", parents=[users_db],
+                         help="tambah akun; kata sandi dari prompt, atau dari stdin bila bukan terminal")
+    q.add_argument("name", metavar="NAMA")
+    q.add_argument("--role", required=True, choices=["analis", "operator"])
+    q.add_argument("--replace", action="store_true", help="ganti kata sandi/peran akun yang sudah ada")
+    users.add_parser("list", parents=[users_db], help="daftar akun (tanpa kata sandi)")
+    q = users.add_parser("remove", parents=[users_db], help="hapus akun")
+    q.add_argument("name", metavar="NAMA")
+    users.add_parser("ensure-demo", parents=[users_db],
+                     help="buat akun operator 'demo' dengan kata sandi acak (dicetak sekali)")
+
+    p = sub.add_parser("publish", help="tulis database publik: hanya agregat yang sudah dilindungi")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--db")
+
     return parser
 
 
@@ -64,6 +83,104 @@ def main(argv: list[str] | None = None) -> int:
 
 # command name -> handler(args) -> exit code; handlers are added next to the parser entries above.
 COMMANDS: dict = {}
+
+
+def _cmd_load(args) -> int:
+    import json
+    from etl import load, summary
+    progress = None if args.json else summary.ProgressBar(sys.stderr)
+    report = load.load_files(args.paths, agency=args.agency, db=args.db, progress=progress)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(summary.load_summary(report))
+    return EXIT_FAILED if report.any_failed else EXIT_OK
+
+
+def _cmd_rebuild(args) -> int:
+    from etl import db, load, summary
+    report = load.rebuild(args.db, progress=summary.ProgressBar(sys.stderr))
+    print(f"Database {db.db_path(args.db)} dibangun ulang dari arsip: {summary.number(len(report.files))} file, "
+          f"{summary.number(report.rows_loaded)} baris dimuat.")
+    return EXIT_OK
+
+
+def _cmd_template(args) -> int:
+    from etl import template
+    for path in template.write_templates(args.out):
+        print(f"Template ditulis: {path}")
+    return EXIT_OK
+
+
+def _cmd_demo(args) -> int:
+    from etl import db, demo, summary
+    report = demo.build_demo(args.db)
+    print(f"Database contoh (DATA CONTOH SINTETIS) dibuat di {db.db_path(args.db)}: "
+          f"{summary.number(len(report.files))} file, {summary.number(report.rows_loaded)} baris dimuat.")
+    return EXIT_OK
+
+
+def _cmd_duplicates(args) -> int:
+    import json
+    from etl import db, dedupe, summary
+    target = db.db_path(args.db)
+    if not target.exists():
+        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
+    con = db.connect(target, read_only=True)
+    try:
+        pairs = dedupe.duplicate_pairs(con)
+    finally:
+        con.close()
+    print(json.dumps(pairs, default=str, ensure_ascii=False, indent=2) if args.json
+          else summary.duplicates_text(pairs))
+    return EXIT_OK
+
+
+COMMANDS.update(load=_cmd_load, rebuild=_cmd_rebuild, template=_cmd_template, demo=_cmd_demo,
+                duplicates=_cmd_duplicates)
+
+
+
+def _read_new_password() -> str:
+    import getpass
+    if sys.stdin.isatty():
+        first = getpass.getpass("Kata sandi: ")
+        if getpass.getpass("Ulangi kata sandi: ") != first:
+            raise UsageError("Kedua kata sandi tidak sama.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _cmd_users(args) -> int:
+    from etl import users
+    path = users.users_path(args.db)
+    if args.users_command == "add":
+        users.add_user(args.name, args.role, _read_new_password(), path, replace=args.replace)
+        print(f"Akun '{args.name.strip().lower()}' ({args.role}) disimpan di {path}.")
+    elif args.users_command == "list":
+        for u in users.list_users(path):
+            lock = f"  terkunci s.d. {u['locked_until']}" if u["locked_until"] else ""
+            print(f"{u['name']}\t{u['role']}{lock}")
+    elif args.users_command == "remove":
+        users.remove_user(args.name, path)
+        print(f"Akun '{args.name.strip().lower()}' dihapus.")
+    elif args.users_command == "ensure-demo":
+        password = users.ensure_demo(path)
+        if password:
+            print(f"Akun demo dibuat: nama pengguna '{users.DEMO_USER}', kata sandi '{password}' "
+                  "(hanya ditampilkan sekali ini).")
+    return EXIT_OK
+
+
+def _cmd_publish(args) -> int:
+    from etl import db, publish
+    summary = publish.publish(db.db_path(args.db), args.out)
+    print(f"Database publik ditulis ke {args.out}: {summary['tables']} tabel, {summary['periods']} periode.")
+    return EXIT_OK
+
+
+COMMANDS["users"] = _cmd_users
+COMMANDS["publish"] = _cmd_publish
 
 if __name__ == "__main__":
     sys.exit(main())
