@@ -1,0 +1,130 @@
+"""Indonesian text for people at a terminal: the load summary, the progress bar, the duplicate list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import TextIO
+
+from etl.load import FileResult, LoadReport
+from etl.template import MONTHS_ID
+
+STATUS_TEXT = {"loaded": "dimuat", "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)",
+               "replaced": "dimuat, menggantikan data lama lembaga ini untuk bulan yang sama", "failed": "GAGAL"}
+SHAPE_TEXT = {"register": "register (satu baris per korban)", "recap": "rekap (jumlah per kecamatan)"}
+MAX_PROBLEMS = 5
+
+
+def number(n: int) -> str:
+    """1234 -> '1.234'."""
+    return f"{n:,}".replace(",", ".")
+
+
+def period_text(months: list[dt.date]) -> str:
+    """'Januari 2024 – Maret 2024', or '-' when unknown."""
+    if not months:
+        return "-"
+    first, last = months[0], months[-1]
+    name = lambda m: f"{MONTHS_ID[m.month - 1]} {m.year}"  # noqa: E731 - tiny local formatter
+    return name(first) if first == last else f"{name(first)} – {name(last)}"
+
+
+def _where(sheet: str | None, row: int | None, column: str | None) -> str:
+    parts = []
+    if sheet:
+        parts.append(f"lembar '{sheet}'")
+    if row:
+        parts.append(f"baris {row}")
+    if column:
+        parts.append(f"kolom '{column}'")
+    return ", ".join(parts)
+
+
+def _detected_text(detected: dict) -> list[str]:
+    lines = []
+    if detected.get("agency"):
+        source = detected.get("agency_source")
+        lines.append(f"lembaga {detected['agency']}" + (f" (dari {source})" if source else ""))
+    if detected.get("agency_detected"):
+        other = detected["agency_detected"]
+        lines.append(f"isi file menyebut lembaga {other.get('agency')} ({other.get('source')}); dipakai --agency")
+    if detected.get("period_source"):
+        lines.append(f"periode dari {detected['period_source']}")
+    for sheet in detected.get("sheets") or []:
+        rows = sheet.get("data_rows")
+        text = f"lembar '{sheet.get('sheet')}': {sheet.get('shape')}"
+        if rows:
+            text += f", data baris {rows[0]}–{rows[1]}"
+        dropped = sheet.get("personal_columns_dropped") or []
+        if dropped:
+            text += f"; kolom data pribadi dibuang: {', '.join(dropped)}"
+        lines.append(text)
+    for skipped in detected.get("skipped_sheets") or []:
+        lines.append(f"lembar '{skipped.get('sheet')}' dilewati: {skipped.get('reason')}")
+    return lines
+
+
+def file_summary(result: FileResult) -> str:
+    """A few lines about one file."""
+    lines = [f"{result.path.name}", f"  Status     : {STATUS_TEXT.get(result.status, result.status)}"]
+    if result.status == "failed":
+        lines.append(f"  Alasan     : {result.message}")
+        return "\n".join(lines)
+    lines.append(f"  Lembaga    : {result.agency or '-'}    Periode: {period_text(result.months)}    "
+                 f"Bentuk: {SHAPE_TEXT.get(result.shape or '', result.shape or '-')}")
+    if result.status != "unchanged":
+        lines.append(f"  Baris      : {number(result.rows_read)} dibaca, {number(result.rows_loaded)} dimuat, "
+                     f"{number(result.rows_rejected)} ditolak")
+    detected = _detected_text(result.detected)
+    if detected:
+        lines.append("  Terdeteksi : " + "; ".join(detected))
+    if result.errors:
+        lines.append(f"  Ditolak ({number(len(result.errors))} masalah; {min(MAX_PROBLEMS, len(result.errors))} "
+                     "pertama):")
+        lines += [f"    - {_where(e.sheet, e.row, e.column)}: {e.message}" for e in result.errors[:MAX_PROBLEMS]]
+    if result.warnings:
+        lines.append(f"  Peringatan ({number(len(result.warnings))}):")
+        lines += [f"    - {_where(w.sheet, w.row, w.column)}: {w.message}" for w in result.warnings[:MAX_PROBLEMS]]
+    return "\n".join(lines)
+
+
+def load_summary(report: LoadReport) -> str:
+    """The readable summary of a batch: each file, then the totals."""
+    counts = {s: sum(1 for f in report.files if f.status == s) for s in STATUS_TEXT}
+    totals = (f"Total: {number(len(report.files))} file — {counts['loaded']} dimuat, {counts['replaced']} "
+              f"menggantikan, {counts['unchanged']} tidak berubah, {counts['failed']} gagal; "
+              f"{number(report.rows_loaded)} baris dimuat, {number(report.rows_rejected)} baris ditolak.")
+    return "\n\n".join([file_summary(f) for f in report.files] + [totals])
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal stream (silent when the stream is not a terminal)."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
+        self.stream, self.width = stream, width
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, done: int, total: int, result: FileResult) -> None:
+        if not self.live:
+            return
+        filled = int(self.width * done / max(total, 1))
+        name = result.path.name[:40]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {name:<40}")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def duplicates_text(pairs: list[dict]) -> str:
+    """The duplicate pairs as a readable list."""
+    if not pairs:
+        return "Tidak ada korban yang tercatat ganda antar-lembaga."
+    lines = [f"{number(len(pairs))} catatan korban adalah duplikat dari catatan lembaga lain "
+             "(dihitung sekali, dari catatan utama):"]
+    for p in pairs:
+        lines.append(
+            f"- {p['agency']} {p['case_ref'] or '(tanpa no.)'} ({p['report_date']:%d/%m/%Y}) = "
+            f"{p['primary_agency']} {p['primary_case_ref'] or '(tanpa no.)'} ({p['primary_report_date']:%d/%m/%Y}); "
+            f"{p['district']}, {p['sex']}, umur {p['age']}/{p['primary_age']}, selisih {p['gap_days']} hari, "
+            f"bentuk sama: {', '.join(p['shared_types'])}")
+    return "\n".join(lines)
