@@ -28,6 +28,17 @@ RECAP_SOURCE = "rekap bulanan lembaga yang tidak mengirim register"
 MULTI_FORM_NOTE = "satu korban dapat mengalami lebih dari satu bentuk"
 EMPTY_MESSAGE = "Tidak ada data untuk pilihan ini. Coba perluas periode atau hapus filter."
 UNITS = {"kasus": "kasus", "korban": "korban"}
+# Passed to st.plotly_chart: no Plotly logo, Indonesian-free toolbar trimmed to what people use.
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+TABLE_HEADERS = {
+    "agency": "Lembaga", "primary_agency": "Lembaga utama (UPTD PPA diutamakan)", "pairs": "Pasangan ganda",
+    "reason": "Alasan", "rows": "Baris", "example_message": "Contoh pesan", "files": "File", "kept": "Baris dipakai?",
+    "started_at": "Waktu muat", "file_name": "Nama file", "outcome": "Hasil", "rows_loaded": "Baris dimuat",
+    "rows_rejected": "Baris ditolak", "message": "Pesan", "district": "Kecamatan", "subdistrict": "Kelurahan",
+    "kasus": "Kasus", "korban": "Korban", "population": "Penduduk", "korban_per_10rb": "Korban per 10.000",
+}
 
 
 def form_colours() -> dict[str, str]:
@@ -420,3 +431,9 @@ def reasons_figure(df: pd.DataFrame, period: str, title: str = "Baris ditolak me
     ))
     fig.update_xaxes(title_text="Jumlah baris", rangemode="tozero")
     return _frame(fig, title, period, source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A query result with Indonesian column headers and without internal code columns, for st.dataframe."""
+    keep = [c for c in df.columns if c in TABLE_HEADERS]
+    return df[keep].rename(columns=TABLE_HEADERS)

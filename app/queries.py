@@ -15,6 +15,9 @@ import pandas as pd
 
 from etl import vocab
 
+# The form code behind the victims view's is_tppo column (etl/db.py) and the TPPO section.
+TPPO_CODE = "tppo"
+
 # Months this close to the latest report month are still filling up with late reports.
 PROVISIONAL_MONTHS = 2
 
@@ -55,6 +58,10 @@ class Filters:
     def previous_year(self) -> "Filters":
         """The same months one year earlier, for 'compared with last year'."""
         return replace(self, start=add_months(self.start, -12), end=add_months(self.end, -12))
+
+    def only_tppo(self) -> "Filters":
+        """The same selection restricted to trafficking (TPPO) victims."""
+        return replace(self, violence_type=TPPO_CODE)
 
     @property
     def end_exclusive(self) -> dt.date:

@@ -1,0 +1,58 @@
+"""The query layer behind Streamlit's cache: bounded, keyed by the database file's version so a new load shows up.
+
+Each function here has the same name and arguments as in app/queries.py, without the connection.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app import db, queries
+
+CACHE_TTL_SECONDS = 600
+CACHE_MAX_ENTRIES = 256
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _run(query_name: str, database_version: str, args: tuple) -> pd.DataFrame:
+    # database_version is only part of the cache key: a load changes it, so stale results are never served
+    query = getattr(queries, query_name)
+    with db.read_only() as con:
+        return query(con, *args)
+
+
+def _cached(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    def run(*args) -> pd.DataFrame:
+        return _run(query.__name__, db.database_version(), args)
+
+    run.__name__ = query.__name__
+    run.__doc__ = query.__doc__
+    return run
+
+
+data_span = _cached(queries.data_span)
+database_facts = _cached(queries.database_facts)
+headline = _cached(queries.headline)
+monthly_totals = _cached(queries.monthly_totals)
+year_over_year = _cached(queries.year_over_year)
+form_totals = _cached(queries.form_totals)
+form_months = _cached(queries.form_months)
+form_districts = _cached(queries.form_districts)
+district_totals = _cached(queries.district_totals)
+subdistrict_totals = _cached(queries.subdistrict_totals)
+age_sex = _cached(queries.age_sex)
+victim_groups = _cached(queries.victim_groups)
+child_adult = _cached(queries.child_adult)
+places_of_incident = _cached(queries.places_of_incident)
+relationships = _cached(queries.relationships)
+recap_months = _cached(queries.recap_months)
+submission_matrix = _cached(queries.submission_matrix)
+rejected_by_reason = _cached(queries.rejected_by_reason)
+warnings_by_reason = _cached(queries.warnings_by_reason)
+unknown_wordings = _cached(queries.unknown_wordings)
+recap_total_mismatches = _cached(queries.recap_total_mismatches)
+duplicate_pairs = _cached(queries.duplicate_pairs)
+load_history = _cached(queries.load_history)

@@ -1,0 +1,133 @@
+"""The shared sidebar filters, mirrored in the URL (dari, sampai, kecamatan, jenis, lembaga, ganda)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import streamlit as st
+
+from app import format as fmt
+from app.queries import Filters, add_months, first_of_month
+from etl import vocab
+
+PARAM_FROM, PARAM_TO = "dari", "sampai"
+PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES = "kecamatan", "jenis", "lembaga", "ganda"
+SESSION_FILTERS = "ppa_filters"
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str | None) -> dt.date | None:
+    """'2024-03' -> 1 March 2024; anything else -> None."""
+    match = _MONTH.match((text or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_param(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def month_options(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from first to last, inclusive."""
+    months, current = [], first_of_month(first)
+    while current <= last:
+        months.append(current)
+        current = add_months(current, 1)
+    return months
+
+
+def default_period(last: dt.date) -> tuple[dt.date, dt.date]:
+    """January of the latest year with data, to its latest month."""
+    return dt.date(last.year, 1, 1), first_of_month(last)
+
+
+def filters_from_params(params: dict[str, str], first: dt.date, last: dt.date) -> Filters:
+    """Filters described by URL parameters, clamped to the months with data; unknown codes are ignored."""
+    start, end = default_period(last)
+    start = parse_month(params.get(PARAM_FROM)) or start
+    end = parse_month(params.get(PARAM_TO)) or end
+    start = min(max(start, first_of_month(first)), first_of_month(last))
+    end = min(max(end, start), first_of_month(last))
+    district = params.get(PARAM_DISTRICT)
+    form = params.get(PARAM_FORM)
+    agency = params.get(PARAM_AGENCY)
+    return Filters(
+        start=start, end=end,
+        district_code=district if district in {d.code for d in vocab.districts()} else None,
+        violence_type=form if form in {v.code for v in vocab.violence_types()} else None,
+        agency=agency if agency in set(vocab.agency_codes()) else None,
+        include_duplicates=str(params.get(PARAM_DUPLICATES, "")).lower() in {"1", "ya", "true"},
+    )
+
+
+def params_from_filters(f: Filters) -> dict[str, str]:
+    """The URL parameters that reproduce a Filters."""
+    params = {PARAM_FROM: month_param(f.start), PARAM_TO: month_param(f.end)}
+    for name, value in ((PARAM_DISTRICT, f.district_code), (PARAM_FORM, f.violence_type),
+                        (PARAM_AGENCY, f.agency)):
+        if value:
+            params[name] = value
+    if f.include_duplicates:
+        params[PARAM_DUPLICATES] = "ya"
+    return params
+
+
+def _from_session(months: list[dt.date]) -> Filters | None:
+    # Once the widgets exist their values win over the URL, so defaults never change under a keyed widget.
+    period = st.session_state.get("filter_period")
+    if not period or period[0] not in months or period[1] not in months:
+        return None
+    return Filters(start=period[0], end=period[1], district_code=st.session_state.get("filter_district"),
+                   violence_type=st.session_state.get("filter_form"), agency=st.session_state.get("filter_agency"),
+                   include_duplicates=bool(st.session_state.get("filter_duplicates")))
+
+
+def sidebar_filters(first: dt.date, last: dt.date) -> Filters:
+    """Draw the filters in the sidebar (starting from the URL), write the choice back to the URL, return it."""
+    months = month_options(first, last)
+    initial = _from_session(months) or filters_from_params(
+        {k: st.query_params.get(k) for k in st.query_params}, first, last)
+    districts = {d.code: d.name for d in vocab.districts()}
+    forms = vocab.violence_labels()
+    agencies = {a.code: a.name for a in vocab.agencies()}
+    side = st.sidebar
+    side.header("Filter")
+    start, end = side.select_slider(
+        "Periode (bulan laporan)", options=months, value=(initial.start, initial.end),
+        format_func=fmt.month_label, key="filter_period",
+    )
+    district = side.selectbox(
+        "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
+        format_func=lambda c: "Semua kecamatan" if c is None else districts[c], key="filter_district",
+    )
+    form = side.selectbox(
+        "Bentuk kekerasan", [None, *forms], index=[None, *forms].index(initial.violence_type),
+        format_func=lambda c: "Semua bentuk" if c is None else forms[c], key="filter_form",
+    )
+    agency = side.selectbox(
+        "Lembaga pelapor", [None, *agencies], index=[None, *agencies].index(initial.agency),
+        format_func=lambda c: "Semua lembaga" if c is None else agencies[c], key="filter_agency",
+    )
+    duplicates = side.toggle(
+        "Hitung juga laporan ganda", value=initial.include_duplicates, key="filter_duplicates",
+        help="Korban yang dilaporkan oleh dua lembaga dihitung sekali (catatan UPTD PPA diutamakan). "
+             "Aktifkan untuk menghitung setiap laporan.",
+    )
+    chosen = Filters(start=start, end=end, district_code=district, violence_type=form, agency=agency,
+                     include_duplicates=duplicates)
+    wanted = params_from_filters(chosen)
+    for name in (PARAM_FROM, PARAM_TO, PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+    st.session_state[SESSION_FILTERS] = chosen
+    return chosen
+
+
+def current_filters() -> Filters:
+    """The filters the frame (dashboard.py) chose on this run."""
+    return st.session_state[SESSION_FILTERS]

@@ -1,0 +1,40 @@
+"""Which pages exist and who may see them; dashboard.py asks ``pages_for(role)`` so access control plugs in here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+ALL_ROLES = None  # the page is shown to every role
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page file, its title and icon, and the roles allowed to open it (None = everyone)."""
+
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[str] | None = ALL_ROLES
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/ringkasan.py", "Ringkasan", ":material/dashboard:"),
+    PageSpec("pages/tren.py", "Tren", ":material/show_chart:"),
+    PageSpec("pages/wilayah.py", "Wilayah", ":material/map:"),
+    PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:"),
+    PageSpec("pages/korban.py", "Korban", ":material/groups:"),
+    PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:"),
+)
+
+
+def specs_for(role: str | None) -> list[PageSpec]:
+    """The page specs a role may open (every page when role is None)."""
+    return [p for p in PAGES if role is None or p.roles is None or role in p.roles]
+
+
+def pages_for(role: str | None = None) -> list[st.Page]:
+    """Streamlit pages for a role, the first one the default."""
+    return [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(i == 0))
+            for i, spec in enumerate(specs_for(role))]

@@ -1,0 +1,81 @@
+"""Sentences and metric cards built from query results: the headline, the changes, the footer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from app import format as fmt
+from app.queries import Filters
+
+SOURCE_SENTENCE = ("Sumber: register kasus lembaga Gugus Tugas TPPO Kota Jambi (UPTD PPA, Unit PPA Polresta, "
+                   "RSUD, Puskesmas, Dinas Sosial, LSM), diolah DPMPPA Kota Jambi.")
+NOT_PREVALENCE = "Angka ini adalah kasus yang dilaporkan, bukan angka prevalensi."
+DEMO_LABEL = "DATA CONTOH (sintetis)"
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    """What one st.metric shows: label, value, change text and arrow direction."""
+
+    label: str
+    value: str
+    delta: str
+    arrow: str  # 'up' | 'down' | 'off'
+
+
+def _value(df: pd.DataFrame, column: str) -> int | None:
+    if df.empty or pd.isna(df[column].iloc[0]):
+        return None
+    return int(df[column].iloc[0])
+
+
+def metric_cards(now: pd.DataFrame, before: pd.DataFrame) -> list[MetricCard]:
+    """The Ringkasan cards Kasus, Korban, Kasus TPPO with their change against the same months last year."""
+    cards = []
+    for label, column in (("Kasus", "kasus"), ("Korban", "korban"), ("Kasus TPPO", "kasus_tppo")):
+        current, previous = _value(now, column), _value(before, column)
+        arrow = "off"
+        if current is not None and previous:
+            arrow = "up" if current > previous else "down" if current < previous else "off"
+        cards.append(MetricCard(label, fmt.number(current), fmt.change(current, previous), arrow))
+    return cards
+
+
+def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, previous_period: str) -> str:
+    """'Januari–Oktober 2024: 149 kasus, 22 di antaranya TPPO, dengan 170 korban (…anak). …'"""
+    cases, victims = _value(now, "kasus") or 0, _value(now, "korban") or 0
+    if cases == 0:
+        return f"{period}: tidak ada kasus yang dilaporkan untuk pilihan ini."
+    tppo, children = _value(now, "kasus_tppo") or 0, _value(now, "korban_anak") or 0
+    text = (f"{period}: {fmt.number(cases)} kasus, {fmt.number(tppo)} di antaranya TPPO, "
+            f"dengan {fmt.number(victims)} korban ({fmt.number(children)} di antaranya anak).")
+    previous = _value(before, "kasus")
+    if previous:
+        text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {fmt.change(cases, previous)}."
+    return text
+
+
+def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) -> list[str]:
+    """Source, 'data per <last load>', provisional note, 'reported cases, not prevalence', demo label."""
+    lines = [SOURCE_SENTENCE]
+    last_load = facts["last_load"].iloc[0] if not facts.empty else None
+    if last_load is not None and not pd.isna(last_load):
+        lines.append(f"Data per {fmt.date_label(pd.Timestamp(last_load).date())}.")
+    last_month = facts["last_month"].iloc[0] if not facts.empty else None
+    latest_year = pd.Timestamp(last_month).year if last_month is not None and not pd.isna(last_month) else None
+    current_year = (today or dt.date.today()).year
+    provisional_year = max(y for y in (latest_year, current_year) if y is not None)
+    if f.end.year >= min(provisional_year, latest_year or provisional_year):
+        lines.append(f"Data tahun {f.end.year} bersifat sementara (data sementara): laporan terlambat masih bisa masuk.")
+    lines.append(NOT_PREVALENCE)
+    if is_demo(facts):
+        lines.append(f"{DEMO_LABEL}: angka bukan data sebenarnya.")
+    return lines
+
+
+def is_demo(facts: pd.DataFrame) -> bool:
+    """Whether the database holds the synthetic demo data."""
+    return not facts.empty and facts["dataset"].iloc[0] == "demo"

@@ -1,0 +1,26 @@
+"""Korban: who the victims are — age and sex, children and adults, victim groups, place and relationship."""
+
+import streamlit as st
+
+from app import cached, charts
+from app import format as fmt
+from app.filters import current_filters
+
+f = current_filters()
+period = fmt.period_label(f.start, f.end)
+
+st.title("Korban")
+st.plotly_chart(charts.pyramid_figure(cached.age_sex(f), period), config=charts.CHART_CONFIG)
+left, right = st.columns(2)
+left.plotly_chart(charts.category_figure(cached.child_adult(f), "age_group", "Jumlah korban: anak dan dewasa", period),
+                  config=charts.CHART_CONFIG)
+right.plotly_chart(charts.category_figure(cached.victim_groups(f), "victim_group",
+                                          "Jumlah korban menurut kelompok korban", period),
+                   config=charts.CHART_CONFIG)
+left, right = st.columns(2)
+left.plotly_chart(charts.category_figure(cached.places_of_incident(f), "label",
+                                         "Jumlah korban menurut tempat kejadian", period),
+                  config=charts.CHART_CONFIG)
+right.plotly_chart(charts.category_figure(cached.relationships(f), "label",
+                                          "Jumlah korban menurut hubungan pelaku dengan korban", period),
+                   config=charts.CHART_CONFIG)

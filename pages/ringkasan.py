@@ -1,0 +1,25 @@
+"""Ringkasan: the headline numbers of the period against the same months last year."""
+
+import streamlit as st
+
+from app import cached, charts, sentences
+from app import format as fmt
+from app.filters import current_filters
+
+f = current_filters()
+previous = f.previous_year()
+period, previous_period = fmt.period_label(f.start, f.end), fmt.period_label(previous.start, previous.end)
+now, before = cached.headline(f), cached.headline(previous)
+
+st.title("Ringkasan")
+st.markdown(f"#### {sentences.headline_sentence(now, before, period, previous_period)}")
+
+for column, card in zip(st.columns(3), sentences.metric_cards(now, before)):
+    column.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow=card.arrow,
+                  delta_description=f"dibanding {previous_period}", border=True)
+
+st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "kasus"), config=charts.CHART_CONFIG)
+left, right = st.columns(2)
+left.plotly_chart(charts.district_bar_figure(cached.district_totals(f), period, "kasus", top=5),
+                  config=charts.CHART_CONFIG)
+right.plotly_chart(charts.forms_figure(cached.form_totals(f), period), config=charts.CHART_CONFIG)

@@ -1,0 +1,41 @@
+"""Wilayah: where victims were reported — map, ranking, rates per 10,000 residents, kelurahan."""
+
+import streamlit as st
+
+from app import cached, charts, geography
+from app import format as fmt
+from app.filters import current_filters
+
+f = current_filters()
+period = fmt.period_label(f.start, f.end)
+
+try:
+    population, boundaries = geography.population(), geography.boundaries()
+except geography.GeographyError as exc:
+    st.warning(str(exc))
+    population, boundaries = None, None
+
+measures = {"kasus": "Kasus", "korban": "Korban"}
+if population:
+    measures["korban_per_10rb"] = "Korban per 10.000 penduduk"
+
+st.title("Wilayah")
+measure = st.radio("Tampilkan", list(measures), format_func=measures.get, horizontal=True, key="wilayah_measure")
+districts = cached.district_totals(f, population)
+
+left, right = st.columns([3, 2])
+if boundaries:
+    left.plotly_chart(charts.choropleth_figure(districts, boundaries, period, measure), config=charts.CHART_CONFIG)
+else:
+    left.plotly_chart(charts.tile_map_figure(districts, geography.district_tiles(), period, measure),
+                      config=charts.CHART_CONFIG)
+right.plotly_chart(charts.district_bar_figure(districts, period, measure), config=charts.CHART_CONFIG)
+if not population:
+    st.caption("Angka per 10.000 penduduk tersedia bila tabel penduduk per kecamatan (BPS, Kota Jambi Dalam Angka) "
+               "disediakan lewat PPA_POPULATION.")
+
+st.subheader("Kelurahan")
+subdistricts = cached.subdistrict_totals(f)
+st.plotly_chart(charts.subdistrict_figure(subdistricts, period), config=charts.CHART_CONFIG)
+with st.expander("Semua kelurahan (tabel)"):
+    st.dataframe(charts.display_table(subdistricts), hide_index=True)
