@@ -228,7 +228,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
             if known:  # the same bytes were loaded once and undone: load them afresh
                 for table in ("rejected_rows", "load_warnings", "submissions"):
                     con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
-            months, replaced = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(), started)
+            months, replaced = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(), started,
+                                            agency_parameter=agency)
             status = "replaced" if replaced else "loaded"
             _log(con, submission_id, file_name, started, status,
                  f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None)
@@ -262,8 +263,13 @@ def _month(d: dt.date) -> dt.date:
 
 
 def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
-                 file_ext: str, loaded_at: dt.datetime | None = None) -> tuple[list[dt.date], list[str]]:
-    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced)."""
+                 file_ext: str, loaded_at: dt.datetime | None = None, *, agency_parameter: str | None = None
+                 ) -> tuple[list[dt.date], list[str]]:
+    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced).
+
+    ``agency_parameter`` (the --agency given, if any) is kept in ``detected`` so that rebuild replays the file
+    exactly as it was loaded.
+    """
     if not parsed.agency:
         raise WorkbookError(f"File {file_name}: lembaga pengirim tidak diketahui. Isi sel Lembaga (B2) atau "
                             "jalankan ulang dengan --agency KODE.")
@@ -291,7 +297,8 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         "superseded_by, rows_read, rows_loaded, rows_rejected, detected) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
         [submission_id, agency, file_name, file_ext, parsed.shape, months, loaded_at, parsed.rows_read,
-         parsed.rows_loaded, parsed.rows_rejected, json.dumps(parsed.detected, default=str, ensure_ascii=False)])
+         parsed.rows_loaded, parsed.rows_rejected,
+         json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str, ensure_ascii=False)])
 
     if parsed.shape == "register":
         _insert_victims(con, parsed, submission_id)
@@ -421,7 +428,8 @@ def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, F
         raise UsageError(f"Database {target} tidak ada; tidak ada yang bisa dibangun ulang.")
     src = dbmod.connect(target, read_only=True)
     try:
-        plan = src.execute("SELECT submission_id, file_ext, file_name, agency FROM submissions "
+        plan = src.execute("SELECT submission_id, file_ext, file_name, json_extract_string(detected, "
+                           "'$.agency_parameter') FROM submissions "
                            "WHERE status <> 'undone' ORDER BY loaded_at, submission_id").fetchall()
         meta = src.execute("SELECT key, value FROM meta").fetchall()
     finally:

@@ -1,0 +1,225 @@
+"""The loader's rules (issue 2, item 5), each on real workbooks and a real DuckDB file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import stat
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from etl import db as dbmod
+from etl import load
+from loadhelpers import entry, recap, register, snapshot
+
+D = dt.date
+
+
+@pytest.fixture()
+def db(tmp_path):
+    return tmp_path / "data" / "ppa.duckdb"
+
+
+def query(db, sql, params=()):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def march(tmp_path, name="uptd-maret.xlsx", refs=("R1", "R2")):
+    return register(tmp_path / name, "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1),
+                    [entry(ref, D(2024, 3, 5 + i)) for i, ref in enumerate(refs)])
+
+
+def test_new_file_is_loaded_with_one_record_per_row(tmp_path, db):
+    report = load.load_files([march(tmp_path)], db=db)
+    assert [f.status for f in report.files] == ["loaded"]
+    assert query(db, "SELECT case_key, agency, month FROM victims ORDER BY case_key") == [
+        ("UPTD_PPA:R1", "UPTD_PPA", D(2024, 3, 1)), ("UPTD_PPA:R2", "UPTD_PPA", D(2024, 3, 1))]
+
+
+def test_same_bytes_again_is_unchanged_and_adds_nothing(tmp_path, db):
+    path = march(tmp_path)
+    load.load_files([path], db=db)
+    before = snapshot(db)
+    report = load.load_files([path], db=db)
+    assert report.files[0].status == "unchanged"
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "load_log"} == {k: v for k, v in before.items() if k != "load_log"}
+    assert [r[0] for r in query(db, "SELECT outcome FROM load_log ORDER BY load_id")] == ["loaded", "unchanged"]
+
+
+def test_resubmission_replaces_overlapping_months_and_keeps_the_others(tmp_path, db):
+    first = register(tmp_path / "q1.xlsx", "UPTD_PPA", D(2024, 1, 1), D(2024, 3, 1),
+                     [entry("R1", D(2024, 1, 10)), entry("R2", D(2024, 2, 10)), entry("R3", D(2024, 3, 10))])
+    second = register(tmp_path / "feb-mar.xlsx", "UPTD_PPA", D(2024, 2, 1), D(2024, 3, 1),
+                      [entry("R2", D(2024, 2, 10)), entry("R9", D(2024, 3, 11))])
+    load.load_files([first], db=db)
+    report = load.load_files([second], db=db)
+    assert report.files[0].status == "replaced"
+    assert query(db, "SELECT case_ref, month FROM victims ORDER BY month") == [
+        ("R1", D(2024, 1, 1)), ("R2", D(2024, 2, 1)), ("R9", D(2024, 3, 1))]
+    old, new = report.files[0].replaced[0], report.files[0].submission_id
+    # partly replaced: the old file still stands for January, so it stays active and names its successor
+    assert query(db, "SELECT status, superseded_by FROM submissions WHERE submission_id = ?", [old]) == [
+        ("active", new)]
+
+
+def test_fully_covered_submission_is_marked_superseded(tmp_path, db):
+    first = march(tmp_path, "v1.xlsx", refs=("R1", "R2"))
+    second = march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))
+    r1 = load.load_files([first], db=db).files[0]
+    r2 = load.load_files([second], db=db).files[0]
+    assert query(db, "SELECT submission_id, status, superseded_by FROM submissions ORDER BY loaded_at") == [
+        (r1.submission_id, "superseded", r2.submission_id), (r2.submission_id, "active", None)]
+    assert query(db, "SELECT count(*) FROM victims")[0][0] == 3
+
+
+def test_another_agency_for_the_same_month_replaces_nothing(tmp_path, db):
+    mine = march(tmp_path)
+    theirs = register(tmp_path / "polresta.xlsx", "POLRESTA", D(2024, 3, 1), D(2024, 3, 1),
+                      [entry("LP/1", D(2024, 3, 6), district="Jelutung", sex="L", age=40, forms=("Fisik",))])
+    report = load.load_files([mine, theirs], db=db)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert query(db, "SELECT count(*) FROM victims")[0][0] == 3
+
+
+def test_register_and_recap_of_one_agency_do_not_replace_each_other(tmp_path, db):
+    reg = march(tmp_path)
+    rec = recap(tmp_path / "uptd-rekap-maret.xlsx", "UPTD_PPA", {D(2024, 3, 1): {("15.71.01", "seksual", "P"): 2}})
+    report = load.load_files([reg, rec], db=db)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    # both stay; the view lets the register win for that agency and month
+    assert query(db, "SELECT source, sum(victims) FROM monthly_counts GROUP BY 1") == [("register", 2)]
+
+
+def test_rows_read_equals_loaded_plus_rejected(tmp_path, db):
+    path = register(tmp_path / "mixed.xlsx", "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1), [
+        entry("R1", D(2024, 3, 5)),
+        entry("R2", D(2024, 3, 6), district="Sungai Gelam"),        # outside the city
+        entry("R3", D(2024, 3, 7), sex=None),                        # required field missing
+        entry("R4", D(2024, 3, 8), forms=("Dipukul pakai sapu",)),   # unknown wording
+        entry("R5", D(2024, 3, 9), age=None),                        # unknown age is allowed
+    ])
+    result = load.load_files([path], db=db).files[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    stored = query(db, "SELECT rows_read, rows_loaded, rows_rejected FROM submissions")[0]
+    assert stored == (5, 2, 3)
+    assert query(db, "SELECT count(*) FROM victim_records")[0][0] == stored[1]
+    assert query(db, "SELECT count(DISTINCT (sheet, row_number)) FROM rejected_rows")[0][0] == stored[2]
+    assert all(r[0] and r[1] and r[2] for r in query(db, "SELECT sheet, row_number, message FROM rejected_rows"))
+
+
+def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
+    load.load_files([march(tmp_path, "v1.xlsx")], db=db)
+    before = snapshot(db)
+    archived = sorted((db.parent / "raw").iterdir())
+
+    def explode(*args, **kwargs):  # the last step of a load, after the old records were deleted and new inserted
+        raise RuntimeError("disk penuh (simulasi)")
+
+    monkeypatch.setattr(load.dedupe, "refresh_duplicates", explode)
+    result = load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db).files[0]
+    assert result.status == "failed" and "disk penuh" in result.message
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "load_log"} == {k: v for k, v in before.items() if k != "load_log"}
+    assert query(db, "SELECT outcome FROM load_log ORDER BY load_id DESC LIMIT 1") == [("failed",)]
+    assert sorted((db.parent / "raw").iterdir()) == archived
+
+
+def test_a_failing_file_does_not_stop_the_batch(tmp_path, db):
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_bytes(b"bukan workbook sama sekali")
+    report = load.load_files([broken, march(tmp_path)], db=db)
+    assert [f.status for f in report.files] == ["failed", "loaded"]
+    assert report.files[0].message
+    assert query(db, "SELECT file_name, outcome FROM load_log ORDER BY load_id") == [
+        ("rusak.xlsx", "failed"), ("uptd-maret.xlsx", "loaded")]
+    assert query(db, "SELECT count(*) FROM submissions")[0][0] == 1
+
+
+def test_folders_expand_to_workbook_files(tmp_path, db):
+    folder = tmp_path / "masuk"
+    march(folder, "a.xlsx")
+    register(folder / "sub" / "b.xlsx", "POLRESTA", D(2024, 3, 1), D(2024, 3, 1),
+             [entry("LP/1", D(2024, 3, 6), district="Jelutung", sex="L", age=40, forms=("Fisik",))])
+    (folder / "catatan.txt").write_text("bukan workbook")
+    report = load.load_files([folder], db=db)
+    assert sorted(f.path.name for f in report.files) == ["a.xlsx", "b.xlsx"]
+
+
+def test_archive_is_owner_only_and_named_by_hash(tmp_path, db):
+    path = march(tmp_path)
+    result = load.load_files([path], db=db).files[0]
+    raw = db.parent / "raw"
+    assert stat.S_IMODE(raw.stat().st_mode) == 0o700
+    archived = raw / f"{result.submission_id}.xlsx"
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600
+    assert archived.read_bytes() == path.read_bytes()
+    assert [p.name for p in raw.iterdir()] == [archived.name]
+
+
+def test_rebuild_reproduces_the_database(tmp_path, db):
+    files = [
+        register(tmp_path / "q1.xlsx", "UPTD_PPA", D(2024, 1, 1), D(2024, 3, 1),
+                 [entry("R1", D(2024, 1, 10)), entry("R2", D(2024, 2, 10)), entry("R3", D(2024, 3, 10))]),
+        register(tmp_path / "polresta.xlsx", "POLRESTA", D(2024, 2, 1), D(2024, 2, 1),
+                 [entry("LP/1", D(2024, 2, 20), age=13, forms=("Seksual", "Fisik"))]),
+        recap(tmp_path / "rsud-rekap.xlsx", "RSUD", {D(2024, 2, 1): {("15.71.08", "fisik", "L"): 3}}),
+        register(tmp_path / "mar.xlsx", "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1), [entry("R7", D(2024, 3, 3))]),
+    ]
+    for f in files:
+        load.load_files([f], db=db)
+    con = dbmod.connect(db)
+    con.execute("INSERT INTO meta VALUES ('dataset', 'uji')")
+    con.close()
+    compare = ["SELECT * EXCLUDE (loaded_at) FROM submissions ORDER BY submission_id",
+               "SELECT * FROM victims ORDER BY victim_key", "SELECT * FROM recap_counts ORDER BY ALL",
+               "SELECT * FROM rejected_rows ORDER BY ALL", "SELECT * FROM meta ORDER BY key"]
+    before = [query(db, q) for q in compare]
+    assert query(db, "SELECT count(*) FROM victims WHERE duplicate_of IS NOT NULL")[0][0] == 1
+
+    report = load.rebuild(db)
+    assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "replaced"]
+    assert [query(db, q) for q in compare] == before
+
+
+PERSONAL = {"name": "Siti Aminah Binti Rahmat", "nik": "1571024509120003", "address": "Jl. Kenanga No. 17 RT 05",
+            "phone": "081366554433"}
+
+
+def test_no_personal_data_reaches_any_table(tmp_path, db):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data Korban"
+    ws.append(["REGISTER KORBAN UPTD PPA MARET 2024"])
+    ws.append([])
+    ws.append(["No. Register", "Nama Korban", "NIK", "Alamat", "No HP", "Tanggal Lapor", "Kecamatan", "Umur",
+               "Jenis Kelamin", "Jenis Kekerasan", "Keterangan"])
+    ws.append(["R1", PERSONAL["name"], PERSONAL["nik"], PERSONAL["address"], PERSONAL["phone"], "05/03/2024",
+               "Telanaipura", 12, "P", "Seksual", f"korban dirujuk, NIK {PERSONAL['nik']}"])
+    ws.append(["R2", PERSONAL["name"] + " II", PERSONAL["nik"][:-1] + "9", PERSONAL["address"], PERSONAL["phone"],
+               "05/03/2054", "Telanaipura", 12, "P", "Seksual", None])  # a future date: this row is rejected
+    path = tmp_path / "register-nama.xlsx"
+    wb.save(path)
+    result = load.load_files([path], agency="UPTD_PPA", db=db).files[0]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 1)
+
+    con = duckdb.connect(str(db), read_only=True)
+    columns = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_schema, table_name) "
+        "WHERE t.table_type = 'BASE TABLE' AND (c.data_type LIKE 'VARCHAR%' OR c.data_type = 'JSON')").fetchall()
+    assert len(columns) > 20
+    needles = [PERSONAL["name"].split()[0].lower(), PERSONAL["nik"][:12], "kenanga", PERSONAL["phone"][2:]]
+    found = []
+    for table, column in columns:
+        values = con.execute(f'SELECT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall()
+        for (value,) in values:
+            text = (value or "").lower()
+            found += [(table, column, n) for n in needles if n in text]
+    con.close()
+    assert found == []
