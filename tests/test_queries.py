@@ -1,0 +1,200 @@
+"""The query layer against real DuckDB files: counts reconcile with direct SQL over the public views."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+
+from app import db as app_db
+from app import queries as q
+from etl import db as etl_db
+from etl import vocab
+from fixtures_db import build_fixture_db
+
+JAN_OCT_2024 = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1))
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    return build_fixture_db(tmp_path_factory.mktemp("fx") / "ppa.duckdb")
+
+
+@pytest.fixture()
+def con(fixture_db):
+    connection = etl_db.connect(fixture_db, read_only=True)
+    yield connection
+    connection.close()
+
+
+def direct(con, sql, params=()):
+    return con.execute(sql, list(params)).fetchone()
+
+
+FILTER_CASES = [
+    JAN_OCT_2024,
+    replace(JAN_OCT_2024, district_code="15.71.03"),
+    replace(JAN_OCT_2024, violence_type="seksual"),
+    replace(JAN_OCT_2024, agency="POLRESTA"),
+    replace(JAN_OCT_2024, include_duplicates=True),
+    q.Filters(dt.date(2023, 3, 1), dt.date(2023, 3, 1)),
+]
+
+
+@pytest.mark.parametrize("f", FILTER_CASES, ids=lambda f: repr(f)[8:60])
+def test_headline_matches_direct_sql_over_victims(con, f):
+    clauses, params = ["report_date >= ? AND report_date < ?"], [f.start, f.end_exclusive]
+    if not f.include_duplicates:
+        clauses.append("duplicate_of IS NULL")
+    for column, value in (("district_code", f.district_code), ("agency", f.agency)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if f.violence_type:
+        clauses.append("list_contains(violence_types, ?)")
+        params.append(f.violence_type)
+    cases, victims, tppo = direct(con, f"""SELECT count(DISTINCT case_key), count(*),
+                                          count(DISTINCT case_key) FILTER (WHERE is_tppo)
+                                          FROM victims WHERE {' AND '.join(clauses)}""", params)
+    row = q.headline(con, f).iloc[0]
+    assert (row["kasus"], row["korban"], row["kasus_tppo"]) == (cases, victims, tppo)
+    assert victims > 0
+
+
+def test_monthly_totals_cover_every_month_and_add_up(con):
+    monthly = q.monthly_totals(con, JAN_OCT_2024)
+    assert len(monthly) == 10
+    assert monthly["korban"].sum() == q.headline(con, JAN_OCT_2024)["korban"][0]
+    assert monthly["provisional"].tolist()[-2:] == [True, True] and not monthly["provisional"].iloc[0]
+
+
+def test_form_totals_count_a_victim_once_per_form(con):
+    forms = q.form_totals(con, JAN_OCT_2024)
+    expected = direct(con, """SELECT count(*) FROM (SELECT unnest(violence_types) FROM victims
+                              WHERE report_date >= ? AND report_date < ? AND duplicate_of IS NULL)""",
+                      [JAN_OCT_2024.start, JAN_OCT_2024.end_exclusive])[0]
+    assert forms["victims"].sum() == expected
+    assert forms["victims"].sum() > q.headline(con, JAN_OCT_2024)["korban"][0]  # some victims have two forms
+    assert forms["violence_type"].tolist() == [v.code for v in vocab.violence_types()]
+
+
+def test_form_filter_keeps_only_that_form_in_breakdowns(con):
+    f = replace(JAN_OCT_2024, violence_type="fisik")
+    assert set(q.form_months(con, f)["violence_type"]) == {"fisik"}
+    assert set(q.form_districts(con, f)["violence_type"]) == {"fisik"}
+
+
+def test_district_totals_list_every_kecamatan_and_sum_to_headline(con):
+    districts = q.district_totals(con, JAN_OCT_2024)
+    assert set(districts["district_code"]) == {d.code for d in vocab.districts()}
+    assert districts["korban"].sum() == q.headline(con, JAN_OCT_2024)["korban"][0]
+    assert districts["kasus"].is_monotonic_decreasing
+
+
+def test_rates_per_10000_use_the_population_given(con):
+    districts = q.district_totals(con, JAN_OCT_2024, (("15.71.01", 50_000),)).set_index("district_code")
+    assert districts.loc["15.71.01", "korban_per_10rb"] == pytest.approx(districts.loc["15.71.01", "korban"] / 5)
+    assert districts["korban_per_10rb"].isna().sum() == 10
+
+
+def test_duplicates_toggle_adds_exactly_the_duplicate_records(con):
+    with_dupes = q.headline(con, replace(JAN_OCT_2024, include_duplicates=True))["korban"][0]
+    without = q.headline(con, JAN_OCT_2024)["korban"][0]
+    dupes = direct(con, "SELECT count(*) FROM victims WHERE duplicate_of IS NOT NULL AND report_date >= ? "
+                        "AND report_date < ?", [JAN_OCT_2024.start, JAN_OCT_2024.end_exclusive])[0]
+    assert with_dupes - without == dupes > 0
+    assert q.duplicate_pairs(con, JAN_OCT_2024)["pairs"].sum() == dupes
+
+
+def test_year_over_year_previous_months_equal_the_previous_year_headline(con):
+    yoy = q.year_over_year(con, JAN_OCT_2024)
+    previous = yoy[yoy["which"] == "lalu"]
+    assert previous["kasus"].sum() == q.headline(con, JAN_OCT_2024.previous_year())["kasus"][0]
+    assert previous["korban_kumulatif"].iloc[-1] == previous["korban"].sum()
+    assert sorted(set(previous["year"])) == [2023]
+
+
+def test_recaps_are_their_own_series_and_never_in_the_headline(con):
+    recap = q.recap_months(con, JAN_OCT_2024)
+    assert set(recap["agency"]) == {"RSUD"} and recap["victims"].sum() > 0
+    register_only = direct(con, "SELECT count(*) FROM victims WHERE duplicate_of IS NULL AND report_date >= ? "
+                                "AND report_date < ?", [JAN_OCT_2024.start, JAN_OCT_2024.end_exclusive])[0]
+    assert q.headline(con, JAN_OCT_2024)["korban"][0] == register_only
+
+
+def test_age_sex_and_groups_add_up_to_all_victims(con):
+    total = q.headline(con, JAN_OCT_2024)["korban"][0]
+    assert q.age_sex(con, JAN_OCT_2024)["victims"].sum() == total
+    assert q.victim_groups(con, JAN_OCT_2024)["victims"].sum() == total
+    assert q.child_adult(con, JAN_OCT_2024)["victims"].sum() == total
+    assert q.places_of_incident(con, JAN_OCT_2024)["victims"].sum() == total
+    relationships = q.relationships(con, JAN_OCT_2024)
+    assert relationships["victims"].sum() == total and relationships["label"].iloc[-1] == "Tidak diisi"
+
+
+def test_submission_matrix_marks_received_replaced_and_missing(con):
+    matrix = q.submission_matrix(con, JAN_OCT_2024)
+    matrix = dict(zip(zip(matrix["agency"], matrix["month"].map(lambda m: m.date())), matrix["status"]))
+    assert matrix[("UPTD_PPA", dt.date(2024, 3, 1))] == "diterima"
+    assert matrix[("RSUD", dt.date(2024, 5, 1))] == "diganti"
+    assert matrix[("PUSKESMAS", dt.date(2024, 5, 1))] == "belum ada"
+
+
+def test_quality_tables_read_rejects_and_warnings(con):
+    assert set(q.rejected_by_reason(con, JAN_OCT_2024)["reason"]) == {"bentuk_tidak_dikenal", "tanggal"}
+    assert q.unknown_wordings(con, JAN_OCT_2024)["reason"].tolist() == ["bentuk_tidak_dikenal"]
+    assert q.recap_total_mismatches(con, JAN_OCT_2024)["agency"].tolist() == ["RSUD"]
+
+
+def test_filter_values_are_parameters_not_sql(con):
+    hostile = replace(JAN_OCT_2024, district_code="15.71.01' OR '1'='1", agency="x'); DROP TABLE meta; --")
+    assert q.headline(con, hostile)["korban"][0] == 0
+    assert direct(con, "SELECT count(*) FROM meta")[0] == 1
+
+
+def test_missing_database_is_an_indonesian_sentence(tmp_path):
+    with pytest.raises(app_db.DatabaseMissing, match="Database belum ada"):
+        with app_db.read_only(tmp_path / "nothing.duckdb"):
+            pass
+
+
+def test_reader_waits_for_a_load_and_then_releases_the_file(fixture_db, tmp_path):
+    copy = tmp_path / "busy.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, time, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(1.5)"),
+        str(copy)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "locked"
+    started = time.monotonic()
+    with app_db.read_only(copy, wait_seconds=10) as reader:
+        assert reader.execute("SELECT count(*) FROM victims").fetchone()[0] > 0
+    assert time.monotonic() - started > 0.3  # it had to wait for the writer
+    writer.wait(timeout=10)
+    etl_db.connect(copy).close()  # and once closed, a writer can open the file again
+
+
+def test_database_version_changes_when_the_file_changes(fixture_db, tmp_path):
+    copy = tmp_path / "v.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    before = app_db.database_version(copy)
+    time.sleep(0.01)
+    con = etl_db.connect(copy)
+    con.execute("INSERT INTO meta VALUES ('touched', 'yes')")
+    con.execute("CHECKPOINT")
+    con.close()
+    assert app_db.database_version(copy) != before
+
+
+def test_demo_reproduces_the_published_figures(demo_db_master):
+    with app_db.read_only(demo_db_master) as con:
+        jan_oct = q.headline(con, JAN_OCT_2024).iloc[0]
+        assert (jan_oct["kasus"], jan_oct["kasus_tppo"]) == (149, 22)
+        assert q.headline(con, q.Filters(dt.date(2023, 1, 1), dt.date(2023, 12, 1)))["kasus"][0] == 96
+        jan_aug = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 8, 1))
+        assert q.headline(con, jan_aug)["kasus"][0] == 117
+        by_name = q.district_totals(con, jan_aug).set_index("district")["kasus"]
+        assert by_name["Alam Barajo"] == 29 and by_name["Kota Baru"] == 18 and by_name["Pasar Jambi"] == 0
