@@ -1,0 +1,249 @@
+"""Chart builders, formatters and sentences as pure functions: traces, titles, values, palette, empty data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from app import charts, geography, sentences
+from app import format as fmt
+from app.queries import Filters
+from etl import vocab
+
+PERIOD = "Januari–Oktober 2024"
+
+
+def months(n, start=dt.date(2024, 1, 1)):
+    return [pd.Timestamp(start.year, start.month + i, 1) for i in range(n)]
+
+
+def monthly(values, provisional_last=2):
+    return pd.DataFrame({"month": months(len(values)), "kasus": values, "korban": [v + 1 for v in values],
+                         "korban_rata3": pd.Series([v + 1 for v in values]).rolling(3, min_periods=1).mean(),
+                         "provisional": [i >= len(values) - provisional_last for i in range(len(values))]})
+
+
+def forms(values):
+    types = vocab.violence_types()
+    return pd.DataFrame({"violence_type": [t.code for t in types], "label": [t.label for t in types],
+                         "victims": values[:len(types)]})
+
+
+def text_of(fig):
+    return fig.layout.title.text + " | " + fig.layout.title.subtitle.text
+
+
+# formatters -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [(1234, "1.234"), (1234567, "1.234.567"), (0, "0"), (None, "–")])
+def test_numbers_use_a_dot_for_thousands(value, expected):
+    assert fmt.number(value) == expected
+
+
+def test_decimals_and_percentages_use_a_comma():
+    assert fmt.number(12.345, 1) == "12,3"
+    assert fmt.percent(0.125) == "12,5%"
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (dt.date(2024, 1, 1), dt.date(2024, 10, 1), "Januari–Oktober 2024"),
+    (dt.date(2024, 6, 1), dt.date(2024, 6, 1), "Juni 2024"),
+    (dt.date(2023, 11, 1), dt.date(2024, 2, 1), "November 2023–Februari 2024"),
+])
+def test_period_labels(start, end, expected):
+    assert fmt.period_label(start, end) == expected
+
+
+@pytest.mark.parametrize("now, before, expected", [
+    (112, 100, "naik 12%"), (97, 100, "turun 3%"), (100, 100, "tetap"), (5, 0, "naik dari 0 menjadi 5"),
+    (5, None, "belum ada pembanding"),
+])
+def test_changes_are_said_in_words(now, before, expected):
+    assert fmt.change(now, before) == expected
+
+
+def test_month_names_are_indonesian():
+    assert [fmt.month_short(m) for m in (5, 8, 10, 12)] == ["Mei", "Agu", "Okt", "Des"]
+    assert fmt.month_label(dt.date(2024, 8, 1), short=False) == "Agustus 2024"
+    assert fmt.date_label(dt.date(2024, 11, 5)) == "5 November 2024"
+
+
+# palette ---------------------------------------------------------------------------------------------------------
+
+def test_every_form_has_its_own_colour():
+    colours = charts.form_colours()
+    assert list(colours) == [v.code for v in vocab.violence_types()]
+    assert len(set(colours.values())) == len(colours)
+    assert charts.RECAP_COLOUR not in colours.values() and charts.TOTAL_COLOUR not in colours.values()
+
+
+def test_a_form_has_the_same_colour_in_every_chart():
+    bars = charts.forms_figure(forms([3, 4, 5, 6, 7, 8, 9]), PERIOD)
+    bar_colour = dict(zip(bars.data[0].y, bars.data[0].marker.color))
+    frame = pd.concat([forms([1] * 7).assign(month=m) for m in months(3)])
+    lines = charts.form_months_figure(frame, PERIOD)
+    line_colour = {t.name: t.line.color for t in lines.data}
+    assert bar_colour == line_colour
+    assert bar_colour[vocab.violence_labels()["tppo"]] == charts.form_colours()["tppo"]
+
+
+# figures ---------------------------------------------------------------------------------------------------------
+
+def test_monthly_figure_counts_cases_with_indonesian_months_and_marks_provisional_months():
+    fig = charts.monthly_figure(monthly([5, 7, 9, 11, 13, 15, 12, 14, 16, 8]), PERIOD, "kasus")
+    bar = fig.data[0]
+    assert list(bar.y) == [5, 7, 9, 11, 13, 15, 12, 14, 16, 8]
+    assert list(bar.x)[4] == "Mei 2024" and list(bar.x)[7] == "Agu 2024"
+    assert list(bar.marker.pattern.shape)[-2:] == ["/", "/"] and bar.marker.pattern.shape[0] == ""
+    assert "kasus" in fig.layout.title.text
+    assert PERIOD in fig.layout.title.subtitle.text and "Sumber" in fig.layout.title.subtitle.text
+    assert "data sementara" in fig.layout.title.subtitle.text
+    assert fig.layout.separators == ",."
+
+
+def test_moving_average_is_a_second_trace():
+    fig = charts.monthly_figure(monthly([3, 6, 9]), PERIOD, "korban", moving_average=True)
+    assert [t.name for t in fig.data] == ["Korban", "Rata-rata 3 bulan"]
+    assert list(fig.data[1].y) == pytest.approx([4, 5.5, 7])
+
+
+def test_form_figures_say_a_victim_can_suffer_several_forms():
+    fig = charts.forms_figure(forms([3, 4, 5, 6, 7, 8, 9]), PERIOD)
+    assert charts.MULTI_FORM_NOTE in fig.layout.title.subtitle.text
+    assert "korban" in fig.layout.title.text and "bentuk" in fig.layout.title.text
+    assert dict(zip(fig.data[0].y, fig.data[0].x))["Fisik"] == 3
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.monthly_figure(monthly([0, 0, 0]), PERIOD),
+    lambda: charts.monthly_figure(monthly([])[["month", "kasus", "korban", "korban_rata3", "provisional"]], PERIOD),
+    lambda: charts.forms_figure(forms([0] * 7), PERIOD),
+    lambda: charts.district_bar_figure(pd.DataFrame({"district": [], "kasus": []}), PERIOD),
+    lambda: charts.pyramid_figure(pd.DataFrame({"age_band": [], "sex": [], "victims": []}), PERIOD),
+    lambda: charts.category_figure(pd.DataFrame({"label": ["a"], "victims": [0]}), "label", "Korban", PERIOD),
+    lambda: charts.form_districts_figure(pd.DataFrame(columns=["district", "label", "victims"]), PERIOD),
+])
+def test_empty_data_gives_a_sentence_not_an_empty_axis(build):
+    fig = build()
+    assert charts.is_empty(fig)
+    assert fig.layout.annotations[0].text == charts.EMPTY_MESSAGE
+    fig.to_json()
+
+
+def test_recap_figure_is_labelled_as_recap_and_has_its_own_colour():
+    df = pd.DataFrame({"month": months(3) * 2, "agency": ["RSUD"] * 3 + ["PUSKESMAS"] * 3, "victims": [1, 2, 3] * 2})
+    fig = charts.recap_figure(df, PERIOD)
+    assert all(t.name.endswith("(rekap)") for t in fig.data)
+    assert {t.line.color for t in fig.data} == {charts.RECAP_COLOUR}
+    assert "tidak termasuk" in fig.layout.title.text
+
+
+def test_year_comparison_names_both_years_and_the_unit():
+    rows = [("ini", 2024, m, m, m * 2) for m in range(1, 4)] + [("lalu", 2023, m, 1, 3) for m in range(1, 4)]
+    df = pd.DataFrame(rows, columns=["which", "year", "month_number", "kasus", "korban"])
+    df["kasus_kumulatif"] = df.groupby("which")["kasus"].cumsum()
+    fig = charts.year_comparison_figure(df, PERIOD, "kasus", cumulative=True)
+    assert [t.name for t in fig.data] == ["2023", "2024"]
+    assert list(fig.data[1].y) == [1, 3, 6] and list(fig.data[1].x) == ["Jan", "Feb", "Mar"]
+    assert "kumulatif" in fig.layout.title.text and "kasus" in fig.layout.title.text
+
+
+def district_frame(values):
+    return pd.DataFrame({"district_code": [d.code for d in vocab.districts()],
+                         "district": [d.name for d in vocab.districts()], "kasus": values})
+
+
+def test_tile_map_draws_every_kecamatan_with_its_value():
+    values = list(range(11))
+    fig = charts.tile_map_figure(district_frame(values), geography.district_tiles(), PERIOD)
+    assert len(fig.layout.shapes) == 11
+    labels = list(fig.data[0].text)
+    for d, v in zip(vocab.districts(), values):
+        assert any(d.name in label and label.endswith(f"<br>{v}") for label in labels)
+
+
+def test_choropleth_reads_the_boundary_file_by_kemendagri_code(shared_dir, monkeypatch):
+    monkeypatch.setenv("PPA_BOUNDARIES", str(shared_dir / "reference" / "kota_jambi_kecamatan.geojson"))
+    geojson = geography.boundaries()
+    fig = charts.choropleth_figure(district_frame([29, 18, 16, 13, 12, 12, 8, 7, 1, 1, 0]), geojson, PERIOD)
+    polygons = [t for t in fig.data if t.fill == "toself"]
+    assert len(polygons) >= 11
+    hover = {t.name: t.text for t in polygons}
+    assert hover["Telanaipura"] == "Telanaipura: 29 kasus"
+    assert len(fig.data[-1].text) == 11
+
+
+def test_a_bad_boundary_file_is_a_clear_error(tmp_path, monkeypatch):
+    bad = tmp_path / "batas.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [{"properties": {"nama": "x"}}]}))
+    monkeypatch.setenv("PPA_BOUNDARIES", str(bad))
+    with pytest.raises(geography.GeographyError, match="kode_kecamatan"):
+        geography.boundaries()
+
+
+def test_population_table_is_read_from_the_configured_csv(tmp_path, monkeypatch):
+    table = tmp_path / "penduduk.csv"
+    table.write_text("district_code,population\n15.71.01,52.000\n15.71.02,61000\n")
+    monkeypatch.setenv("PPA_POPULATION", str(table))
+    assert geography.population() == (("15.71.01", 52000), ("15.71.02", 61000))
+
+
+def test_rate_bar_formats_with_a_decimal_comma():
+    df = district_frame([1] * 11).assign(korban_per_10rb=[2.5] + [1.0] * 10)
+    fig = charts.district_bar_figure(df, PERIOD, "korban_per_10rb")
+    assert "10.000 penduduk" in fig.layout.title.text
+    assert fig.data[0].texttemplate == "%{x:,.1f}"
+
+
+def test_pyramid_puts_men_left_and_women_right():
+    df = pd.DataFrame({"age_band": ["0-5", "0-5", "0-5", "6-12", "6-12", "6-12"],
+                       "sex": ["P", "L", "?", "P", "L", "?"], "victims": [4, 2, 1, 3, 0, 0]})
+    fig = charts.pyramid_figure(df, PERIOD)
+    by_name = {t.name: list(t.x) for t in fig.data}
+    assert by_name == {"Laki-laki": [-2, 0], "Perempuan": [4, 3]}
+    assert "1 korban tanpa jenis kelamin" in fig.layout.title.subtitle.text
+
+
+def test_submission_matrix_colours_follow_status():
+    df = pd.DataFrame({"agency": ["UPTD_PPA", "UPTD_PPA", "RSUD", "RSUD"], "month": months(2) * 2,
+                       "status": ["diterima", "diganti", "belum ada", "diterima"]})
+    fig = charts.submission_matrix_figure(df, PERIOD)
+    assert fig.data[0].z.tolist() == [[2, 0], [0, 1]]  # agencies bottom-up: RSUD row first
+    assert [t.name for t in fig.data[1:]] == ["diterima", "diganti", "belum ada"]
+
+
+# sentences -------------------------------------------------------------------------------------------------------
+
+def headline(kasus, korban, tppo, anak=0):
+    return pd.DataFrame([{"kasus": kasus, "korban": korban, "kasus_tppo": tppo, "korban_tppo": tppo,
+                          "korban_anak": anak}])
+
+
+def test_headline_sentence_states_cases_and_tppo_and_the_change():
+    text = sentences.headline_sentence(headline(149, 163, 22, 88), headline(133, 140, 15), PERIOD,
+                                       "Januari–Oktober 2023")
+    assert text.startswith("Januari–Oktober 2024: 149 kasus, 22 di antaranya TPPO")
+    assert "naik 12%" in text
+
+
+def test_metric_cards_have_the_exact_labels_and_arrows():
+    cards = sentences.metric_cards(headline(149, 163, 22), headline(160, 163, 11))
+    assert [c.label for c in cards] == ["Kasus", "Korban", "Kasus TPPO"]
+    assert [c.value for c in cards] == ["149", "163", "22"]
+    assert [c.arrow for c in cards] == ["down", "off", "up"]
+    assert cards[2].delta == "naik 100%"
+
+
+def test_footer_says_source_date_provisional_not_prevalence_and_demo():
+    facts = pd.DataFrame([{"dataset": "demo", "last_load": pd.Timestamp("2024-11-05 10:00"),
+                           "last_month": pd.Timestamp("2024-10-01")}])
+    lines = sentences.footer_lines(facts, Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1)), dt.date(2024, 11, 6))
+    text = " ".join(lines)
+    assert "Data per 5 November 2024" in text and "data sementara" in text
+    assert "bukan angka prevalensi" in text and "DATA CONTOH (sintetis)" in text
+    older = " ".join(sentences.footer_lines(facts, Filters(dt.date(2022, 1, 1), dt.date(2022, 12, 1)),
+                                            dt.date(2024, 11, 6)))
+    assert "sementara" not in older
