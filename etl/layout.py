@@ -209,6 +209,22 @@ def find_header(rows: list[list], agency: str | None = None) -> tuple[list[int],
     return best[2], best[3]
 
 
+def _likely_header(rows: list[list]) -> int | None:
+    """The first row that looks like unrecognised column headers over data (to show the operator), or None.
+
+    Only a row of text directly above a row holding numbers or dates qualifies, so that a data row (which might
+    hold a name) is never quoted.
+    """
+    for r in range(min(len(rows) - 1, 10)):
+        if not _header_like(rows[r], minimum=3) or not all(isinstance(v, str) for v in rows[r] if v is not None):
+            continue
+        below = next((row for row in rows[r + 1:] if not is_blank(row)), None)
+        if below is not None and any(v is not None and not isinstance(v, str) for v in below):
+            return r
+        return None
+    return None
+
+
 def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
     """Header block, shape and data rows of one sheet."""
     layout = SheetLayout(sheet)
@@ -221,6 +237,10 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
     found = find_header(sheet.rows, agency)
     if found is None:
         layout.skip_reason = "tidak ada baris judul kolom yang dikenali"
+        guess = _likely_header(sheet.rows)
+        if guess is not None:
+            names = ", ".join(f"'{cell_text(v)}'" for v in sheet.rows[guess] if v is not None)
+            layout.skip_reason += f" (baris {guess + 1}: {names})"
         return layout
     layout.header_rows, layout.headers = found
     layout.columns = map_columns(layout.headers, agency)

@@ -210,7 +210,7 @@ def _register_row(lay: SheetLayout, row: list, excel_row: int, today: dt.date):
             if required:
                 errors.append(Problem(sheet, excel_row, columns.header(name) if name in columns.fields
                                       else FIELDS[name], "wajib_kosong",
-                                      f"{FIELDS[name]} kosong. Kolom ini wajib diisi untuk setiap korban."))
+                                      f"{FIELDS[name].capitalize()} kosong. Kolom ini wajib diisi untuk setiap korban."))
             return None
         if isinstance(outcome, Problem):
             errors.append(locate(outcome, name))
@@ -396,10 +396,12 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
         for j, sex in total_cols.items():
             if j not in counts:
                 continue
-            column_sums[j] += counts[j]
             expected = sum(counts[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)
             if counts[j] != expected:
                 result.warnings.append(_total_warning(sheet, j, excel_row, counts[j], expected, "baris ini"))
+    for j, sex in total_cols.items():
+        # the grand total checks against the form cells, so row totals left as uncached formulas don't matter
+        column_sums[j] = sum(column_sums[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)
     if lay.total_row is not None:
         total = rows[lay.total_row]
         for j in column_sums:
