@@ -1,0 +1,100 @@
+"""The demo database reproduces the published figures (DOMAIN.md), counted as the views' contract says."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from etl import demo, vocab
+
+CASES = "count(DISTINCT case_key) FILTER (WHERE duplicate_of IS NULL)"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db_master):
+    c = duckdb.connect(str(demo_db_master), read_only=True)
+    yield c
+    c.close()
+
+
+def cases(con, first, last, extra=""):
+    return con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN ? AND ? {extra}",
+                       [first, last]).fetchone()[0]
+
+
+def test_96_cases_in_2023(con):
+    assert cases(con, "2023-01-01", "2023-12-31") == 96
+
+
+def test_117_cases_jan_aug_2024_with_the_published_kecamatan_split(con):
+    assert cases(con, "2024-01-01", "2024-08-31") == 117
+    split = dict(con.execute(f"SELECT district, {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' "
+                             "AND '2024-08-31' GROUP BY district").fetchall())
+    expected = {name: n for name, n in demo.CASES_JAN_AUG_2024.items() if n}
+    assert split == expected
+    assert set(demo.CASES_JAN_AUG_2024) == {d.name for d in vocab.districts()}
+
+
+def test_149_cases_jan_oct_2024_of_which_22_tppo(con):
+    assert cases(con, "2024-01-01", "2024-10-31") == 149
+    tppo = con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' AND '2024-10-31' "
+                       "AND case_key IN (SELECT case_key FROM victims WHERE is_tppo)").fetchone()[0]
+    assert tppo == 22
+
+
+def test_earlier_years_rise_towards_2023(con):
+    per_year = [cases(con, f"{y}-01-01", f"{y}-12-31") for y in range(2019, 2024)]
+    assert per_year == sorted(per_year) and per_year[0] >= 60
+
+
+def test_planted_duplicates_are_found_and_no_others(con):
+    found = set(con.execute("""
+        SELECT s.agency, s.case_ref, p.agency, p.case_ref, p.sex, p.age
+        FROM victims s JOIN victims p ON p.victim_key = s.duplicate_of""").fetchall())
+    planted = demo.demo_plan().planted_pairs()
+    assert len(planted) > 30
+    assert found == planted
+
+
+def test_every_case_keeps_its_victims_in_one_kecamatan_and_month(con):
+    spread = con.execute("SELECT max(d), max(m) FROM (SELECT count(DISTINCT district_code) d, count(DISTINCT month) m "
+                         "FROM victims GROUP BY case_key)").fetchone()
+    assert spread == (1, 1)
+
+
+def test_mix_of_victims_looks_like_the_domain(con):
+    female, children_sexual, two_victims, two_forms = con.execute("""
+        SELECT avg((sex = 'P')::INT),
+               avg(is_child::INT) FILTER (WHERE list_contains(violence_types, 'seksual')),
+               (SELECT count(*) FROM (SELECT case_key FROM victims GROUP BY 1 HAVING count(*) > 1)),
+               count(*) FILTER (WHERE len(violence_types) > 1)
+        FROM victims WHERE duplicate_of IS NULL""").fetchone()
+    assert 0.75 <= female <= 0.85
+    assert children_sexual > 0.6
+    assert two_victims >= 10 and two_forms >= 50
+
+
+def test_database_and_files_are_labelled_synthetic(con, demo_db_master):
+    assert con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone() == ("demo",)
+    samples = sorted((demo_db_master.parent / "samples").glob("contoh-*.xlsx"))
+    assert len(samples) > 100
+    assert {s.name.split("-")[1] for s in samples} == {"uptd_ppa", "polresta", "dinsos", "lsm", "rsud", "puskesmas"}
+    for path in samples[:: len(samples) // 5]:
+        wb = load_workbook(path, read_only=True)
+        assert demo.SYNTHETIC_MARK in wb.worksheets[0]["A1"].value
+        wb.close()
+
+
+def test_both_shapes_are_loaded_and_one_correction_replaced_a_draft(con):
+    shapes = dict(con.execute("SELECT shape, count(*) FROM submissions GROUP BY 1").fetchall())
+    assert shapes["register"] > 50 and shapes["recap"] > 10
+    assert con.execute("SELECT count(*) FROM submissions WHERE status = 'superseded'").fetchone()[0] == 1
+    assert con.execute("SELECT min(month), max(month) FROM victims").fetchone() == (
+        demo.FIRST_MONTH, demo.LAST_MONTH)
+
+
+def test_the_plan_is_deterministic():
+    a, b = demo.demo_plan(), demo.demo_plan()
+    assert [(c.agency, c.ref, c.report_date, [(v.sex, v.age, v.forms) for v in c.victims]) for c in a.cases] == \
+           [(c.agency, c.ref, c.report_date, [(v.sex, v.age, v.forms) for v in c.victims]) for c in b.cases]
