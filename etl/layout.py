@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from etl import vocab
 from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
 from etl.read import Sheet, Workbook
-from etl.vocab import normalize_text
+from etl.values import normalize_text
 
 HEADER_SEARCH_ROWS = 40
 _TOTAL_WORDS = ("jumlah", "total", "jml", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan")
@@ -202,7 +202,7 @@ def find_header(rows: list[list], agency: str | None = None) -> tuple[list[int],
             score = _score(names, agency)
             # a second header row must add meaning; otherwise it is the first data row
             if best is None or score > best[0] or (score == best[0] and len(header_rows) < len(best[2])
-                                                   and r == best[2][0]):
+                                                   and r in best[2]):
                 best = (score, r, header_rows, names)
     if best is None or best[0] < 2:
         return None

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from etl import vocab
-from etl.columns import FIELDS, missing_register_fields
+from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
 from etl.model import ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError
@@ -48,7 +48,8 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
                 f"File '{name}': lembaga pengirim tidak dapat dikenali dari isi, nama lembar maupun nama file. "
                 f"Muat ulang dengan --agency KODE (salah satu: {', '.join(vocab.agency_codes())}).")
         agency_code, agency_source = found
-        layouts = [detect_layout(sheet, agency_code) for sheet in book.sheets]  # the agency's profile may apply
+        if profile(agency_code):  # the agency's own column names may change what the layout is
+            layouts = [detect_layout(sheet, agency_code) for sheet in book.sheets]
     detected.update({"agency": agency_code, "agency_source": agency_source})
 
     registers = [lay for lay in layouts if lay.shape == "register"]

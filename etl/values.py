@@ -11,12 +11,16 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from etl import vocab
 from etl.model import Problem
-from etl.vocab import normalize_text
+from etl.vocab import normalize_text as _normalize_text
+
+# agency files repeat the same few spellings thousands of times; folding them once keeps loads fast
+normalize_text = lru_cache(maxsize=100_000)(_normalize_text)
 
 ALIASES_FILE = "data/reference/violence_aliases.csv"
 MAX_AGE = 110
@@ -370,11 +374,24 @@ def _match_place(value, level: str) -> Value | Problem | None:
                   "data/reference/place_aliases.csv.")
 
 
+def _remembered(kind: str, value, compute):
+    """Compute once per distinct cell text (results are immutable; forgotten when the vocabularies change)."""
+    if not isinstance(value, str):
+        return compute()
+    cache = _memo("results", dict)
+    key = (kind, value)
+    if key not in cache:
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
+
+
 def parse_district(value) -> Value | Problem | None:
     """Kecamatan code from a kecamatan cell (prefixes, aliases, fuzzy match with a warning; out-of-area rejected)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return _match_place(value, "kecamatan")
+    return _remembered("kecamatan", value, lambda: _match_place(value, "kecamatan"))
 
 
 def parse_subdistrict(value, district_code: str | None = None) -> Value | Problem | None:
@@ -387,7 +404,7 @@ def parse_subdistrict(value, district_code: str | None = None) -> Value | Proble
         inside = [c for c in same_name if district_code and c.startswith(district_code + ".")]
         if inside:
             return Value(inside[0])
-    return _match_place(value, "kelurahan")
+    return _remembered("kelurahan", value, lambda: _match_place(value, "kelurahan"))
 
 
 def district_of_subdistrict(code: str) -> str:
@@ -459,6 +476,10 @@ def parse_violence(value) -> Value | Problem | None:
     """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    return _remembered("bentuk", value, lambda: _parse_violence(value))
+
+
+def _parse_violence(value) -> Value | Problem:
     text = " ".join(str(value).split())
     codes = _form_codes(text)
     if codes is None:
