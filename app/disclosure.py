@@ -382,9 +382,62 @@ def attack(cells: Sequence[_Cell], equations: list[_Equation]) -> list[tuple[flo
 
 
 def _exposed(cells: Sequence[_Cell], equations: list[_Equation]) -> list[int]:
-    """Hidden cells holding a small count that the attacker can pin to one value."""
+    """Hidden cells holding a small count that the attacker can pin to one value.
+
+    Cheap interval reasoning first; then, for every small hidden cell still in doubt, an exact integer program
+    asks whether any table consistent with everything published gives that cell another value (combinations of
+    rows and columns can pin a cell that no single line does).
+    """
     bounds = attack(cells, equations)
-    return [i for i, c in enumerate(cells) if c.state != _PUB and c.sensitive and bounds[i][0] == bounds[i][1]]
+    exposed, doubtful = [], []
+    for i, c in enumerate(cells):
+        if c.state == _PUB or not c.sensitive:
+            continue
+        (exposed if bounds[i][0] == bounds[i][1] else doubtful).append(i)
+    if doubtful:
+        exposed += _pinned_exactly(cells, equations, bounds, doubtful)
+    return exposed
+
+
+def _pinned_exactly(cells: Sequence[_Cell], equations: list[_Equation], bounds, candidates: list[int]) -> list[int]:
+    """Of ``candidates``, those whose true value is the only integer value any consistent table allows."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknown = [i for i, (lo, hi) in enumerate(bounds) if lo != hi]
+    col = {v: j for j, v in enumerate(unknown)}
+    rows, lower, upper = [], [], []
+    for coefs, op in equations:
+        row = np.zeros(len(unknown))
+        const = 0.0
+        for i, c in coefs.items():
+            if i in col:
+                row[col[i]] += c
+            else:
+                const += c * bounds[i][0]
+        if not row.any():
+            continue
+        rows.append(row)
+        lower.append(-const)
+        upper.append(-const if op == "=" else np.inf)
+    lo = np.array([bounds[i][0] for i in unknown], dtype=float)
+    hi = np.array([bounds[i][1] for i in unknown], dtype=float)
+    constraints = [LinearConstraint(np.array(rows), lower, upper)] if rows else []
+    integrality = np.ones(len(unknown))
+    pinned = []
+    for i in candidates:
+        truth = cells[i].value
+        c = np.zeros(len(unknown))
+        for sign in (-1.0, 1.0):   # maximise, then minimise the cell
+            c[col[i]] = sign
+            res = milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(lo, hi))
+            if res.status == 0 and round(res.x[col[i]]) != truth:
+                break
+            if res.status == 3:      # unbounded: certainly not pinned
+                break
+        else:
+            pinned.append(i)
+    return pinned
 
 
 def _suppress(cells: list[_Cell], equations: list[_Equation]) -> bool:
@@ -479,31 +532,92 @@ def _frame(keys: list[tuple], names: list[str], cells: list[_Cell]) -> pd.DataFr
     return frame
 
 
-def _one_dimension(values: list[int], thresholds: list[int], total: _Cell | None, additive: bool,
-                   fixed: list[_Cell] | None = None) -> tuple[list[_Cell], bool]:
-    """Protect a list of counts against its total (sum, or an at-least total for a multi-valued breakdown)."""
-    cells = fixed if fixed is not None else [_Cell(v, t) for v, t in zip(values, thresholds)]
-    everything = cells + ([total] if total is not None else [])
+def _period_links(codes: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """(parent, children) for published periods that are the exact sum of other published periods."""
+    present = {c: parse_period(c) for c in codes}
+    code_of = {(p.kind, p.year, p.number): c for c, p in present.items()}
+    links = []
+    for code, p in present.items():
+        if p.kind == "semester":
+            kids = [code_of.get(("triwulan", p.year, q)) for q in (2 * p.number - 1, 2 * p.number)]
+            if all(kids):
+                links.append((code, kids))
+        elif p.kind == "tahun":
+            tiles: list[str] | None = []
+            for half in (1, 2):
+                semester = code_of.get(("semester", p.year, half))
+                quarters = [code_of.get(("triwulan", p.year, q)) for q in (2 * half - 1, 2 * half)]
+                if semester:
+                    tiles.append(semester)
+                elif all(quarters):
+                    tiles.extend(quarters)
+                else:
+                    tiles = None
+                    break
+            if tiles:
+                links.append((code, tiles))
+    return links
+
+
+def _solve_lines(periods: list, cats: list, values: dict, thresholds: dict, grands: dict, additive: bool,
+                 links: list) -> dict:
+    """Protect one breakdown over all periods at once: each period against its total, each category over time."""
+    cells = {(p, c): _Cell(values.get((p, c), 0), thresholds[c]) for p in periods for c in cats}
+    order = list(cells)
+    everything = [cells[k] for k in order]
+    pos = {k: i for i, k in enumerate(order)}
     equations: list[_Equation] = []
-    if total is not None:
-        g = len(cells)
-        coefs = {i: 1 for i in range(g)}
-        coefs[g] = -1
+    for p in periods:
+        g = grands.get(p)
+        if g is None:
+            continue
+        everything.append(g)
+        gi = len(everything) - 1
+        coefs = {pos[(p, c)]: 1 for c in cats}
+        coefs[gi] = -1
         equations.append((coefs, "=" if additive else ">="))
         if not additive:
-            equations += [({i: -1, g: 1}, ">=") for i in range(g)]
-    withheld = _suppress(everything, equations)
-    return cells, withheld
+            equations += [({pos[(p, c)]: -1, gi: 1}, ">=") for c in cats]
+    for parent, children in links:
+        for c in cats:
+            coefs = {pos[(parent, c)]: 1}
+            for child in children:
+                coefs[pos[(child, c)]] = -1
+            equations.append((coefs, "="))
+    _suppress(everything, equations)
+    return cells
+
+
+def _solve_totals(periods: list, totals: dict, strict: bool, links: list) -> dict:
+    """Grand totals per period: primary suppression, plus whatever the period sums would give away."""
+    t = threshold(strict)
+    cells = {p: _Cell(int(totals[p]), t) for p in periods if totals.get(p) is not None}
+    order = list(cells)
+    pos = {p: i for i, p in enumerate(order)}
+    equations: list[_Equation] = []
+    for parent, children in links:
+        if parent in pos and all(c in pos for c in children):
+            coefs = {pos[parent]: 1}
+            coefs.update({pos[c]: -1 for c in children})
+            equations.append((coefs, "="))
+    _suppress([cells[p] for p in order], equations)
+    for c in cells.values():
+        c.fixed = True
+    return cells
 
 
 def protect(df: pd.DataFrame, count_col: str, by: Sequence[str], strict: bool | str = False,
-            multi_valued: Iterable[str] = (), total: int | None = None) -> ProtectedTable:
+            multi_valued: Iterable[str] = (), total: int | dict | None = None, period_col: str | None = None):
     """Protect counts broken down by up to two columns for publik.
 
     ``strict`` is True for a table that falls wholly under the threshold of 10, or the name of a boolean column
     marking the strict cells (e.g. child × sexual). ``multi_valued`` names breakdowns where one victim can count
     in several categories (violence form): they have no summed total; pass ``total`` (e.g. the number of
-    victims) for a one-breakdown table so that "each form ≤ total ≤ sum of forms" is also defended.
+    victims) so that "each form ≤ total ≤ sum of forms" is also defended.
+
+    With ``period_col`` the frame holds several public periods (codes such as 2024-T1, 2024-S1, 2024) and the
+    result is {period code: ProtectedTable}: periods are protected together, because a semester minus one quarter
+    is the other quarter. ``total`` is then a {period code: int} mapping.
     """
     by = list(by)
     check_breakdowns(by)
@@ -513,87 +627,119 @@ def protect(df: pd.DataFrame, count_col: str, by: Sequence[str], strict: bool | 
         raise ValueError(f"multi_valued not in by: {sorted(unknown)}")
     if (df[count_col] < 0).any():
         raise ValueError("counts must not be negative")
-
     strict_col = strict if isinstance(strict, str) else None
     table_strict = bool(strict) if strict_col is None else False
 
-    if not by:
-        n = int(df[count_col].sum()) if total is None else int(total)
-        pt = protect_total(n, table_strict)
-        return ProtectedTable([], pd.DataFrame(), {}, pt, False, [FOOTNOTE_SUPPRESSION] if pt.suppressed else [])
+    work = df.copy()
+    single = period_col is None
+    if single:
+        period_col = "__period__"
+        work[period_col] = "__all__"
+        totals = {"__all__": total}
+    else:
+        totals = dict(total) if isinstance(total, dict) else {}
+    periods = list(pd.unique(work[period_col]))
+    links = [] if single else _period_links(periods)
+    all_additive = not (multi & set(by))
 
-    work = df[by + [count_col] + ([strict_col] if strict_col else [])].copy()
+    if not by:
+        sums = work.groupby(period_col, sort=False)[count_col].sum()
+        grand_values = {p: (int(sums[p]) if totals.get(p) is None else int(totals[p])) for p in periods}
+        grands = _solve_totals(periods, grand_values, table_strict, links)
+        out = {}
+        for p in periods:
+            pt = _total_count(grands[p])
+            out[p] = ProtectedTable([], pd.DataFrame(), {}, pt, False, [FOOTNOTE_SUPPRESSION] if pt.suppressed else [])
+        return out["__all__"] if single else out
+
+    keep = [period_col, *by, count_col] + ([strict_col] if strict_col else [])
     agg = {count_col: "sum", **({strict_col: "max"} if strict_col else {})}
-    work = work.groupby(by, sort=False, dropna=False).agg(agg).reset_index()
+    work = work[keep].groupby([period_col, *by], sort=False, dropna=False).agg(agg).reset_index()
     categories = [list(pd.unique(work[b])) for b in by]
     keys = list(itertools.product(*categories))
-    lookup = {tuple(r[b] for b in by): (int(r[count_col]), bool(r[strict_col]) if strict_col else table_strict)
-              for _, r in work.iterrows()}
-    values = [lookup.get(k, (0, False))[0] for k in keys]
-    stricts = [lookup.get(k, (0, table_strict))[1] if strict_col else table_strict for k in keys]
+    values = {(r[0], tuple(r[1:1 + len(by)])): int(r[1 + len(by)])
+              for r in work[[period_col, *by, count_col]].itertuples(index=False)}
+    strict_of = {k: table_strict for k in keys}
+    if strict_col:
+        for r in work[[*by, strict_col]].itertuples(index=False):
+            strict_of[tuple(r[:len(by)])] = strict_of.get(tuple(r[:len(by)]), False) or bool(r[-1])
 
-    all_additive = not (multi & set(by))
-    grand_value = sum(values) if all_additive else total
-    grand = None
-    if grand_value is not None:
-        gp = protect_total(grand_value, table_strict or (bool(stricts) and all(stricts)))
-        grand = _Cell(int(grand_value), threshold(table_strict or (bool(stricts) and all(stricts))), fixed=True,
-                      state=_PRI if gp.suppressed else _PUB)
+    if all_additive:
+        grand_values = {p: sum(values.get((p, k), 0) for k in keys) for p in periods}
+    else:
+        grand_values = {p: totals.get(p) for p in periods}
+    grand_strict = table_strict or all(strict_of.values())
+    grands = _solve_totals(periods, grand_values, grand_strict, links)
 
     if len(by) == 1:
-        cells, withheld = _one_dimension(values, [threshold(s) for s in stricts], grand, all_additive)
-        frame = _frame(keys, by, cells)
-        table = ProtectedTable(by, frame, {}, _total_count(grand), withheld)
-        table.footnotes = [FOOTNOTE_SUPPRESSION] if table.any_suppressed else []
-        return table
+        cells = _solve_lines(periods, keys, values, {k: threshold(strict_of[k]) for k in keys}, grands,
+                             all_additive, links)
+        out = {}
+        for p in periods:
+            frame = _frame(keys, by, [cells[(p, k)] for k in keys])
+            table = ProtectedTable(by, frame, {}, _total_count(grands.get(p)), _withheld([cells[(p, k)] for k in keys]))
+            table.footnotes = [FOOTNOTE_SUPPRESSION] if table.any_suppressed else []
+            out[p] = table
+        return out["__all__"] if single else out
 
-    # Two breakdowns: margins are protected first as one-breakdown tables (so they agree with those tables),
-    # then fixed while the inner cells are protected.
-    a_cats, b_cats = categories
-    index = {k: i for i, k in enumerate(keys)}
-    inner = [_Cell(v, threshold(s)) for v, s in zip(values, stricts)]
-    everything: list[_Cell] = list(inner)
+    # Two breakdowns: margins are protected first exactly as the one-breakdown tables are (so they agree with
+    # those tables), then fixed while the inner cells are protected.
+    inner = {(p, k): _Cell(values.get((p, k), 0), threshold(strict_of[k])) for p in periods for k in keys}
+    order = list(inner)
+    everything: list[_Cell] = [inner[k] for k in order]
+    pos = {k: i for i, k in enumerate(order)}
     equations: list[_Equation] = []
-    margins: dict[str, tuple[list[tuple], list[_Cell]]] = {}
-    grand_index = None
-    if grand is not None:
-        everything.append(grand)
-        grand_index = len(everything) - 1
-    for summed, kept, kept_cats in ((1, 0, a_cats), (0, 1, b_cats)):
+    grand_pos = {}
+    for p, g in grands.items():
+        everything.append(g)
+        grand_pos[p] = len(everything) - 1
+    margins: dict[str, tuple[list, dict]] = {}
+    for summed, kept in ((1, 0), (0, 1)):
         if by[summed] in multi:
             continue
-        line_keys = []
-        line_values, line_stricts = [], []
-        for cat in kept_cats:
-            members = [k for k in keys if k[kept] == cat]
-            line_keys.append((cat,))
-            line_values.append(sum(values[index[k]] for k in members))
-            line_stricts.append(all(stricts[index[k]] for k in members))
+        kept_cats = [(c,) for c in categories[kept]]
+        line_values = {(p, kc): sum(values.get((p, k), 0) for k in keys if k[kept] == kc[0])
+                       for p in periods for kc in kept_cats}
+        line_thresholds = {kc: threshold(all(strict_of[k] for k in keys if k[kept] == kc[0])) for kc in kept_cats}
         kept_additive = by[kept] not in multi
-        margin_cells, _ = _one_dimension(line_values, [threshold(s) for s in line_stricts],
-                                         grand if kept_additive else None, kept_additive)
-        for m in margin_cells:
-            m.fixed = True
-        start = len(everything)
-        everything.extend(margin_cells)
-        for j, cat in enumerate(kept_cats):
-            coefs = {index[k]: 1 for k in keys if k[kept] == cat}
-            coefs[start + j] = -1
+        margin_cells = _solve_lines(periods, kept_cats, line_values, line_thresholds,
+                                    grands if kept_additive else {}, kept_additive, links)
+        margin_pos = {}
+        for (p, kc), cell in margin_cells.items():
+            cell.fixed = True
+            everything.append(cell)
+            m = margin_pos[(p, kc)] = len(everything) - 1
+            coefs = {pos[(p, k)]: 1 for k in keys if k[kept] == kc[0]}
+            coefs[m] = -1
             equations.append((coefs, "="))
-        if kept_additive and grand_index is not None:
-            coefs = {start + j: 1 for j in range(len(kept_cats))}
-            coefs[grand_index] = -1
+        for p in periods:
+            if kept_additive and p in grand_pos:  # the margins add up to the published grand total
+                coefs = {margin_pos[(p, kc)]: 1 for kc in kept_cats}
+                coefs[grand_pos[p]] = -1
+                equations.append((coefs, "="))
+        margins[by[summed]] = (kept_cats, margin_cells)
+    for parent, children in links:
+        for k in keys:
+            coefs = {pos[(parent, k)]: 1}
+            coefs.update({pos[(child, k)]: -1 for child in children})
             equations.append((coefs, "="))
-        margins[by[summed]] = (line_keys, margin_cells)
-    withheld = _suppress(everything, equations)
-    frame = _frame(keys, by, inner)
-    margin_frames = {}
-    for summed_name, (line_keys, margin_cells) in margins.items():
-        kept_name = [b for b in by if b != summed_name][0]
-        margin_frames[summed_name] = _frame(line_keys, [kept_name], margin_cells)
-    table = ProtectedTable(by, frame, margin_frames, _total_count(grand), withheld)
-    table.footnotes = [FOOTNOTE_SUPPRESSION] if table.any_suppressed else []
-    return table
+    _suppress(everything, equations)
+    out = {}
+    for p in periods:
+        p_cells = [inner[(p, k)] for k in keys]
+        frame = _frame(keys, by, p_cells)
+        margin_frames = {}
+        for summed_name, (kept_cats, margin_cells) in margins.items():
+            kept_name = [b for b in by if b != summed_name][0]
+            margin_frames[summed_name] = _frame(kept_cats, [kept_name], [margin_cells[(p, kc)] for kc in kept_cats])
+        table = ProtectedTable(by, frame, margin_frames, _total_count(grands.get(p)), _withheld(p_cells))
+        table.footnotes = [FOOTNOTE_SUPPRESSION] if table.any_suppressed else []
+        out[p] = table
+    return out["__all__"] if single else out
+
+
+def _withheld(cells: list[_Cell]) -> bool:
+    return bool(cells) and all(c.state == _HID for c in cells)
 
 
 def _total_count(cell: _Cell | None) -> ProtectedCount | None:

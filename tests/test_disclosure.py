@@ -301,3 +301,42 @@ def test_public_footer_says_source_period_status_and_not_prevalence():
     assert "kasus yang dilaporkan, bukan angka prevalensi" in text
     assert dc.FOOTNOTE_SUPPRESSION in text
     assert "Data sementara" not in dc.public_footer("Tahun 2022", provisional=False)
+
+
+@st.composite
+def linked_periods(draw):
+    n = draw(st.integers(min_value=2, max_value=4))
+    q1 = draw(st.lists(counts, min_size=n, max_size=n))
+    q2 = draw(st.lists(counts, min_size=n, max_size=n))
+    rows = []
+    for code, values in (("2024-T1", q1), ("2024-T2", q2), ("2024-S1", [a + b for a, b in zip(q1, q2)])):
+        rows += [{"periode": code, "k": f"k{i}", "n": v} for i, v in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(linked_periods())
+def test_quarters_and_their_semester_are_protected_together(df):
+    tables = dc.protect(df, "n", by=["k"], period_col="periode")
+    codes = ["2024-T1", "2024-T2", "2024-S1"]
+    cats = list(pd.unique(df["k"]))
+    bounds, index, equations = [], {}, []
+    for code in codes:
+        t = tables[code]
+        assert_no_small_published(t)
+        labels = list(t.cells["label"])
+        hidden = all(lab == "x" for lab in labels)
+        for cat, lab in zip(cats, labels):
+            index[(code, cat)] = len(bounds)
+            bounds.append(list(read_label(lab, dc.THRESHOLD, hidden)))
+        index[(code, "total")] = len(bounds)
+        bounds.append(list(read_label(t.total.label, dc.THRESHOLD, False)))
+        equations.append(([(index[(code, c)], 1) for c in cats] + [(index[(code, "total")], -1)], "="))
+    for key in [*cats, "total"]:
+        equations.append(([(index[("2024-S1", key)], 1), (index[("2024-T1", key)], -1),
+                           (index[("2024-T2", key)], -1)], "="))
+    truth = df.set_index(["periode", "k"])["n"]
+    for (code, key), i in index.items():
+        value = truth[(code, key)] if key != "total" else int(df[df.periode == code]["n"].sum())
+        if 0 < value < dc.THRESHOLD:
+            assert not recoverable(bounds, equations, i), (df.to_dict("list"),)
