@@ -13,7 +13,6 @@ from etl import vocab
 
 PARAM_FROM, PARAM_TO = "dari", "sampai"
 PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES = "kecamatan", "jenis", "lembaga", "ganda"
-SESSION_FILTERS = "ppa_filters"
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -124,10 +123,4 @@ def sidebar_filters(first: dt.date, last: dt.date) -> Filters:
             st.query_params[name] = wanted[name]
         elif name not in wanted and name in st.query_params:
             del st.query_params[name]
-    st.session_state[SESSION_FILTERS] = chosen
     return chosen
-
-
-def current_filters() -> Filters:
-    """The filters the frame (dashboard.py) chose on this run."""
-    return st.session_state[SESSION_FILTERS]

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts, sentences
+from app import cached, charts, frame, sentences
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 st.title("Bentuk kekerasan dan TPPO")
@@ -33,3 +32,5 @@ left, right = st.columns(2)
 left.plotly_chart(charts.pyramid_figure(cached.age_sex(tppo), f"{period}, TPPO"), config=charts.CHART_CONFIG)
 right.plotly_chart(charts.district_bar_figure(cached.district_totals(tppo), f"{period}, TPPO", "korban"),
                    config=charts.CHART_CONFIG)
+
+frame.end(f)

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts
+from app import cached, charts, frame
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 st.title("Korban")
@@ -24,3 +23,5 @@ left.plotly_chart(charts.category_figure(cached.places_of_incident(f), "label",
 right.plotly_chart(charts.category_figure(cached.relationships(f), "label",
                                           "Jumlah korban menurut hubungan pelaku dengan korban", period),
                    config=charts.CHART_CONFIG)
+
+frame.end(f)

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts
+from app import cached, charts, frame
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 st.title("Kualitas data")
@@ -33,3 +32,5 @@ right.dataframe(charts.display_table(cached.warnings_by_reason(f)), hide_index=T
 
 st.subheader("Riwayat pemuatan terakhir")
 st.dataframe(charts.display_table(cached.load_history(20)), hide_index=True)
+
+frame.end(f)

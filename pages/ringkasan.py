@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts, sentences
+from app import cached, charts, frame, sentences
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 previous = f.previous_year()
 period, previous_period = fmt.period_label(f.start, f.end), fmt.period_label(previous.start, previous.end)
 now, before = cached.headline(f), cached.headline(previous)
@@ -23,3 +22,5 @@ left, right = st.columns(2)
 left.plotly_chart(charts.district_bar_figure(cached.district_totals(f), period, "kasus", top=5),
                   config=charts.CHART_CONFIG)
 right.plotly_chart(charts.forms_figure(cached.form_totals(f), period), config=charts.CHART_CONFIG)
+
+frame.end(f)

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts
+from app import cached, charts, frame
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
@@ -25,3 +24,5 @@ st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
 st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
+
+frame.end(f)

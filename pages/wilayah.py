@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from app import cached, charts, geography
+from app import cached, charts, frame, geography
 from app import format as fmt
-from app.filters import current_filters
 
-f = current_filters()
+f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 try:
@@ -39,3 +38,5 @@ subdistricts = cached.subdistrict_totals(f)
 st.plotly_chart(charts.subdistrict_figure(subdistricts, period), config=charts.CHART_CONFIG)
 with st.expander("Semua kelurahan (tabel)"):
     st.dataframe(charts.display_table(subdistricts), hide_index=True)
+
+frame.end(f)

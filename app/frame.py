@@ -1,0 +1,49 @@
+"""What every page shows around its content: page config, demo banner, shared sidebar filters, and the footer.
+
+Each page calls ``begin()`` first and ``end()`` last. The frame runs inside the page (not only in dashboard.py)
+because Streamlit executes a file in ``pages/`` directly, without the entry script, for the first request of a
+server process and in AppTest; a page that draws its own frame is correct either way.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import cached, sentences
+from app.db import DatabaseBusy, DatabaseMissing
+from app.filters import sidebar_filters
+from app.queries import Filters
+
+PAGE_TITLE = "Kekerasan terhadap Perempuan dan Anak — Kota Jambi"
+
+
+def configure_page() -> None:
+    """Title, icon and wide layout of the browser page."""
+    st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/shield:", layout="wide")
+
+
+def begin() -> Filters:
+    """Draw the banner and sidebar filters and return the filters; stop with a sentence when there is no data."""
+    configure_page()
+    try:
+        facts, span = cached.database_facts(), cached.data_span()
+    except (DatabaseMissing, DatabaseBusy) as exc:
+        st.error(str(exc))
+        st.stop()
+    if span.empty or pd.isna(span["first_month"].iloc[0]):
+        st.info("Database belum berisi data. Muat workbook lembaga dengan `python -m etl load FILE`.")
+        st.stop()
+    st.sidebar.markdown("**DPMPPA Kota Jambi**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
+    if sentences.is_demo(facts):
+        st.sidebar.warning(sentences.DEMO_LABEL)
+        st.warning(f"{sentences.DEMO_LABEL} — angka di halaman ini bukan data sebenarnya.",
+                   icon=":material/science:")
+    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(),
+                           pd.Timestamp(span["last_month"].iloc[0]).date())
+
+
+def end(f: Filters) -> None:
+    """The footer: source, data date, provisional note, 'reported cases, not prevalence', demo label."""
+    st.divider()
+    st.caption("  \n".join(sentences.footer_lines(cached.database_facts(), f)))
