@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from etl import db as dbmod
-from etl import dedupe, vocab
+from etl import backups, dedupe, vocab, writer
 from etl.model import EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -160,15 +160,13 @@ def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db
     agency = check_agency(agency)
     files = workbook_files(paths)
     report = LoadReport()
-    con = dbmod.connect(db)
-    try:
+    # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
+    with writer.writing(db) as con:
         for i, path in enumerate(files, start=1):
             result = load_file(con, path, agency)
             report.files.append(result)
             if progress:
                 progress(i, len(files), result)
-    finally:
-        con.close()
     return report
 
 
@@ -414,10 +412,22 @@ def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: 
                      problems: list[Problem]) -> None:
     if not problems:
         return
-    assert table in ("rejected_rows", "load_warnings")
-    con.executemany(f"INSERT INTO {table} (submission_id, sheet, row_number, column_name, reason, message) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(submission_id, p.sheet, p.row, p.column, p.reason, p.message) for p in problems])
+    if table not in ("rejected_rows", "load_warnings"):  # identifiers only from this allow-list
+        raise ValueError(table)
+    arrow = pa.table({
+        "submission_id": [submission_id] * len(problems),
+        "sheet": [p.sheet for p in problems],
+        "row_number": pa.array([p.row for p in problems], pa.int32()),
+        "column_name": [p.column for p in problems],
+        "reason": [p.reason for p in problems],
+        "message": [p.message for p in problems],
+    })
+    con.register("_incoming_problems", arrow)
+    try:
+        con.execute(f"INSERT INTO {table} (submission_id, sheet, row_number, column_name, reason, message) "
+                    "SELECT submission_id, sheet, row_number, column_name, reason, message FROM _incoming_problems")
+    finally:
+        con.unregister("_incoming_problems")
 
 
 def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, FileResult], None] | None = None
@@ -426,6 +436,12 @@ def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, F
     target = dbmod.db_path(db)
     if not target.exists():
         raise UsageError(f"Database {target} tidak ada; tidak ada yang bisa dibangun ulang.")
+    with writer.exclusive(target):  # no load may land in the old file while it is being replayed
+        backups.snapshot(target)
+        return _rebuild(target, progress)
+
+
+def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | None) -> LoadReport:
     src = dbmod.connect(target, read_only=True)
     try:
         plan = src.execute("SELECT submission_id, file_ext, file_name, json_extract_string(detected, "
