@@ -59,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("ensure-demo", parents=[users_db],
                      help="buat akun operator 'demo' dengan kata sandi acak (dicetak sekali)")
 
+    p = sub.add_parser("history", help="daftar semua kiriman: file, lembaga, bulan, status, jumlah baris")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("undo", help="batalkan satu kiriman; kiriman yang digantikannya berlaku lagi")
+    p.add_argument("submission_id", metavar="SUBMISSION_ID", help="ID kiriman (atau minimal 6 karakter awalnya)")
+    p.add_argument("--db")
+
+    p = sub.add_parser("backups", help="daftar cadangan database (dibuat otomatis sebelum setiap pemuatan)")
+    p.add_argument("--db")
+
+    p = sub.add_parser("restore", help="pulihkan database dari cadangan (database saat ini dicadangkan dulu)")
+    p.add_argument("backup", metavar="CADANGAN", help="nama file cadangan, mis. ppa-20241105-101500-000000.duckdb")
+    p.add_argument("--db")
+
     p = sub.add_parser("publish", help="tulis database publik: hanya agregat yang sudah dilindungi")
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--db")
@@ -234,6 +249,59 @@ def _cmd_publish(args) -> int:
     return EXIT_OK
 
 
+def _cmd_history(args) -> int:
+    import json
+    from etl import db, history, summary
+    target = db.db_path(args.db)
+    if not target.exists():
+        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
+    con = db.connect(target, read_only=True)
+    try:
+        entries = history.history(con)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(history.history_json(entries), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for e in entries:
+        months = sorted(e["months"])
+        period = months[0].strftime("%Y-%m") + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
+        print(f"{e['submission_id'][:12]}  {e['loaded_at']:%d-%m-%Y %H:%M}  {e['agency']:<10} {period:<16} "
+              f"{history.STATUS_LABELS.get(e['status'], e['status']):<11} {summary.number(e['rows_loaded'])} dimuat, "
+              f"{summary.number(e['rows_rejected'])} ditolak  {e['file_name']}")
+    if not entries:
+        print("Belum ada kiriman.")
+    return EXIT_OK
+
+
+def _cmd_undo(args) -> int:
+    from etl import history
+    result = history.undo(args.db, args.submission_id)
+    print(f"Kiriman {result.submission_id[:12]} ({result.file_name}, {result.agency}) dibatalkan: "
+          f"{result.records_removed} catatan dihapus.")
+    for sid, months in result.restored.items():
+        print(f"  Kiriman {sid[:12]} berlaku lagi untuk {', '.join(m.strftime('%Y-%m') for m in months)}.")
+    return EXIT_OK
+
+
+def _cmd_backups(args) -> int:
+    from etl import backups, db
+    found = backups.list_backups(db.db_path(args.db))
+    for path in found:
+        print(f"{path.name}\t{path.stat().st_size // 1024} KB")
+    if not found:
+        print(f"Belum ada cadangan di {backups.backup_dir(db.db_path(args.db))}.")
+    return EXIT_OK
+
+
+def _cmd_restore(args) -> int:
+    from etl import db, writer
+    used = writer.restore(args.db, args.backup)
+    print(f"Database {db.db_path(args.db)} dipulihkan dari {used.name} (database sebelumnya dicadangkan dulu).")
+    return EXIT_OK
+
+
+COMMANDS.update(history=_cmd_history, undo=_cmd_undo, backups=_cmd_backups, restore=_cmd_restore)
 COMMANDS["users"] = _cmd_users
 COMMANDS["publish"] = _cmd_publish
 

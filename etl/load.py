@@ -344,6 +344,14 @@ def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: 
     return replaced
 
 
+def insert_records(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
+    """Insert a parsed workbook's victims or recap counts only (no superseding, no bookkeeping); undo uses it."""
+    if parsed.shape == "register":
+        _insert_victims(con, parsed, submission_id)
+    else:
+        _insert_recap(con, parsed, submission_id)
+
+
 def _insert_victims(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
     rows = parsed.victims
     if not rows:
