@@ -1,14 +1,17 @@
 """What every page shows around its content: page config, demo banner, shared sidebar filters, and the footer.
 
-Each page calls ``begin()`` first and ``end()`` last. The frame runs inside the page (not only in dashboard.py)
-because Streamlit executes a file in ``pages/`` directly, without the entry script, for the first request of a
-server process and in AppTest; a page that draws its own frame is correct either way.
+Each page calls ``begin()`` first and ``end()`` last.
+
+Streamlit still knows the legacy meaning of a ``pages/`` folder: until the entry script has called st.navigation
+once in a server process, a URL such as /tren runs pages/tren.py directly, bypassing dashboard.py and so its
+role-based navigation. ``begin()`` notices that and reruns through the entry script.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from app import cached, sentences
 from app.db import DatabaseBusy, DatabaseMissing
@@ -23,8 +26,15 @@ def configure_page() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/shield:", layout="wide")
 
 
+def _through_entry_script() -> None:
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first call
+        st.rerun()
+
+
 def begin() -> Filters:
     """Draw the banner and sidebar filters and return the filters; stop with a sentence when there is no data."""
+    _through_entry_script()
     configure_page()
     try:
         facts, span = cached.database_facts(), cached.data_span()

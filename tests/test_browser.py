@@ -1,0 +1,94 @@
+"""A real browser on a real server: every page renders charts without an exception box; screenshots are kept."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.navigation import PAGES
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db_master, repo_root):
+    port = free_port()
+    env = {**os.environ, "PPA_DB": str(demo_db_master)}
+    env.pop("PPA_BOUNDARIES", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"streamlit did not start:\n{process.stdout.read()}")
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_until_rendered(page) -> None:
+    """Wait until the script run has finished and the charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    page.wait_for_function(
+        """() => {
+            if (document.querySelector('[data-testid="stException"]')) return true;
+            if (document.querySelector('[data-testid="stStatusWidget"]')) return false;  // script still running
+            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+            return charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
+        }""", timeout=90_000)
+    page.wait_for_timeout(1500)  # let Plotly finish laying out every chart
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: Path(s.path).stem)
+def test_page_renders_charts_in_a_real_browser(server, browser, spec, repo_root):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    url_path = Path(spec.path).stem
+    page.goto(f"{server}/{url_path}?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    shots = repo_root / "test-output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{url_path}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator(".js-plotly-plot").count() >= 1
+    assert "DATA CONTOH (sintetis)" in page.inner_text("body")
+    if url_path == "ringkasan":
+        assert "149" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    page.close()
