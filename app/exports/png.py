@@ -1,0 +1,121 @@
+"""Chart PNGs for slides, letters and chat: the dashboard's figures with title, period, source and notes drawn in.
+
+Rendering goes through kaleido with the system's Chromium (offline); one browser serves a whole batch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+import threading
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import plotly.graph_objects as go
+
+from app import charts
+from app import format as fmt
+from app.briefing import Briefing
+
+WIDTH, HEIGHT, SCALE = 1200, 675, 2
+FOOTER_FONT = 13
+FOOTER_LINE_PX = 18
+AXIS_SPACE_PX = 56      # tick labels and axis title under the plot area
+LEGEND_SPACE_PX = 34
+CHROMIUM = "/usr/bin/chromium"
+
+_render_lock = threading.Lock()  # kaleido's sync server is a process-wide singleton
+
+
+def chart_figures(b: Briefing) -> dict[str, go.Figure]:
+    """The briefing's charts as dashboard figures, keyed by the name used in file names."""
+    t, period = b.tables, b.period
+    tppo = charts.monthly_figure(t["tppo_bulanan"], period, "kasus")
+    if not charts.is_empty(tppo):
+        tppo.update_layout(title_text="Jumlah kasus TPPO per bulan")
+    return {
+        "tren-bulanan": charts.year_comparison_figure(t["tren_tahunan"], period, "kasus"),
+        "korban-per-bulan": charts.monthly_figure(t["bulanan"], period, "korban", moving_average=True),
+        "kecamatan": charts.district_bar_figure(t["kecamatan"], period, "kasus"),
+        "bentuk": charts.forms_figure(t["bentuk"], period),
+        "tppo-per-bulan": tppo,
+        "kelompok-korban": charts.category_figure(t["kelompok_korban"], "victim_group",
+                                                  "Jumlah korban menurut kelompok (anak/dewasa, jenis kelamin)",
+                                                  period),
+    }
+
+
+def footer_lines(b: Briefing) -> list[str]:
+    """What every exported chart says under the plot: source, period, provisional, not prevalence, date, demo."""
+    status = ["Data sementara: laporan terlambat masih bisa menambah angka."] if b.provisional_months else []
+    lines = [b.footer[0],
+             " ".join([f"Periode {b.period}.", *status, "Kasus yang dilaporkan, bukan angka prevalensi."]),
+             f"Disiapkan {fmt.date_label(b.prepared_on)}."]
+    if b.demo:
+        lines[-1] += f" {b.footer[-1]}"
+    return lines
+
+
+def wrap(lines: Sequence[str], width_px: int, font_px: int = FOOTER_FONT) -> list[str]:
+    """Break lines so they fit width_px at font_px (annotations do not wrap by themselves)."""
+    chars = max(20, int(width_px / (font_px * 0.56)))
+    return [part for line in lines for part in textwrap.wrap(line, chars)]
+
+
+def export_figure(fig: go.Figure, footer: Sequence[str], width: int = WIDTH, height: int = HEIGHT) -> go.Figure:
+    """A copy of a figure at a fixed size with the footer written under the plot, so the PNG carries its source."""
+    out = go.Figure(fig)
+    lines = wrap(footer, width - 40)
+    footer_px = FOOTER_LINE_PX * len(lines) + 12
+    has_legend = sum(1 for trace in out.data if trace.showlegend is not False) > 1
+    bottom = AXIS_SPACE_PX + (LEGEND_SPACE_PX if has_legend else 0) + footer_px
+    top = int(out.layout.margin.t or 80) + 20
+    plot_height = height - top - bottom
+    out.update_layout(
+        width=width, height=height, margin={"l": 20, "r": 30, "t": top, "b": bottom},
+        font={"size": 15}, title_font_size=22,
+        legend={"orientation": "h", "yref": "container", "y": (footer_px + 6) / height, "yanchor": "bottom",
+                "x": 0, "xanchor": "left"},
+    )
+    out.add_annotation(
+        text="<br>".join(lines), xref="paper", yref="paper", x=0, xanchor="left",
+        y=-(bottom - 6) / plot_height, yanchor="bottom", align="left", showarrow=False,
+        font={"size": FOOTER_FONT, "color": "#555555"}, name="footer",
+    )
+    return out
+
+
+@contextmanager
+def rendering() -> Iterator[None]:
+    """Keep one headless Chromium open for a batch of renders (about 0.3 s per image instead of 6 s)."""
+    import kaleido
+
+    if "BROWSER_PATH" not in os.environ and shutil.which(CHROMIUM):
+        os.environ["BROWSER_PATH"] = CHROMIUM
+    with _render_lock:
+        kaleido.start_sync_server(silence_warnings=True)
+        try:
+            yield
+        finally:
+            kaleido.stop_sync_server(silence_warnings=True)
+
+
+def render_png(fig: go.Figure, scale: int = SCALE) -> bytes:
+    """PNG bytes of a figure at its layout size times scale (call inside ``rendering()`` for batches)."""
+    import kaleido
+
+    return kaleido.calc_fig_sync(fig, opts={"format": "png", "width": fig.layout.width,
+                                            "height": fig.layout.height, "scale": scale})
+
+
+def chart_pngs(b: Briefing, scale: int = SCALE, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    """Every briefing chart (or the named ones) as a PNG with its footer, keyed by chart name."""
+    figures = chart_figures(b)
+    footer = footer_lines(b)
+    out = {}
+    with rendering():
+        for name, fig in figures.items():
+            if names is None or name in names:
+                out[name] = render_png(export_figure(fig, footer), scale)
+    return out
