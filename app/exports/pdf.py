@@ -1,0 +1,92 @@
+"""The one-page A4 summary: title block, headline, key points, three charts, source and caveats (reportlab)."""
+
+from __future__ import annotations
+
+import io
+from typing import Mapping
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app import charts
+from app import format as fmt
+from app.briefing import Briefing
+from app.exports import png
+
+# The three charts on the page, and their render sizes in pixels (width, height).
+PAGE_CHARTS = {"tren-bulanan": (1100, 430), "kecamatan": (620, 560), "bentuk": (620, 560)}
+MARGIN = 14 * mm
+ACCENT = colors.HexColor(charts.TOTAL_COLOUR)
+MUTED = colors.HexColor("#555555")
+DEMO = colors.HexColor("#B03A2E")
+TITLE = "Ringkasan Kasus Kekerasan terhadap Perempuan dan Anak di Kota Jambi"
+AGENCY = ("PEMERINTAH KOTA JAMBI<br/>DINAS PEMBERDAYAAN MASYARAKAT, PEREMPUAN DAN PERLINDUNGAN ANAK")
+
+_STYLES = {
+    "agency": ParagraphStyle("agency", fontName="Helvetica-Bold", fontSize=8.5, leading=10.5, textColor=MUTED),
+    "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=15, leading=18, textColor=ACCENT,
+                            spaceBefore=4),
+    "meta": ParagraphStyle("meta", fontName="Helvetica", fontSize=9.5, leading=12, textColor=MUTED),
+    "demo": ParagraphStyle("demo", fontName="Helvetica-Bold", fontSize=9.5, leading=12, textColor=DEMO),
+    "headline": ParagraphStyle("headline", fontName="Helvetica-Bold", fontSize=11.5, leading=14.5,
+                               spaceBefore=6, spaceAfter=4),
+    "point": ParagraphStyle("point", fontName="Helvetica", fontSize=9, leading=11.5, alignment=TA_LEFT),
+    "note": ParagraphStyle("note", fontName="Helvetica", fontSize=7.3, leading=9, textColor=MUTED),
+}
+
+
+def chart_images(b: Briefing) -> dict[str, bytes]:
+    """The page's three charts as PNGs without their own footer (the page carries source and caveats once)."""
+    figures = png.chart_figures(b)
+    with png.rendering():
+        return {name: png.render_png(png.export_figure(figures[name], [], width, height), scale=2)
+                for name, (width, height) in PAGE_CHARTS.items()}
+
+
+def _image(data: bytes, width_pt: float, name: str) -> Image:
+    w, h = PAGE_CHARTS[name]
+    return Image(io.BytesIO(data), width=width_pt, height=width_pt * h / w)
+
+
+def _paragraph(text: str, style: str) -> Paragraph:
+    return Paragraph(escape(text), _STYLES[style])
+
+
+def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
+    """The one-page summary as PDF bytes, with ``images`` from ``chart_images`` (or any PNGs of those names)."""
+    out = io.BytesIO()
+    width = A4[0] - 2 * MARGIN
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
+                            bottomMargin=10 * mm, title=f"{TITLE}, {b.period}", author="DPMPPA Kota Jambi",
+                            subject=b.headline, lang="id-ID")
+    story = [
+        Paragraph(AGENCY, _STYLES["agency"]),
+        Table([[""]], colWidths=[width], rowHeights=[2],
+              style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
+        _paragraph(TITLE, "title"),
+        _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · kasus yang dilaporkan, "
+                   "bukan angka prevalensi", "meta"),
+    ]
+    if b.demo:
+        story.append(_paragraph(b.footer[-1], "demo"))
+    story.append(_paragraph(b.headline, "headline"))
+    story.append(ListFlowable([ListItem(_paragraph(p, "point"), leftIndent=10, value="•") for p in b.key_points],
+                              bulletType="bullet", start="•", leftIndent=10, bulletFontSize=9))
+    story.append(Spacer(1, 4))
+    story.append(_image(images["tren-bulanan"], width, "tren-bulanan"))
+    half = (width - 4 * mm) / 2
+    story.append(Table([[_image(images["kecamatan"], half, "kecamatan"), _image(images["bentuk"], half, "bentuk")]],
+                       colWidths=[half + 2 * mm, half + 2 * mm],
+                       style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                         ("TOPPADDING", (0, 0), (-1, -1), 2), ("VALIGN", (0, 0), (-1, -1), "TOP")])))
+    story.append(Spacer(1, 3))
+    # source and data date from the footer; the caveats already say which months are provisional
+    notes = [*b.footer[:2], *b.caveats]
+    story.append(_paragraph(" ".join(notes), "note"))
+    doc.build(story)
+    return out.getvalue()
