@@ -8,6 +8,9 @@ as openpyxl writes them) as ``None``. Nothing is interpreted here; etl.values do
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +19,16 @@ import python_calamine
 from etl.model import WorkbookError
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-# Agency workbooks have a few hundred rows; these caps only stop a hostile or broken file from hanging a load.
-MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 200_000
+# Agency workbooks have a few hundred rows; these caps only stop a hostile or broken file from hanging a load or
+# exhausting memory. They are the product's only size limits (docs/operations.md states the memory they bound):
+# bytes on disk, bytes after unzipping (checked by streaming every member before the reader sees it, so a zip
+# bomb's declared or real size is caught), and rows, columns and cells of a sheet (counted in the sheet's XML
+# before reading, and again on what the reader returns).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 100_000
 MAX_COLUMNS = 200
+MAX_CELLS = 2_000_000
 MAX_SHEETS = 100
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -93,6 +102,8 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     problem = _format_problem(shown if file_name else path, head)
     if problem:
         raise WorkbookError(problem)
+    if head.startswith(_ZIP_MAGIC):
+        _check_zip(path, name)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several private error types for broken files
@@ -111,7 +122,7 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
                 continue
             sheet = book.get_sheet_by_index(index)
             height, width = sheet.total_height, sheet.total_width
-            if height > MAX_ROWS or width > MAX_COLUMNS:
+            if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
                 raise WorkbookError(
                     f"File '{name}', lembar '{meta.name}': terlalu besar ({height} baris x {width} kolom; batas "
                     f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
@@ -127,6 +138,89 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     finally:
         book.close()
     return Workbook(name, sheets)
+
+
+_SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW_NUMBER = re.compile(rb'<row[^>]*?\sr="(\d+)"')
+_CELL_COLUMN = re.compile(rb'<c[^>]*?\sr="([A-Z]{1,3})\d+"')
+_CHUNK = 1 << 20
+
+
+def _check_zip(path: Path, name: str) -> None:
+    """Stream every member of a zip-based workbook and refuse it before reading if it is broken or too big."""
+    corrupt = (f"File '{name}' rusak atau terpotong sehingga tidak dapat dibaca. Buka di Excel atau LibreOffice, "
+               "simpan ulang sebagai .xlsx, lalu kirim ulang.")
+    limit_mb = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+    too_big = (f"File '{name}' berisi data yang terlalu besar setelah dibuka (lebih dari {limit_mb} MB; workbook "
+               "laporan biasanya di bawah 5 MB). Hapus isi di luar tabel data atau pecah per bulan, lalu kirim ulang.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
+                raise WorkbookError(too_big)  # the declared size alone is enough to refuse a zip bomb
+            total = 0
+            for member in members:
+                counter = _SheetCounter() if _SHEET_MEMBER.fullmatch(member.filename) else None
+                with archive.open(member) as stream:  # zipfile stops at the declared size and checks the CRC
+                    while chunk := stream.read(_CHUNK):
+                        total += len(chunk)
+                        if total > MAX_UNCOMPRESSED_BYTES:
+                            raise WorkbookError(too_big)
+                        if counter:
+                            counter.feed(chunk)
+                            counter.check(name, member.filename)  # refuse as soon as a bound is passed
+                if counter:
+                    counter.finish()
+                    counter.check(name, member.filename)
+    except WorkbookError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError) as exc:
+        raise WorkbookError(corrupt) from exc
+
+
+class _SheetCounter:
+    """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.rows = self.cells = self.max_row = self.max_column = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        # carry a tag cut off at the end of a chunk into the next one, so it is seen whole and once
+        data = self._tail + chunk
+        cut = data.rfind(b"<")
+        if cut < 0 or len(data) - cut > 1024:
+            text, self._tail = data, b""
+        else:
+            text, self._tail = data[:cut], data[cut:]
+        self.rows += text.count(b"<row ") + text.count(b"<row>")
+        self.cells += text.count(b"<c ") + text.count(b"<c>")
+        for number in _ROW_NUMBER.findall(text):
+            self.max_row = max(self.max_row, int(number))
+        for letters in set(_CELL_COLUMN.findall(text)):
+            self.max_column = max(self.max_column, _column_number(letters))
+
+    def finish(self) -> None:
+        """Count what is left of the last chunk."""
+        self.feed(b"<")
+
+    def check(self, name: str, member: str) -> None:
+        """Raise WorkbookError when the sheet passes a bound."""
+        rows = max(self.rows, self.max_row)
+        columns = self.max_column
+        if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
+            sheet = member.rsplit("/", 1)[-1].removesuffix(".xml")
+            raise WorkbookError(
+                f"File '{name}', lembar {sheet}: terlalu besar ({rows} baris x {columns} kolom, {self.cells} sel; "
+                f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data (termasuk sel kosong "
+                "berformat di baris/kolom jauh) lalu kirim ulang.")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
 
 
 def _short(exc: Exception) -> str:

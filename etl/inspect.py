@@ -1,0 +1,234 @@
+"""Check files before anything is stored: what was detected, every row-level problem, and what loading would do.
+
+The upload page and tests call ``inspect_file``; nothing here writes to the database. Uploaded bytes are written
+only to a private temporary folder under a generated name (``staged_upload``) and deleted when the check or the
+load is done; the agency's file name is kept as a label, never used as a path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from etl import vocab
+from etl.columns import FIELDS
+from etl.layout import cell_text, detect_layout, is_blank
+from etl.model import EtlError, ParsedWorkbook, Problem
+from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_workbook
+from etl.values import MONTH_NAMES_ID
+
+_WORDING = re.compile(r"Jenis kekerasan '([^']+)' tidak dikenal")
+
+
+@dataclass
+class UnmappedSheet:
+    """A sheet whose columns the loader could not map: its header texts, for the operator to map by hand."""
+
+    sheet: str
+    header_row: int            # 1-based
+    headers: list[str]
+    mapped: dict[str, str] = field(default_factory=dict)   # header -> field already recognised
+
+
+@dataclass
+class Inspection:
+    """The outcome of checking one file without storing it."""
+
+    file_name: str
+    submission_id: str
+    parsed: ParsedWorkbook | None = None
+    error: str | None = None
+    outcome: str | None = None                 # 'baru' | 'sudah_dimuat' | 'mengganti'
+    replaces: list[dict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    unmapped: list[UnmappedSheet] = field(default_factory=list)
+
+    @property
+    def loadable(self) -> bool:
+        return self.parsed is not None
+
+    @property
+    def unknown_wordings(self) -> list[str]:
+        """Violence wordings the vocabulary does not know yet, in order of appearance."""
+        if not self.parsed:
+            return []
+        found = [m.group(1) for p in self.parsed.errors if p.reason == "bentuk_tidak_dikenal"
+                 for m in [_WORDING.search(p.message)] if m]
+        return list(dict.fromkeys(found))
+
+
+@contextmanager
+def staged_upload(data: bytes, original_name: str) -> Iterator[Path]:
+    """The uploaded bytes in a private temporary file with a generated name; deleted when the block ends."""
+    suffix = Path(original_name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        suffix = ".bin"  # the reader then refuses it with a sentence naming the original file
+    if len(data) > MAX_FILE_BYTES:
+        raise EtlError(f"File '{original_name}' terlalu besar ({len(data) // (1024 * 1024)} MB; batas "
+                       f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.")
+    folder = Path(tempfile.mkdtemp(prefix="ppa-upload-"))  # 0700
+    try:
+        path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+            f.write(data)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: str | None = None,
+                 con: duckdb.DuckDBPyConnection | None = None, today: dt.date | None = None) -> Inspection:
+    """Parse one file and say what loading it would do; never raises for a bad file (the error is a sentence)."""
+    from etl.parse import parse_workbook
+
+    path = Path(path)
+    file_name = file_name or path.name
+    data = path.read_bytes()
+    result = Inspection(file_name=file_name, submission_id=hashlib.sha256(data).hexdigest())
+    result.notices = _content_notices(path, file_name)
+    try:
+        result.parsed = parse_workbook(path, agency, file_name=file_name, today=today)
+    except EtlError as exc:
+        result.error = str(exc)
+        result.unmapped = _unmapped_sheets(path, file_name, agency)
+        return result
+    except Exception as exc:  # a reader crash on a malformed file is a refusal, never a stack trace
+        result.error = (f"File '{file_name}' tidak dapat dibaca sebagai workbook ({type(exc).__name__}). Buka dan "
+                        "simpan ulang dengan Excel/LibreOffice sebagai .xlsx, lalu kirim lagi.")
+        return result
+    if con is not None:
+        _predict(con, result)
+    return result
+
+
+def problems_table(inspection: Inspection) -> list[dict]:
+    """Rejected rows and warnings as rows for a table: Lembar, Baris, Kolom, Jenis, Pesan."""
+    if not inspection.parsed:
+        return []
+    rows = [(p, "ditolak") for p in inspection.parsed.errors] + [(p, "peringatan") for p in inspection.parsed.warnings]
+    rows.sort(key=lambda item: (item[0].sheet or "", item[0].row or 0, item[1]))
+    return [{"Lembar": p.sheet, "Baris": p.row, "Kolom": p.column, "Jenis": kind, "Pesan": p.message}
+            for p, kind in rows]
+
+
+def detected_summary(inspection: Inspection) -> dict[str, str]:
+    """What was detected, as label -> text in Bahasa Indonesia."""
+    parsed = inspection.parsed
+    if not parsed:
+        return {}
+    d = parsed.detected
+    agencies = {a.code: a.name for a in vocab.agencies()}
+    months = parsed.months
+    period = "-" if not months else (month_label(months[0]) if len(months) == 1
+                                     else f"{month_label(months[0])} – {month_label(months[-1])}")
+    columns = []
+    for sheet in d.get("sheets", []):
+        for header, name in sheet.get("columns", {}).items():
+            label = FIELDS.get(name, name)
+            columns.append(f"{header} → {label}")
+    return {
+        "Lembaga": f"{agencies.get(parsed.agency, parsed.agency)} ({d.get('agency_source', '-')})",
+        "Periode": f"{period} ({d.get('period_source') or '-'})",
+        "Bentuk": "register (satu baris per korban)" if parsed.shape == "register" else "rekap bulanan",
+        "Lembar dibaca": ", ".join(s["sheet"] for s in d.get("sheets", [])) or "-",
+        "Baris": f"{parsed.rows_read} dibaca, {parsed.rows_loaded} dapat dimuat, {parsed.rows_rejected} ditolak",
+        "Kolom dikenali": "; ".join(dict.fromkeys(columns)) or "-",
+        "Kolom data pribadi (dibuang)": ", ".join(
+            h for s in d.get("sheets", []) for h in s.get("personal_columns_dropped", [])) or "-",
+    }
+
+
+def month_label(month: dt.date) -> str:
+    """'Oktober 2024'."""
+    return f"{MONTH_NAMES_ID[month.month - 1]} {month.year}"
+
+
+def _predict(con: duckdb.DuckDBPyConnection, result: Inspection) -> None:
+    """Would this file be new, already loaded, or replace earlier submissions of the agency?"""
+    parsed = result.parsed
+    known = con.execute("SELECT status FROM submissions WHERE submission_id = ?", [result.submission_id]).fetchall()
+    if known and known[0][0] != "undone":
+        result.outcome = "sudah_dimuat"
+        return
+    months = sorted({m.replace(day=1) for m in parsed.months}
+                    | {v.report_date.replace(day=1) for v in parsed.victims}
+                    | {c.month.replace(day=1) for c in parsed.recap})
+    rows = con.execute(
+        "SELECT submission_id, file_name, months, loaded_at FROM submissions WHERE agency = ? AND shape = ? "
+        "AND status = 'active' AND list_has_any(months, ?::DATE[]) ORDER BY loaded_at",
+        [parsed.agency, parsed.shape, months]).fetchall()
+    result.replaces = [{"submission_id": r[0], "file_name": r[1],
+                        "months": sorted(set(r[2]) & set(months)), "loaded_at": r[3]} for r in rows]
+    result.outcome = "mengganti" if rows else "baru"
+
+
+def _content_notices(path: Path, file_name: str) -> list[str]:
+    """Sentences about macros, external links and formulas in a zip-based workbook (none is run or followed)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            has_formula = any(b"<f" in archive.read(n) for n in sheets[:MAX_SHEETS_SCANNED])
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return []
+    notices = []
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        notices.append(f"File '{file_name}' berisi makro (VBA). Makro tidak pernah dijalankan; hanya isi sel yang "
+                       "dibaca, dan salinan bertanda dikirim balik tanpa makro.")
+    if any(n.startswith("xl/externalLinks/") for n in names):
+        notices.append(f"File '{file_name}' berisi tautan ke file/alamat lain. Tautan tidak pernah dibuka; yang "
+                       "dipakai adalah nilai terakhir yang tersimpan di sel.")
+    if has_formula:
+        notices.append(f"File '{file_name}' berisi rumus. Rumus tidak dihitung ulang; yang dipakai adalah hasil "
+                       "terakhir yang tersimpan saat file disimpan di Excel.")
+    return notices
+
+
+MAX_SHEETS_SCANNED = 20
+
+
+def _unmapped_sheets(path: Path, file_name: str, agency: str | None) -> list[UnmappedSheet]:
+    """Header rows of visible sheets the loader could not use, so the operator can map them by hand."""
+    try:
+        book = read_workbook(path, file_name)
+    except EtlError:
+        return []  # unreadable: nothing to map
+    found = []
+    for sheet in book.sheets:
+        if not sheet.visible or all(is_blank(r) for r in sheet.rows):
+            continue
+        layout = detect_layout(sheet, agency)
+        if layout.header_rows:
+            row, headers = layout.header_rows[-1], [h for h in layout.headers if h]
+            mapped = {layout.columns.headers[i]: name for name, i in layout.columns.fields.items()}
+        else:
+            row = _header_candidate(sheet.rows)
+            if row is None:
+                continue
+            headers, mapped = [cell_text(v) for v in sheet.rows[row] if cell_text(v)], {}
+        found.append(UnmappedSheet(sheet.name, row + 1, list(dict.fromkeys(headers)), mapped))
+    return found
+
+
+def _header_candidate(rows: list[list]) -> int | None:
+    """The first row of three or more texts directly above a row holding numbers or dates (never a data row)."""
+    for r in range(min(len(rows) - 1, 15)):
+        texts = [v for v in rows[r] if v is not None]
+        if len(texts) < 3 or not all(isinstance(v, str) for v in texts):
+            continue
+        below = next((row for row in rows[r + 1:] if not is_blank(row)), None)
+        if below is not None and any(v is not None and not isinstance(v, str) for v in below):
+            return r
+        return None  # looking further down could quote a data row, which might hold a name
+    return None
