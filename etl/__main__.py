@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--db")
 
+    p = sub.add_parser("paparan", help="tulis bahan paparan: PowerPoint, PDF satu halaman, grafik PNG, infografis")
+    p.add_argument("--dari", required=True, metavar="YYYY-MM", help="bulan pertama, mis. 2024-01")
+    p.add_argument("--sampai", required=True, metavar="YYYY-MM", help="bulan terakhir, mis. 2024-10")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder tujuan (dibuat bila belum ada)")
+    p.add_argument("--db")
+
     return parser
 
 
@@ -304,6 +310,19 @@ def _cmd_restore(args) -> int:
 COMMANDS.update(history=_cmd_history, undo=_cmd_undo, backups=_cmd_backups, restore=_cmd_restore)
 COMMANDS["users"] = _cmd_users
 COMMANDS["publish"] = _cmd_publish
+
+
+def _cmd_paparan(args) -> int:
+    from app.exports import bundle
+    from etl import db
+    written = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
+                                           progress=lambda line: print(line, file=sys.stderr))
+    for path in written:
+        print(f"Ditulis: {path}")
+    return EXIT_OK
+
+
+COMMANDS["paparan"] = _cmd_paparan
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,108 @@
+"""Every paparan file for one briefing, named for what it is: deck, PDF page, chart PNGs, infographic, tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from app import db as app_db
+from app.briefing import Briefing, build_briefing
+from app.exports import infographic, names, pdf, png, pptx, xlsx
+from etl.model import EtlError, UsageError
+
+Progress = Callable[[str], None]
+
+# The tables behind the briefing's charts, as the downloads name them.
+TABLE_TITLES = {
+    "bulanan": "Kasus dan korban per bulan",
+    "tren_tahunan": "Kasus per bulan vs tahun lalu",
+    "kecamatan": "Kasus per kecamatan",
+    "bentuk": "Korban per bentuk kekerasan",
+    "tppo_bulanan": "TPPO per bulan",
+    "kelompok_korban": "Kelompok korban",
+    "anak_dewasa": "Korban anak dan dewasa",
+}
+
+
+def briefing_tables(b: Briefing) -> dict[str, pd.DataFrame]:
+    """The tables behind the briefing's charts, keyed by their Indonesian title."""
+    return {title: b.tables[key] for key, title in TABLE_TITLES.items()}
+
+
+def table_notes(b: Briefing, extra: tuple[str, ...] = ()) -> xlsx.TableNotes:
+    """The "Catatan" sheet for the briefing's tables."""
+    return xlsx.TableNotes(period=b.period, source=b.footer[0], prepared_on=b.prepared_on,
+                           extra=(*b.caveats, *b.footer[1:], *extra))
+
+
+def charts_zip(pngs: dict[str, bytes], b: Briefing) -> bytes:
+    """The chart PNGs in one zip, each under its own descriptive file name."""
+    out = io.BytesIO()
+    start, end = b.filters.start, b.filters.end
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for chart, data in pngs.items():
+            archive.writestr(names.chart_png_name(chart, start, end), data)
+    return out.getvalue()
+
+
+def build_paparan(b: Briefing, progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """File name -> bytes for the deck, the PDF page, each chart PNG, the infographic and the Excel tables."""
+    start, end = b.filters.start, b.filters.end
+    files: dict[str, bytes] = {}
+    progress("Membuat paparan PowerPoint …")
+    files[names.deck_name(start, end)] = pptx.build_deck(b)
+    with png.rendering():
+        progress("Menggambar grafik (PNG) …")
+        for chart, data in png.chart_pngs(b).items():
+            files[names.chart_png_name(chart, start, end)] = data
+        progress("Membuat ringkasan satu halaman (PDF) …")
+        files[names.summary_pdf_name(start, end)] = pdf.build_summary_pdf(b, pdf.chart_images(b))
+        progress("Membuat infografis publik 1080×1080 (angka terlindungi) …")
+        figure = infographic.infographic_figure(infographic.public_headline(b))
+        files[names.infographic_name(start, end)] = png.render_png(figure, scale=1)
+    progress("Menulis tabel data (Excel) …")
+    files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
+    return files
+
+
+def write_paparan(b: Briefing, out_dir: Path, progress: Progress = lambda _: None) -> list[Path]:
+    """Write every paparan file into out_dir (created if needed); the paths written, in order."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in build_paparan(b, progress).items():
+        path = out_dir / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def parse_month_argument(text: str, option: str) -> dt.date:
+    """'2024-03' -> 1 March 2024; a UsageError naming the option otherwise."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise UsageError(f"{option} '{text}' bukan bulan yang sah; tulis tahun-bulan, mis. 2024-01.")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir: Path,
+                          progress: Progress = lambda _: None, today: dt.date | None = None) -> list[Path]:
+    """The command line's work: check the months, read the database read-only, write every paparan file."""
+    start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
+    if end < start:
+        raise UsageError(f"--sampai {end_text} lebih awal dari --dari {start_text}.")
+    try:
+        with app_db.read_only(Path(db_path)) as con:
+            b = build_briefing(con, start, end, today)
+    except (app_db.DatabaseMissing, app_db.DatabaseBusy) as exc:
+        raise EtlError(str(exc)) from exc
+    if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
+        raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau muat data dulu.")
+    progress(f"Bahan paparan {b.period}: {b.headline}")
+    return write_paparan(b, out_dir, progress)
