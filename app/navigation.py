@@ -27,11 +27,17 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/korban.py", "Korban", ":material/groups:"),
     PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:"),
 )
+# The operator's tools (issue 7): no charts of their own, so kept apart from the analysis pages above.
+OPERATOR_PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/unggah.py", "Unggah Data", ":material/upload_file:", frozenset({"operator"})),
+    PageSpec("pages/riwayat.py", "Riwayat & Pembatalan", ":material/history:", frozenset({"operator"})),
+    PageSpec("pages/kepatuhan.py", "Kepatuhan Laporan", ":material/event_available:", frozenset({"operator"})),
+)
 
 
 def specs_for(role: str | None) -> list[PageSpec]:
     """The page specs a role may open (every page when role is None)."""
-    return [p for p in PAGES if role is None or p.roles is None or role in p.roles]
+    return [p for p in PAGES + OPERATOR_PAGES if role is None or p.roles is None or role in p.roles]
 
 
 def pages_for(role: str | None = None) -> list[st.Page]:

@@ -1,0 +1,38 @@
+"""What the operator's pages share: the role check, reading through a short read-only connection, status labels."""
+
+from __future__ import annotations
+
+import importlib.util
+from contextlib import contextmanager
+from typing import Iterator
+
+import duckdb
+import streamlit as st
+
+from app import db
+from app.frame import configure_page
+
+LOAD_STATUS_LABELS = {"loaded": "dimuat", "replaced": "dimuat, menggantikan data lama",
+                      "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)", "failed": "gagal"}
+
+
+def begin_operator_page() -> None:
+    """Page config and the operator-only check (through app.auth once accounts are wired in)."""
+    configure_page()
+    if importlib.util.find_spec("app.auth") is not None:
+        from app.auth import require_role
+        require_role("operator")
+
+
+@contextmanager
+def reading() -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A short read-only connection, or None when there is no database yet (nothing loaded)."""
+    if not db.database_configured():
+        yield None
+        return
+    try:
+        with db.read_only() as con:
+            yield con
+    except db.DatabaseBusy as exc:
+        st.error(str(exc))
+        st.stop()

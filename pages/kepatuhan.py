@@ -1,0 +1,40 @@
+"""Kepatuhan Laporan: which agency sent which month on time, late or not at all, and reminders to paste."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from app.operator import begin_operator_page, reading
+from etl import compliance
+
+begin_operator_page()
+st.title("Kepatuhan Laporan")
+
+today = dt.date.today()
+with reading() as con:
+    if con is None:
+        st.info("Belum ada data yang dimuat.")
+        st.stop()
+    start, end = compliance.default_period(con, today)
+    months = compliance.month_range(dt.date(2019, 1, 1), today.replace(day=1))
+    start, end = st.select_slider("Bulan laporan", options=months, value=(max(start, months[0]), end),
+                                  format_func=compliance.month_label, key="compliance_period")
+    statuses = compliance.compliance(con, start, end, today)
+
+st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batas (data/reference/agencies.csv) bulan "
+           f"berikutnya. Keadaan per {compliance.date_label(today)}.")
+matrix = pd.DataFrame([{"Lembaga": s.agency, "Bulan": s.month.strftime("%m/%Y"),
+                        "Status": compliance.STATUS_LABELS[s.status]} for s in statuses])
+st.dataframe(matrix.pivot(index="Lembaga", columns="Bulan", values="Status")
+             .reindex(index=list(dict.fromkeys(s.agency for s in statuses))), key="compliance_matrix")
+counts = matrix["Status"].value_counts()
+st.caption(" · ".join(f"{label}: {counts.get(label, 0)}" for label in compliance.STATUS_LABELS.values()))
+
+st.subheader("Pesan pengingat")
+texts = compliance.reminders(statuses)
+if not texts:
+    st.success("Semua lembaga sudah melapor tepat waktu untuk bulan-bulan ini.")
+for agency, text in texts.items():
+    st.markdown(f"**{agency}**")
+    st.code(text, language=None, wrap_lines=True)

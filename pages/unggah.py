@@ -1,0 +1,126 @@
+"""Unggah Data: check agencies' files before loading, return a marked copy, teach the loader, then load."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from app.operator import LOAD_STATUS_LABELS, begin_operator_page, reading
+from etl import columns, inspect, load, markup, vocab, writer
+from etl.model import EtlError
+from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+
+begin_operator_page()
+st.title("Unggah Data")
+st.caption("Periksa file dari lembaga sebelum disimpan. Tidak ada yang masuk ke database sebelum Anda menekan "
+           "tombol **Muat ke database**. Nama, NIK, alamat dan nomor telepon tidak pernah disimpan.")
+
+agency_choice = st.selectbox("Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
+                             help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
+agency = None if agency_choice.startswith("(") else agency_choice
+uploads = st.file_uploader(f"File workbook ({', '.join(SUPPORTED_SUFFIXES)}; maks. "
+                           f"{MAX_FILE_BYTES // (1024 * 1024)} MB per file)", key="uploads",
+                           type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True)
+checked = st.session_state.setdefault("checked", {})     # (sha, agency) -> (Inspection, marked bytes | message)
+files = [(u.name, u.getvalue()) for u in uploads or []]
+
+inspections = []
+with reading() as con:
+    for name, data in files:
+        key = (hashlib.sha256(data).hexdigest(), agency, name)
+        if key not in checked:
+            try:
+                with inspect.staged_upload(data, name) as path:
+                    result = inspect.inspect_file(path, name, agency, con)
+                    marked = markup.marked_workbook(path, result.parsed) if result.parsed else None
+            except EtlError as exc:
+                result, marked = inspect.Inspection(name, key[0], error=str(exc)), None
+            checked[key] = (result, marked)
+        inspections.append((name, data, *checked[key]))
+
+for index, (name, data, result, marked) in enumerate(inspections):
+    st.subheader(name)
+    for notice in result.notices:
+        st.info(notice, icon=":material/info:")
+    if result.error:
+        st.error(result.error)
+    if result.unmapped:
+        sheet = result.unmapped[0]
+        st.markdown(f"**Ajari pemuat membaca tata letak ini** — lembar '{sheet.sheet}', baris judul {sheet.header_row}. "
+                    "Pilih arti setiap judul kolom, lalu simpan sebagai profil lembaga.")
+        with st.form(f"profile_{index}"):
+            teach_agency = st.selectbox("Profil untuk lembaga", vocab.agency_codes(), key=f"profile_agency_{index}",
+                                        index=vocab.agency_codes().index(agency) if agency else 0)
+            choices = {}
+            fields = ["", *columns.FIELDS]
+            for header in sheet.headers:
+                current = sheet.mapped.get(header, "")
+                choices[header] = st.selectbox(header, fields, index=fields.index(current),
+                                               format_func=lambda f: columns.FIELDS.get(f, "— pilih —"),
+                                               key=f"map_{index}_{header}")
+            if st.form_submit_button("Simpan profil kolom dan periksa ulang"):
+                columns.save_profile(teach_agency, {h: f for h, f in choices.items() if f})
+                checked.clear()
+                st.rerun()
+    if not result.parsed:
+        continue
+    st.table(pd.DataFrame(inspect.detected_summary(result).items(), columns=["Terdeteksi", "Nilai"]))
+    if result.outcome == "sudah_dimuat":
+        st.info("File yang sama persis sudah pernah dimuat; memuatnya lagi tidak mengubah apa pun.")
+    elif result.outcome == "mengganti":
+        for old in result.replaces:
+            months = ", ".join(inspect.month_label(m) for m in old["months"])
+            st.warning(f"Akan menggantikan data {result.parsed.agency} bulan {months} dari file "
+                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}).")
+    problems = inspect.problems_table(result)
+    if problems:
+        st.markdown(f"**Masalah per baris** ({result.parsed.rows_rejected} baris ditolak, "
+                    f"{len(result.parsed.warnings)} peringatan)")
+        st.dataframe(pd.DataFrame(problems), hide_index=True)
+        if isinstance(marked, bytes):
+            st.download_button("Unduh file lembaga dengan tanda masalah (untuk dikirim balik)", marked,
+                               file_name=markup.marked_file_name(name), key=f"marked_{index}",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        st.success("Tidak ada masalah per baris.")
+    for w, wording in enumerate(result.unknown_wordings):
+        with st.form(f"alias_{index}_{w}"):
+            st.markdown(f"Istilah **'{wording}'** belum dikenal. Termasuk bentuk kekerasan apa?")
+            forms = st.multiselect("Bentuk kekerasan", [v.code for v in vocab.violence_types()],
+                                   format_func=lambda c: {v.code: v.label for v in vocab.violence_types()}[c],
+                                   key=f"alias_forms_{index}_{w}")
+            if st.form_submit_button("Simpan istilah dan periksa ulang"):
+                try:
+                    columns.add_violence_alias(wording, forms)
+                except EtlError as exc:
+                    st.error(str(exc))
+                else:
+                    checked.clear()
+                    st.rerun()
+
+loadable = [(name, data, result) for name, data, result, _ in inspections if result.parsed]
+if inspections:
+    st.divider()
+    if len(loadable) < len(inspections):
+        st.caption(f"{len(inspections) - len(loadable)} file tidak dapat dimuat dan akan dilewati.")
+    if st.button(f"Muat {len(loadable)} file ke database", type="primary", disabled=not loadable, key="confirm"):
+        bar = st.progress(0.0, text="Memuat…")
+        outcomes = []
+        try:
+            with writer.writing() as con:  # the same loader as `python -m etl load`, on a swapped copy
+                for i, (name, data, _) in enumerate(loadable, start=1):
+                    with inspect.staged_upload(data, name) as path:
+                        outcome = load.load_file(con, path, agency, file_name=name)
+                    outcomes.append({"File": name, "Hasil": LOAD_STATUS_LABELS[outcome.status],
+                                     "Baris dimuat": outcome.rows_loaded, "Baris ditolak": outcome.rows_rejected,
+                                     "Keterangan": outcome.message or ""})
+                    bar.progress(i / len(loadable), text=f"{i} dari {len(loadable)} file: {name}")
+        except EtlError as exc:
+            st.error(str(exc))
+        st.session_state["outcomes"] = outcomes
+        checked.clear()
+
+if st.session_state.get("outcomes"):
+    st.subheader("Hasil pemuatan")
+    st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True)
+    st.caption("Pemuatan dapat dibatalkan di halaman Riwayat & Pembatalan.")

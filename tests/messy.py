@@ -1,0 +1,35 @@
+"""A messy agency register generated for the operator's tests: title block, a name column, problems to mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+HEADERS = ["NO", "NAMA KORBAN", "TGL MASUK", "USIA", "L/P", "KECAMATAN", "BENTUK KEKERASAN"]
+ROWS = [
+    [1, "Siti Contoh", dt.date(2024, 11, 4), "7 th", "P", "Kotabaru", "Pencabulan"],
+    [2, "Budi Contoh", dt.date(2024, 11, 9), 130, "L", "Jambi Timur", "Penganiayaan"],          # age rejected
+    [3, "Rina Contoh", dt.date(2024, 11, 12), 15, "P", "Sungai Gelam", "Pelecehan seksual"],     # out of area
+    [4, "Ani Contoh", dt.date(2024, 11, 20), 30, "P", "Telanaipura", "Dijambret suami"],         # unknown wording
+    [5, "Dewi Contoh", dt.date(2024, 11, 25), 16, "P", "Alam Barajo", "KDRT psikis"],
+]
+NAMES = [r[1] for r in ROWS]
+
+
+def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
+    """Write the messy Dinsos register for November 2024 (rows 5.. under a two-line title block)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Nov 2024"
+    ws["A1"] = "DATA KORBAN KEKERASAN DINAS SOSIAL KOTA JAMBI"
+    ws["A2"] = "BULAN NOVEMBER 2024"
+    ws.append([])
+    ws.append(HEADERS)
+    for row in rows or ROWS:
+        ws.append(row)
+    ws.append([])
+    ws.append([None, None, None, None, None, "Jambi, 30 November 2024"])
+    wb.save(path)
+    return path

@@ -1,0 +1,146 @@
+"""The operator's pages in the real Streamlit app (AppTest): upload → detection → marked copy → load → undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+
+import duckdb
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl import columns, markup, vocab
+from tests.messy import NAMES, write_messy_register
+
+TIMEOUT = 120
+
+
+def page(name: str) -> AppTest:
+    at = AppTest.from_file(f"../pages/{name}.py", default_timeout=TIMEOUT)
+    at.session_state["role"] = "operator"
+    return at
+
+
+def totals(db) -> tuple[int, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT count(*), count(*) FILTER (WHERE agency = 'DINSOS' AND month = DATE '2024-11-01') "
+                           "FROM victims").fetchone()
+
+
+@pytest.fixture()
+def operator_db(demo_db, monkeypatch, tmp_path):
+    """The demo database, and a private copy of the reference data the operator may teach."""
+    monkeypatch.setenv("PPA_DB", str(demo_db))
+    ref = tmp_path / "reference"
+    shutil.copytree(vocab.reference_dir(), ref)
+    monkeypatch.setenv("PPA_REFERENCE", str(ref))
+    columns.clear_caches()
+    yield demo_db
+    monkeypatch.undo()
+    columns.clear_caches()
+
+
+def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
+    messy = write_messy_register(tmp_path / "Dinsos November 2024.xlsx").read_bytes()
+    before = totals(operator_db)
+
+    at = page("unggah")
+    at.run()
+    assert not at.exception
+    at.file_uploader(key="uploads").set_value(("Dinsos November 2024.xlsx", messy,
+                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    detected = at.table[0].value
+    shown = dict(zip(detected["Terdeteksi"], detected["Nilai"]))
+    assert shown["Lembaga"].startswith("Dinas Sosial Kota Jambi")
+    assert shown["Periode"].startswith("November 2024")
+    assert shown["Bentuk"].startswith("register")
+    assert shown["Baris"] == "5 dibaca, 2 dapat dimuat, 3 ditolak"
+    assert "NAMA KORBAN" in shown["Kolom data pribadi (dibuang)"]
+    problems = at.dataframe[0].value
+    assert set(problems["Baris"][problems["Jenis"] == "ditolak"]) == {6, 7, 8}
+    assert totals(operator_db) == before, "nothing is stored before the confirm button"
+
+    # the marked copy: the agency's own file with the problem cells filled and the messages in an added column
+    (inspection, marked), = at.session_state["checked"].values()
+    assert at.get("download_button")
+    wb = openpyxl.load_workbook(io.BytesIO(marked))
+    ws = wb["Nov 2024"]
+    assert ws["H4"].value == markup.MESSAGE_HEADER
+    assert ws["D6"].fill.fgColor.rgb.endswith(markup.ERROR_FILL.fgColor.rgb[-6:])   # USIA 130
+    assert ws["F7"].fill.fgColor.rgb.endswith(markup.ERROR_FILL.fgColor.rgb[-6:])   # Sungai Gelam
+    assert "Umur 130" in ws["H6"].value and ws["H6"].value.startswith("DITOLAK")
+    assert "Dijambret suami" in ws["H8"].value
+    assert ws["H5"].value is None and ws["B5"].value == NAMES[0]   # their own file goes back as they sent it
+
+    # teach the unknown wording, re-check: the row is now accepted
+    assert at.session_state["checked"]
+    at.multiselect(key="alias_forms_0_0").set_value(["fisik"])
+    at.button[[b.label for b in at.button].index("Simpan istilah dan periksa ulang")].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = dict(zip(at.table[0].value["Terdeteksi"], at.table[0].value["Nilai"]))
+    assert shown["Baris"] == "5 dibaca, 3 dapat dimuat, 2 ditolak"
+
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    outcome = at.dataframe[-1].value
+    assert list(outcome["Hasil"]) == ["dimuat"] and list(outcome["Baris dimuat"]) == [3]
+    assert totals(operator_db) == (before[0] + 3, 3)
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        stored = " ".join(str(v) for row in con.execute("SELECT * FROM victim_records").fetchall() for v in row)
+        stored += " ".join(str(v) for row in con.execute("SELECT * FROM rejected_rows").fetchall() for v in row)
+    assert not any(name in stored for name in NAMES)
+
+    history = page("riwayat")
+    history.run()
+    assert not history.exception, [e.message for e in history.exception]
+    assert history.dataframe[0].value["File"].iloc[0] == "Dinsos November 2024.xlsx"
+    history.checkbox(key="undo_confirm").check()
+    history.run()
+    history.button(key="undo").click()
+    history.run()
+    assert not history.exception, [e.message for e in history.exception]
+    assert "dibatalkan" in history.success[0].value
+    assert totals(operator_db) == before
+    assert history.dataframe[0].value["Status"].iloc[0] == "dibatalkan"
+
+
+def test_unmapped_layout_is_taught_in_the_browser(operator_db, tmp_path):
+    ref = vocab.reference_dir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["LEMBAGA: DINAS SOSIAL KOTA JAMBI"])
+    ws.append(["Waktu Datang", "Daerah", "Gender", "Kasusnya"])
+    ws.append([dt.date(2024, 11, 5), "Kotabaru", "P", "Pencabulan"])
+    data = io.BytesIO()
+    wb.save(data)
+
+    at = page("unggah")
+    at.run()
+    at.selectbox(key="agency").set_value("DINSOS")
+    at.file_uploader(key="uploads").set_value(("aneh.xlsx", data.getvalue(), "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.error and "aneh.xlsx" in at.error[0].value
+    for header, name in {"Waktu Datang": "report_date", "Daerah": "district", "Gender": "sex",
+                         "Kasusnya": "violence"}.items():
+        at.selectbox(key=f"map_0_{header}").set_value(name)
+    at.button[[b.label for b in at.button].index("Simpan profil kolom dan periksa ulang")].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = dict(zip(at.table[0].value["Terdeteksi"], at.table[0].value["Nilai"]))
+    assert shown["Baris"] == "1 dibaca, 1 dapat dimuat, 0 ditolak"
+    assert (ref / "profiles" / "DINSOS.csv").read_text().count("Waktu Datang") == 1
+
+
+def test_compliance_page_shows_matrix_and_reminders(operator_db):
+    at = page("kepatuhan")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.dataframe and at.code
+    assert all(c.value.startswith("Yth. ") for c in at.code)
