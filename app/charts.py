@@ -47,8 +47,8 @@ def form_colours() -> dict[str, str]:
 
 
 def _subtitle(period: str, source: str, note: str | None = None) -> str:
-    line = f"Periode {period} · Sumber: {source}"
-    return f"{note}<br>{line}" if note else line
+    lines = [f"Periode {period}", f"Sumber: {source}"]
+    return "<br>".join([note, *lines] if note else lines)
 
 
 def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE, note: str | None = None,
@@ -57,7 +57,7 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
         title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
                "x": 0, "xref": "paper", "xanchor": "left"},
         separators=",.",  # decimal comma, thousands dot
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 if note else 80, "b": 10},
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 118 if note else 100, "b": 10},
         font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         hoverlabel={"namelength": -1},
@@ -154,8 +154,8 @@ def year_comparison_figure(df: pd.DataFrame, period: str, measure: str = "kasus"
     """This period against the same months last year, month by month or as a running total."""
     unit = UNITS[measure]
     column = f"{measure}_kumulatif" if cumulative else measure
-    title = (f"Jumlah {unit} kumulatif sejak awal periode, dibanding tahun lalu" if cumulative
-             else f"Jumlah {unit} per bulan, dibanding bulan yang sama tahun lalu")
+    title = (f"Jumlah {unit} kumulatif, dibanding tahun lalu" if cumulative
+             else f"Jumlah {unit} per bulan, dibanding tahun lalu")
     if df.empty or df[measure].sum() == 0:
         return empty_figure(title, period)
     fig = go.Figure()
@@ -321,13 +321,12 @@ def form_districts_figure(df: pd.DataFrame, period: str) -> go.Figure:
         z=grid.values, x=grid.columns, y=grid.index, colorscale=SEQUENTIAL, texttemplate="%{z:,}",
         hovertemplate="%{y} · %{x}: %{z:,} korban<extra></extra>", colorbar={"title": {"text": "korban"}},
     ))
-    fig.update_xaxes(side="top")
-    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=480)
+    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=520)
 
 
 def pyramid_figure(df: pd.DataFrame, period: str) -> go.Figure:
     """Age band × sex pyramid of korban (perempuan to the right, laki-laki to the left)."""
-    title = "Jumlah korban menurut kelompok umur dan jenis kelamin"
+    title = "Korban menurut umur dan jenis kelamin"
     known = df[df["sex"].isin(["P", "L"])]
     if known.empty or known["victims"].sum() == 0:
         return empty_figure(title, period)
@@ -433,7 +432,19 @@ def reasons_figure(df: pd.DataFrame, period: str, title: str = "Baris ditolak me
     return _frame(fig, title, period, source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
 
 
+OUTCOME_LABELS = {"loaded": "dimuat", "unchanged": "tidak berubah", "replaced": "mengganti file lama",
+                  "failed": "gagal", "undone": "dibatalkan"}
+
+
 def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """A query result with Indonesian column headers and without internal code columns, for st.dataframe."""
+    """A query result with Indonesian headers and values, without internal code columns, for st.dataframe."""
     keep = [c for c in df.columns if c in TABLE_HEADERS]
-    return df[keep].rename(columns=TABLE_HEADERS)
+    table = df[keep].copy()
+    if "outcome" in table:
+        table["outcome"] = table["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
+    if "reason" in table:
+        table["reason"] = table["reason"].str.replace("_", " ")
+    for column in ("message", "example_message"):
+        if column in table:
+            table[column] = table[column].fillna("")
+    return table.rename(columns=TABLE_HEADERS)

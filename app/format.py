@@ -50,6 +50,15 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{month_name(start.month)} {start.year}–{month_name(end.month)} {end.year}"
 
 
+def period_label_short(start: dt.date, end: dt.date) -> str:
+    """'Jan–Okt 2024', 'Jun 2024' or 'Nov 2023–Feb 2024', for tight spaces."""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{month_short(start.month)} {start.year}"
+    if start.year == end.year:
+        return f"{month_short(start.month)}–{month_short(end.month)} {end.year}"
+    return f"{month_short(start.month)} {start.year}–{month_short(end.month)} {end.year}"
+
+
 def change(current: float | int | None, previous: float | int | None) -> str:
     """The change against a previous value in words: 'naik 12%', 'turun 3%', 'tetap', or 'belum ada pembanding'."""
     if current is None or previous is None:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from app import cached, sentences
+from app import cached, charts, sentences
 from app.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
 from app.queries import Filters
@@ -51,6 +51,14 @@ def begin() -> Filters:
                    icon=":material/science:")
     return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(),
                            pd.Timestamp(span["last_month"].iloc[0]).date())
+
+
+def table(container, df: pd.DataFrame, empty: str = "Tidak ada.") -> None:
+    """A query result as an Indonesian table, or a sentence when it has no rows."""
+    if df.empty:
+        container.caption(empty)
+    else:
+        container.dataframe(charts.display_table(df), hide_index=True)
 
 
 def end(f: Filters) -> None:

@@ -13,24 +13,23 @@ st.plotly_chart(charts.submission_matrix_figure(cached.submission_matrix(f), per
 
 rejected = cached.rejected_by_reason(f)
 st.plotly_chart(charts.reasons_figure(rejected, period), config=charts.CHART_CONFIG)
-if not rejected.empty:
-    st.dataframe(charts.display_table(rejected), hide_index=True)
+frame.table(st, rejected, "Tidak ada baris yang ditolak.")
 
 left, right = st.columns(2)
 left.subheader("Laporan ganda antarlembaga")
 left.caption("Korban yang dilaporkan dua lembaga dihitung sekali; catatan lembaga utama yang dipakai.")
-left.dataframe(charts.display_table(cached.duplicate_pairs(f)), hide_index=True)
+frame.table(left, cached.duplicate_pairs(f), "Tidak ada korban yang dilaporkan dua lembaga.")
 right.subheader("Istilah yang belum dikenal")
 right.caption("Tambahkan ejaan atau istilah ini ke data referensi agar baris berikutnya dikenali.")
-right.dataframe(charts.display_table(cached.unknown_wordings(f)), hide_index=True)
+frame.table(right, cached.unknown_wordings(f), "Semua istilah dikenali.")
 
 left, right = st.columns(2)
 left.subheader("Rekap yang totalnya tidak cocok")
-left.dataframe(charts.display_table(cached.recap_total_mismatches(f)), hide_index=True)
+frame.table(left, cached.recap_total_mismatches(f), "Semua total rekap cocok dengan isinya.")
 right.subheader("Peringatan lain saat memuat")
-right.dataframe(charts.display_table(cached.warnings_by_reason(f)), hide_index=True)
+frame.table(right, cached.warnings_by_reason(f), "Tidak ada peringatan.")
 
 st.subheader("Riwayat pemuatan terakhir")
-st.dataframe(charts.display_table(cached.load_history(20)), hide_index=True)
+frame.table(st, cached.load_history(20), "Belum ada file yang dimuat.")
 
 frame.end(f)

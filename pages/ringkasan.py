@@ -9,13 +9,14 @@ f = frame.begin()
 previous = f.previous_year()
 period, previous_period = fmt.period_label(f.start, f.end), fmt.period_label(previous.start, previous.end)
 now, before = cached.headline(f), cached.headline(previous)
+compared = f"dibanding {fmt.period_label_short(previous.start, previous.end)}"
 
 st.title("Ringkasan")
 st.markdown(f"#### {sentences.headline_sentence(now, before, period, previous_period)}")
 
 for column, card in zip(st.columns(3), sentences.metric_cards(now, before)):
     column.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow=card.arrow,
-                  delta_description=f"dibanding {previous_period}", border=True)
+                  delta_description=compared, border=True)
 
 st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "kasus"), config=charts.CHART_CONFIG)
 left, right = st.columns(2)

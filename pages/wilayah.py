@@ -37,6 +37,6 @@ st.subheader("Kelurahan")
 subdistricts = cached.subdistrict_totals(f)
 st.plotly_chart(charts.subdistrict_figure(subdistricts, period), config=charts.CHART_CONFIG)
 with st.expander("Semua kelurahan (tabel)"):
-    st.dataframe(charts.display_table(subdistricts), hide_index=True)
+    frame.table(st, subdistricts, "Tidak ada korban untuk pilihan ini.")
 
 frame.end(f)

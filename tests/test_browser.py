@@ -85,6 +85,10 @@ def test_page_renders_charts_in_a_real_browser(server, browser, spec, repo_root)
     wait_until_rendered(page)
     shots = repo_root / "test-output" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls inside its main block, so grow the window to the content before a full-page shot
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 12000)})
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(shots / f"{url_path}.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator(".js-plotly-plot").count() >= 1
