@@ -157,5 +157,6 @@ def _recompute_statuses(con, agency: str, shape: str) -> None:
             later = set().union(*(set(m) for _, m in subs[j + 1:i + 1]))
             status[old_id] = "active" if set(old_months) - later else "superseded"
             replaced_by[old_id] = new_id
-    con.executemany("UPDATE submissions SET status = ?, superseded_by = ? WHERE submission_id = ?",
-                    [(status[sid], replaced_by[sid], sid) for sid, _ in subs])
+    if subs:
+        con.executemany("UPDATE submissions SET status = ?, superseded_by = ? WHERE submission_id = ?",
+                        [(status[sid], replaced_by[sid], sid) for sid, _ in subs])
