@@ -19,7 +19,6 @@ import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -323,83 +322,36 @@ def _propagate(bounds: list[list[float]], equations: list[_Equation]) -> bool:
     return True
 
 
-def _determined_by_linear_algebra(bounds: list[list[float]], equations: list[_Equation]) -> dict[int, Fraction]:
-    """Unknown cells whose value follows from the equalities alone (e.g. a cell bridging two suppressed blocks)."""
-    unknown = [i for i, (lo, hi) in enumerate(bounds) if lo != hi]
-    if not unknown:
-        return {}
-    col = {v: j for j, v in enumerate(unknown)}
-    rows: list[list[Fraction]] = []
-    for coefs, op in equations:
-        if op != "=":
-            continue
-        row = [Fraction(0)] * (len(unknown) + 1)
-        rhs = Fraction(0)
-        for i, c in coefs.items():
-            if i in col:
-                row[col[i]] += c
-            else:
-                rhs -= c * int(bounds[i][0])
-        if any(row[:-1]):
-            row[-1] = rhs
-            rows.append(row)
-    # reduced row echelon form
-    pivots: list[int] = []
-    r = 0
-    n = len(unknown)
-    for j in range(n):
-        pivot = next((k for k in range(r, len(rows)) if rows[k][j] != 0), None)
-        if pivot is None:
-            continue
-        rows[r], rows[pivot] = rows[pivot], rows[r]
-        p = rows[r][j]
-        rows[r] = [x / p for x in rows[r]]
-        for k in range(len(rows)):
-            if k != r and rows[k][j] != 0:
-                f = rows[k][j]
-                rows[k] = [a - f * b for a, b in zip(rows[k], rows[r])]
-        pivots.append(j)
-        r += 1
-        if r == len(rows):
-            break
-    found = {}
-    for k, j in enumerate(pivots):
-        if all(rows[k][m] == 0 for m in range(n) if m != j):
-            found[unknown[j]] = rows[k][-1]
-    return found
-
-
 def attack(cells: Sequence[_Cell], equations: list[_Equation]) -> list[tuple[float, float]]:
-    """Tightest bounds this attacker derives for every cell from published values, labels and equations."""
+    """Interval bounds for every cell from published values, labels and line-by-line subtraction."""
     bounds = [list(c.bounds) for c in cells]
-    while True:
-        _propagate(bounds, equations)
-        found = _determined_by_linear_algebra(bounds, equations)
-        if not found:
-            return [tuple(b) for b in bounds]
-        for i, value in found.items():
-            bounds[i] = [value, value]
+    _propagate(bounds, equations)
+    return [tuple(b) for b in bounds]
 
 
-def _exposed(cells: Sequence[_Cell], equations: list[_Equation]) -> list[int]:
+def _exposed(cells: Sequence[_Cell], equations: list[_Equation], safe: set[int] | None = None) -> list[int]:
     """Hidden cells holding a small count that the attacker can pin to one value.
 
     Cheap interval reasoning first; then, for every small hidden cell still in doubt, an exact integer program
     asks whether any table consistent with everything published gives that cell another value (combinations of
     rows and columns can pin a cell that no single line does).
     """
+    # Hiding more cells only widens what an attacker must consider, so a cell once shown to have another
+    # consistent value stays safe for the rest of the suppression loop (``safe`` carries that across rounds).
+    safe = set() if safe is None else safe
     bounds = attack(cells, equations)
     exposed, doubtful = [], []
     for i, c in enumerate(cells):
-        if c.state == _PUB or not c.sensitive:
+        if c.state == _PUB or not c.sensitive or i in safe:
             continue
         (exposed if bounds[i][0] == bounds[i][1] else doubtful).append(i)
     if doubtful:
-        exposed += _pinned_exactly(cells, equations, bounds, doubtful)
+        exposed += _pinned_exactly(cells, equations, bounds, doubtful, safe)
     return exposed
 
 
-def _pinned_exactly(cells: Sequence[_Cell], equations: list[_Equation], bounds, candidates: list[int]) -> list[int]:
+def _pinned_exactly(cells: Sequence[_Cell], equations: list[_Equation], bounds, candidates: list[int],
+                    safe: set[int]) -> list[int]:
     """Of ``candidates``, those whose true value is the only integer value any consistent table allows."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -426,18 +378,42 @@ def _pinned_exactly(cells: Sequence[_Cell], equations: list[_Equation], bounds, 
     integrality = np.ones(len(unknown))
     pinned = []
     for i in candidates:
+        if i in safe:
+            continue
         truth = cells[i].value
         c = np.zeros(len(unknown))
         for sign in (-1.0, 1.0):   # maximise, then minimise the cell
             c[col[i]] = sign
             res = milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(lo, hi))
-            if res.status == 0 and round(res.x[col[i]]) != truth:
-                break
             if res.status == 3:      # unbounded: certainly not pinned
+                safe.add(i)
+                break
+            if res.status == 0 and round(res.x[col[i]]) != truth:
+                # the alternative table is a witness for every small cell it changes, not just this one
+                for j in candidates:
+                    if round(res.x[col[j]]) != cells[j].value:
+                        safe.add(j)
                 break
         else:
             pinned.append(i)
     return pinned
+
+
+def _lone_cells(cells: list[_Cell], equations: list[_Equation]) -> None:
+    """Cheap first pass: wherever one line holds a single hidden cell, hide its next-smallest published cell."""
+    changed = True
+    while changed:
+        changed = False
+        for coefs, op in equations:
+            if op != "=":
+                continue
+            hidden = [i for i in coefs if cells[i].state != _PUB]
+            if len(hidden) != 1:
+                continue
+            free = [i for i in coefs if cells[i].state == _PUB and not cells[i].fixed and cells[i].value > 0]
+            if free:
+                cells[min(free, key=lambda i: (cells[i].value, i))].state = _SEC
+                changed = True
 
 
 def _suppress(cells: list[_Cell], equations: list[_Equation]) -> bool:
@@ -445,8 +421,10 @@ def _suppress(cells: list[_Cell], equations: list[_Equation]) -> bool:
     for c in cells:
         if not c.fixed and c.sensitive:
             c.state = _PRI
+    _lone_cells(cells, equations)
+    safe: set[int] = set()
     while True:
-        exposed = _exposed(cells, equations)
+        exposed = _exposed(cells, equations, safe)
         if not exposed:
             return False
         lines = [coefs for coefs, _ in equations if any(i in coefs for i in exposed)]

@@ -1,0 +1,201 @@
+"""The public release: protected aggregates for fixed public periods, and the separate DuckDB file that holds them.
+
+``release(con)`` computes every public table from the analytics database (the dashboard's ``publik`` pages use it
+live); ``publish(db, out)`` writes the same rows to a new DuckDB file with no victim rows, no accounts and no count
+the disclosure rules forbid, so a public web server can run on that file alone (``PPA_PUBLIC=1``).
+Schema: docs/data-contract.md, "Public extract".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from app import disclosure as dc
+from etl import vocab
+from etl.model import EtlError
+
+# name -> (measure, breakdowns, multi-valued breakdowns, strict rule). At most two breakdowns each.
+TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]] = {
+    "kasus": ("kasus", (), (), "none"),
+    "korban": ("korban", (), (), "none"),
+    "kasus_tppo": ("kasus", (), (), "all"),
+    "korban_tppo": ("korban", (), (), "all"),
+    "korban_kecamatan": ("korban", ("kecamatan",), (), "none"),
+    "kasus_kecamatan": ("kasus", ("kecamatan",), ("kecamatan",), "none"),
+    "korban_bentuk": ("korban", ("bentuk",), ("bentuk",), "cells"),
+    "korban_umur": ("korban", ("kelompok_umur",), (), "none"),
+    "korban_jenis_kelamin": ("korban", ("jenis_kelamin",), (), "none"),
+    "korban_bentuk_umur": ("korban", ("bentuk", "kelompok_umur"), ("bentuk",), "cells"),
+    "korban_kecamatan_jenis_kelamin": ("korban", ("kecamatan", "jenis_kelamin"), (), "none"),
+}
+AGE_GROUPS = (("anak", "Anak (< 18 tahun)"), ("dewasa", "Dewasa"), ("tidak_diketahui", "Usia tidak diketahui"))
+SEXES = (("P", "Perempuan"), ("L", "Laki-laki"), ("tidak_diketahui", "Tidak diketahui"))
+COLUMNS = ["period_code", "table_name", "part", "dim1", "key1", "label1", "dim2", "key2", "label2",
+           "value", "label", "suppressed", "reason"]
+
+
+class PublishError(EtlError):
+    """The public extract could not be written."""
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "kecamatan": {d.code: d.name for d in vocab.districts()},
+        "bentuk": vocab.violence_labels(),
+        "kelompok_umur": dict(AGE_GROUPS),
+        "jenis_kelamin": dict(SEXES),
+    }
+
+
+def _victim_rows(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """One row per (non-duplicate) register victim of the months: case, kecamatan, age group, sex, forms."""
+    return con.execute("""
+        SELECT case_key, district_code AS kecamatan,
+               CASE WHEN is_child THEN 'anak' WHEN NOT is_child THEN 'dewasa' ELSE 'tidak_diketahui' END
+                   AS kelompok_umur,
+               coalesce(sex, 'tidak_diketahui') AS jenis_kelamin, violence_types, is_tppo
+        FROM victims
+        WHERE duplicate_of IS NULL AND report_date >= ? AND report_date < ?
+    """, [start, _next_month(end)]).df()
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _grid(dim: str) -> list[str]:
+    return list(_labels()[dim])
+
+
+def _counts(rows: pd.DataFrame, measure: str, by: tuple[str, ...]) -> pd.DataFrame:
+    """Counts on the full grid of categories (zeros included) for one period's victim rows."""
+    data = rows.explode("violence_types").rename(columns={"violence_types": "bentuk"}) if "bentuk" in by else rows
+    if by:
+        if measure == "kasus":
+            counted = data.groupby(list(by))["case_key"].nunique()
+        else:
+            counted = data.groupby(list(by)).size()
+        index = pd.MultiIndex.from_product([_grid(d) for d in by], names=list(by))
+        counted = counted.reindex(index, fill_value=0) if len(by) > 1 else counted.reindex(index.levels[0],
+                                                                                          fill_value=0)
+        out = counted.rename("n").reset_index()
+        if len(by) == 1:
+            out.columns = [by[0], "n"]
+        return out
+    n = rows["case_key"].nunique() if measure == "kasus" else len(rows)
+    return pd.DataFrame({"n": [n]})
+
+
+def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
+            first_month: dt.date | None = None, years: set[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(periods, counts): every public period with data and every protected public number, as long frames.
+
+    Periods of one year are protected together (a semester is two quarters); ``years`` limits the work to some.
+    """
+    span = con.execute("SELECT min(month), max(month) FROM victims WHERE duplicate_of IS NULL").fetchone()
+    if span[1] is None:
+        return _periods_frame([], None), pd.DataFrame(columns=COLUMNS)
+    latest = latest_month or span[1]
+    first = first_month or span[0]
+    periods = [p for p in dc.public_periods(latest, first) if p.start >= dt.date(first.year, first.month, 1)]
+    labels = _labels()
+    out = []
+    for year in sorted({p.year for p in periods if years is None or p.year in years}):
+        family = [p for p in periods if p.year == year]
+        rows = {p.code: _victim_rows(con, p.start, p.end) for p in family}
+        for name, (measure, by, multi, strict_rule) in TABLES.items():
+            source = "tppo" if name.endswith("_tppo") else None
+            frames = []
+            totals = {}
+            for p in family:
+                r = rows[p.code]
+                if source:
+                    r = r[r["is_tppo"]]
+                frame = _counts(r, measure, by)
+                frame["period_code"] = p.code
+                frames.append(frame)
+                totals[p.code] = r["case_key"].nunique() if measure == "kasus" else len(r)
+            df = pd.concat(frames, ignore_index=True)
+            if strict_rule == "cells":
+                df["strict"] = [dc.is_strict(b, k == "anak" if "kelompok_umur" in by else None)
+                                for b, k in zip(df["bentuk"], df.get("kelompok_umur", pd.Series([None] * len(df))))]
+            strict = {"none": False, "all": True, "cells": "strict"}[strict_rule]
+            if multi:
+                # forms (and kecamatan of cases) add up to at least the total, never less; keep that promise
+                sums = df.groupby("period_code")["n"].sum()
+                totals = {c: t for c, t in totals.items() if sums.get(c, 0) >= t}
+            tables = dc.protect(df, "n", by=list(by), strict=strict, multi_valued=multi,
+                                total=totals if multi else None, period_col="period_code")
+            for code, table in tables.items():
+                out += _rows(code, name, table, by, labels)
+    counts = pd.DataFrame(out, columns=COLUMNS)
+    counts["value"] = counts["value"].astype("Int64")
+    return _periods_frame(periods, latest), counts
+
+
+def _rows(code: str, name: str, table: dc.ProtectedTable, by: tuple[str, ...], labels: dict) -> list[list]:
+    def row(part, keys, value, label, suppressed, reason):
+        dims = list(by) if part == "sel" else keys[0]
+        keyvals = keys[1] if part != "sel" else keys
+        d1, k1 = (dims[0], keyvals[0]) if dims else (None, None)
+        d2, k2 = (dims[1], keyvals[1]) if len(dims) > 1 else (None, None)
+        return [code, name, part, d1, k1, labels[d1][k1] if d1 else None, d2, k2,
+                labels[d2][k2] if d2 else None, None if pd.isna(value) else int(value), label, bool(suppressed),
+                reason if isinstance(reason, str) else None]
+
+    out = []
+    for r in table.cells.itertuples(index=False) if by else []:
+        keys = [getattr(r, b) for b in by]
+        out.append(row("sel", keys, r.value, r.label, r.suppressed, r.reason))
+    for summed, frame in table.margins.items():
+        kept = [b for b in by if b != summed][0]
+        for r in frame.itertuples(index=False):
+            out.append(row("margin", ([kept], [getattr(r, kept)]), r.value, r.label, r.suppressed, r.reason))
+    if table.total is not None:
+        t = table.total
+        out.append(row("total", ([], []), t.value, t.label, t.suppressed, t.reason))
+    return out
+
+
+def _periods_frame(periods: list[dc.Period], latest: dt.date | None) -> pd.DataFrame:
+    return pd.DataFrame([{"period_code": p.code, "kind": p.kind, "year": p.year, "number": p.number,
+                          "label": p.label, "span": p.span, "start_month": p.start, "end_month": p.end,
+                          "provisional": dc.is_provisional(p, latest)} for p in periods],
+                        columns=["period_code", "kind", "year", "number", "label", "span", "start_month",
+                                 "end_month", "provisional"])
+
+
+def publish(db: str | os.PathLike, out: str | os.PathLike) -> dict:
+    """Write the public extract to ``out`` (replaced whole, never merged) and return a summary."""
+    db, out = Path(db), Path(out)
+    if not db.exists():
+        raise PublishError(f"Database {db} tidak ada; muat data dulu (`python -m etl load`) atau `python -m etl demo`.")
+    if out.resolve() == db.resolve():
+        raise PublishError("File keluaran tidak boleh sama dengan database analitik.")
+    with duckdb.connect(str(db), read_only=True) as con:
+        periods, counts = release(con)
+        dataset = con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect(str(tmp)) as pub:
+        pub.register("periods_df", periods)
+        pub.register("counts_df", counts)
+        pub.execute("""CREATE TABLE public_periods AS SELECT period_code, kind, CAST(year AS INTEGER) AS year,
+                       CAST(number AS INTEGER) AS number, label, span, CAST(start_month AS DATE) AS start_month,
+                       CAST(end_month AS DATE) AS end_month, provisional FROM periods_df""")
+        pub.execute("""CREATE TABLE public_counts AS SELECT period_code, table_name, part, dim1, key1, label1, dim2,
+                       key2, label2, CAST(value AS INTEGER) AS value, label, suppressed, reason FROM counts_df""")
+        pub.execute("CREATE TABLE public_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        meta = {"kind": "public_extract", "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "source": dc.DEFAULT_SOURCE, "footnote": dc.FOOTNOTE_SUPPRESSION, "legend": dc.legend_text(),
+                "not_prevalence": dc.NOT_PREVALENCE, "dataset": dataset[0] if dataset else "",
+                "latest_month": str(periods["end_month"].max()) if len(periods) else ""}
+        pub.executemany("INSERT INTO public_meta VALUES (?, ?)", list(meta.items()))
+    os.replace(tmp, out)
+    return {"tables": counts["table_name"].nunique(), "periods": len(periods), "rows": len(counts)}
