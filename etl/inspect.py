@@ -96,7 +96,6 @@ def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: 
     file_name = file_name or path.name
     data = path.read_bytes()
     result = Inspection(file_name=file_name, submission_id=hashlib.sha256(data).hexdigest())
-    result.notices = _content_notices(path, file_name)
     try:
         result.parsed = parse_workbook(path, agency, file_name=file_name, today=today)
     except EtlError as exc:
@@ -107,6 +106,7 @@ def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: 
         result.error = (f"File '{file_name}' tidak dapat dibaca sebagai workbook ({type(exc).__name__}). Buka dan "
                         "simpan ulang dengan Excel/LibreOffice sebagai .xlsx, lalu kirim lagi.")
         return result
+    result.notices = _content_notices(path, file_name)  # only now: the reader's size bounds have passed
     if con is not None:
         _predict(con, result)
     return result
@@ -179,7 +179,7 @@ def _content_notices(path: Path, file_name: str) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-            has_formula = any(b"<f" in archive.read(n) for n in sheets[:MAX_SHEETS_SCANNED])
+            has_formula = any(_contains(archive, n, (b"<f>", b"<f ")) for n in sheets[:MAX_SHEETS_SCANNED])
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return []
     notices = []
@@ -196,6 +196,18 @@ def _content_notices(path: Path, file_name: str) -> list[str]:
 
 
 MAX_SHEETS_SCANNED = 20
+
+
+def _contains(archive: zipfile.ZipFile, member: str, needles: tuple[bytes, ...]) -> bool:
+    """Whether a zip member holds one of the byte strings, read in chunks."""
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            if any(n in window for n in needles):
+                return True
+            tail = chunk[-8:]
+    return False
 
 
 def _unmapped_sheets(path: Path, file_name: str, agency: str | None) -> list[UnmappedSheet]:

@@ -159,8 +159,10 @@ def _check_zip(path: Path, name: str) -> None:
             if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
                 raise WorkbookError(too_big)  # the declared size alone is enough to refuse a zip bomb
             total = 0
+            names = _sheet_names(archive)
             for member in members:
-                counter = _SheetCounter() if _SHEET_MEMBER.fullmatch(member.filename) else None
+                counter = (_SheetCounter(names.get(member.filename, member.filename))
+                           if _SHEET_MEMBER.fullmatch(member.filename) else None)
                 with archive.open(member) as stream:  # zipfile stops at the declared size and checks the CRC
                     while chunk := stream.read(_CHUNK):
                         total += len(chunk)
@@ -168,10 +170,10 @@ def _check_zip(path: Path, name: str) -> None:
                             raise WorkbookError(too_big)
                         if counter:
                             counter.feed(chunk)
-                            counter.check(name, member.filename)  # refuse as soon as a bound is passed
+                            counter.check(name)  # refuse as soon as a bound is passed
                 if counter:
                     counter.finish()
-                    counter.check(name, member.filename)
+                    counter.check(name)
     except WorkbookError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError) as exc:
@@ -181,7 +183,8 @@ def _check_zip(path: Path, name: str) -> None:
 class _SheetCounter:
     """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
         self.rows = self.cells = self.max_row = self.max_column = 0
         self._tail = b""
 
@@ -204,16 +207,36 @@ class _SheetCounter:
         """Count what is left of the last chunk."""
         self.feed(b"<")
 
-    def check(self, name: str, member: str) -> None:
+    def check(self, name: str) -> None:
         """Raise WorkbookError when the sheet passes a bound."""
         rows = max(self.rows, self.max_row)
         columns = self.max_column
         if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
-            sheet = member.rsplit("/", 1)[-1].removesuffix(".xml")
             raise WorkbookError(
-                f"File '{name}', lembar {sheet}: terlalu besar ({rows} baris x {columns} kolom, {self.cells} sel; "
+                f"File '{name}', lembar '{self.sheet}': terlalu besar (sedikitnya {rows} baris x {columns} kolom; "
                 f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data (termasuk sel kosong "
-                "berformat di baris/kolom jauh) lalu kirim ulang.")
+                "berformat di baris/kolom yang jauh) lalu kirim ulang.")
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> the sheet's name as Excel shows it (empty when the package does not say)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        if max((archive.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")),
+               default=0) > 5 * 1024 * 1024:
+            return {}
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, OSError, ValueError):
+        return {}
+    target = {r.get("Id"): r.get("Target", "") for r in rels}
+    rel_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    names = {}
+    for sheet in book.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
+        part = target.get(sheet.get(rel_id), "").lstrip("/")
+        names[part if part.startswith("xl/") else f"xl/{part}"] = sheet.get("name", "")
+    return names
 
 
 def _column_number(letters: bytes) -> int:
