@@ -1,0 +1,278 @@
+"""The exports opened back with the tools people use: python-pptx, LibreOffice, pdftoppm/pdftotext, openpyxl."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+from pptx.util import Pt
+
+from app import briefing, disclosure, queries
+from app.exports import bundle, infographic, names, pdf, png, pptx, xlsx
+
+JAN, OCT = dt.date(2024, 1, 1), dt.date(2024, 10, 1)
+TODAY = dt.date(2024, 11, 20)
+OUT = Path(__file__).resolve().parents[1] / "test-output" / "exports"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def con(demo_db_master):
+    connection = duckdb.connect(str(demo_db_master), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def b(con) -> briefing.Briefing:
+    return briefing.build_briefing(con, JAN, OCT, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    """One Chromium for the module's few renders."""
+    with png.rendering():
+        yield
+
+
+@pytest.fixture(scope="module")
+def deck(b) -> Presentation:
+    data = pptx.build_deck(b)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / names.deck_name(JAN, OCT)).write_bytes(data)
+    return Presentation(io.BytesIO(data))
+
+
+def slide_text(slide) -> str:
+    return "\n".join(shape.text_frame.text for shape in slide.shapes
+                     if shape.has_text_frame and shape.text_frame.text)
+
+
+# ---------------------------------------------------------------------------------------------------------- deck
+
+def test_file_names_say_what_they_are():
+    assert names.deck_name(JAN, OCT) == "paparan-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.pptx"
+    assert names.summary_pdf_name(JAN, OCT) == "paparan-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.pdf"
+    assert names.infographic_name(JAN, OCT) == "infografis-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.png"
+    assert names.chart_png_name("Kecamatan", JAN, OCT) == \
+        "grafik-kecamatan-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.png"
+    assert names.table_name("bentuk", JAN, OCT, "xlsx") == \
+        "tabel-bentuk-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.xlsx"
+
+
+def test_deck_is_16_9_with_the_expected_slides(deck):
+    assert round(deck.slide_width / deck.slide_height, 2) == round(16 / 9, 2)
+    titles = [slide_text(s).split("\n")[0] for s in deck.slides]
+    assert titles == ["BAHAN PAPARAN", "Angka utama", "Tren kasus per bulan", "Kasus menurut kecamatan",
+                      "Korban menurut bentuk kekerasan", "TPPO (tindak pidana perdagangan orang)",
+                      "Siapa korbannya", "Catatan data"]
+    first = slide_text(deck.slides[0])
+    assert "Periode Januari–Oktober 2024" in first and "Disiapkan 20 November 2024" in first
+    assert "Sumber:" in first and "DATA CONTOH" in first
+
+
+def test_headline_slide_states_149_and_22(deck, b):
+    text = slide_text(deck.slides[1])
+    numbers = [shape.text_frame.text for shape in deck.slides[1].shapes if shape.has_text_frame]
+    assert "149" in numbers and "22" in numbers
+    assert b.headline in text and "tercatat 149 kasus" in text and "22 di antaranya TPPO" in text
+
+
+def test_charts_are_native_and_hold_the_query_numbers(deck, con):
+    f = queries.Filters(JAN, OCT)
+    charts_by_slide = {i: [s.chart for s in slide.shapes if s.has_chart] for i, slide in enumerate(deck.slides)}
+    assert [len(charts_by_slide[i]) for i in range(8)] == [0, 0, 1, 1, 1, 1, 2, 0]
+    districts = charts_by_slide[3][0]
+    values = dict(zip(districts.plots[0].categories, districts.plots[0].series[0].values))
+    expected = queries.district_totals(con, f)
+    assert values == {d: float(k) for d, k in zip(expected["district"], expected["kasus"])}
+    forms = charts_by_slide[4][0]
+    form_values = dict(zip(forms.plots[0].categories, forms.plots[0].series[0].values))
+    assert form_values["Seksual"] == float(queries.form_totals(con, f).set_index("violence_type").loc["seksual",
+                                                                                                     "victims"])
+    trend = charts_by_slide[2][0]
+    assert [s.name for s in trend.plots[0].series] == ["2023", "2024"]
+    assert sum(trend.plots[0].series[1].values) == 149
+    assert sum(charts_by_slide[5][0].plots[0].series[0].values) == 22
+    pie = charts_by_slide[6][1]
+    assert pie.chart_type.real == 5  # XL_CHART_TYPE.PIE
+
+
+def test_every_chart_slide_says_what_it_counts_source_and_period(deck):
+    for slide in list(deck.slides)[2:7]:
+        text = slide_text(slide)
+        assert re.search(r"Jumlah (kasus|korban)", text), text
+        assert "Januari–Oktober 2024" in text and "Sumber:" in text
+        assert "bukan angka prevalensi" in text
+    assert "satu korban dapat mengalami lebih dari satu bentuk" in slide_text(deck.slides[4])
+
+
+def test_speaker_notes_hold_the_sentences(deck, b):
+    notes = [s.notes_slide.notes_text_frame.text for s in deck.slides]
+    assert b.headline in notes[1] and all(p in notes[1] for p in b.key_points)
+    assert b.key_points[0] in notes[3] and b.key_points[1] in notes[4] and b.key_points[3] in notes[5]
+    assert b.key_points[2] in notes[6] and b.key_points[4] in notes[7]
+
+
+def test_text_is_large_enough_for_the_back_of_the_room(deck):
+    sizes = [run.font.size for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs for run in p.runs if run.font.size]
+    assert min(sizes) >= Pt(13)
+    chart_fonts = [s.chart.font.size for slide in deck.slides for s in slide.shapes if s.has_chart]
+    assert min(chart_fonts) >= Pt(18)
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"), reason="LibreOffice needed")
+def test_deck_renders_in_libreoffice(deck, tmp_path):
+    source = OUT / names.deck_name(JAN, OCT)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=240)
+    rendered = tmp_path / source.with_suffix(".pdf").name
+    info = subprocess.run(["pdfinfo", str(rendered)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+8", info)
+    text = subprocess.run(["pdftotext", str(rendered), "-"], capture_output=True, text=True, check=True).stdout
+    assert "149" in text and "Tren kasus per bulan" in text
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "2", "-l", "4", str(rendered), str(OUT / "slide")],
+                   check=True)
+    assert (OUT / "slide-2.png").stat().st_size > 10_000
+
+
+# ----------------------------------------------------------------------------------------------------- PNG, PDF
+
+def test_exported_chart_carries_title_period_source_and_notes_before_rendering(b):
+    fig = png.export_figure(png.chart_figures(b)["kecamatan"], png.footer_lines(b))
+    footer = [a for a in fig.layout.annotations if a.name == "footer"]
+    assert len(footer) == 1
+    text = footer[0].text.replace("<br>", " ")
+    assert "Sumber: register kasus" in text and "Periode Januari–Oktober 2024" in text
+    assert "Data sementara" in text and "bukan angka prevalensi" in text and "DATA CONTOH" in text
+    assert fig.layout.title.text == "Jumlah kasus menurut kecamatan"
+    assert "Januari–Oktober 2024" in fig.layout.title.subtitle.text
+    assert (fig.layout.width, fig.layout.height) == (png.WIDTH, png.HEIGHT)
+    # the footer sits inside the image: between the bottom edge and the plot area
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert -fig.layout.margin.b / plot_height < footer[0].y < 0
+
+
+def test_chart_png_has_the_requested_size(b, renderer):
+    data = png.chart_pngs(b, scale=1, names=["kecamatan"])["kecamatan"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / names.chart_png_name("kecamatan", JAN, OCT)).write_bytes(data)
+    assert png_size(data) == (png.WIDTH, png.HEIGHT)
+
+
+def test_pdf_is_one_a4_page_with_the_headline(b, renderer, tmp_path):
+    data = pdf.build_summary_pdf(b, pdf.chart_images(b))
+    path = OUT / names.summary_pdf_name(JAN, OCT)
+    path.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "595.276 x 841.89 pts (A4)" in info
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert b.headline in text
+    assert "Periode Januari–Oktober 2024" in text and "Sumber:" in text
+    assert "masih sementara" in text and "bukan angka prevalensi" in text
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(path), str(OUT / "ringkasan")], check=True)
+    assert (OUT / "ringkasan-1.png").stat().st_size > 20_000
+
+
+# ------------------------------------------------------------------------------------------------- infographic
+
+SMALL = re.compile(r"(?<![\d<.,])[1-4](?![\d.,%])")
+
+
+def drawn_numbers(fig) -> list[str]:
+    """Every annotation except the footer (whose legend explains "<5" with the words "1–4")."""
+    return [a.text for a in fig.layout.annotations if a.name != "footer"]
+
+
+def test_infographic_numbers_pass_through_disclosure(b):
+    h = infographic.public_headline(b)
+    assert h.cases == disclosure.protect_total(149) and h.tppo_cases == disclosure.protect_total(22, strict=True)
+    fig = infographic.infographic_figure(h)
+    texts = " ".join(drawn_numbers(fig))
+    assert all(label in texts for label in h.labels())
+    assert "149" in texts and "22" in texts
+    assert not SMALL.search(re.sub(r"<[^>]+>", " ", texts).replace("SAPA 129", "").replace("08111-129-129", ""))
+    footer = [a.text for a in fig.layout.annotations if a.name == "footer"][0].replace("<br>", " ")
+    assert "bukan angka prevalensi" in footer and "Periode: Januari–Oktober 2024" in footer
+
+
+def test_infographic_hides_small_counts_even_for_an_analyst(con):
+    # February 2024 alone: one TPPO case, which the public may only see as "<10"
+    small = briefing.build_briefing(con, dt.date(2024, 2, 1), dt.date(2024, 2, 1), today=TODAY)
+    assert small.figures["kasus_tppo"] == 1
+    h = infographic.public_headline(small)
+    assert h.tppo_cases.label == "<10" and h.tppo_cases.value is None
+    for _, count in h.top_districts:
+        assert count.value >= disclosure.THRESHOLD
+    texts = re.sub(r"<[^>]+>", " ", " ".join(drawn_numbers(infographic.infographic_figure(h))))
+    assert not SMALL.search(texts.replace("SAPA 129", "").replace("08111-129-129", "").replace("<10", "")
+                            .replace("<5", ""))
+
+
+def test_infographic_png_is_a_1080_square(b, renderer):
+    data = png.render_png(infographic.infographic_figure(infographic.public_headline(b)), scale=1)
+    (OUT / names.infographic_name(JAN, OCT)).write_bytes(data)
+    assert png_size(data) == (1080, 1080)
+
+
+# ------------------------------------------------------------------------------------------------ CSV and Excel
+
+def test_workbook_round_trips_with_a_notes_sheet(b, con):
+    data = xlsx.workbook_bytes(bundle.briefing_tables(b), bundle.table_notes(b))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Catatan", *bundle.TABLE_TITLES.values()]
+    notes = {row[0].value: row[1].value for row in book["Catatan"].iter_rows() if row[0].value in
+             ("Periode", "Sumber")}
+    assert notes["Periode"] == "Januari–Oktober 2024" and notes["Sumber"].startswith("Sumber: register kasus")
+    sheet = book["Kasus per kecamatan"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Kode kecamatan", "Kecamatan", "Kasus", "Korban")
+    expected = queries.district_totals(con, queries.Filters(JAN, OCT))
+    assert [r[1] for r in rows[1:]] == list(expected["district"])
+    assert [r[2] for r in rows[1:]] == list(expected["kasus"]) and all(isinstance(r[2], int) for r in rows[1:])
+    assert sum(r[2] for r in rows[1:]) == 149
+
+
+def test_formulas_are_neutralised_and_numbers_stay_numbers():
+    hostile = pd.DataFrame({"district": ['=HYPERLINK("http://contoh.invalid","klik")', "+62 812", "-1", "@SUM(A1)",
+                                         "Alam Barajo"],
+                            "kasus": [1, -2, 3, 4, 5]})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.workbook_bytes({"Uji": hostile},
+                                                                  xlsx.TableNotes("Januari 2024", "uji"))))
+    cells = list(book["Uji"].iter_rows(min_row=2))
+    assert cells[0][0].value == '\'=HYPERLINK("http://contoh.invalid","klik")' and cells[0][0].data_type == "s"
+    assert [c[0].value for c in cells[1:4]] == ["'+62 812", "'-1", "'@SUM(A1)"]
+    assert cells[4][0].value == "Alam Barajo"
+    assert [c[1].value for c in cells] == [1, -2, 3, 4, 5] and all(c[1].data_type == "n" for c in cells)
+    rows = list(csv.reader(io.StringIO(xlsx.csv_bytes(hostile).decode("utf-8-sig"))))
+    assert rows[0] == ["Kecamatan", "Kasus"]
+    assert rows[1][0].startswith("'=") and rows[2] == ["'+62 812", "-2"] and rows[5] == ["Alam Barajo", "5"]
+
+
+def test_protected_download_frame_keeps_suppressed_cells_empty():
+    table = disclosure.protect(pd.DataFrame({"district": ["A", "B", "C", "D"], "kasus": [30, 2, 12, 25]}),
+                               "kasus", by=["district"])
+    frame = table.download_frame()
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.workbook_bytes({"Publik": frame},
+                                                                  xlsx.TableNotes("Triwulan I 2024", "uji"))))
+    rows = list(book["Publik"].iter_rows(values_only=True))
+    values = [r[1] for r in rows[1:]]
+    assert not any(isinstance(v, int) and 1 <= v <= 4 for v in values)
+    assert "<5" in [r[2] for r in rows[1:]]
