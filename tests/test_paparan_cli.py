@@ -1,0 +1,89 @@
+"""`python -m etl paparan`: every file for a scheduled monthly briefing, Indonesian progress, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pptx import Presentation
+
+STEM = "kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10"
+
+
+def run(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "etl", "paparan", *args], cwd=repo_root, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def written(repo_root, demo_db_master, tmp_path_factory):
+    out = tmp_path_factory.mktemp("paparan") / "keluar"
+    result = run(repo_root, "--dari", "2024-01", "--sampai", "2024-10", "--out", str(out), "--db",
+                 str(demo_db_master))
+    return result, out
+
+
+def test_writes_deck_pdf_chart_pngs_infographic_and_tables(written):
+    result, out = written
+    assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert f"paparan-{STEM}.pptx" in files and f"paparan-{STEM}.pdf" in files
+    assert f"infografis-{STEM}.png" in files and f"tabel-grafik-{STEM}.xlsx" in files
+    charts = [f for f in files if f.startswith("grafik-")]
+    assert len(charts) == 6 and all(f.endswith(f"-{STEM}.png") for f in charts)
+    for name in files:
+        assert f"Ditulis: {out / name}" in result.stdout
+
+
+def test_progress_is_in_indonesian_and_states_the_headline(written):
+    result, _ = written
+    assert "Sampai Oktober 2024 tercatat 149 kasus" in result.stderr
+    assert "Membuat paparan PowerPoint" in result.stderr and "Menggambar grafik (PNG)" in result.stderr
+
+
+def test_written_files_open_and_state_149_and_22(written):
+    _, out = written
+    deck = Presentation(out / f"paparan-{STEM}.pptx")
+    text = " ".join(s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame)
+    assert "149" in text and "22 di antaranya TPPO" in text
+    pdf_text = " ".join(subprocess.run(["pdftotext", str(out / f"paparan-{STEM}.pdf"), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+    assert "tercatat 149 kasus" in pdf_text and "22 di antaranya TPPO" in pdf_text
+    square = (out / f"infografis-{STEM}.png").read_bytes()
+    assert struct.unpack(">II", square[16:24]) == (1080, 1080)
+    chart = (out / f"grafik-kecamatan-{STEM}.png").read_bytes()
+    assert struct.unpack(">II", chart[16:24]) == (2400, 1350)
+    book = openpyxl.load_workbook(io.BytesIO((out / f"tabel-grafik-{STEM}.xlsx").read_bytes()))
+    assert "Catatan" in book.sheetnames
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dari", "2024-13", "--sampai", "2024-10"], "--dari '2024-13' bukan bulan yang sah"),
+    (["--dari", "2024-01", "--sampai", "Oktober"], "--sampai 'Oktober' bukan bulan yang sah"),
+    (["--dari", "2024-10", "--sampai", "2024-01"], "--sampai 2024-01 lebih awal dari --dari 2024-10"),
+])
+def test_bad_months_are_usage_errors(repo_root, demo_db_master, tmp_path, args, message):
+    result = run(repo_root, *args, "--out", str(tmp_path / "x"), "--db", str(demo_db_master))
+    assert result.returncode == 2
+    assert f"Kesalahan penggunaan: {message}" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_missing_option_is_a_usage_error(repo_root, tmp_path):
+    result = run(repo_root, "--dari", "2024-01", "--out", str(tmp_path))
+    assert result.returncode == 2 and "Kesalahan penggunaan" in result.stderr
+
+
+def test_missing_database_or_empty_period_fails_with_exit_1(repo_root, demo_db_master, tmp_path):
+    missing = run(repo_root, "--dari", "2024-01", "--sampai", "2024-10", "--out", str(tmp_path / "a"),
+                  "--db", str(tmp_path / "tidak-ada.duckdb"))
+    assert missing.returncode == 1 and "Gagal: Database belum ada" in missing.stderr
+    empty = run(repo_root, "--dari", "2031-01", "--sampai", "2031-03", "--out", str(tmp_path / "b"),
+                "--db", str(demo_db_master))
+    assert empty.returncode == 1 and re.search(r"Tidak ada kasus di database untuk Januari–Maret 2031", empty.stderr)
