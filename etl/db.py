@@ -197,7 +197,17 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     """Open the database; a writable connection also migrates and refreshes the reference tables."""
     target = db_path(path)
     if read_only:
-        return duckdb.connect(str(target), read_only=True)
+        # A fresh in-memory instance attaching the file, not duckdb.connect(file): DuckDB shares one instance per
+        # path within a process, and an instance still open elsewhere keeps reading the old file after a load has
+        # swapped a new one in (etl.writer), so a new reader would be handed stale data.
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("ATTACH ? AS ppa (READ_ONLY)", [str(target)])
+            con.execute("USE ppa")
+        except BaseException:
+            con.close()
+            raise
+        return con
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target))
     migrate(con)
