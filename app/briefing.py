@@ -128,8 +128,8 @@ def form_point(forms: pd.DataFrame) -> str:
     if ranked.empty:
         return "Belum ada korban yang tercatat menurut bentuk kekerasan pada periode ini."
     top = ranked.iloc[0]
-    text = (f"Bentuk kekerasan yang paling banyak dialami korban adalah {form_name(top['violence_type'], top['label'])}: "
-            f"{fmt.number(int(top['victims']))} korban")
+    name = form_name(top["violence_type"], top["label"])
+    text = f"Bentuk kekerasan yang paling banyak dialami korban adalah {name}: {fmt.number(int(top['victims']))} korban"
     rest = ranked.iloc[1:3]
     if not rest.empty:
         text += ", disusul " + _names([f"{form_name(c, label)} ({fmt.number(int(v))} korban)"

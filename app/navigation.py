@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/wilayah.py", "Wilayah", ":material/map:"),
     PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:"),
     PageSpec("pages/korban.py", "Korban", ":material/groups:"),
+    PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", frozenset({"analis", "operator"})),
     PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:"),
 )
 # The operator's tools (issue 7): no charts of their own, so kept apart from the analysis pages above.

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import cached, charts, frame, sentences
+from app import cached, charts, downloads, frame, sentences
 from app import format as fmt
 
 f = frame.begin()
@@ -31,5 +31,14 @@ left, right = st.columns(2)
 left.plotly_chart(charts.pyramid_figure(cached.age_sex(tppo), f"{period}, TPPO"), config=charts.CHART_CONFIG)
 right.plotly_chart(charts.district_bar_figure(cached.district_totals(tppo), f"{period}, TPPO", "korban"),
                    config=charts.CHART_CONFIG)
+
+downloads.table_downloads({
+    "Korban per bentuk": cached.form_totals(f),
+    "Bentuk per bulan": cached.form_months(f),
+    "Bentuk per kecamatan": cached.form_districts(f),
+    "TPPO per bulan": cached.monthly_totals(tppo),
+    "TPPO umur dan jenis kelamin": cached.age_sex(tppo),
+    "TPPO per kecamatan": cached.district_totals(tppo),
+}, f, key="unduh_bentuk")
 
 frame.end(f)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import cached, charts, frame
+from app import cached, charts, downloads, frame
 from app import format as fmt
 
 f = frame.begin()
@@ -23,5 +23,13 @@ left.plotly_chart(charts.category_figure(cached.places_of_incident(f), "label",
 right.plotly_chart(charts.category_figure(cached.relationships(f), "label",
                                           "Jumlah korban menurut hubungan pelaku dengan korban", period),
                    config=charts.CHART_CONFIG)
+
+downloads.table_downloads({
+    "Umur dan jenis kelamin": cached.age_sex(f),
+    "Anak dan dewasa": cached.child_adult(f),
+    "Kelompok korban": cached.victim_groups(f),
+    "Tempat kejadian": cached.places_of_incident(f),
+    "Hubungan pelaku": cached.relationships(f),
+}, f, key="unduh_korban")
 
 frame.end(f)

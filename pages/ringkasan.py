@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import cached, charts, frame, sentences
+from app import cached, charts, downloads, frame, sentences
 from app import format as fmt
 
 f = frame.begin()
@@ -23,5 +23,11 @@ left, right = st.columns(2)
 left.plotly_chart(charts.district_bar_figure(cached.district_totals(f), period, "kasus", top=5),
                   config=charts.CHART_CONFIG)
 right.plotly_chart(charts.forms_figure(cached.form_totals(f), period), config=charts.CHART_CONFIG)
+
+downloads.table_downloads({
+    "Kasus per bulan": cached.monthly_totals(f),
+    "Kasus per kecamatan": cached.district_totals(f),
+    "Korban per bentuk": cached.form_totals(f),
+}, f, key="unduh_ringkasan")
 
 frame.end(f)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import cached, charts, frame
+from app import cached, charts, downloads, frame
 from app import format as fmt
 
 f = frame.begin()
@@ -24,5 +24,12 @@ st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
 st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
+
+downloads.table_downloads({
+    "Korban per bulan": cached.monthly_totals(f),
+    "Korban per bentuk per bulan": cached.form_months(f),
+    "Dibanding tahun lalu": comparison,
+    "Rekap bulanan": cached.recap_months(f),
+}, f, key="unduh_tren")
 
 frame.end(f)

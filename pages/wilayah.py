@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import cached, charts, frame, geography
+from app import cached, charts, downloads, frame, geography
 from app import format as fmt
 
 f = frame.begin()
@@ -38,5 +38,10 @@ subdistricts = cached.subdistrict_totals(f)
 st.plotly_chart(charts.subdistrict_figure(subdistricts, period), config=charts.CHART_CONFIG)
 with st.expander("Semua kelurahan (tabel)"):
     frame.table(st, subdistricts, "Tidak ada korban untuk pilihan ini.")
+
+downloads.table_downloads({
+    "Per kecamatan": districts,
+    "Per kelurahan": subdistricts,
+}, f, key="unduh_wilayah")
 
 frame.end(f)

@@ -1,4 +1,4 @@
-"""The bahan paparan as a PowerPoint deck: 16:9, large type, native (editable) charts, sentences in the speaker notes."""
+"""The bahan paparan as a PowerPoint deck: 16:9, large type, native (editable) charts, sentences in the notes."""
 
 from __future__ import annotations
 
@@ -150,7 +150,8 @@ def _headline_slide(prs, b: Briefing) -> None:
         ("Kasus", g["kasus"], f"{fmt.change(g['kasus'], g['kasus_lalu'])} (tahun lalu {fmt.number(g['kasus_lalu'])})"),
         ("Kasus TPPO", g["kasus_tppo"],
          f"{fmt.change(g['kasus_tppo'], g['kasus_tppo_lalu'])} (tahun lalu {fmt.number(g['kasus_tppo_lalu'])})"),
-        ("Korban", g["korban"], f"{fmt.change(g['korban'], g['korban_lalu'])} (tahun lalu {fmt.number(g['korban_lalu'])})"),
+        ("Korban", g["korban"],
+         f"{fmt.change(g['korban'], g['korban_lalu'])} (tahun lalu {fmt.number(g['korban_lalu'])})"),
         ("Korban anak", g["korban_anak"], f"{children} dari seluruh korban"),
     )
     width = (WIDTH - 2 * MARGIN) / len(tiles)

@@ -29,11 +29,13 @@ MAX_SHEET_NAME = 31
 HEADERS = {
     **charts.TABLE_HEADERS,
     "month": "Bulan", "victims": "Korban", "label": "Label", "violence_type": "Kode bentuk",
-    "district_code": "Kode kecamatan", "subdistrict_code": "Kode kelurahan", "korban_rata3": "Korban (rata-rata 3 bulan)",
+    "district_code": "Kode kecamatan", "subdistrict_code": "Kode kelurahan",
+    "korban_rata3": "Korban (rata-rata 3 bulan)",
     "provisional": "Data sementara", "which": "Tahun ini/lalu", "year": "Tahun", "month_number": "Bulan ke",
     "kasus_kumulatif": "Kasus kumulatif", "korban_kumulatif": "Korban kumulatif", "victim_group": "Kelompok korban",
     "age_group": "Kelompok umur", "age_band": "Kelompok umur", "sex": "Jenis kelamin", "status": "Status",
-    "agency_name": "Nama lembaga", "active_files": "File aktif", "replaced_files": "File diganti", "shapes": "Bentuk file",
+    "agency_name": "Nama lembaga", "active_files": "File aktif", "replaced_files": "File diganti",
+    "shapes": "Bentuk file",
     "kasus_tppo": "Kasus TPPO", "korban_tppo": "Korban TPPO", "korban_anak": "Korban anak", "jumlah": "Jumlah",
     "value": "Jumlah", "suppressed": "Disamarkan", "code": "Kode",
 }

@@ -1,0 +1,92 @@
+"""'Unduh data': the tables behind a page's charts as CSV and Excel, in one line per page.
+
+Staff get the exact tables; publik gets only tables that went through app/disclosure.py (``ProtectedTable``), so
+a download can never show more than the chart beside it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from app import cached, disclosure, sentences
+from app import format as fmt
+from app.exports import names, xlsx
+from app.queries import Filters
+from etl import vocab
+
+STAFF_ROLES = ("analis", "operator")
+
+
+def _current_role() -> str:
+    from app import auth
+
+    return auth.current_role()
+
+
+def filter_lines(f: Filters) -> list[str]:
+    """The sidebar choices besides the period, as sentences for the notes sheet."""
+    lines = []
+    if f.district_code:
+        lines.append(f"Filter kecamatan: {dict((d.code, d.name) for d in vocab.districts()).get(f.district_code)}.")
+    if f.violence_type:
+        lines.append(f"Filter bentuk kekerasan: {vocab.violence_labels().get(f.violence_type)}.")
+    if f.agency:
+        lines.append(f"Filter lembaga pelapor: {f.agency}.")
+    if f.include_duplicates:
+        lines.append("Laporan ganda antarlembaga ikut dihitung.")
+    return lines
+
+
+def downloadable(tables: Mapping[str, pd.DataFrame | disclosure.ProtectedTable], role: str
+                 ) -> dict[str, pd.DataFrame]:
+    """The frames a role may download: exact tables for staff; for anyone else only protected tables."""
+    out = {}
+    for name, table in tables.items():
+        if isinstance(table, disclosure.ProtectedTable):
+            out[name] = table.download_frame()
+        elif role in STAFF_ROLES:
+            out[name] = table
+    return out
+
+
+def csv_download(frames: Mapping[str, pd.DataFrame], f: Filters) -> tuple[str, bytes, str]:
+    """(file name, bytes, mime): one CSV for one table, a zip of CSVs for several."""
+    if len(frames) == 1:
+        name, frame = next(iter(frames.items()))
+        return names.table_name(name, f.start, f.end, "csv"), xlsx.csv_bytes(frame), "text/csv"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in frames.items():
+            archive.writestr(names.table_name(name, f.start, f.end, "csv"), xlsx.csv_bytes(frame))
+    return names.table_name("data", f.start, f.end, "zip"), out.getvalue(), "application/zip"
+
+
+def table_downloads(tables: Mapping[str, pd.DataFrame | disclosure.ProtectedTable], f: Filters,
+                    role: str | None = None, key: str = "unduh") -> None:
+    """Draw 'Unduh data' with a CSV and an Excel button for the given tables (titles as keys)."""
+    role = role or _current_role()
+    frames = downloadable(tables, role)
+    if not frames:
+        return
+    public = role not in STAFF_ROLES
+    extra = [*filter_lines(f), *sentences.footer_lines(cached.database_facts(), f)[1:]]
+    if public:
+        extra += [disclosure.legend_text(), disclosure.FOOTNOTE_SUPPRESSION]
+    notes = xlsx.TableNotes(period=fmt.period_label(f.start, f.end), source=sentences.SOURCE_SENTENCE,
+                            extra=tuple(extra))
+    csv_name, csv_data, csv_mime = csv_download(frames, f)
+    with st.expander("Unduh data (CSV, Excel)", icon=":material/download:"):
+        st.caption("Tabel di balik grafik halaman ini, dengan lembar Catatan berisi sumber, periode dan definisi.")
+        left, right = st.columns(2)
+        left.download_button("Unduh CSV", csv_data, file_name=csv_name, mime=csv_mime, key=f"{key}_csv",
+                             on_click="ignore")
+        right.download_button(
+            "Unduh Excel", xlsx.workbook_bytes(frames, notes),
+            file_name=names.table_name(next(iter(frames)) if len(frames) == 1 else "data", f.start, f.end, "xlsx"),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+            on_click="ignore")
