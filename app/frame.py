@@ -26,7 +26,8 @@ def configure_page() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/shield:", layout="wide")
 
 
-def _through_entry_script() -> None:
+def ensure_entry_script() -> None:
+    """Rerun through dashboard.py when Streamlit ran a pages/ file directly (call first in every page)."""
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first call
         st.rerun()
@@ -34,7 +35,7 @@ def _through_entry_script() -> None:
 
 def begin() -> Filters:
     """Draw the banner and sidebar filters and return the filters; stop with a sentence when there is no data."""
-    _through_entry_script()
+    ensure_entry_script()
     configure_page()
     try:
         facts, span = cached.database_facts(), cached.data_span()

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # benchmark name -> module with main(argv) -> int; add new benchmarks here
-BENCHMARKS = {"loader": "benchmarks.loader"}
+BENCHMARKS = {"loader": "benchmarks.loader", "dashboard": "benchmarks.dashboard"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,255 @@
+"""Dashboard benchmark: each page's queries and full AppTest rerun after a filter change, on the demo database and
+on a synthetic database of about a million victims; first page load in a browser; server memory; and the naive
+alternative (the whole table into pandas, filtered there), all in one run.
+
+`python -m benchmarks.run dashboard -- [--victims N] [--workdir DIR] [--no-browser]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+from app import db as app_db
+from app import queries as q
+from etl import db as etl_db
+from etl import vocab
+
+REPO = Path(__file__).resolve().parents[1]
+FILTERS = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1))
+CHANGED = replace(FILTERS, district_code="15.71.09")  # the filter change every page reruns after
+
+
+def page_queries(f: q.Filters) -> dict[str, list]:
+    """The query calls each page makes (frame included), as (function, args) pairs."""
+    frame = [(q.database_facts, ()), (q.data_span, ())]
+    tppo = f.only_tppo()
+    return {
+        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)), (q.monthly_totals, (f,)),
+                              (q.district_totals, (f,)), (q.form_totals, (f,))],
+        "tren": frame + [(q.monthly_totals, (f,)), (q.form_months, (f,)), (q.year_over_year, (f,)),
+                         (q.recap_months, (f,))],
+        "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
+        "bentuk_tppo": frame + [(q.form_totals, (f,)), (q.form_months, (f,)), (q.form_districts, (f,)),
+                                (q.headline, (tppo,)), (q.headline, (tppo.previous_year(),)),
+                                (q.monthly_totals, (tppo,)), (q.age_sex, (tppo,)), (q.district_totals, (tppo,))],
+        "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
+                           (q.places_of_incident, (f,)), (q.relationships, (f,))],
+        "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
+                                  (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
+                                  (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),
+                                  (q.load_history, (20,))],
+    }
+
+
+def time_page_queries(db: Path, repeats: int = 3) -> dict[str, float]:
+    """Median seconds to run a page's queries, each on its own short read-only connection (as the app does)."""
+    results = {}
+    for page, calls in page_queries(CHANGED).items():
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for function, args in calls:
+                with app_db.read_only(db) as con:
+                    function(con, *args)
+            runs.append(time.perf_counter() - started)
+        results[page] = statistics.median(runs)
+    return results
+
+
+def time_apptest_reruns(db: Path) -> dict[str, float]:
+    """Seconds for a full Streamlit rerun of each page (queries, charts, widgets) after changing the kecamatan."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PPA_DB"] = str(db)
+    results = {}
+    for page in page_queries(CHANGED):
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300)
+        try:  # once sign-in exists, staff see the exact pages
+            from app import auth
+            at.session_state[auth.SESSION_KEY] = auth.session_record("benchmark", "operator")
+        except (ImportError, AttributeError):
+            pass
+        at.query_params.update({"dari": "2024-01", "sampai": "2024-10"})
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        at.selectbox(key="filter_district").set_value(CHANGED.district_code)
+        st.cache_data.clear()  # every query of the rerun is a cache miss, as after a new filter or a new load
+        started = time.perf_counter()
+        at.run()
+        results[page] = time.perf_counter() - started
+        assert not at.exception, at.exception
+    return results
+
+
+def time_naive(db: Path) -> tuple[float, float]:
+    """The naive alternative: whole victims view into pandas, then filter and aggregate the Ringkasan there.
+
+    Returns (seconds, peak MB allocated by Python while doing it).
+    """
+    tracemalloc.start()
+    started = time.perf_counter()
+    with app_db.read_only(db) as con:
+        frame = con.execute("SELECT * FROM victims").df()
+    f = CHANGED
+    rows = frame[(frame["report_date"] >= str(f.start)) & (frame["report_date"] < str(f.end_exclusive))
+                 & frame["duplicate_of"].isna() & (frame["district_code"] == f.district_code)]
+    rows["case_key"].nunique(), len(rows), rows.loc[rows["is_tppo"], "case_key"].nunique()
+    rows.groupby("month")["case_key"].nunique()
+    rows.explode("violence_types").groupby("violence_types").size()
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+def build_synthetic(path: Path, victims: int) -> Path:
+    """About ``victims`` victim records over 2015–2024 in every kecamatan, written directly by DuckDB."""
+    con = etl_db.connect(path)
+    districts = [d.code for d in vocab.districts()]
+    forms = [v.code for v in vocab.violence_types()]
+    agencies = list(vocab.agency_codes())
+    places = [c for c, _ in vocab.closed_lists()["place_of_incident"]]
+    relations = [c for c, _ in vocab.closed_lists()["relationship"]]
+    con.execute("""INSERT INTO submissions SELECT 'bench-' || a, a, 'bench.xlsx', 'xlsx', 'register',
+                       [DATE '2024-01-01'], now(), 'active', NULL, 0, 0, 0, NULL FROM unnest(CAST(? AS VARCHAR[])) t(a)""",
+                [agencies])
+    con.execute("""
+        INSERT INTO victim_records
+        SELECT 'b:' || i, 'bench-' || agency, agency, 'R' || (i // 2), agency || ':R' || (i // 2),
+               DATE '2015-01-01' + CAST(i * 3650 // ? AS INTEGER), NULL,
+               list_element(CAST(? AS VARCHAR[]), CAST(hash(i) % 11 AS INTEGER) + 1), NULL,
+               CAST(hash(i * 7) % 80 AS INTEGER), NULL,
+               CASE WHEN hash(i * 3) % 5 = 0 THEN 'L' ELSE 'P' END,
+               CASE WHEN hash(i * 5) % 4 = 0
+                    THEN [list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 11) % 7 AS INTEGER) + 1),
+                          list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 13) % 7 AS INTEGER) + 1)]
+                    ELSE [list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 11) % 7 AS INTEGER) + 1)] END,
+               list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 17) % 6 AS INTEGER) + 1),
+               list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 19) % 10 AS INTEGER) + 1),
+               [], NULL, 'Register', CAST(i % 100000 AS INTEGER),
+               CASE WHEN i % 50 = 1 THEN 'b:' || (i - 1) END
+        FROM (SELECT i, list_element(CAST(? AS VARCHAR[]), CAST(i % ? AS INTEGER) + 1) AS agency
+              FROM range(?) t(i))
+    """, [victims, districts, forms, forms, forms, places, relations, agencies, len(agencies), victims])
+    con.execute("INSERT INTO meta VALUES ('dataset', 'benchmark')")
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def browser_first_load(db: Path) -> tuple[float, float, float]:
+    """(seconds to the first fully drawn Ringkasan in a fresh browser, server RSS MB after every page, idle RSS MB)."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "PPA_DB": str(db)}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+                               "--server.headless", "true", "--server.fileWatcherType", "none"],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        idle = rss_mb(server.pid)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            ready = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
+                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
+                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                           .every(c => c.querySelector('.main-svg'))"""
+            started = time.perf_counter()
+            page.goto(f"{url}/ringkasan?dari=2024-01&sampai=2024-10")
+            page.wait_for_function(ready, timeout=120_000)
+            first = time.perf_counter() - started
+            for name in ("tren", "wilayah", "bentuk_tppo", "korban", "kualitas_data"):
+                page.goto(f"{url}/{name}?dari=2024-01&sampai=2024-10")
+                page.wait_for_function(ready, timeout=120_000)
+            browser.close()
+        return first, rss_mb(server.pid), idle
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.dashboard")
+    parser.add_argument("--victims", type=int, default=1_000_000)
+    parser.add_argument("--workdir")
+    parser.add_argument("--no-browser", action="store_true")
+    options = parser.parse_args(argv)
+    work = Path(options.workdir or tempfile.mkdtemp(prefix="ppa-bench-dash-"))
+    work.mkdir(parents=True, exist_ok=True)
+    demo = work / "demo" / "ppa.duckdb"
+    if not demo.exists():
+        demo.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(demo)], cwd=REPO, check=True,
+                       capture_output=True)
+    big = work / "big" / "ppa.duckdb"
+    if not big.exists():
+        big.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build_synthetic(big, options.victims)
+        print(f"synthetic database: {options.victims:,} victims in {time.perf_counter() - started:.1f} s, "
+              f"{big.stat().st_size / 1e6:.0f} MB")
+    rows = {}
+    for label, db in (("demo", demo), ("1 juta", big)):
+        with app_db.read_only(db) as con:
+            count = con.execute("SELECT count(*) FROM victims").fetchone()[0]
+        queries_s = time_page_queries(db)
+        reruns_s = time_apptest_reruns(db)
+        naive_s, naive_mb = time_naive(db)
+        rows[label] = (count, queries_s, reruns_s, naive_s, naive_mb)
+    print("\n| page | demo: queries | demo: full rerun | 1M: queries | 1M: full rerun |")
+    print("|---|---|---|---|---|")
+    for page in page_queries(CHANGED):
+        d, b = rows["demo"], rows["1 juta"]
+        print(f"| {page} | {d[1][page]:.3f} s | {d[2][page]:.3f} s | {b[1][page]:.3f} s | {b[2][page]:.3f} s |")
+    for label, (count, _, _, naive_s, naive_mb) in rows.items():
+        print(f"naive on {label} ({count:,} victims): whole view into pandas + Ringkasan in pandas: "
+              f"{naive_s:.3f} s, peak {naive_mb:.0f} MB Python allocations")
+    if not options.no_browser:
+        for label, db in (("demo", demo), ("1 juta", big)):
+            first, rss, idle = browser_first_load(db)
+            print(f"browser on {label}: first Ringkasan drawn in {first:.2f} s; server RSS {idle:.0f} MB idle, "
+                  f"{rss:.0f} MB after all six pages")
+    if not options.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
