@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import auth
 from app.frame import configure_page
 from app.navigation import pages_for
 
 configure_page()
-# The access module will supply the signed-in user's role here; until then every page is shown.
-st.navigation(pages_for(role=None)).run()
+# Only the pages the session's role may open are in the navigation; a URL to any other page is not routed.
+st.navigation(pages_for(role=auth.sidebar_login())).run()

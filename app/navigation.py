@@ -19,14 +19,20 @@ class PageSpec:
     roles: frozenset[str] | None = ALL_ROLES
 
 
+STAFF = frozenset({"analis", "operator"})
+
+# Exact figures are for staff only; anonymous visitors get the disclosure-controlled page (issue 5).
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/ringkasan.py", "Ringkasan", ":material/dashboard:"),
-    PageSpec("pages/tren.py", "Tren", ":material/show_chart:"),
-    PageSpec("pages/wilayah.py", "Wilayah", ":material/map:"),
-    PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:"),
-    PageSpec("pages/korban.py", "Korban", ":material/groups:"),
-    PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", frozenset({"analis", "operator"})),
-    PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:"),
+    PageSpec("pages/ringkasan.py", "Ringkasan", ":material/dashboard:", STAFF),
+    PageSpec("pages/tren.py", "Tren", ":material/show_chart:", STAFF),
+    PageSpec("pages/wilayah.py", "Wilayah", ":material/map:", STAFF),
+    PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:", STAFF),
+    PageSpec("pages/korban.py", "Korban", ":material/groups:", STAFF),
+    PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", STAFF),
+    PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:", frozenset({"operator"})),
+)
+PUBLIC_PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/publik.py", "Data publik", ":material/public:", frozenset({"publik"})),
 )
 # The operator's tools (issue 7): no charts of their own, so kept apart from the analysis pages above.
 OPERATOR_PAGES: tuple[PageSpec, ...] = (
@@ -38,7 +44,7 @@ OPERATOR_PAGES: tuple[PageSpec, ...] = (
 
 def specs_for(role: str | None) -> list[PageSpec]:
     """The page specs a role may open (every page when role is None)."""
-    return [p for p in PAGES + OPERATOR_PAGES if role is None or p.roles is None or role in p.roles]
+    return [p for p in PUBLIC_PAGES + PAGES + OPERATOR_PAGES if role is None or p.roles is None or role in p.roles]
 
 
 def pages_for(role: str | None = None) -> list[st.Page]:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import auth
 from app.navigation import PAGES
 
 TIMEOUT = 120
@@ -19,6 +20,7 @@ def app(demo_db_master, monkeypatch):
 
     def start(page: str | None = None, **params: str) -> AppTest:
         at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+        at.session_state[auth.SESSION_KEY] = auth.session_record("uji", "operator")  # staff see exact pages
         at.query_params.update(params)
         at.run()
         if page:
