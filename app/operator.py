@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 from contextlib import contextmanager
 from typing import Iterator
 
 import duckdb
 import streamlit as st
 
-from app import db
-from app.frame import configure_page
+from app import auth, db
+from app.frame import configure_page, ensure_entry_script
 
 LOAD_STATUS_LABELS = {"loaded": "dimuat", "replaced": "dimuat, menggantikan data lama",
                       "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)", "failed": "gagal"}
 
 
 def begin_operator_page() -> None:
-    """Page config and the operator-only check (through app.auth once accounts are wired in)."""
+    """Page config and the operator-only check (a page reached by URL re-checks the role itself)."""
+    ensure_entry_script()
     configure_page()
-    if importlib.util.find_spec("app.auth") is not None:
-        from app.auth import require_role
-        require_role("operator")
+    auth.require_role(auth.OPERATOR)
 
 
 @contextmanager

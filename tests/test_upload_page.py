@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import auth
 from etl import columns, markup, vocab
 from tests.messy import NAMES, write_messy_register
 
@@ -19,7 +20,7 @@ TIMEOUT = 120
 
 def page(name: str) -> AppTest:
     at = AppTest.from_file(f"../pages/{name}.py", default_timeout=TIMEOUT)
-    at.session_state["role"] = "operator"
+    at.session_state[auth.SESSION_KEY] = auth.session_record("uji", "operator")
     return at
 
 
@@ -144,3 +145,15 @@ def test_compliance_page_shows_matrix_and_reminders(operator_db):
     assert not at.exception, [e.message for e in at.exception]
     assert at.dataframe and at.code
     assert all(c.value.startswith("Yth. ") for c in at.code)
+
+
+@pytest.mark.parametrize("name", ["unggah", "riwayat", "kepatuhan"])
+@pytest.mark.parametrize("role", [None, "analis"])
+def test_operator_pages_refuse_everyone_else(operator_db, name, role):
+    at = AppTest.from_file(f"../pages/{name}.py", default_timeout=TIMEOUT)
+    if role:
+        at.session_state[auth.SESSION_KEY] = auth.session_record("uji", role)
+    at.run()
+    assert not at.exception
+    assert at.warning and ("hanya untuk staf" in at.warning[0].value or "tidak berhak" in at.warning[0].value)
+    assert not at.get("file_uploader") and not at.dataframe and not at.button
