@@ -16,6 +16,7 @@ from etl.values import normalize_text
 
 HEADER_SEARCH_ROWS = 40
 _TOTAL_WORDS = ("jumlah", "total", "jml", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan")
+_TOTAL_HINT = re.compile("jumlah|total|jml", re.I)  # each of _TOTAL_WORDS holds one of these
 _SEX_CHILD = {"l": "L", "lk": "L", "laki laki": "L", "p": "P", "pr": "P", "perempuan": "P"}
 _SIGNATURE_START = ("kepala", "nip", "mengetahui", "kasi ", "kabid", "kasubag", "kasubbag", "dibuat oleh",
                     "yang membuat", "pembuat laporan", "petugas pencatat", "a n ", "an kepala", "plt ", "plh ",
@@ -38,6 +39,8 @@ def is_total_label(value) -> bool:
     """'JUMLAH', 'Total', 'Jumlah Total' …: a totals row or column label."""
     if not isinstance(value, str):
         return False
+    if value.isascii() and not _TOTAL_HINT.search(value):
+        return False  # every data row's first cells pass here; folding each unique case number is slow
     text = normalize_text(value)
     return text in _TOTAL_WORDS or text.startswith(("jumlah ", "total "))
 
@@ -55,8 +58,9 @@ def is_signature_row(row: list) -> bool:
 
 
 def is_blank(row: list, columns: list[int] | None = None) -> bool:
-    cells = row if columns is None else [row[i] if i < len(row) else None for i in columns]
-    return all(v is None for v in cells)
+    if columns is None:
+        return all(v is None for v in row)
+    return not any(row[i] is not None for i in columns if i < len(row))
 
 
 def numbering_row(row: list) -> bool:

@@ -155,14 +155,7 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
                                                "Sel periode tidak dapat dibaca sebagai bulan dan tahun; periode "
                                                "diambil dari tanggal lapor. Tulis mis. 'Juni 2024' atau 2024-06."))
-        rows = _blank_personal(lay)
-        for r in lay.data_rows:
-            result.rows_read += 1
-            victim, errors, warnings = _register_row(lay, rows[r], r + 1, today)
-            result.errors.extend(errors)
-            result.warnings.extend(warnings)
-            if victim is not None:
-                result.victims.append(victim)
+        _parse_register_rows(lay, _blank_personal(lay), today, result)
     if declared:
         result.months = declared
         outside = [v for v in result.victims if v.report_date.replace(day=1) not in declared]
@@ -189,6 +182,91 @@ def _period_text(months: list[dt.date]) -> str:
     first, last = months[0], months[-1]
     text = f"{MONTH_NAMES_ID[first.month - 1]} {first.year}"
     return text if first == last else f"{text} – {MONTH_NAMES_ID[last.month - 1]} {last.year}"
+
+
+_SLOW = object()  # a cell that does not read cleanly: its row goes through _register_row for located messages
+
+
+def _parse_register_rows(lay: SheetLayout, rows: list[list], today: dt.date, result: ParsedWorkbook) -> None:
+    """Normalise a register sheet column by column, each distinct cell value once (agency files repeat a few
+    dates, places and forms thousands of times); rows with any error or warning take the row-by-row path."""
+    data = [rows[r] for r in lay.data_rows]
+
+    def column(name: str) -> list:
+        index = lay.columns.fields.get(name)
+        if index is None:
+            return [None] * len(data)
+        return [row[index] if index < len(row) else None for row in data]
+
+    report_dates = _each_distinct(column("report_date"), lambda v: _clean(
+        parse_date(v, today, what="Tanggal lapor"), required=True))
+    incident_dates = _each_distinct(column("incident_date"), lambda v: _clean(
+        parse_date(v, today, what="Tanggal kejadian")))
+    sexes = _each_distinct(column("sex"), lambda v: _clean(parse_sex(v), required=True))
+    ages = _each_distinct(column("age"), lambda v: _clean(parse_age(v)))
+    forms = _each_distinct(column("violence"), lambda v: _clean(parse_violence(v), required=True))
+    place_cells = [(d, d.__class__, s, s.__class__) for d, s in zip(column("district"), column("subdistrict"))]
+    places = _each_distinct(place_cells, lambda cells: _clean_place(cells[0], cells[2]))
+    settings = _each_distinct(column("place_of_incident"), lambda v: _clean(parse_closed(v, "place_of_incident")))
+    relationships = _each_distinct(column("relationship"), lambda v: _clean(parse_closed(v, "relationship")))
+    services = _each_distinct(column("services"), lambda v: _clean(parse_services(v)))
+    refs = _each_distinct(column("case_ref"), case_reference)
+    notes = _each_distinct(column("notes"), mask_personal_numbers)
+
+    sheet, sheet_index = lay.sheet.name, lay.sheet.index
+    result.rows_read += len(data)
+    for i, r in enumerate(lay.data_rows):
+        outcomes = (report_dates[i], incident_dates[i], sexes[i], ages[i], forms[i], places[i], settings[i],
+                    relationships[i], services[i])
+        if _SLOW in outcomes:
+            victim, errors, warnings = _register_row(lay, data[i], r + 1, today)
+            result.errors.extend(errors)
+            result.warnings.extend(warnings)
+            if victim is not None:
+                result.victims.append(victim)
+            continue
+        age: Age | None = ages[i]
+        result.victims.append(VictimRow(
+            sheet=sheet, sheet_index=sheet_index, row=r + 1, case_ref=refs[i], report_date=report_dates[i],
+            district_code=places[i][0], violence_types=forms[i], sex=sexes[i],
+            age=age.years if age else None, is_child=age.is_child if age else None, subdistrict_code=places[i][1],
+            incident_date=incident_dates[i], place_of_incident=settings[i], relationship=relationships[i],
+            services=tuple(services[i] or ()), notes=notes[i]))
+
+
+def _each_distinct(values: list, normalise) -> list:
+    """normalise(value) for every value, computed once per distinct value (keyed by type too: 1, 1.0 and True
+    are equal in Python but do not read the same)."""
+    keys = [v if v.__class__ is str else (v.__class__, v) for v in values]  # no other kind of cell equals a str
+    outcomes = {key: normalise(value) for key, value in dict(zip(keys, values)).items()}
+    return [outcomes[key] for key in keys]
+
+
+def _clean(outcome, required: bool = False):
+    """The plain value of a normaliser's outcome, or _SLOW when it is an error, carries a warning, or is missing
+    but required."""
+    if outcome is None:
+        return _SLOW if required else None
+    if isinstance(outcome, Problem) or outcome.warning is not None:
+        return _SLOW
+    return outcome.value
+
+
+def _clean_place(district_cell, subdistrict_cell):
+    """(district_code, subdistrict_code) when both cells read cleanly and agree (the common case of _place),
+    else _SLOW."""
+    district = _clean(parse_district(district_cell))
+    if district is _SLOW:
+        return _SLOW
+    subdistrict = _clean(parse_subdistrict(subdistrict_cell, district))
+    if subdistrict is _SLOW:
+        return _SLOW
+    if subdistrict is None:
+        return (district, None) if district is not None else _SLOW
+    parent = district_of_subdistrict(subdistrict)
+    if district is not None and parent != district:
+        return _SLOW
+    return parent, subdistrict
 
 
 def _register_row(lay: SheetLayout, row: list, excel_row: int, today: dt.date):
@@ -258,10 +336,10 @@ def _place(cell, take, errors, warnings, locate, sheet, excel_row, columns):
     if len(errors) > before:
         return None
     if district is None and subdistrict is None:
-        if cell("district") is None and raw_sub is None:
-            column = columns.header("district") if "district" in columns.fields else FIELDS["district"]
-            errors.append(Problem(sheet, excel_row, column, "wajib_kosong",
-                                  "Kecamatan kosong. Isi kecamatan (atau kelurahan) tempat kejadian."))
+        # empty, or only '-' / 'Kec.': the row has no place (it used to crash the whole file)
+        column = columns.header("district") if "district" in columns.fields else FIELDS["district"]
+        errors.append(Problem(sheet, excel_row, column, "wajib_kosong",
+                              "Kecamatan kosong. Isi kecamatan (atau kelurahan) tempat kejadian."))
         return None
     if subdistrict is not None:
         parent = district_of_subdistrict(subdistrict)
