@@ -26,8 +26,12 @@ st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batas (data/re
            f"berikutnya. Keadaan per {compliance.date_label(today)}.")
 matrix = pd.DataFrame([{"Lembaga": s.agency, "Bulan": s.month.strftime("%m/%Y"),
                         "Status": compliance.STATUS_LABELS[s.status]} for s in statuses])
-st.dataframe(matrix.pivot(index="Lembaga", columns="Bulan", values="Status")
-             .reindex(index=list(dict.fromkeys(s.agency for s in statuses))), key="compliance_matrix")
+table = matrix.pivot(index="Lembaga", columns="Bulan", values="Status").reindex(
+    index=list(dict.fromkeys(s.agency for s in statuses)), columns=list(dict.fromkeys(matrix["Bulan"])))
+colours = {compliance.STATUS_LABELS[compliance.ON_TIME]: "background-color: #d9f2e3",
+           compliance.STATUS_LABELS[compliance.LATE]: "background-color: #fff1c2",
+           compliance.STATUS_LABELS[compliance.MISSING]: "background-color: #fcd9d9"}
+st.dataframe(table.style.map(lambda v: colours.get(v, "")))
 counts = matrix["Status"].value_counts()
 st.caption(" · ".join(f"{label}: {counts.get(label, 0)}" for label in compliance.STATUS_LABELS.values()))
 
