@@ -52,16 +52,13 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _victim_rows(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """One row per (non-duplicate) register victim of the months: case, kecamatan, age group, sex, forms."""
-    return con.execute("""
-        SELECT case_key, district_code AS kecamatan,
-               CASE WHEN is_child THEN 'anak' WHEN NOT is_child THEN 'dewasa' ELSE 'tidak_diketahui' END
-                   AS kelompok_umur,
-               coalesce(sex, 'tidak_diketahui') AS jenis_kelamin, violence_types, is_tppo
-        FROM victims
-        WHERE duplicate_of IS NULL AND report_date >= ? AND report_date < ?
-    """, [start, _next_month(end)]).df()
+# SQL for each breakdown (a fixed allow-list: identifiers never come from input).
+_DIMENSION_SQL = {
+    "kecamatan": "district_code",
+    "kelompok_umur": "CASE WHEN is_child THEN 'anak' WHEN NOT is_child THEN 'dewasa' ELSE 'tidak_diketahui' END",
+    "jenis_kelamin": "coalesce(sex, 'tidak_diketahui')",
+    "bentuk": "bentuk",
+}
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -72,23 +69,52 @@ def _grid(dim: str) -> list[str]:
     return list(_labels()[dim])
 
 
-def _counts(rows: pd.DataFrame, measure: str, by: tuple[str, ...]) -> pd.DataFrame:
-    """Counts on the full grid of categories (zeros included) for one period's victim rows."""
-    data = rows.explode("violence_types").rename(columns={"violence_types": "bentuk"}) if "bentuk" in by else rows
-    if by:
-        if measure == "kasus":
-            counted = data.groupby(list(by))["case_key"].nunique()
-        else:
-            counted = data.groupby(list(by)).size()
-        index = pd.MultiIndex.from_product([_grid(d) for d in by], names=list(by))
-        counted = counted.reindex(index, fill_value=0) if len(by) > 1 else counted.reindex(index.levels[0],
-                                                                                          fill_value=0)
-        out = counted.rename("n").reset_index()
-        if len(by) == 1:
-            out.columns = [by[0], "n"]
-        return out
-    n = rows["case_key"].nunique() if measure == "kasus" else len(rows)
-    return pd.DataFrame({"n": [n]})
+def _table_counts(con: duckdb.DuckDBPyConnection, family: list[dc.Period], measure: str, by: tuple[str, ...],
+                  tppo_only: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Counts per period on the full grid of categories (zeros included), and each period's total, from DuckDB.
+
+    Victims are (non-duplicate) register records; a breakdown by form counts a victim once per form.
+    """
+    counted = "count(DISTINCT case_key)" if measure == "kasus" else "count(*)"
+    rows = """
+        SELECT p.period_code, v.case_key, v.district_code, v.is_child, v.sex, v.violence_types
+        FROM victims v JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS period_code,
+                                    unnest(CAST(? AS DATE[])) AS first_day, unnest(CAST(? AS DATE[])) AS end_day) p
+          ON v.report_date >= p.first_day AND v.report_date < p.end_day
+        WHERE v.duplicate_of IS NULL""" + (" AND v.is_tppo" if tppo_only else "")
+    params = [[p.code for p in family], [p.start for p in family], [_next_month(p.end) for p in family]]
+    totals = dict(con.execute(f"SELECT period_code, {counted} FROM ({rows}) GROUP BY 1", params).fetchall())
+    totals = {p.code: int(totals.get(p.code, 0)) for p in family}
+    if not by:
+        return pd.DataFrame({"period_code": list(totals), "n": list(totals.values())}), totals
+    if "bentuk" in by:
+        rows = f"SELECT *, unnest(violence_types) AS bentuk FROM ({rows})"
+    dims = ", ".join(f"{_DIMENSION_SQL[d]} AS {d}" for d in by)
+    found = con.execute(f"SELECT period_code, {dims}, {counted} AS n FROM ({rows}) GROUP BY ALL", params).df()
+    # one breakdown lists its categories sorted by code, two keep the vocabulary order (the order decides ties
+    # in complementary suppression, so it stays what the published extracts were built with)
+    grids = [sorted(_grid(by[0]))] if len(by) == 1 else [_grid(d) for d in by]
+    index = pd.MultiIndex.from_product([[p.code for p in family], *grids], names=["period_code", *by])
+    # categories outside the grid (an unknown kecamatan) are left out, as the breakdown's cells always were
+    found = found.dropna(subset=list(by)).set_index(["period_code", *by])["n"]
+    out = found.reindex(index, fill_value=0).astype("int64").rename("n").reset_index()
+    return out, totals
+
+
+def public_period_list(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
+                       first_month: dt.date | None = None) -> tuple[list[dc.Period], dt.date | None]:
+    """The complete public periods with data (newest first) and the latest month; ([], None) when empty."""
+    span = con.execute("SELECT min(month), max(month) FROM victims WHERE duplicate_of IS NULL").fetchone()
+    if span[1] is None:
+        return [], None
+    latest = latest_month or span[1]
+    first = first_month or span[0]
+    return [p for p in dc.public_periods(latest, first) if p.start >= dt.date(first.year, first.month, 1)], latest
+
+
+def periods_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The public periods as the extract's ``public_periods`` table holds them."""
+    return _periods_frame(*public_period_list(con))
 
 
 def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
@@ -97,30 +123,15 @@ def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
 
     Periods of one year are protected together (a semester is two quarters); ``years`` limits the work to some.
     """
-    span = con.execute("SELECT min(month), max(month) FROM victims WHERE duplicate_of IS NULL").fetchone()
-    if span[1] is None:
+    periods, latest = public_period_list(con, latest_month, first_month)
+    if latest is None:
         return _periods_frame([], None), pd.DataFrame(columns=COLUMNS)
-    latest = latest_month or span[1]
-    first = first_month or span[0]
-    periods = [p for p in dc.public_periods(latest, first) if p.start >= dt.date(first.year, first.month, 1)]
     labels = _labels()
     out = []
     for year in sorted({p.year for p in periods if years is None or p.year in years}):
         family = [p for p in periods if p.year == year]
-        rows = {p.code: _victim_rows(con, p.start, p.end) for p in family}
         for name, (measure, by, multi, strict_rule) in TABLES.items():
-            source = "tppo" if name.endswith("_tppo") else None
-            frames = []
-            totals = {}
-            for p in family:
-                r = rows[p.code]
-                if source:
-                    r = r[r["is_tppo"]]
-                frame = _counts(r, measure, by)
-                frame["period_code"] = p.code
-                frames.append(frame)
-                totals[p.code] = r["case_key"].nunique() if measure == "kasus" else len(r)
-            df = pd.concat(frames, ignore_index=True)
+            df, totals = _table_counts(con, family, measure, by, tppo_only=name.endswith("_tppo"))
             if strict_rule == "cells":
                 df["strict"] = [dc.is_strict(b, k == "anak" if "kelompok_umur" in by else None)
                                 for b, k in zip(df["bentuk"], df.get("kelompok_umur", pd.Series([None] * len(df))))]
