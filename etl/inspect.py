@@ -94,8 +94,7 @@ def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: 
 
     path = Path(path)
     file_name = file_name or path.name
-    data = path.read_bytes()
-    result = Inspection(file_name=file_name, submission_id=hashlib.sha256(data).hexdigest())
+    result = Inspection(file_name=file_name, submission_id=_sha256(path))
     try:
         result.parsed = parse_workbook(path, agency, file_name=file_name, today=today)
     except EtlError as exc:
@@ -110,6 +109,15 @@ def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: 
     if con is not None:
         _predict(con, result)
     return result
+
+
+def _sha256(path: Path) -> str:
+    """The submission id the loader will give these bytes, read in chunks (the file may be hostile and big)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def problems_table(inspection: Inspection) -> list[dict]:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from etl import db as dbmod
 from etl import backups, dedupe, vocab, writer
 from etl.model import EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
+from etl.read import MAX_FILE_BYTES
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 RAW_DIR = "raw"
@@ -195,6 +196,10 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     file_name = file_name or path.name
     started = _now()
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading a hostile file into memory
+            return _failed(con, path, file_name, None, started,
+                           f"File '{file_name}' terlalu besar ({path.stat().st_size // (1024 * 1024)} MB; batas "
+                           f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.", agency)
         data = path.read_bytes()
     except OSError as exc:
         return _failed(con, path, file_name, None, started,
