@@ -21,11 +21,13 @@ TPPO_CODE = "tppo"
 # Months this close to the latest report month are still filling up with late reports.
 PROVISIONAL_MONTHS = 2
 
-# Reason codes (rejected_rows / load_warnings) that mean "a wording we do not know yet".
-UNKNOWN_WORDING_REASONS = ("bentuk_tidak_dikenal", "wilayah_tidak_dikenal", "ejaan_mirip", "istilah_tidak_dikenal",
-                           "tempat_tidak_dikenal", "hubungan_tidak_dikenal", "layanan_tidak_dikenal")
-# Reason codes for recap tables whose printed totals do not match their cells.
-RECAP_TOTAL_REASONS = ("total_rekap",)
+# Reason codes (rejected_rows / load_warnings) that mean "a wording we do not know yet", as etl/values.py and
+# etl/parse.py emit them: an unknown form, kecamatan/kelurahan or closed-list entry (tempat kejadian, hubungan,
+# layanan), or a place name read as its closest spelling.
+UNKNOWN_WORDING_REASONS = ("bentuk_tidak_dikenal", "wilayah_tidak_dikenal", "kelurahan_tidak_dikenal",
+                           "wilayah_mirip", "daftar_tidak_dikenal")
+# Reason code for recap tables whose printed totals do not match their cells (etl/parse.py _total_warning).
+RECAP_TOTAL_REASONS = ("jumlah_tidak_cocok",)
 
 
 def first_of_month(day: dt.date) -> dt.date:

@@ -60,7 +60,8 @@ def build_fixture_db(path: Path, seed: int = 42, victims_per_month: int = 6) -> 
             (?, 'Register', 12, 'tanggal lapor', 'tanggal', 'Tanggal lapor kosong')""",
                     [submissions[0][0], submissions[0][0]])
         con.execute("""INSERT INTO load_warnings VALUES
-            (?, 'Rekap', 20, 'Jumlah', 'total_rekap', 'Total baris tidak sama dengan jumlah sel')""", [recap_sub])
+            (?, 'Rekap', 20, 'Jumlah', 'jumlah_tidak_cocok', 'Total baris tidak sama dengan jumlah sel')""",
+                    [recap_sub])
         con.execute("""INSERT INTO load_log (submission_id, file_name, started_at, finished_at, outcome, message)
                        VALUES (?, 'UPTD_PPA.xlsx', TIMESTAMP '2024-11-05 09:00', TIMESTAMP '2024-11-05 09:01',
                                'loaded', NULL)""", [submissions[0][0]])

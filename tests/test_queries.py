@@ -8,12 +8,14 @@ import sys
 import time
 from dataclasses import replace
 
+import openpyxl
 import pytest
 
 from app import db as app_db
 from app import queries as q
 from etl import db as etl_db
-from etl import vocab
+from etl import template, vocab
+from etl.parse import parse_workbook
 from fixtures_db import build_fixture_db
 
 JAN_OCT_2024 = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1))
@@ -148,6 +150,25 @@ def test_quality_tables_read_rejects_and_warnings(con):
     assert set(q.rejected_by_reason(con, JAN_OCT_2024)["reason"]) == {"bentuk_tidak_dikenal", "tanggal"}
     assert q.unknown_wordings(con, JAN_OCT_2024)["reason"].tolist() == ["bentuk_tidak_dikenal"]
     assert q.recap_total_mismatches(con, JAN_OCT_2024)["agency"].tolist() == ["RSUD"]
+
+
+def test_quality_reason_codes_are_the_ones_the_parser_emits(tmp_path):
+    today = dt.date(2024, 11, 15)
+    recap = template.write_recap(tmp_path / "rekap.xlsx", [template.RecapMonth(
+        dt.date(2024, 5, 1), {("15.71.01", "fisik", "P"): 2})], agency="RSUD")
+    workbook = openpyxl.load_workbook(recap)
+    workbook["Rekap"]["C18"] = 5  # a printed total the cells do not add up to
+    workbook.save(recap)
+    assert {w.reason for w in parse_workbook(recap, today=today).warnings} <= set(q.RECAP_TOTAL_REASONS)
+    register = template.write_register(tmp_path / "reg.xlsx", [
+        template.RegisterEntry("X-1", "06/06/2024", "Jelutung", "P", ("Santet",)),
+        template.RegisterEntry("X-2", "06/06/2024", "Planet Mars", "P", ("Fisik",)),
+        template.RegisterEntry("X-3", "06/06/2024", "Jelutong", "P", ("Fisik",)),
+    ], agency="UPTD_PPA")
+    parsed = parse_workbook(register, today=today)
+    reasons = {p.reason for p in [*parsed.errors, *parsed.warnings]}
+    assert reasons == {"bentuk_tidak_dikenal", "wilayah_tidak_dikenal", "wilayah_mirip"}
+    assert reasons <= set(q.UNKNOWN_WORDING_REASONS)
 
 
 def test_filter_values_are_parameters_not_sql(con):
