@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import auth
+from app import auth, db
 from app.frame import configure_page
 from app.navigation import pages_for
 
 configure_page()
-# Only the pages the session's role may open are in the navigation; a URL to any other page is not routed.
-st.navigation(pages_for(role=auth.sidebar_login())).run()
+# One read-only connection serves every cache miss of this run (opening the file costs tens of milliseconds and a
+# page makes up to 13 queries); it is closed as soon as the page has been drawn, never held between runs.
+with db.one_connection_per_run():
+    # Only the pages the session's role may open are in the navigation; a URL to any other page is not routed.
+    st.navigation(pages_for(role=auth.sidebar_login())).run()

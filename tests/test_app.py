@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import auth
+from app import db as app_db
 from app.navigation import PAGES
 
 TIMEOUT = 120
@@ -43,6 +45,18 @@ def test_every_page_runs_and_draws_charts(app, page):
     assert not at.error
     footer = at.caption[-1].value
     assert "DATA CONTOH (sintetis)" in footer and "bukan angka prevalensi" in footer and "Data per" in footer
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES])
+def test_a_page_run_opens_one_connection_for_all_its_queries_and_closes_it(app, page):
+    at = app(page, dari="2024-01", sampai="2024-10")
+    at.selectbox(key="filter_district").set_value("15.71.09")
+    st.cache_data.clear()  # every query of the rerun misses the cache, as after a new load
+    opened = app_db.connections_opened()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert app_db.connections_opened() - opened == 1
+    assert app_db.connections_open() == 0
 
 
 def test_ringkasan_for_january_to_october_2024_reads_the_published_figures(app):
