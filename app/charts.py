@@ -448,3 +448,130 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
         if column in table:
             table[column] = table[column].fillna("")
     return table.rename(columns=TABLE_HEADERS)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public (disclosure-controlled) charts. Their frames come from app/public_view.py: ``value`` is NA for a
+# suppressed cell and ``label`` is what people see ("12", "0", "<5", "<10", "x"). A suppressed cell is drawn as a
+# grey hatched stub of the threshold's height with its label, never as a bar of its true height and never as 0.
+
+PUBLIC_SOURCE = "DPMPPA Kota Jambi (UPTD PPA dan lembaga pelapor), angka terlindungi untuk publik"
+SUPPRESSED_COLOUR = "#BDBDBD"
+SUPPRESSED_NOTE = "abu-abu berarsir = disamarkan (lihat label); tinggi batang abu-abu hanya penanda"
+SUPPRESSED_HOVER = {"<5": "disamarkan (kurang dari 5)", "<10": "disamarkan (kurang dari 10)",
+                    "x": "disamarkan agar angka kecil tidak dapat dihitung"}
+
+
+def _stub_height(label: str) -> int:
+    """Where a suppressed cell's stub ends: at its threshold, a marker, not a value."""
+    return 10 if label == "<10" else 5
+
+
+def _public_note(note: str | None, suppressed: bool) -> str | None:
+    parts = [p for p in (note, SUPPRESSED_NOTE if suppressed else None) if p]
+    return "; ".join(parts) or None
+
+
+def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: str, unit: str = "korban",
+                         note: str | None = None, colours: list[str] | None = None,
+                         horizontal: bool = True) -> go.Figure:
+    """Bars of protected counts per category (in the order given); suppressed cells as labelled grey stubs."""
+    if df.empty:
+        return empty_figure(title, period, PUBLIC_SOURCE)
+    data = df.iloc[::-1] if horizontal else df
+    hidden = data["value"].isna().tolist()
+    names = data[category].astype(str).tolist()
+    shown = [None if h else int(v) for h, v in zip(hidden, data["value"])]
+    stubs = [_stub_height(lab) if h else None for h, lab in zip(hidden, data["label"])]
+    colour = colours[::-1] if (colours and horizontal) else colours
+    fig = go.Figure()
+    for values, is_stub in ((shown, False), (stubs, True)):
+        text = [lab if (h == is_stub) else "" for h, lab in zip(hidden, data["label"])]
+        hover = [f"{n}: {SUPPRESSED_HOVER.get(lab, lab)}" if h else f"{n}: {lab} {unit}"
+                 for n, h, lab in zip(names, hidden, data["label"])]
+        axis = {"x": values, "y": names} if horizontal else {"x": names, "y": values}
+        fig.add_trace(go.Bar(
+            **axis, orientation="h" if horizontal else "v", text=text, textposition="outside", cliponaxis=False,
+            hovertext=hover, hoverinfo="text", name="disamarkan" if is_stub else unit,
+            marker_color=SUPPRESSED_COLOUR if is_stub else (colour or TOTAL_COLOUR),
+            marker_pattern_shape="/" if is_stub else "", showlegend=False,
+        ))
+    fig.update_layout(barmode="overlay")
+    axis_title = f"Jumlah {unit}"
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, rangemode="tozero")
+    if not horizontal:
+        fig.update_xaxes(type="category")
+    height = max(260, 32 * len(data) + 140) if horizontal else 400
+    return _frame(fig, title, period, PUBLIC_SOURCE, _public_note(note, any(hidden)), height=height)
+
+
+def protected_lines_figure(df: pd.DataFrame, x: str, series: str, title: str, period: str, unit: str = "korban",
+                           note: str | None = None) -> go.Figure:
+    """One line per series over fixed periods; a suppressed point breaks the line and shows as a grey labelled ×."""
+    if df.empty:
+        return empty_figure(title, period, PUBLIC_SOURCE)
+    colours = {v.label: form_colours()[v.code] for v in vocab.violence_types()}
+    fig = go.Figure()
+    hidden_x, hidden_y, hidden_text, hidden_hover = [], [], [], []
+    for name, part in df.groupby(series, sort=False):
+        values = [None if pd.isna(v) else int(v) for v in part["value"]]
+        fig.add_trace(go.Scatter(
+            x=part[x].tolist(), y=values, name=str(name), mode="lines+markers", connectgaps=False,
+            line={"color": colours.get(name, TOTAL_COLOUR), "width": 2.5},
+            hovertext=[f"{p} · {name}: {lab} {unit}" for p, lab in zip(part[x], part["label"])], hoverinfo="text",
+        ))
+        for p, v, lab in zip(part[x], part["value"], part["label"]):
+            if pd.isna(v):
+                hidden_x.append(p)
+                hidden_y.append(_stub_height(lab))
+                hidden_text.append(lab)
+                hidden_hover.append(f"{p} · {name}: {SUPPRESSED_HOVER.get(lab, lab)}")
+    if hidden_x:
+        fig.add_trace(go.Scatter(
+            x=hidden_x, y=hidden_y, mode="markers", name="disamarkan", hovertext=hidden_hover, hoverinfo="text",
+            marker={"symbol": "x-thin-open", "size": 11, "color": "#666666", "line": {"width": 2}},
+        ))
+    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
+    fig.update_xaxes(type="category")
+    note = _public_note(note, False)
+    if hidden_x:
+        note = "; ".join(p for p in (note, "× abu-abu = disamarkan; garis terputus di titik itu") if p)
+    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)
+
+
+def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
+                              unit: str = "korban") -> go.Figure:
+    """The kecamatan tile map with protected counts: shaded by value, suppressed tiles grey with "<5"/"x"."""
+    data = tiles.merge(df[["district_code", "value", "label"]], on="district_code", how="left")
+    if data["label"].isna().all():
+        return empty_figure(title, period, PUBLIC_SOURCE)
+    known = data["value"].dropna()
+    top = float(known.max()) if len(known) and known.max() > 0 else 1.0
+    rows = int(data["row"].max())
+    fig = go.Figure()
+    for _, tile in data.iterrows():
+        value = tile["value"]
+        if pd.isna(value):
+            colour, dash = SUPPRESSED_COLOUR, "dot"
+        else:
+            colour, dash = sample_colorscale(SEQUENTIAL, [0.05 + 0.9 * float(value) / top])[0], "solid"
+        x0, y0 = tile["col"], rows - tile["row"]
+        fig.add_shape(type="rect", x0=x0 + 0.04, x1=x0 + 0.96, y0=y0 + 0.04, y1=y0 + 0.96, fillcolor=colour,
+                      line={"color": "#555555" if dash == "dot" else "white", "width": 2, "dash": dash},
+                      layer="below")
+    labels = data["label"].fillna("–").tolist()
+    dark = [pd.notna(v) and float(v) / top > 0.5 for v in data["value"]]
+    fig.add_trace(go.Scatter(
+        x=(data["col"] + 0.5).tolist(), y=(rows - data["row"] + 0.5).tolist(), mode="text",
+        text=[f"<b>{name}</b><br>{lab}" for name, lab in zip(data["district"], labels)],
+        textfont={"color": ["white" if d else "#1a1a1a" for d in dark], "size": 13},
+        hovertext=[f"{name}: {SUPPRESSED_HOVER.get(lab, f'{lab} {unit}')}" for name, lab in zip(data["district"],
+                                                                                              labels)],
+        hoverinfo="text", showlegend=False,
+    ))
+    fig.update_xaxes(visible=False, range=[0, int(data["col"].max()) + 1])
+    fig.update_yaxes(visible=False, range=[0, rows + 1], scaleanchor="x")
+    note = "peta petak: posisi kira-kira, bukan batas wilayah"
+    if data["value"].isna().any():
+        note += "; petak abu-abu bergaris putus = disamarkan"
+    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)

@@ -67,17 +67,23 @@ def csv_download(frames: Mapping[str, pd.DataFrame], f: Filters) -> tuple[str, b
 
 
 def table_downloads(tables: Mapping[str, pd.DataFrame | disclosure.ProtectedTable], f: Filters,
-                    role: str | None = None, key: str = "unduh") -> None:
-    """Draw 'Unduh data' with a CSV and an Excel button for the given tables (titles as keys)."""
+                    role: str | None = None, key: str = "unduh", footer: tuple[str, ...] | None = None,
+                    period: str | None = None) -> None:
+    """Draw 'Unduh data' with a CSV and an Excel button for the given tables (titles as keys).
+
+    ``footer`` replaces the staff footer lines (the public pages pass theirs: they may run on an extract that has
+    no load log), ``period`` the month-range label (a public period's name).
+    """
     role = role or _current_role()
     frames = downloadable(tables, role)
     if not frames:
         return
     public = role not in STAFF_ROLES
-    extra = [*filter_lines(f), *sentences.footer_lines(cached.database_facts(), f)[1:]]
+    footer_lines = list(footer) if footer is not None else sentences.footer_lines(cached.database_facts(), f)[1:]
+    extra = [*filter_lines(f), *footer_lines]
     if public:
         extra += [disclosure.legend_text(), disclosure.FOOTNOTE_SUPPRESSION]
-    notes = xlsx.TableNotes(period=fmt.period_label(f.start, f.end), source=sentences.SOURCE_SENTENCE,
+    notes = xlsx.TableNotes(period=period or fmt.period_label(f.start, f.end), source=sentences.SOURCE_SENTENCE,
                             extra=tuple(extra))
     csv_name, csv_data, csv_mime = csv_download(frames, f)
     with st.expander("Unduh data (CSV, Excel)", icon=":material/download:"):

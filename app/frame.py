@@ -1,6 +1,6 @@
 """What every page shows around its content: page config, demo banner, shared sidebar filters, and the footer.
 
-Each page calls ``begin()`` first and ``end()`` last.
+Each page calls ``begin()`` first and ``end()`` last; ``begin()`` refuses a role the page's spec does not allow.
 
 Streamlit still knows the legacy meaning of a ``pages/`` folder: until the entry script has called st.navigation
 once in a server process, a URL such as /tren runs pages/tren.py directly, bypassing dashboard.py and so its
@@ -9,11 +9,13 @@ role-based navigation. ``begin()`` notices that and reruns through the entry scr
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from app import cached, charts, sentences
+from app import auth, cached, charts, navigation, sentences
 from app.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
 from app.queries import Filters
@@ -33,10 +35,36 @@ def ensure_entry_script() -> None:
         st.rerun()
 
 
+def running_page_file() -> str | None:
+    """The page script Streamlit is running: the innermost ``__main__`` module on the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "__main__" and frame.f_globals.get("__file__"):
+            return frame.f_globals["__file__"]
+        frame = frame.f_back
+    return None
+
+
+def require_page_role() -> str:
+    """Stop the running page unless the session's role may open it (its PageSpec in app/navigation.py says who).
+
+    Navigation already hides pages a role may not use; this is the second lock, for a page reached directly.
+    A page file that has no spec is refused to everyone.
+    """
+    spec = navigation.spec_for(running_page_file() or "")
+    if spec is None:
+        st.warning("Halaman ini tidak dikenal.")
+        st.stop()
+    if spec.roles is None:
+        return auth.current_role()
+    return auth.require_role(*sorted(spec.roles))
+
+
 def begin() -> Filters:
-    """Draw the banner and sidebar filters and return the filters; stop with a sentence when there is no data."""
+    """Check the role, draw the banner and sidebar filters and return the filters; stop when there is no data."""
     ensure_entry_script()
     configure_page()
+    require_page_role()
     try:
         facts, span = cached.database_facts(), cached.data_span()
     except (DatabaseMissing, DatabaseBusy) as exc:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 ALL_ROLES = None  # the page is shown to every role
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", STAFF),
     PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:", frozenset({"operator"})),
 )
+PUBLIC = frozenset({"publik"})
+# Anonymous visitors: the same questions as the staff pages, answered with disclosure-controlled numbers.
 PUBLIC_PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/publik.py", "Data publik", ":material/public:", frozenset({"publik"})),
+    PageSpec("pages/publik.py", "Ringkasan", ":material/dashboard:", PUBLIC),
+    PageSpec("pages/publik_tren.py", "Tren", ":material/show_chart:", PUBLIC),
+    PageSpec("pages/publik_wilayah.py", "Wilayah", ":material/map:", PUBLIC),
+    PageSpec("pages/publik_bentuk.py", "Bentuk & TPPO", ":material/category:", PUBLIC),
 )
 # The operator's tools (issue 7): no charts of their own, so kept apart from the analysis pages above.
 OPERATOR_PAGES: tuple[PageSpec, ...] = (
@@ -45,6 +52,15 @@ OPERATOR_PAGES: tuple[PageSpec, ...] = (
 def specs_for(role: str | None) -> list[PageSpec]:
     """The page specs a role may open (every page when role is None)."""
     return [p for p in PUBLIC_PAGES + PAGES + OPERATOR_PAGES if role is None or p.roles is None or role in p.roles]
+
+
+def spec_for(page_file: str) -> PageSpec | None:
+    """The spec of a page file (any path ending in the spec's pages/… path), or None for an unknown file."""
+    wanted = Path(page_file).resolve()
+    for spec in PUBLIC_PAGES + PAGES + OPERATOR_PAGES:
+        if wanted == (REPO / spec.path).resolve():
+            return spec
+    return None
 
 
 def pages_for(role: str | None = None) -> list[st.Page]:

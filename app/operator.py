@@ -8,8 +8,8 @@ from typing import Iterator
 import duckdb
 import streamlit as st
 
-from app import auth, db
-from app.frame import configure_page, ensure_entry_script
+from app import db
+from app.frame import configure_page, ensure_entry_script, require_page_role
 
 LOAD_STATUS_LABELS = {"loaded": "dimuat", "replaced": "dimuat, menggantikan data lama",
                       "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)", "failed": "gagal"}
@@ -19,7 +19,7 @@ def begin_operator_page() -> None:
     """Page config and the operator-only check (a page reached by URL re-checks the role itself)."""
     ensure_entry_script()
     configure_page()
-    auth.require_role(auth.OPERATOR)
+    require_page_role()
 
 
 @contextmanager

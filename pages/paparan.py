@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import auth, briefing, db, frame
+from app import briefing, db, frame
 from app.exports import bundle, infographic, names, pdf, png, pptx
 
 
@@ -13,8 +13,7 @@ def _briefing(start, end, database_version: str) -> briefing.Briefing:
         return briefing.build_briefing(con, start, end)
 
 
-f = frame.begin()
-auth.require_role(auth.ANALYST, auth.OPERATOR)
+f = frame.begin()  # refuses any role but analis/operator (app/navigation.py)
 b = _briefing(f.start, f.end, db.database_version())
 
 st.title("Bahan Paparan")

@@ -1,8 +1,33 @@
-"""Publik: protected figures for a fixed quarter, semester or year (all that anonymous visitors can open)."""
+"""Ringkasan (publik): headline numbers of a fixed period against the same period a year earlier, protected."""
 
-from app import public_view
-from app.frame import configure_page, ensure_entry_script
+import streamlit as st
 
-ensure_entry_script()
-configure_page()
-public_view.render()
+from app import charts, public_view as pv
+
+page = pv.begin()
+period = page.period
+counts = pv.counts_for([period.year, period.year - 1])
+h = pv.headline(counts, period)
+by_district = pv.table(counts, "korban_kecamatan", period.code)
+by_form = pv.table(counts, "korban_bentuk", period.code)
+
+st.title("Ringkasan")
+st.caption(pv.PUBLIC_NOTE)
+st.markdown(f"#### {pv.headline_sentence(h)}")
+compared = f"dibanding {period.previous_year().label}"
+for column, (label, now, name) in zip(st.columns(3), (("Kasus", h.cases, "kasus"), ("Korban", h.victims, "korban"),
+                                                       ("Kasus TPPO", h.tppo_cases, "kasus_tppo"))):
+    moved = pv.change(now, h.before[name])
+    column.metric(label, now.label, delta=moved, delta_color="off", delta_arrow="off",
+                  delta_description=compared if moved else None, border=True)
+
+left, right = st.columns(2)
+left.plotly_chart(charts.protected_bar_figure(by_district.cells, "Kecamatan", "Jumlah korban menurut kecamatan",
+                                              period.label), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan",
+                                               "Jumlah korban menurut bentuk kekerasan", period.label,
+                                               note=charts.MULTI_FORM_NOTE, colours=pv.form_colours(by_form)),
+                   config=charts.CHART_CONFIG)
+
+pv.end(period.label, page.provisional, {"Korban per kecamatan": by_district, "Korban per bentuk": by_form},
+       period, period, key="unduh_publik_ringkasan")

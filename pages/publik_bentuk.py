@@ -1,0 +1,40 @@
+"""Bentuk & TPPO (publik): protected counts per violence form, form × age group, and trafficking (threshold 10)."""
+
+import streamlit as st
+
+from app import charts, disclosure as dc, public_view as pv
+
+page = pv.begin()
+period = page.period
+counts = pv.counts_for([period.year, period.year - 1])
+h = pv.headline(counts, period)
+by_form = pv.table(counts, "korban_bentuk", period.code)
+by_form_age = pv.table(counts, "korban_bentuk_umur", period.code)
+quarters = pv.periods_of_year(page, "triwulan", period.year) or [period]
+tppo_trend = pv.series(counts, "kasus_tppo", quarters)
+
+st.title("Bentuk kekerasan dan TPPO")
+st.caption(f"{pv.PUBLIC_NOTE} Satu korban dapat mengalami lebih dari satu bentuk kekerasan, sehingga jumlah per "
+           "bentuk lebih besar daripada jumlah korban.")
+st.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan", "Jumlah korban menurut bentuk kekerasan",
+                                            period.label, note=charts.MULTI_FORM_NOTE,
+                                            colours=pv.form_colours(by_form)), config=charts.CHART_CONFIG)
+st.subheader("Korban menurut bentuk kekerasan dan kelompok umur")
+st.caption(f"Anak korban kekerasan seksual dan TPPO memakai ambang {dc.STRICT_THRESHOLD}.")
+st.dataframe(pv.grid(by_form_age), hide_index=True)
+
+st.header("Tindak Pidana Perdagangan Orang (TPPO)")
+compared = f"dibanding {period.previous_year().label}"
+for column, (label, now, name) in zip(st.columns(2), (("Kasus TPPO", h.tppo_cases, "kasus_tppo"),
+                                                       ("Korban TPPO", h.tppo_victims, "korban_tppo"))):
+    moved = pv.change(now, h.before[name])
+    column.metric(label, now.label, delta=moved, delta_color="off", delta_arrow="off",
+                  delta_description=compared if moved else None, border=True)
+st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "Periode", f"Jumlah kasus TPPO per triwulan, {period.year}",
+                                            str(period.year), "kasus",
+                                            note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
+                                            horizontal=False), config=charts.CHART_CONFIG)
+
+pv.end(period.label, page.provisional, {"Korban per bentuk": by_form, "Bentuk dan kelompok umur": by_form_age,
+                                        "Kasus TPPO per triwulan": tppo_trend},
+       period, period, key="unduh_publik_bentuk")

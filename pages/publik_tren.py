@@ -1,0 +1,35 @@
+"""Tren (publik): protected counts per quarter or semester over the last three years (never per month)."""
+
+import streamlit as st
+
+from app import charts, disclosure as dc, public_view as pv
+
+page = pv.begin(choose_period=False)
+kinds = {"triwulan": "Triwulan", "semester": "Semester"}
+kind = st.sidebar.radio("Satuan waktu", list(kinds), format_func=kinds.get, key="public_trend_kind",
+                        help="Data publik hanya per triwulan, semester, atau tahun penuh.")
+chosen = pv.trend_periods(page, kind)
+if not chosen:
+    st.info(f"Belum ada {kind} yang lengkap untuk ditampilkan.")
+    st.stop()
+counts = pv.counts_for({p.year for p in chosen})
+span = f"{chosen[0].label} – {chosen[-1].label}"
+cases, victims, tppo = (pv.series(counts, name, chosen) for name in ("kasus", "korban", "kasus_tppo"))
+forms = pv.series_by(counts, "korban_bentuk", chosen)
+
+st.title("Tren")
+st.caption(f"{pv.PUBLIC_NOTE} Periode {page.latest_year} masih data sementara.")
+left, right = st.columns(2)
+left.plotly_chart(charts.protected_bar_figure(cases.cells, "Periode", f"Jumlah kasus per {kind}", span, "kasus",
+                                              horizontal=False), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.protected_bar_figure(victims.cells, "Periode", f"Jumlah korban per {kind}", span,
+                                               horizontal=False), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.protected_lines_figure(forms.cells, "Periode", "Bentuk kekerasan",
+                                              f"Jumlah korban per {kind} menurut bentuk kekerasan", span,
+                                              note=charts.MULTI_FORM_NOTE), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.protected_bar_figure(tppo.cells, "Periode", f"Jumlah kasus TPPO per {kind}", span, "kasus",
+                                            note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
+                                            horizontal=False), config=charts.CHART_CONFIG)
+
+pv.end(span, True, {"Kasus": cases, "Korban": victims, "Kasus TPPO": tppo, "Korban per bentuk": forms},
+       chosen[0], chosen[-1], key="unduh_publik_tren")

@@ -1,0 +1,27 @@
+"""Wilayah (publik): protected counts per kecamatan (never kelurahan) as a tile map, a ranking and a table by sex."""
+
+import streamlit as st
+
+from app import charts, geography, public_view as pv
+
+page = pv.begin()
+period = page.period
+counts = pv.counts_for([period.year])
+victims = pv.table(counts, "korban_kecamatan", period.code)
+by_sex = pv.table(counts, "korban_kecamatan_jenis_kelamin", period.code)
+ranked = pv.ranked(victims)
+
+st.title("Wilayah")
+st.caption(f"{pv.PUBLIC_NOTE} Rincian paling kecil untuk publik adalah kecamatan.")
+left, right = st.columns([3, 2])
+left.plotly_chart(charts.protected_tile_map_figure(victims.cells.rename(columns={"kode_kecamatan": "district_code"}),
+                                                   geography.district_tiles(), "Jumlah korban menurut kecamatan",
+                                                   period.label), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.protected_bar_figure(ranked.cells, "Kecamatan", "Kecamatan menurut jumlah korban",
+                                               period.label), config=charts.CHART_CONFIG)
+st.subheader("Korban menurut kecamatan dan jenis kelamin")
+st.dataframe(pv.grid(by_sex), hide_index=True)
+
+pv.end(period.label, page.provisional, {"Korban per kecamatan": victims,
+                                        "Korban per kecamatan dan jenis kelamin": by_sex},
+       period, period, key="unduh_publik_wilayah")
