@@ -152,6 +152,26 @@ def test_quality_tables_read_rejects_and_warnings(con):
     assert q.recap_total_mismatches(con, JAN_OCT_2024)["agency"].tolist() == ["RSUD"]
 
 
+def test_victims_view_gives_every_age_its_band_and_one_row_per_record(tmp_path):
+    edges = sorted({a for b in vocab.age_bands() for a in (b.min_age - 1, b.min_age, b.max_age, b.max_age + 1)})
+    ages = [None, *edges]
+    con = etl_db.connect(tmp_path / "ages.duckdb")
+    try:
+        con.executemany(f"INSERT INTO victim_records VALUES ({', '.join('?' * 20)})", [
+            (f"k{i}", "s", "UPTD_PPA", None, f"k{i}", dt.date(2024, 1, 1), None, "15.71.01", None, age,
+             None if age is None else age < 18, "P", ["fisik"], None, None, [], None, "Register", i, None)
+            for i, age in enumerate(ages)])
+        got = dict(con.execute("SELECT source_row, age_band FROM victims").fetchall())
+        child = dict(con.execute("SELECT source_row, is_child FROM victims").fetchall())
+    finally:
+        con.close()
+    assert len(got) == len(ages)
+    bands = {b.label: b.is_child for b in vocab.age_bands()}
+    for i, age in enumerate(ages):
+        assert got[i] == vocab.age_band_of(age), age
+        assert child[i] == (bands[got[i]] if got[i] else (None if age is None else age < 18)), age
+
+
 def test_quality_reason_codes_are_the_ones_the_parser_emits(tmp_path):
     today = dt.date(2024, 11, 15)
     recap = template.write_recap(tmp_path / "rekap.xlsx", [template.RecapMonth(
