@@ -372,11 +372,10 @@ def recap_figure(df: pd.DataFrame, period: str) -> go.Figure:
     if df.empty or df["victims"].sum() == 0:
         return empty_figure(title, period, source=RECAP_SOURCE,
                             message="Tidak ada rekap bulanan tanpa register untuk pilihan ini.")
-    names = {a.code: a.name for a in vocab.agencies()}
     dashes = ("dash", "dot", "dashdot", "longdash")
     fig = go.Figure()
     for i, (agency, part) in enumerate(df.groupby("agency", sort=True)):
-        name = f"{names.get(agency, agency)} (rekap)"
+        name = f"{vocab.agency_name(agency)} (rekap)"
         fig.add_trace(go.Scatter(
             x=_month_labels(part["month"]), y=part["victims"], name=name, mode="lines+markers",
             line={"color": RECAP_COLOUR, "dash": dashes[i % len(dashes)], "width": 2},
@@ -404,7 +403,8 @@ def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
     for i, status in enumerate(statuses):
         scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=_month_labels(pd.Series(months)), y=agencies, zmin=-0.5, zmax=n - 0.5,
+        z=grid.values, x=_month_labels(pd.Series(months)), y=[vocab.agency_name(a) for a in agencies],
+        zmin=-0.5, zmax=n - 0.5,
         colorscale=scale, showscale=False, text=text.values, xgap=2, ygap=2,
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
     ))
@@ -444,6 +444,9 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
         table["outcome"] = table["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
     if "reason" in table:
         table["reason"] = table["reason"].str.replace("_", " ")
+    for column in ("agency", "primary_agency"):  # people know agencies by name, not by code
+        if column in table:
+            table[column] = table[column].map(vocab.agency_name)
     for column in ("message", "example_message"):
         if column in table:
             table[column] = table[column].fillna("")

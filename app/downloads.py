@@ -36,7 +36,7 @@ def filter_lines(f: Filters) -> list[str]:
     if f.violence_type:
         lines.append(f"Filter bentuk kekerasan: {vocab.violence_labels().get(f.violence_type)}.")
     if f.agency:
-        lines.append(f"Filter lembaga pelapor: {f.agency}.")
+        lines.append(f"Filter lembaga pelapor: {vocab.agency_name(f.agency)}.")
     if f.include_duplicates:
         lines.append("Laporan ganda antarlembaga ikut dihitung.")
     return lines

@@ -157,6 +157,12 @@ def agency_codes() -> tuple[str, ...]:
     return tuple(a.code for a in agencies())
 
 
+def agency_name(code: str | None) -> str | None:
+    """The name people know an agency by ('UPTD_PPA' -> 'UPTD Perlindungan Perempuan dan Anak Kota Jambi'); an
+    unknown code is returned as it is."""
+    return next((a.name for a in agencies() if a.code == code), code)
+
+
 @lru_cache(maxsize=1)
 def agency_keywords() -> dict[str, tuple[str, ...]]:
     """Agency code -> normalised words that name it in a title block or file name (code and name included)."""

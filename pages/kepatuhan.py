@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.operator import begin_operator_page, reading
-from etl import compliance
+from etl import compliance, vocab
 
 begin_operator_page()
 st.title("Kepatuhan Laporan")
@@ -24,10 +24,11 @@ with reading() as con:
 
 st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batas (data/reference/agencies.csv) bulan "
            f"berikutnya. Keadaan per {compliance.date_label(today)}.")
-matrix = pd.DataFrame([{"Lembaga": s.agency, "Bulan": s.month.strftime("%m/%Y"),
+matrix = pd.DataFrame([{"Lembaga": vocab.agency_name(s.agency), "Bulan": s.month.strftime("%m/%Y"),
                         "Status": compliance.STATUS_LABELS[s.status]} for s in statuses])
 table = matrix.pivot(index="Lembaga", columns="Bulan", values="Status").reindex(
-    index=list(dict.fromkeys(s.agency for s in statuses)), columns=list(dict.fromkeys(matrix["Bulan"])))
+    index=list(dict.fromkeys(vocab.agency_name(s.agency) for s in statuses)),
+    columns=list(dict.fromkeys(matrix["Bulan"])))
 colours = {compliance.STATUS_LABELS[compliance.ON_TIME]: "background-color: #d9f2e3",
            compliance.STATUS_LABELS[compliance.LATE]: "background-color: #fff1c2",
            compliance.STATUS_LABELS[compliance.MISSING]: "background-color: #fcd9d9"}
@@ -40,5 +41,5 @@ texts = compliance.reminders(statuses)
 if not texts:
     st.success("Semua lembaga sudah melapor tepat waktu untuk bulan-bulan ini.")
 for agency, text in texts.items():
-    st.markdown(f"**{agency}**")
+    st.markdown(f"**{vocab.agency_name(agency)}**")
     st.code(text, language=None, wrap_lines=True)

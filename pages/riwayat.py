@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app.operator import begin_operator_page, reading
-from etl import history
+from etl import history, vocab
 from etl.model import EtlError
 
 begin_operator_page()
@@ -22,7 +22,8 @@ if not entries:
     st.stop()
 
 table = pd.DataFrame([{
-    "ID": e["submission_id"][:12], "Dimuat": e["loaded_at"], "Lembaga": e["agency"], "File": e["file_name"],
+    "ID": e["submission_id"][:12], "Dimuat": e["loaded_at"], "Lembaga": vocab.agency_name(e["agency"]),
+    "File": e["file_name"],
     "Bentuk": "register" if e["shape"] == "register" else "rekap",
     "Bulan": ", ".join(m.strftime("%m/%Y") for m in sorted(e["months"])),
     "Status": history.STATUS_LABELS.get(e["status"], e["status"]),
@@ -33,7 +34,8 @@ st.dataframe(table, hide_index=True, column_config={"Dimuat": st.column_config.D
 st.subheader("Batalkan kiriman")
 undoable = {e["submission_id"]: e for e in entries if e["status"] != "undone"}
 choice = st.selectbox("Kiriman", list(undoable), key="undo_choice",
-                      format_func=lambda s: f"{s[:12]} — {undoable[s]['agency']} — {undoable[s]['file_name']}")
+                      format_func=lambda s: f"{s[:12]} — {vocab.agency_name(undoable[s]['agency'])} — "
+                                            f"{undoable[s]['file_name']}")
 confirm = st.checkbox("Saya yakin: data dari kiriman ini dihapus dari dasbor", key="undo_confirm")
 if st.button("Batalkan kiriman", type="primary", disabled=not (choice and confirm), key="undo"):
     try:

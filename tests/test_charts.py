@@ -212,7 +212,15 @@ def test_submission_matrix_colours_follow_status():
                        "status": ["diterima", "diganti", "belum ada", "diterima"]})
     fig = charts.submission_matrix_figure(df, PERIOD)
     assert fig.data[0].z.tolist() == [[2, 0], [0, 1]]  # agencies bottom-up: RSUD row first
+    assert list(fig.data[0].y) == ["RSUD Kota Jambi", "UPTD Perlindungan Perempuan dan Anak Kota Jambi"]
     assert [t.name for t in fig.data[1:]] == ["diterima", "diganti", "belum ada"]
+
+
+def test_tables_show_agency_names_not_codes():
+    table = charts.display_table(pd.DataFrame({"agency": ["POLRESTA", "XYZ"], "primary_agency": ["UPTD_PPA", None],
+                                               "pairs": [3, 1]}))
+    assert table["Lembaga"].tolist() == ["Unit PPA Sat Reskrim Polresta Jambi", "XYZ"]
+    assert table["Lembaga utama (UPTD PPA diutamakan)"].tolist()[0] == "UPTD Perlindungan Perempuan dan Anak Kota Jambi"
 
 
 # sentences -------------------------------------------------------------------------------------------------------
