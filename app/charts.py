@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
+from plotly.subplots import make_subplots
 
 from app import format as fmt
 from etl import vocab
@@ -129,24 +130,42 @@ def forms_figure(df: pd.DataFrame, period: str) -> go.Figure:
 
 
 def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
-    """One line per form: korban per month (a victim counts once per form)."""
+    """Small multiples, one panel per form with victims: korban per month (a victim counts once per form).
+
+    Seven lines on one axis cross and hide each other; panels on one shared scale keep each form's trend readable
+    and still compare their sizes.
+    """
     title = "Jumlah korban per bulan menurut bentuk kekerasan"
     if df.empty or df["victims"].sum() == 0:
         return empty_figure(title, period)
     colours = form_colours()
-    fig = go.Figure()
-    for code, part in df.groupby("violence_type", sort=False):
-        if part["victims"].sum() == 0:
-            continue
-        label = part["label"].iloc[0]
+    parts = [(code, part) for code, part in df.groupby("violence_type", sort=False) if part["victims"].sum() > 0]
+    columns = min(len(parts), 4)
+    rows = -(-len(parts) // columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes="all", shared_xaxes="all",
+                        subplot_titles=[part["label"].iloc[0] for _, part in parts],
+                        horizontal_spacing=0.07, vertical_spacing=0.2 if rows > 1 else 0.0)
+    for i, (code, part) in enumerate(parts):
+        label, colour = part["label"].iloc[0], colours.get(code, "#999999")
         fig.add_trace(go.Scatter(
-            x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines+markers",
-            line={"color": colours.get(code, "#999999"), "width": 2.5},
-            hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} korban<extra></extra>",
-        ))
-    fig.update_yaxes(title_text="Jumlah korban", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=420)
+            x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines",
+            line={"color": colour, "width": 2.5}, fill="tozeroy", fillcolor=_translucent(colour),
+            showlegend=False, hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} korban<extra></extra>",
+        ), row=i // columns + 1, col=i % columns + 1)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(title_text="Korban", col=1)
+    fig.update_xaxes(type="category", nticks=4, tickangle=0, showticklabels=True)
+    fig.update_annotations(font={"size": 14})  # the panel titles: the form names
+    fig = _frame(fig, title, period, note=f"{MULTI_FORM_NOTE}; skala sumbu tegak sama di semua panel",
+                 height=170 + 220 * rows)
+    fig.update_layout(margin={"t": 150})  # room for the panel titles under the subtitle
+    return fig
+
+
+def _translucent(colour: str, alpha: float = 0.18) -> str:
+    """'#RRGGBB' as an rgba() fill of the same hue."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def year_comparison_figure(df: pd.DataFrame, period: str, measure: str = "kasus",

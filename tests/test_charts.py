@@ -90,6 +90,18 @@ def test_a_form_has_the_same_colour_in_every_chart():
     assert bar_colour[vocab.violence_labels()["tppo"]] == charts.form_colours()["tppo"]
 
 
+
+def test_forms_by_month_is_one_panel_per_form_with_victims_on_one_scale():
+    frame = pd.concat([forms([2, 0, 5, 1, 3, 0, 4]).assign(month=m) for m in months(3)])
+    fig = charts.form_months_figure(frame, PERIOD)
+    labels = vocab.violence_labels()
+    shown = [labels[c] for c, n in zip(labels, [2, 0, 5, 1, 3, 0, 4]) if n]
+    assert [t.name for t in fig.data] == shown
+    assert [a.text for a in fig.layout.annotations] == shown  # each panel titled with its form
+    assert len({t.yaxis for t in fig.data}) == len(shown)
+    scales = {fig.layout[k].matches or k.replace("axis", "") for k in fig.layout if k.startswith("yaxis")}
+    assert len(scales) == 1  # every panel on one vertical scale
+
 # figures ---------------------------------------------------------------------------------------------------------
 
 def test_monthly_figure_counts_cases_with_indonesian_months_and_marks_provisional_months():
