@@ -20,6 +20,7 @@ from app import format as fmt
 from app.db import database_file, database_version, read_only
 from app.frame import configure_page, ensure_entry_script, require_page_role
 from app.queries import Filters
+from etl import db as etl_db
 from etl import publish, vocab
 
 PARAM_PERIOD = "periode"
@@ -40,7 +41,7 @@ class _YearCache:
         self._entries: dict[tuple, pd.DataFrame] = {}
         self._computing: dict[tuple, threading.Lock] = {}
 
-    def get(self, version: str, public: bool, year: int) -> pd.DataFrame:
+    def get(self, version: str, public: bool, year: int, background: bool = False) -> pd.DataFrame:
         key = (version, public, year)
         with self._lock:
             if key in self._entries:
@@ -50,7 +51,7 @@ class _YearCache:
             with self._lock:
                 if key in self._entries:
                     return self._entries[key]
-            counts = _compute_year(public, year)
+            counts = _compute_year(public, year, background)
             with self._lock:
                 # a new load changes the version: drop what was computed for older files
                 self._entries = {k: v for k, v in self._entries.items() if k[0] == version}
@@ -66,10 +67,14 @@ class _YearCache:
 _YEARS = _YearCache()
 
 
-def _compute_year(public: bool, year: int) -> pd.DataFrame:
+def _compute_year(public: bool, year: int, background: bool = False) -> pd.DataFrame:
     if public:
-        with duckdb.connect(str(database_file()), read_only=True) as con:
+        with etl_db.connect(database_file(), read_only=True) as con:  # the extract: nothing but public tables
             return con.execute("SELECT * FROM public_counts WHERE period_code LIKE ?", [f"{year}%"]).df()
+    if background:
+        # its own short connection, outside the page run's shared one (which closes when the page is drawn)
+        with etl_db.connect(database_file(), read_only=True) as con:
+            return publish.release(con, years={year})[1]
     with read_only() as con:
         return publish.release(con, years={year})[1]
 
@@ -90,15 +95,22 @@ def warm_up(years) -> None:
     version, public = database_version(), auth.public_mode()
     missing = [y for y in sorted(set(years), reverse=True) if not _YEARS.has(version, public, y)]
     if missing:
-        threading.Thread(target=lambda: [_YEARS.get(version, public, y) for y in missing], daemon=True,
-                         name="ppa-public-warm-up").start()
+        threading.Thread(target=_warm, args=(version, public, missing), daemon=True, name="ppa-public-warm-up").start()
+
+
+def _warm(version: str, public: bool, years: list[int]) -> None:
+    for year in years:
+        try:
+            _YEARS.get(version, public, year, background=True)
+        except (duckdb.Error, OSError):  # a load swapped the file meanwhile: the next page run computes it
+            return
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _periods(version: str, public: bool) -> pd.DataFrame:
     # version only keys the cache: a new load or a new extract shows up at once
     if public:
-        with duckdb.connect(str(database_file()), read_only=True) as con:
+        with etl_db.connect(database_file(), read_only=True) as con:
             return con.execute("SELECT * FROM public_periods").df()
     with read_only() as con:
         return publish.periods_frame(con)
@@ -112,7 +124,7 @@ def periods() -> pd.DataFrame:
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _is_demo(version: str, public: bool) -> bool:
     if public:
-        with duckdb.connect(str(database_file()), read_only=True) as con:
+        with etl_db.connect(database_file(), read_only=True) as con:
             row = con.execute("SELECT value FROM public_meta WHERE key = 'dataset'").fetchone()
         return bool(row) and row[0] == "demo"
     return sentences.is_demo(cached.database_facts())
@@ -290,10 +302,13 @@ def begin(choose_period: bool = True) -> PublicPage:
         return PublicPage(offered, None, False, latest_year)
     codes = offered["period_code"].tolist()
     names = dict(zip(offered["period_code"], offered["label"]))
-    wanted = st.session_state.get("public_period") or st.query_params.get(PARAM_PERIOD)
+    # remembered outside the widget too: Tren has no period selector, and Streamlit forgets a widget not drawn
+    wanted = (st.session_state.get("public_period") or st.query_params.get(PARAM_PERIOD)
+              or st.session_state.get("public_period_chosen"))
     code = st.sidebar.selectbox("Periode", codes, index=codes.index(wanted) if wanted in codes else 0,
                                 format_func=names.get, key="public_period",
                                 help="Data publik tersedia per triwulan, semester, atau tahun penuh.")
+    st.session_state["public_period_chosen"] = code
     if st.query_params.get(PARAM_PERIOD) != code:
         st.query_params[PARAM_PERIOD] = code
     period = dc.parse_period(code)

@@ -7,10 +7,12 @@ import re
 import subprocess
 import sys
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import auth
+from app import disclosure as dc
 from app.navigation import PAGES, PUBLIC_PAGES, OPERATOR_PAGES
 from etl import users
 
@@ -35,46 +37,215 @@ def start(**params) -> AppTest:
     return at.run()
 
 
-def figure_numbers(at: AppTest) -> list:
-    """Every number and text in every chart's data (values, text, hover, customdata)."""
+def figure_values(at: AppTest) -> list[tuple[str, str, object]]:
+    """(chart title, category, value) for every number and text in every chart's data (values, text, hover)."""
     found = []
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
+        title = str(spec.get("layout", {}).get("title", {}).get("text", ""))
         for trace in spec.get("data", []):
+            categories = trace.get("y") if trace.get("orientation") == "h" else trace.get("x")
             for key in ("y", "x", "text", "customdata", "hovertext"):
                 value = trace.get(key)
                 if isinstance(value, list):
-                    found += value
+                    for i, v in enumerate(value):
+                        category = categories[i] if isinstance(categories, list) and i < len(categories) else ""
+                        if trace.get("mode") == "text" and key in ("x", "y"):
+                            continue  # where a label is written (the tile map): a position, not data
+                        if trace.get("name") == "disamarkan" and key in ("x", "y") and not isinstance(v, str):
+                            # where a suppressed cell's stub or marker stands: its threshold, not a count
+                            assert v in (None, 5, 10), (title, v)
+                            continue
+                        found.append((title, str(category), v))
     return found
 
 
+def figure_numbers(at: AppTest) -> list:
+    return [v for _, _, v in figure_values(at)]
+
+
+def _limit(*context: str) -> int:
+    """The publishable minimum for a figure: 10 for TPPO and child × sexual violence, else 5."""
+    text = " ".join(context)
+    return 10 if "TPPO" in text or ("Seksual" in text and "Anak" in text) else 5
+
+
+def _check(value, limit: int, where) -> None:
+    """No count 1–4 (1–9 where the limit is 10) in a number or a text; labels such as "<5" are fine."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, (int, float)):
+        assert value == 0 or value >= limit, (where, value)
+        return
+    text = str(value)
+    assert not SMALL.search(text) or text.startswith("<"), (where, text)
+    if limit == 10:
+        for number in re.findall(r"(?<![\d.<,])(\d+)(?![\d.,%])", text):
+            assert int(number) == 0 or int(number) >= 10, (where, text)
+
+
+# Fixed sentences that explain the thresholds ("1–4 ... <5") are not counts.
+EXPLANATIONS = (dc.legend_text(), dc.FOOTNOTE_SUPPRESSION)
+
+
+def _prose(text: str) -> str:
+    for sentence in EXPLANATIONS:
+        text = text.replace(sentence, "")
+    text = re.sub(r"Angka 1–4 ditampilkan.*?TPPO\)", "", text)   # the footer's explanation of the thresholds
+    text = re.sub(r"ambang \d+|di bawah \d+|kurang dari \d+", "", text)
+    return re.sub(r"\b(19|20)\d\d\b", "", text)                   # years
+
+
 def assert_nothing_small(at: AppTest):
-    for v in figure_numbers(at):
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            assert not (1 <= v <= 4), v
-        elif isinstance(v, str):
-            assert not SMALL.search(v) or v.startswith("<"), v
+    for title, category, v in figure_values(at):
+        if isinstance(v, str):
+            v = _prose(v)
+        _check(v, _limit(title, category), (title, category))
     for m in at.metric:
+        _check(m.value, _limit(m.label), m.label)
         assert not re.fullmatch(r"[1-4]", m.value), (m.label, m.value)
     for df in at.dataframe:
-        for cell in df.value.astype(str).to_numpy().ravel():
-            assert cell not in {"1", "2", "3", "4"}, cell
+        for _, row in df.value.iterrows():
+            for column, cell in row.items():
+                if column == row.index[0]:
+                    continue
+                assert str(cell) not in {"1", "2", "3", "4"}, (column, cell)
+                _check(str(cell), _limit(str(row.iloc[0]), str(column)), (row.iloc[0], column))
+    for element in [*at.markdown, *at.caption, *at.metric]:
+        text = element.value if hasattr(element, "value") else ""
+        _check(_prose(str(text)), 5, str(text)[:80])
 
 
-def test_publik_sees_only_the_public_page_and_no_small_counts(env):
+def assert_public_footer(at: AppTest):
+    footer = "\n".join(c.value for c in at.caption)
+    assert "Sumber:" in footer and "Periode:" in footer and "bukan angka prevalensi" in footer
+    assert dc.FOOTNOTE_SUPPRESSION in footer and "<5" in footer
+
+
+def assert_no_month_or_kelurahan(at: AppTest):
+    everything = json.dumps([json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")])
+    everything += " ".join(str(d.value.to_dict()) for d in at.dataframe)
+    everything += " ".join(e.value for e in [*at.markdown, *at.caption, *at.title, *at.subheader])
+    assert "elurahan" not in everything
+    for name in ("Jan ", "Feb ", "Apr ", "Jul ", "Agu ", "Okt ", "Nov "):
+        assert name not in everything  # month axis labels of the staff charts
+    for box in [*at.sidebar.selectbox, *at.sidebar.radio]:
+        for option in box.options:
+            assert re.fullmatch(r"(Tahun \d{4}|(Triwulan|Semester) [IV]+ \d{4}|Triwulan|Semester)", option), option
+    assert not at.sidebar.get("select_slider")
+
+
+def visit_public_pages(at: AppTest):
+    """Open each public page in turn."""
+    for spec in PUBLIC_PAGES:
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.path, [e.message for e in at.exception])
+        yield spec
+
+
+def test_publik_sees_every_public_page_with_protected_figures_only(env):
     at = start()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.title[0].value == "Data publik"
+    assert at.title[0].value == "Ringkasan"
     assert at.sidebar.text_input[0].label == "Nama pengguna"
     assert at.sidebar.text_input[1].label == "Kata sandi"
-    for period in at.sidebar.selectbox[0].options[:3]:
-        at.sidebar.selectbox[0].set_value(period).run()
-        assert not at.exception
-        assert len(at.get("plotly_chart")) == 4
+    titles = []
+    for _ in visit_public_pages(at):
+        titles.append(at.title[0].value)
+        assert len(at.get("plotly_chart")) >= 1
         assert_nothing_small(at)
-        footer = at.caption[-1].value
-        assert "bukan angka prevalensi" in footer and "Sumber:" in footer
-    assert any("<5" in c.value for c in at.caption)  # the legend
+        assert_public_footer(at)
+        assert_no_month_or_kelurahan(at)
+        assert [e.label for e in at.expander] == ["Unduh data (CSV, Excel)"]
+    assert titles == ["Ringkasan", "Tren", "Wilayah", "Bentuk kekerasan dan TPPO"]
+
+
+def test_public_periods_change_the_figures_and_stay_protected(env):
+    at = start()
+    box = at.sidebar.selectbox[0]
+    assert box.label == "Periode"
+    assert box.options[0] == "Semester I 2024" and "Triwulan I 2024" in box.options
+    seen = set()
+    for code, period in (("2023", "Tahun 2023"), ("2024-T1", "Triwulan I 2024")):
+        at.sidebar.selectbox[0].select(code).run()
+        assert not at.exception
+        for _ in visit_public_pages(at):
+            assert_nothing_small(at)
+        at.switch_page("pages/publik.py").run()
+        assert at.sidebar.selectbox[0].value == code  # the choice survives a visit to Tren
+        seen.add(tuple(m.value for m in at.metric))
+        assert at.markdown[0].value.startswith(f"#### {period} (")
+    assert len(seen) == 2
+
+
+def test_public_ringkasan_agrees_with_the_release_and_compares_with_last_year(env, demo_db_master):
+    from etl import publish
+
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        counts = publish.release(con, years={2023})[1]
+    published = counts[(counts["period_code"] == "2023") & (counts["part"] == "total")].set_index("table_name")
+    at = start(periode="2023")
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m for m in at.metric}
+    assert shown["Kasus"].value == published.loc["kasus", "label"]
+    assert shown["Korban"].value == published.loc["korban", "label"]
+    assert shown["Kasus TPPO"].value == published.loc["kasus_tppo", "label"]
+    sentence = at.markdown[0].value
+    assert sentence.startswith(f"#### Tahun 2023 (Januari–Desember 2023): {published.loc['kasus', 'label']} kasus")
+    assert "Dibanding Tahun 2022" in sentence and shown["Kasus"].delta
+
+
+def test_public_tren_offers_quarters_or_semesters_never_months(env):
+    at = start()
+    at.switch_page("pages/publik_tren.py").run()
+    assert at.sidebar.radio[0].options == ["Triwulan", "Semester"]
+    for kind in ("Triwulan", "Semester"):
+        at.sidebar.radio[0].set_value(kind.lower()).run()
+        assert not at.exception, [e.message for e in at.exception]
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        periods = [x for t in spec["data"] for x in t["x"]]
+        assert periods and all(p.startswith(kind) for p in periods)
+        assert {p[-4:] for p in periods} == {"2022", "2023", "2024"}
+        assert_nothing_small(at)
+
+
+def test_suppressed_cells_differ_from_zero_in_public_charts(env):
+    at = start(periode="2024-T1")
+    at.switch_page("pages/publik_wilayah.py").run()
+    assert not at.exception
+    labels = {v for _, _, v in figure_values(at) if isinstance(v, str)}
+    assert "<5" in labels or "x" in labels  # the demo has small kecamatan counts in a quarter
+    bars = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t.get("type") == "bar"]
+    stubs = [t for t in bars if t["name"] == "disamarkan"]
+    assert stubs and {v for v in stubs[0]["x"] if v is not None} <= {5, 10}
+    assert stubs[0]["marker"]["color"] != bars[0]["marker"]["color"]
+    assert stubs[0]["marker"]["pattern"]["shape"] == "/"
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES])
+def test_staff_pages_refuse_publik_when_run_directly(env, page):
+    at = AppTest.from_file(f"../{page}", default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.warning and "hanya untuk staf" in at.warning[0].value
+    assert not at.get("plotly_chart") and not at.metric and not at.dataframe and not at.title
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES + OPERATOR_PAGES if p.roles == {"operator"}])
+def test_operator_pages_refuse_analis_when_run_directly(env, page):
+    at = AppTest.from_file(f"../{page}", default_timeout=TIMEOUT)
+    at.session_state[auth.SESSION_KEY] = auth.session_record("rina", "analis")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.warning and "tidak berhak" in at.warning[0].value
+    assert not at.get("plotly_chart") and not at.metric and not at.dataframe and not at.title
+
+
+@pytest.mark.parametrize("page", [p.path for p in PUBLIC_PAGES])
+def test_public_pages_run_directly_for_publik(env, page):
+    at = AppTest.from_file(f"../{page}", default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.get("plotly_chart")
+    assert_nothing_small(at)
 
 
 @pytest.mark.parametrize("page", [p.path for p in PAGES + OPERATOR_PAGES])
@@ -83,7 +254,6 @@ def test_staff_pages_are_not_reachable_for_publik(env, page):
     with pytest.raises(Exception):
         at.switch_page(page).run()
         assert not at.exception
-        assert at.title[0].value != "Data publik"
         raise AssertionError("reached")  # switch_page to a page outside the navigation must not run it
 
 
@@ -93,7 +263,7 @@ def test_wrong_password_is_refused_and_right_one_gives_exact_figures(env):
     at.sidebar.text_input[1].input("salah-sandi")
     at.sidebar.button[0].click().run()
     assert any("salah" in e.value for e in at.sidebar.error)
-    assert at.title[0].value == "Data publik"
+    assert at.title[0].value == "Ringkasan" and at.metric[0].value in at.markdown[0].value  # the public one
     at.sidebar.text_input[0].input("rina")
     at.sidebar.text_input[1].input("rahasia-panjang")
     at.sidebar.button[0].click().run()
@@ -113,14 +283,25 @@ def test_analis_does_not_get_operator_pages(env):
         raise AssertionError("reached")
 
 
-def test_public_extract_serves_the_public_page_without_login(demo_db_master, tmp_path, monkeypatch, repo_root):
+def test_public_extract_serves_every_public_page_without_login(demo_db_master, tmp_path, monkeypatch, repo_root):
+    from etl import publish
+
     out = tmp_path / "publik.duckdb"
     subprocess.run([sys.executable, "-m", "etl", "publish", "--db", str(demo_db_master), "--out", str(out)],
                    cwd=repo_root, check=True, capture_output=True)
     monkeypatch.setenv("PPA_DB", str(out))
     monkeypatch.setenv("PPA_PUBLIC", "1")
+    live = {}
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        counts = publish.release(con, years={2024})[1]
+    live = counts[(counts["period_code"] == "2024-S1") & (counts["part"] == "total")].set_index("table_name")
     at = start()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.title[0].value == "Data publik"
     assert not at.sidebar.text_input  # no login form on the public server
-    assert_nothing_small(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Kasus"] == live.loc["kasus", "label"] and shown["Korban"] == live.loc["korban", "label"]
+    for _ in visit_public_pages(at):
+        assert at.get("plotly_chart")
+        assert_nothing_small(at)
+        assert_public_footer(at)
+        assert_no_month_or_kelurahan(at)
