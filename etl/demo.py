@@ -437,6 +437,23 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
     return [p for _last, _prio, p in sorted(received, key=lambda t: (t[0], t[1], t[2].name))]
 
 
+def _received_at(file_name: str, last_month: dt.date, due_day: int) -> dt.datetime:
+    """When a synthetic file 'arrived': mostly a few days before its due day, sometimes weeks late."""
+    rng = random.Random(f"{SEED}:{file_name}")
+    next_month = (last_month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    due = next_month.replace(day=min(due_day, 28))
+    days = rng.randint(3, 25) if rng.random() < 0.15 else -rng.randint(0, 6)
+    return dt.datetime.combine(due + dt.timedelta(days=days), dt.time(9, 0)) + dt.timedelta(minutes=rng.randint(0, 420))
+
+
+def _date_receipts(con) -> None:
+    """Give each demo submission a realistic receipt time, so the compliance page shows on-time and late reports."""
+    due_days = {a.code: a.report_due_day for a in vocab.agencies()}
+    rows = con.execute("SELECT submission_id, file_name, agency, list_max(months) FROM submissions").fetchall()
+    con.executemany("UPDATE submissions SET loaded_at = ? WHERE submission_id = ?",
+                    [(_received_at(name, last, due_days.get(agency, 10)), sid) for sid, name, agency, last in rows])
+
+
 def build_demo(db: str | os.PathLike | None = None) -> LoadReport:
     """Build a fresh demo database: write the synthetic files to <db folder>/samples and load them for real."""
     target = dbmod.db_path(db)
@@ -453,6 +470,7 @@ def build_demo(db: str | os.PathLike | None = None) -> LoadReport:
     try:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('dataset', 'demo')")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(SEED)])
+        _date_receipts(con)
     finally:
         con.close()
     return report
