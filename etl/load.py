@@ -293,7 +293,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         raise WorkbookError(f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada "
                             "register, B3 pada rekap) atau tanggal lapor.")
 
-    replaced = _supersede(con, agency, parsed.shape, months, submission_id)
+    replaced, released = _supersede(con, agency, parsed.shape, months, submission_id)
 
     con.execute(
         "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "
@@ -311,10 +311,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
     _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
 
     if parsed.shape == "register":
-        dates = [v.report_date for v in parsed.victims]
-        start = min([months[0], *dates])
-        end = max([_last_day(months[-1]), *dates])
-        dedupe.refresh_duplicates(con, start, end)
+        dedupe.refresh_after_load(con, agency, submission_id, released)
     return months, replaced
 
 
@@ -324,12 +321,18 @@ def _last_day(month: dt.date) -> dt.date:
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: list[dt.date],
-               new_id: str) -> list[str]:
-    """Delete this agency's records of the same shape for these months and mark the submissions they came from."""
+               new_id: str) -> tuple[list[str], list[str]]:
+    """Delete this agency's records of the same shape for these months and mark the submissions they came from.
+
+    Returns (submissions replaced, deleted victim records that were primaries: their duplicates need a new look).
+    """
+    released: list[str] = []
     if shape == "register":
-        con.execute("DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
-                    "AND list_contains(?::DATE[], CAST(date_trunc('month', report_date) AS DATE))",
-                    [agency, months[0], _last_day(months[-1]), months])
+        deleted = con.execute(
+            "DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
+            "AND list_contains(?::DATE[], CAST(date_trunc('month', report_date) AS DATE)) "
+            "RETURNING victim_key, duplicate_of", [agency, months[0], _last_day(months[-1]), months]).fetchall()
+        released = [key for key, primary in deleted if primary is None]
     else:
         con.execute("DELETE FROM recap_counts WHERE agency = ? AND list_contains(?::DATE[], month)",
                     [agency, months])
@@ -346,7 +349,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: 
         con.execute("UPDATE submissions SET superseded_by = ?, status = ? WHERE submission_id = ?",
                     [new_id, "active" if remaining else "superseded", old_id])
         replaced.append(old_id)
-    return replaced
+    return replaced, released
 
 
 def insert_records(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:

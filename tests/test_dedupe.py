@@ -107,3 +107,38 @@ def test_scoped_recomputation_equals_a_full_one(demo_db):
     con.close()
     assert sum(1 for _k, d in full if d) > 20
     assert incremental == full
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_marking_after_each_load_equals_a_full_recomputation(tmp_path, seed):
+    """Loads in random order, resubmissions (partly and wholly empty) included, on a crowded small city."""
+    import random
+
+    from etl.model import ParsedWorkbook, VictimRow
+
+    rng = random.Random(seed)
+    months = [D(2024, 4, 1), D(2024, 5, 1), D(2024, 6, 1)]
+    con = dbmod.connect(tmp_path / "ppa.duckdb")
+    try:
+        for n in range(40):
+            agency = rng.choice(["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"])
+            month = rng.choice(months)
+            victims = [VictimRow(
+                sheet="Register", sheet_index=0, row=7 + i, case_ref=f"{agency}/{n}/{i}",
+                report_date=month.replace(day=rng.randint(1, 28)),
+                district_code=rng.choice(["15.71.01", "15.71.02"]), violence_types=tuple(sorted(rng.sample(
+                    ["fisik", "psikis", "seksual"], rng.randint(1, 2)))), sex=rng.choice(["P", "P", "L", None]),
+                age=rng.choice([10, 11, 12, 13, None])) for i in range(rng.choice([0, 3, 8, 15]))]
+            parsed = ParsedWorkbook(file_name=f"f{n}.xlsx", agency=agency, shape="register", months=[month],
+                                    rows_read=len(victims), victims=victims)
+            with dbmod.transaction(con):
+                load.store_parsed(con, parsed, f"{n:04d}{seed:02d}".ljust(64, "0"), f"f{n}.xlsx", ".xlsx",
+                                  dt.datetime(2024, 7, 1) + dt.timedelta(minutes=n))
+            incremental = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
+            with dbmod.transaction(con):
+                dedupe.refresh_duplicates(con)
+            full = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
+            assert incremental == full, f"after load {n} ({agency}, {month})"
+        assert sum(1 for _k, d in full if d) > 10
+    finally:
+        con.close()

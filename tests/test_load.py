@@ -121,7 +121,7 @@ def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
     def explode(*args, **kwargs):  # the last step of a load, after the old records were deleted and new inserted
         raise RuntimeError("disk penuh (simulasi)")
 
-    monkeypatch.setattr(load.dedupe, "refresh_duplicates", explode)
+    monkeypatch.setattr(load.dedupe, "refresh_after_load", explode)
     result = load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db).files[0]
     assert result.status == "failed" and "disk penuh" in result.message
     after = snapshot(db)
