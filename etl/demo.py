@@ -447,11 +447,22 @@ def _received_at(file_name: str, last_month: dt.date, due_day: int) -> dt.dateti
 
 
 def _date_receipts(con) -> None:
-    """Give each demo submission a realistic receipt time, so the compliance page shows on-time and late reports."""
+    """Give each demo submission a realistic receipt time, so the compliance page shows on-time and late reports.
+
+    Times stay in load order within an agency and shape: replacements and rebuilds replay in that order.
+    """
     due_days = {a.code: a.report_due_day for a in vocab.agencies()}
-    rows = con.execute("SELECT submission_id, file_name, agency, list_max(months) FROM submissions").fetchall()
-    con.executemany("UPDATE submissions SET loaded_at = ? WHERE submission_id = ?",
-                    [(_received_at(name, last, due_days.get(agency, 10)), sid) for sid, name, agency, last in rows])
+    rows = con.execute("SELECT submission_id, file_name, agency, shape, list_max(months) FROM submissions "
+                       "ORDER BY loaded_at, submission_id").fetchall()
+    previous: dict[tuple[str, str], dt.datetime] = {}
+    updates = []
+    for sid, name, agency, shape, last in rows:
+        at = _received_at(name, last, due_days.get(agency, 10))
+        if (agency, shape) in previous:
+            at = max(at, previous[(agency, shape)] + dt.timedelta(minutes=1))
+        previous[(agency, shape)] = at
+        updates.append((at, sid))
+    con.executemany("UPDATE submissions SET loaded_at = ? WHERE submission_id = ?", updates)
 
 
 def build_demo(db: str | os.PathLike | None = None) -> LoadReport:

@@ -110,3 +110,11 @@ def test_receipt_dates_make_compliance_show_on_time_and_late_reports(con):
     assert {compliance.ON_TIME, compliance.LATE} <= statuses
     first_receipt = con.execute("SELECT min(loaded_at) FROM submissions").fetchone()[0]
     assert first_receipt.year == 2019  # received over the years, not all at build time
+
+
+def test_receipt_dates_keep_the_draft_before_its_correction(con):
+    draft, correction = con.execute(
+        "SELECT max(loaded_at) FILTER (WHERE file_name LIKE '%draf%'), "
+        "max(loaded_at) FILTER (WHERE superseded_by IS NULL AND agency = 'UPTD_PPA' "
+        "AND list_contains(months, DATE '2024-03-01')) FROM submissions").fetchone()
+    assert draft < correction
