@@ -14,7 +14,7 @@ import pytest
 from app import db as app_db
 from app import queries as q
 from etl import db as etl_db
-from etl import template, vocab
+from etl import template, vocab, writer
 from etl.parse import parse_workbook
 from fixtures_db import build_fixture_db
 
@@ -228,6 +228,25 @@ def test_database_version_changes_when_the_file_changes(fixture_db, tmp_path):
     con.execute("CHECKPOINT")
     con.close()
     assert app_db.database_version(copy) != before
+
+
+def test_a_run_shares_one_connection_and_sees_a_load_that_swaps_the_file_in(fixture_db, tmp_path):
+    copy = tmp_path / "run.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    opened = app_db.connections_opened()
+    with app_db.one_connection_per_run():
+        with app_db.read_only(copy) as first:
+            before = first.execute("SELECT count(*) FROM meta").fetchone()[0]
+        with app_db.read_only(copy) as second:
+            assert second is first
+        assert app_db.connections_opened() - opened == 1
+        with writer.writing(copy, backup=False) as con:  # a load during the run (the upload page)
+            con.execute("INSERT INTO meta VALUES ('touched', 'yes')")
+        with app_db.read_only(copy) as third:
+            assert third.execute("SELECT count(*) FROM meta").fetchone()[0] == before + 1
+        assert first.execute("SELECT count(*) FROM meta").fetchone()[0] == before  # still open, old file
+        assert app_db.connections_opened() - opened == 2
+    assert app_db.connections_open() == 0
 
 
 def test_demo_reproduces_the_published_figures(demo_db_master):
