@@ -57,7 +57,7 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
         title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
                "x": 0, "xref": "paper", "xanchor": "left"},
         separators=",.",  # decimal comma, thousands dot
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 118 if note else 100, "b": 10},
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 + (18 * (note.count("<br>") + 1) if note else 0), "b": 10},
         font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         hoverlabel={"namelength": -1},
@@ -501,9 +501,11 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
 # suppressed cell and ``label`` is what people see ("12", "0", "<5", "<10", "x"). A suppressed cell is drawn as a
 # grey hatched stub of the threshold's height with its label, never as a bar of its true height and never as 0.
 
-PUBLIC_SOURCE = "DPMPPA Kota Jambi (UPTD PPA dan lembaga pelapor), angka terlindungi untuk publik"
+PUBLIC_SOURCE = "DPMPPA Kota Jambi, angka terlindungi"
 SUPPRESSED_COLOUR = "#BDBDBD"
-SUPPRESSED_NOTE = "abu-abu berarsir = disamarkan (lihat label); tinggi batang abu-abu hanya penanda"
+SUPPRESSED_LINE = "#8C8C8C"
+LIGHT_SEQUENTIAL = [[0, "#F7FBFF"], [1, "#6BAED6"]]  # light enough for dark numbers written in every cell
+SUPPRESSED_NOTE = "batang berarsir = disamarkan, lihat label"
 SUPPRESSED_HOVER = {"<5": "disamarkan (kurang dari 5)", "<10": "disamarkan (kurang dari 10)",
                     "x": "disamarkan agar angka kecil tidak dapat dihitung"}
 
@@ -513,9 +515,16 @@ def _stub_height(label: str) -> int:
     return 10 if label == "<10" else 5
 
 
+def _stub_marker() -> dict:
+    # hollow and hatched: it marks "hidden, below the threshold" and must not read as a bar of that height
+    return {"color": "white", "pattern": {"shape": "/", "fgcolor": SUPPRESSED_LINE, "bgcolor": "white",
+                                          "size": 6, "solidity": 0.25},
+            "line": {"color": SUPPRESSED_LINE, "width": 1}}
+
+
 def _public_note(note: str | None, suppressed: bool) -> str | None:
     parts = [p for p in (note, SUPPRESSED_NOTE if suppressed else None) if p]
-    return "; ".join(parts) or None
+    return "<br>".join(parts) or None  # one line each: half-width charts cut long subtitles
 
 
 def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: str, unit: str = "korban",
@@ -539,8 +548,7 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
         fig.add_trace(go.Bar(
             **axis, orientation="h" if horizontal else "v", text=text, textposition="outside", cliponaxis=False,
             hovertext=hover, hoverinfo="text", name="disamarkan" if is_stub else unit,
-            marker_color=SUPPRESSED_COLOUR if is_stub else (colour or TOTAL_COLOUR),
-            marker_pattern_shape="/" if is_stub else "", showlegend=False,
+            marker=_stub_marker() if is_stub else {"color": colour or TOTAL_COLOUR}, showlegend=False,
         ))
     fig.update_layout(barmode="overlay")
     axis_title = f"Jumlah {unit}"
@@ -549,40 +557,6 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
         fig.update_xaxes(type="category")
     height = max(260, 32 * len(data) + 140) if horizontal else 400
     return _frame(fig, title, period, PUBLIC_SOURCE, _public_note(note, any(hidden)), height=height)
-
-
-def protected_lines_figure(df: pd.DataFrame, x: str, series: str, title: str, period: str, unit: str = "korban",
-                           note: str | None = None) -> go.Figure:
-    """One line per series over fixed periods; a suppressed point breaks the line and shows as a grey labelled ×."""
-    if df.empty:
-        return empty_figure(title, period, PUBLIC_SOURCE)
-    colours = {v.label: form_colours()[v.code] for v in vocab.violence_types()}
-    fig = go.Figure()
-    hidden_x, hidden_y, hidden_text, hidden_hover = [], [], [], []
-    for name, part in df.groupby(series, sort=False):
-        values = [None if pd.isna(v) else int(v) for v in part["value"]]
-        fig.add_trace(go.Scatter(
-            x=part[x].tolist(), y=values, name=str(name), mode="lines+markers", connectgaps=False,
-            line={"color": colours.get(name, TOTAL_COLOUR), "width": 2.5},
-            hovertext=[f"{p} · {name}: {lab} {unit}" for p, lab in zip(part[x], part["label"])], hoverinfo="text",
-        ))
-        for p, v, lab in zip(part[x], part["value"], part["label"]):
-            if pd.isna(v):
-                hidden_x.append(p)
-                hidden_y.append(_stub_height(lab))
-                hidden_text.append(lab)
-                hidden_hover.append(f"{p} · {name}: {SUPPRESSED_HOVER.get(lab, lab)}")
-    if hidden_x:
-        fig.add_trace(go.Scatter(
-            x=hidden_x, y=hidden_y, mode="markers", name="disamarkan", hovertext=hidden_hover, hoverinfo="text",
-            marker={"symbol": "x-thin-open", "size": 11, "color": "#666666", "line": {"width": 2}},
-        ))
-    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    note = _public_note(note, False)
-    if hidden_x:
-        note = "; ".join(p for p in (note, "× abu-abu = disamarkan; garis terputus di titik itu") if p)
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)
 
 
 def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
@@ -621,3 +595,32 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     if data["value"].isna().any():
         note += "; petak abu-abu bergaris putus = disamarkan"
     return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)
+
+
+def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, period: str, unit: str = "korban",
+                             note: str | None = None) -> go.Figure:
+    """A grid of protected counts (e.g. form × period) with the label written in each cell; hidden cells grey."""
+    if df.empty:
+        return empty_figure(title, period, PUBLIC_SOURCE)
+    xs, ys = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[y]))[::-1]
+    cell = {(r[x], r[y]): r for _, r in df.iterrows()}
+    values = [[None if pd.isna(cell[(a, b)]["value"]) else int(cell[(a, b)]["value"]) for a in xs] for b in ys]
+    labels = [[cell[(a, b)]["label"] for a in xs] for b in ys]
+    hidden = [[0 if pd.isna(cell[(a, b)]["value"]) else None for a in xs] for b in ys]
+    hover = [[f"{b} · {a}: " + (SUPPRESSED_HOVER.get(lab, lab) if v is None else f"{lab} {unit}")
+              for a, v, lab in zip(xs, vrow, lrow)] for b, vrow, lrow in zip(ys, values, labels)]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=values, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
+                             hoverinfo="text", colorscale=LIGHT_SEQUENTIAL, xgap=2, ygap=2, showscale=False,
+                             name=unit, textfont={"color": "#1a1a1a"}))
+    fig.add_trace(go.Heatmap(z=hidden, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
+                             hoverinfo="text", colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
+                             xgap=2, ygap=2, showscale=False, name="disamarkan"))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category")
+    fig.update_layout(plot_bgcolor="white")
+    suppressed = any(v is None for row in values for v in row)
+    note = _public_note(note, False)
+    if suppressed:
+        note = "<br>".join(p for p in (note, "sel abu-abu = disamarkan, lihat label") if p)
+    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=max(300, 36 * len(ys) + 190))

@@ -169,7 +169,9 @@ def table(counts: pd.DataFrame, name: str, code: str) -> dc.ProtectedTable:
     for kept, part in margin_rows.groupby("dim1", sort=False):
         summed = [d for d in dims if d != kept][0]
         margins[HEADERS[summed]] = _cells(part, [kept])
-    out = dc.ProtectedTable([HEADERS[d] for d in dims], _cells(rows, dims), margins, total(counts, name, code))
+    cells = _cells(rows, dims)
+    withheld = bool(len(cells)) and bool((cells["reason"] == "ditahan").all())
+    out = dc.ProtectedTable([HEADERS[d] for d in dims], cells, margins, total(counts, name, code), withheld)
     out.footnotes = [dc.FOOTNOTE_SUPPRESSION] if out.any_suppressed else []
     return out
 
@@ -181,8 +183,8 @@ def series(counts: pd.DataFrame, name: str, chosen: list[dc.Period]) -> dc.Prote
         t = total(counts, name, p.code)
         if t is not None:
             rows.append({"Periode": p.label, "value": t.value, "label": t.label, "suppressed": t.suppressed,
-                         "reason": t.reason})
-    cells = pd.DataFrame(rows, columns=["Periode", "value", "label", "suppressed", "reason"])
+                         "reason": t.reason, "periode_singkat": short_label(p)})
+    cells = pd.DataFrame(rows, columns=["Periode", "value", "label", "suppressed", "reason", "periode_singkat"])
     cells["value"] = cells["value"].astype("Int64")
     out = dc.ProtectedTable(["Periode"], cells)
     out.footnotes = [dc.FOOTNOTE_SUPPRESSION] if out.any_suppressed else []
@@ -194,13 +196,23 @@ def series_by(counts: pd.DataFrame, name: str, chosen: list[dc.Period]) -> dc.Pr
     frames = []
     for p in sorted(chosen, key=lambda p: p.start):
         t = table(counts, name, p.code)
-        frames.append(t.cells.assign(Periode=p.label))
+        frames.append(t.cells.assign(Periode=p.label, periode_singkat=short_label(p)))
     cells = pd.concat(frames, ignore_index=True)
     by = ["Periode", *table(counts, name, chosen[0].code).by]
     cells = cells[by + [c for c in cells.columns if c not in by]]
     out = dc.ProtectedTable(by, cells)
     out.footnotes = [dc.FOOTNOTE_SUPPRESSION] if out.any_suppressed else []
     return out
+
+
+def short_label(p: dc.Period) -> str:
+    """A period for a crowded axis: "Tw I 2024", "Smt II 2024", "2024"."""
+    return {"triwulan": f"Tw {dc.ROMAN[p.number]} {p.year}", "semester": f"Smt {dc.ROMAN[p.number]} {p.year}",
+            "tahun": str(p.year)}[p.kind]
+
+
+WITHHELD_NOTE = ("Rincian ini disamarkan seluruhnya untuk periode ini (angkanya terlalu kecil); pilih semester atau "
+                 "tahun untuk rincian yang lebih lengkap.")
 
 
 def grid(t: dc.ProtectedTable) -> pd.DataFrame:

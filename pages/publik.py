@@ -8,8 +8,8 @@ page = pv.begin()
 period = page.period
 counts = pv.counts_for([period.year, period.year - 1])
 h = pv.headline(counts, period)
-by_district = pv.table(counts, "korban_kecamatan", period.code)
-by_form = pv.table(counts, "korban_bentuk", period.code)
+by_district = pv.ranked(pv.table(counts, "korban_kecamatan", period.code))
+by_form = pv.ranked(pv.table(counts, "korban_bentuk", period.code))
 
 st.title("Ringkasan")
 st.caption(pv.PUBLIC_NOTE)

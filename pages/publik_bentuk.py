@@ -8,7 +8,7 @@ page = pv.begin()
 period = page.period
 counts = pv.counts_for([period.year, period.year - 1])
 h = pv.headline(counts, period)
-by_form = pv.table(counts, "korban_bentuk", period.code)
+by_form = pv.ranked(pv.table(counts, "korban_bentuk", period.code))
 by_form_age = pv.table(counts, "korban_bentuk_umur", period.code)
 quarters = pv.periods_of_year(page, "triwulan", period.year) or [period]
 tppo_trend = pv.series(counts, "kasus_tppo", quarters)
@@ -21,6 +21,8 @@ st.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan", "
                                             colours=pv.form_colours(by_form)), config=charts.CHART_CONFIG)
 st.subheader("Korban menurut bentuk kekerasan dan kelompok umur")
 st.caption(f"Anak korban kekerasan seksual dan TPPO memakai ambang {dc.STRICT_THRESHOLD}.")
+if by_form_age.withheld:
+    st.caption(pv.WITHHELD_NOTE)
 st.dataframe(pv.grid(by_form_age), hide_index=True)
 
 st.header("Tindak Pidana Perdagangan Orang (TPPO)")
@@ -30,7 +32,7 @@ for column, (label, now, name) in zip(st.columns(2), (("Kasus TPPO", h.tppo_case
     moved = pv.change(now, h.before[name])
     column.metric(label, now.label, delta=moved, delta_color="off", delta_arrow="off",
                   delta_description=compared if moved else None, border=True)
-st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "Periode", f"Jumlah kasus TPPO per triwulan, {period.year}",
+st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "periode_singkat", f"Jumlah kasus TPPO per triwulan, {period.year}",
                                             str(period.year), "kasus",
                                             note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
                                             horizontal=False), config=charts.CHART_CONFIG)

@@ -20,14 +20,14 @@ forms = pv.series_by(counts, "korban_bentuk", chosen)
 st.title("Tren")
 st.caption(f"{pv.PUBLIC_NOTE} Periode {page.latest_year} masih data sementara.")
 left, right = st.columns(2)
-left.plotly_chart(charts.protected_bar_figure(cases.cells, "Periode", f"Jumlah kasus per {kind}", span, "kasus",
+left.plotly_chart(charts.protected_bar_figure(cases.cells, "periode_singkat", f"Jumlah kasus per {kind}", span, "kasus",
                                               horizontal=False), config=charts.CHART_CONFIG)
-right.plotly_chart(charts.protected_bar_figure(victims.cells, "Periode", f"Jumlah korban per {kind}", span,
+right.plotly_chart(charts.protected_bar_figure(victims.cells, "periode_singkat", f"Jumlah korban per {kind}", span,
                                                horizontal=False), config=charts.CHART_CONFIG)
-st.plotly_chart(charts.protected_lines_figure(forms.cells, "Periode", "Bentuk kekerasan",
-                                              f"Jumlah korban per {kind} menurut bentuk kekerasan", span,
-                                              note=charts.MULTI_FORM_NOTE), config=charts.CHART_CONFIG)
-st.plotly_chart(charts.protected_bar_figure(tppo.cells, "Periode", f"Jumlah kasus TPPO per {kind}", span, "kasus",
+st.plotly_chart(charts.protected_heatmap_figure(forms.cells, "periode_singkat", "Bentuk kekerasan",
+                                                f"Jumlah korban per {kind} menurut bentuk kekerasan", span,
+                                                note=charts.MULTI_FORM_NOTE), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.protected_bar_figure(tppo.cells, "periode_singkat", f"Jumlah kasus TPPO per {kind}", span, "kasus",
                                             note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
                                             horizontal=False), config=charts.CHART_CONFIG)
 

@@ -20,6 +20,8 @@ left.plotly_chart(charts.protected_tile_map_figure(victims.cells.rename(columns=
 right.plotly_chart(charts.protected_bar_figure(ranked.cells, "Kecamatan", "Kecamatan menurut jumlah korban",
                                                period.label), config=charts.CHART_CONFIG)
 st.subheader("Korban menurut kecamatan dan jenis kelamin")
+if by_sex.withheld:
+    st.caption(pv.WITHHELD_NOTE)
 st.dataframe(pv.grid(by_sex), hide_index=True)
 
 pv.end(period.label, page.provisional, {"Korban per kecamatan": victims,
