@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.navigation import PAGES
+from app.navigation import PAGES, PUBLIC_PAGES
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -95,4 +95,25 @@ def test_page_renders_charts_in_a_real_browser(server, browser, spec, repo_root)
     assert "DATA CONTOH (sintetis)" in page.inner_text("body")
     if url_path == "ringkasan":
         assert "149" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    page.close()
+
+
+@pytest.mark.parametrize("spec", PUBLIC_PAGES, ids=lambda s: Path(s.path).stem)
+def test_public_page_renders_protected_charts_in_a_real_browser(server, browser, spec, repo_root):
+    """Not signed in (publik): each public page draws its charts, its legend and footer; a screenshot is kept."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    url_path = Path(spec.path).stem
+    page.goto(f"{server}/{url_path}?periode=2024-T1", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    shots = repo_root / "test-output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 12000)})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(shots / f"{url_path}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator(".js-plotly-plot").count() >= 1
+    body = page.inner_text("body")
+    assert "bukan angka prevalensi" in body and "Masuk staf" in body
+    assert "penyamaran" in body and "<5" in body
     page.close()
