@@ -41,7 +41,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 @pytest.mark.parametrize("page", [p.path for p in PAGES])
 def test_every_page_runs_and_draws_charts(app, page):
     at = app(page, dari="2024-01", sampai="2024-10")
-    assert len(at.get("plotly_chart")) >= 2
+    if page != "pages/paparan.py":  # Bahan Paparan shows sentences and download buttons; its charts are in the files
+        assert len(at.get("plotly_chart")) >= 2
     assert not at.error
     footer = at.caption[-1].value
     assert "DATA CONTOH (sintetis)" in footer and "bukan angka prevalensi" in footer and "Data per" in footer
