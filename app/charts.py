@@ -57,7 +57,7 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
         title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
                "x": 0, "xref": "paper", "xanchor": "left"},
         separators=",.",  # decimal comma, thousands dot
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 + (18 * (note.count("<br>") + 1) if note else 0), "b": 10},
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 + (18 + 22 * note.count("<br>") if note else 0), "b": 10},
         font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         hoverlabel={"namelength": -1},

@@ -286,22 +286,61 @@ class _Cell:
 _Equation = tuple[dict[int, int], str]
 
 
+class _Sum:
+    """A sum of terms that may be infinite: the finite part, and how many terms are +inf and -inf."""
+
+    __slots__ = ("finite", "pos", "neg")
+
+    def __init__(self) -> None:
+        self.finite, self.pos, self.neg = 0.0, 0, 0
+
+    def add(self, value: float, sign: int = 1) -> None:
+        if value == math.inf:
+            self.pos += sign
+        elif value == -math.inf:
+            self.neg += sign
+        else:
+            self.finite += sign * value
+
+    def without(self, value: float) -> float:
+        """The sum of the other terms (nan when +inf and -inf meet, as adding them one by one gives)."""
+        pos = self.pos - (value == math.inf)
+        neg = self.neg - (value == -math.inf)
+        if pos and neg:
+            return math.nan
+        if pos:
+            return math.inf
+        if neg:
+            return -math.inf
+        return self.finite - value if math.isfinite(value) else self.finite
+
+
+def _term(c: int, bounds: list[float]) -> tuple[float, float]:
+    """The lowest and highest value of c * x for x within its bounds."""
+    lo, hi = bounds
+    return (c * lo, c * hi) if c > 0 else (c * hi, c * lo)
+
+
 def _propagate(bounds: list[list[float]], equations: list[_Equation]) -> bool:
-    """Tighten interval bounds from every equation until nothing changes; False if inconsistent."""
+    """Tighten interval bounds from every equation until nothing changes; False if inconsistent.
+
+    Each equation keeps running sums of its terms' lowest and highest values, so tightening one cell costs one
+    subtraction rather than a pass over the whole line (the audit's hot loop; exact, the counts are integers).
+    """
     changed = True
     rounds = 0
     while changed and rounds < 200:
         changed = False
         rounds += 1
         for coefs, op in equations:
+            lows, highs = _Sum(), _Sum()
+            for k, ck in coefs.items():
+                t_lo, t_hi = _term(ck, bounds[k])
+                lows.add(t_lo)
+                highs.add(t_hi)
             for i, c in coefs.items():
-                lo_sum = hi_sum = 0.0
-                for k, ck in coefs.items():
-                    if k == i:
-                        continue
-                    lo_k, hi_k = bounds[k]
-                    lo_sum += ck * lo_k if ck > 0 else ck * hi_k
-                    hi_sum += ck * hi_k if ck > 0 else ck * lo_k
+                own_lo, own_hi = _term(c, bounds[i])
+                lo_sum, hi_sum = lows.without(own_lo), highs.without(own_hi)
                 # c*x_i = -S (or >= -S), S in [lo_sum, hi_sum]
                 if op == "=":
                     cand = sorted((-hi_sum / c, -lo_sum / c))
@@ -319,6 +358,12 @@ def _propagate(bounds: list[list[float]], equations: list[_Equation]) -> bool:
                     changed = True
                 if bounds[i][0] > bounds[i][1]:
                     return False
+                if (bounds[i][0], bounds[i][1]) != (lo, hi):  # later cells of the line see the tighter bounds
+                    t_lo, t_hi = _term(c, bounds[i])
+                    lows.add(own_lo, -1)
+                    lows.add(t_lo)
+                    highs.add(own_hi, -1)
+                    highs.add(t_hi)
     return True
 
 
