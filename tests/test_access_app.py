@@ -311,3 +311,25 @@ def test_public_extract_serves_every_public_page_without_login(demo_db_master, t
         assert_nothing_small(at)
         assert_public_footer(at)
         assert_no_month_or_kelurahan(at)
+
+
+def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
+    from app import downloads, public_view
+    from etl import publish
+
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        counts = publish.release(con, years={2024})[1]
+    tables = {name: public_view.table(counts, name, "2024-T1")
+              for name in ("korban_kecamatan", "korban_bentuk", "korban_bentuk_umur",
+                           "korban_kecamatan_jenis_kelamin")}
+    frames = downloads.downloadable(tables, "publik")
+    assert list(frames) == list(tables)
+    for name, frame in frames.items():
+        shown = tables[name].cells
+        assert list(frame["label"][:len(shown)]) == list(shown["label"])  # the same cells as the chart/table
+        published = frame["jumlah"].dropna()
+        assert ((published == 0) | (published >= 5)).all(), name
+        assert (frame["suppressed"] == frame["jumlah"].isna()).all()
+        tppo = frame[frame.iloc[:, 0] == "Trafficking (TPPO)"]["jumlah"].dropna()
+        assert ((tppo == 0) | (tppo >= 10)).all()
+    assert "Kelurahan" not in " ".join(c for f in frames.values() for c in f.columns)
