@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.navigation import PAGES, PUBLIC_PAGES
+from etl import users
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -27,11 +28,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+STAFF_NAME, STAFF_PASSWORD = "uji-browser", "kata-sandi-uji-panjang"
+
+
 @pytest.fixture(scope="module")
-def server(demo_db_master, repo_root):
+def server(demo_db_master, repo_root, tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "PPA_DB": str(demo_db_master)}
+    accounts = tmp_path_factory.mktemp("accounts") / "users.json"
+    users.add_user(STAFF_NAME, "operator", STAFF_PASSWORD, accounts)  # staff pages need a signed-in staff member
+    env = {**os.environ, "PPA_DB": str(demo_db_master), "PPA_USERS": str(accounts)}
     env.pop("PPA_BOUNDARIES", None)
+    env.pop("PPA_PUBLIC", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -64,25 +71,40 @@ def browser():
         chromium.close()
 
 
-def wait_until_rendered(page) -> None:
-    """Wait until the script run has finished and the charts are drawn."""
+def wait_until_rendered(page, charts: bool = True) -> None:
+    """Wait until the script run has finished and the charts (if the page has any) are drawn."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function(
-        """() => {
+        """(charts) => {
             if (document.querySelector('[data-testid="stException"]')) return true;
             if (document.querySelector('[data-testid="stStatusWidget"]')) return false;  // script still running
-            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-            return charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
-        }""", timeout=90_000)
+            const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+            return !charts || (drawn.length > 0 && drawn.every(c => c.querySelector('.main-svg')));
+        }""", arg=charts, timeout=90_000)
     page.wait_for_timeout(1500)  # let Plotly finish laying out every chart
+
+
+def sign_in(page) -> None:
+    """Sign in through the sidebar form as the staff member the server knows."""
+    page.get_by_label("Nama pengguna").fill(STAFF_NAME)
+    page.get_by_label("Kata sandi").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_text(f"Masuk sebagai {STAFF_NAME}").wait_for(timeout=60_000)
+    wait_until_rendered(page)
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: Path(s.path).stem)
 def test_page_renders_charts_in_a_real_browser(server, browser, spec, repo_root):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     url_path = Path(spec.path).stem
-    page.goto(f"{server}/{url_path}?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
+    page.goto(f"{server}/?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
     wait_until_rendered(page)
+    sign_in(page)  # each browser page is its own session
+    page.locator('[data-testid="stSidebarNav"] a', has_text=spec.title).first.click()
+    if spec != PAGES[0]:  # the first page is the staff's main page, served at /
+        page.wait_for_function("(path) => location.pathname.endsWith('/' + path)", arg=url_path, timeout=60_000)
+    has_charts = url_path != "paparan"  # Bahan Paparan: sentences and download buttons, charts only in the files
+    wait_until_rendered(page, charts=has_charts)
     shots = repo_root / "test-output" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     # Streamlit scrolls inside its main block, so grow the window to the content before a full-page shot
@@ -91,7 +113,8 @@ def test_page_renders_charts_in_a_real_browser(server, browser, spec, repo_root)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(shots / f"{url_path}.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0  # .streamlit/config.toml: viewer toolbar
+    assert page.locator(".js-plotly-plot").count() >= (1 if has_charts else 0)
     assert "DATA CONTOH (sintetis)" in page.inner_text("body")
     if url_path == "ringkasan":
         assert "149" in page.locator('[data-testid="stMetric"]').first.inner_text()
