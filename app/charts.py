@@ -555,8 +555,9 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
     (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, rangemode="tozero")
     if not horizontal:
         fig.update_xaxes(type="category")
-    height = max(260, 32 * len(data) + 140) if horizontal else 400
-    return _frame(fig, title, period, PUBLIC_SOURCE, _public_note(note, any(hidden)), height=height)
+    note = _public_note(note, any(hidden))
+    height = (max(260, 32 * len(data) + 140) if horizontal else 400) + (22 * note.count("<br>") if note else 0)
+    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=height)
 
 
 def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
