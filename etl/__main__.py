@@ -161,61 +161,6 @@ COMMANDS.update(load=_cmd_load, rebuild=_cmd_rebuild, template=_cmd_template, de
                 duplicates=_cmd_duplicates)
 
 
-def _cmd_load(args) -> int:
-    import json
-    from etl import load, summary
-    progress = None if args.json else summary.ProgressBar(sys.stderr)
-    report = load.load_files(args.paths, agency=args.agency, db=args.db, progress=progress)
-    if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(summary.load_summary(report))
-    return EXIT_FAILED if report.any_failed else EXIT_OK
-
-
-def _cmd_rebuild(args) -> int:
-    from etl import db, load, summary
-    report = load.rebuild(args.db, progress=summary.ProgressBar(sys.stderr))
-    print(f"Database {db.db_path(args.db)} dibangun ulang dari arsip: {summary.number(len(report.files))} file, "
-          f"{summary.number(report.rows_loaded)} baris dimuat.")
-    return EXIT_OK
-
-
-def _cmd_template(args) -> int:
-    from etl import template
-    for path in template.write_templates(args.out):
-        print(f"Template ditulis: {path}")
-    return EXIT_OK
-
-
-def _cmd_demo(args) -> int:
-    from etl import db, demo, summary
-    report = demo.build_demo(args.db)
-    print(f"Database contoh (DATA CONTOH SINTETIS) dibuat di {db.db_path(args.db)}: "
-          f"{summary.number(len(report.files))} file, {summary.number(report.rows_loaded)} baris dimuat.")
-    return EXIT_OK
-
-
-def _cmd_duplicates(args) -> int:
-    import json
-    from etl import db, dedupe, summary
-    target = db.db_path(args.db)
-    if not target.exists():
-        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
-    con = db.connect(target, read_only=True)
-    try:
-        pairs = dedupe.duplicate_pairs(con)
-    finally:
-        con.close()
-    print(json.dumps(pairs, default=str, ensure_ascii=False, indent=2) if args.json
-          else summary.duplicates_text(pairs))
-    return EXIT_OK
-
-
-COMMANDS.update(load=_cmd_load, rebuild=_cmd_rebuild, template=_cmd_template, demo=_cmd_demo,
-                duplicates=_cmd_duplicates)
-
-
 
 def _read_new_password() -> str:
     import getpass
