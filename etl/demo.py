@@ -41,6 +41,7 @@ TPPO_CASES_JAN_OCT_2024 = 22
 REGISTER_AGENCIES = {"UPTD_PPA": (1, 0.55), "POLRESTA": (3, 0.25), "DINSOS": (3, 0.10), "LSM": (6, 0.10)}
 RECAP_AGENCIES = {"RSUD": 3, "PUSKESMAS": 3}
 TEXT_DATE_AGENCIES = {"DINSOS"}       # this agency types dates as text, as people do
+PROBLEM_AGENCY, PROBLEM_MONTH = "DINSOS", dt.date(2024, 5, 1)   # its file for this month carries typing mistakes
 PLANTED_SHARE = 0.12
 
 
@@ -387,6 +388,25 @@ def _entries(cases: list[DemoCase], text_dates: bool) -> list[RegisterEntry]:
     return entries
 
 
+def _with_problems(entries: list[RegisterEntry]) -> list[RegisterEntry]:
+    """Add the mistakes real files have, so the data-quality page and the row messages have something to show.
+
+    Three rows are rejected (a place outside the city, a wording no alias knows, an impossible age) and one
+    kecamatan is misspelt (accepted with a warning); none of this changes the published figures.
+    """
+    first = entries[0]
+    misspelt = replace(first, district=(first.district or "") + "h") if first.district else first
+    bad = [
+        RegisterEntry(case_ref="DS-SALAH-1", report_date="14/05/2024", district="Sungai Gelam", sex="P",
+                      forms=("Fisik",), age=15),
+        RegisterEntry(case_ref="DS-SALAH-2", report_date="21/05/2024", district="Jelutung", sex="P",
+                      forms=("Kekerasan berbasis gender online",), age=19),
+        RegisterEntry(case_ref="DS-SALAH-3", report_date="03/06/2024", district="Danau Sipin", sex="P",
+                      forms=("Psikis",), age=130),
+    ]
+    return [misspelt, *entries[1:], *bad]
+
+
 def _chunks(months_per_file: int) -> list[tuple[dt.date, dt.date]]:
     months = _months(FIRST_MONTH, LAST_MONTH)
     out = []
@@ -416,8 +436,10 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
             stamp = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m}_{last:%Y-%m}"
             title = f"{SYNTHETIC_MARK} — REGISTER KASUS {agency} — {_period_label(first, last).upper()}"
             path = folder / f"{FILE_PREFIX}{agency.lower()}-register-{stamp}.xlsx"
-            write_register(path, _entries(chunk, agency in TEXT_DATE_AGENCIES), agency=agency,
-                           period=(first, last), title=title)
+            entries = _entries(chunk, agency in TEXT_DATE_AGENCIES)
+            if agency == PROBLEM_AGENCY and first <= PROBLEM_MONTH <= last:
+                entries = _with_problems(entries)
+            write_register(path, entries, agency=agency, period=(first, last), title=title)
             received.append((last, priority.get(agency, 99), path))
             if agency == "UPTD_PPA" and first == dt.date(2024, 3, 1) and len(chunk) > 1:
                 # a first version that forgot the last case; the corrected file (written above) replaces it

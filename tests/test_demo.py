@@ -118,3 +118,10 @@ def test_receipt_dates_keep_the_draft_before_its_correction(con):
         "max(loaded_at) FILTER (WHERE superseded_by IS NULL AND agency = 'UPTD_PPA' "
         "AND list_contains(months, DATE '2024-03-01')) FROM submissions").fetchone()
     assert draft < correction
+
+
+def test_demo_carries_rejected_rows_and_a_spelling_warning_without_changing_the_figures(con):
+    reasons = {r for (r,) in con.execute("SELECT reason FROM rejected_rows").fetchall()}
+    assert {"wilayah_luar", "bentuk_tidak_dikenal", "umur"} <= reasons
+    assert con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'wilayah_mirip'").fetchone()[0] >= 1
+    assert con.execute("SELECT count(*) FROM victims WHERE case_ref LIKE 'DS-SALAH-%'").fetchone()[0] == 0
