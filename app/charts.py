@@ -55,7 +55,7 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
            height: int = 380) -> go.Figure:
     fig.update_layout(
         title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
-               "x": 0, "xref": "paper", "xanchor": "left"},
+               "x": 0.01, "xref": "container", "xanchor": "left"},  # from the figure edge, not the plot area
         separators=",.",  # decimal comma, thousands dot
         template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 + (18 + 22 * note.count("<br>") if note else 0), "b": 10},
         font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
