@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 
 from etl.model import EtlError, UsageError
 
@@ -106,6 +107,20 @@ def main(argv: list[str] | None = None) -> int:
 COMMANDS: dict = {}
 
 
+@contextmanager
+def _existing_db(path):
+    """A read-only connection to a database that must already exist (a usage error otherwise)."""
+    from etl import db
+    target = db.db_path(path)
+    if not target.exists():
+        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
+    con = db.connect(target, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def _cmd_load(args) -> int:
     import json
     from etl import load, summary
@@ -144,14 +159,8 @@ def _cmd_demo(args) -> int:
 def _cmd_duplicates(args) -> int:
     import json
     from etl import db, dedupe, summary
-    target = db.db_path(args.db)
-    if not target.exists():
-        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
-    con = db.connect(target, read_only=True)
-    try:
+    with _existing_db(args.db) as con:
         pairs = dedupe.duplicate_pairs(con)
-    finally:
-        con.close()
     print(json.dumps(pairs, default=str, ensure_ascii=False, indent=2) if args.json
           else summary.duplicates_text(pairs))
     return EXIT_OK
@@ -203,14 +212,8 @@ def _cmd_publish(args) -> int:
 def _cmd_history(args) -> int:
     import json
     from etl import db, history, summary
-    target = db.db_path(args.db)
-    if not target.exists():
-        raise UsageError(f"Database {target} tidak ada. Muat data dulu (python -m etl load ...).")
-    con = db.connect(target, read_only=True)
-    try:
+    with _existing_db(args.db) as con:
         entries = history.history(con)
-    finally:
-        con.close()
     if args.json:
         print(json.dumps(history.history_json(entries), ensure_ascii=False, indent=2))
         return EXIT_OK

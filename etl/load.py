@@ -390,13 +390,7 @@ def _insert_victims(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, subm
         "source_row": [v.row for v in rows],
         "duplicate_of": [None] * len(rows),
     }
-    table = pa.table(columns, schema=_VICTIM_SCHEMA)
-    con.register("_incoming_victims", table)
-    try:
-        con.execute(f"INSERT INTO victim_records ({', '.join(_VICTIM_COLUMNS)}) "  # fixed column list
-                    f"SELECT {', '.join(_VICTIM_COLUMNS)} FROM _incoming_victims")
-    finally:
-        con.unregister("_incoming_victims")
+    _insert_arrow(con, "victim_records", pa.table(columns, schema=_VICTIM_SCHEMA), _VICTIM_COLUMNS)
 
 
 def _insert_recap(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
@@ -415,13 +409,17 @@ def _insert_recap(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submis
         "source_row": [c.row for c in cells],
         "source_column": [c.column for c in cells],
     }
-    table = pa.table(columns, schema=_RECAP_SCHEMA)
-    con.register("_incoming_recap", table)
+    _insert_arrow(con, "recap_counts", pa.table(columns, schema=_RECAP_SCHEMA), _RECAP_COLUMNS)
+
+
+def _insert_arrow(con: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Table, column_names: tuple[str, ...]) -> None:
+    """Bulk-insert an Arrow table; table and column names come only from this module's fixed lists."""
+    con.register("_incoming", rows)
     try:
-        con.execute(f"INSERT INTO recap_counts ({', '.join(_RECAP_COLUMNS)}) "  # fixed column list
-                    f"SELECT {', '.join(_RECAP_COLUMNS)} FROM _incoming_recap")
+        con.execute(f"INSERT INTO {table_name} ({', '.join(column_names)}) "
+                    f"SELECT {', '.join(column_names)} FROM _incoming")
     finally:
-        con.unregister("_incoming_recap")
+        con.unregister("_incoming")
 
 
 def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: str,
