@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import fastexcel
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
 from etl import load, template, vocab
@@ -104,6 +104,17 @@ def raw_read_arrow(paths: list[Path]) -> int:
     return rows
 
 
+def raw_read_openpyxl(paths: list[Path]) -> int:
+    """Every cell of every sheet through openpyxl in read-only mode (the stack's default), for the reader choice."""
+    rows = 0
+    for path in paths:
+        wb = load_workbook(path, read_only=True, data_only=True)
+        for sheet in wb.worksheets:
+            rows += sum(1 for _ in sheet.iter_rows(values_only=True))
+        wb.close()
+    return rows
+
+
 def timed(step, repeat: int = 1) -> tuple[float, float]:
     """Best (wall seconds, CPU seconds of this process and its threads) of ``repeat`` runs of step()."""
     wall = cpu = float("inf")
@@ -125,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=4000, help="victim rows per file")
     parser.add_argument("--workdir", help="keep generated files here (default: a temporary folder)")
     parser.add_argument("--repeat", type=int, default=3, help="raw reads and parse: best of this many runs")
+    parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl (slow), for the reader choice")
     args = parser.parse_args(argv)
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ppa-bench-"))
@@ -146,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (wall, cpu) in raw.items():
         print(_line(f"{name}, baca mentah", wall, cpu, total_rows))
     fastest = min(raw, key=lambda name: raw[name][0])
+    if args.openpyxl:
+        print(_line("openpyxl, baca mentah", *timed(lambda: raw_read_openpyxl(paths)), total_rows))
 
     t_parse, c_parse = timed(lambda: [parse_workbook(p) for p in paths], args.repeat)
     print(_line("etl.parse saja", t_parse, c_parse, total_rows))
