@@ -51,13 +51,21 @@ def _subtitle(period: str, source: str, note: str | None = None) -> str:
     return "<br>".join([note, *lines] if note else lines)
 
 
+def _top_margin(subtitle: str) -> int:
+    """Room above the plot for the title and every subtitle line, so the last line never touches the plot."""
+    return 70 + 20 * (subtitle.count("<br>") + 1)
+
+
 def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE, note: str | None = None,
            height: int = 380) -> go.Figure:
+    subtitle = _subtitle(period, source, note)
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": _subtitle(period, source, note), "font": {"size": 12}},
-               "x": 0.01, "xref": "container", "xanchor": "left"},  # from the figure edge, not the plot area
+        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12}},
+               # pinned to the figure's top-left corner (not the plot area), the margin below leaves room
+               "x": 0.01, "xref": "container", "xanchor": "left",
+               "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}},
         separators=",.",  # decimal comma, thousands dot
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 100 + (18 + 22 * note.count("<br>") if note else 0), "b": 10},
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": _top_margin(subtitle), "b": 10},
         font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         hoverlabel={"namelength": -1},
@@ -152,7 +160,7 @@ def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
         ))
     fig = _frame(fig, title, period, note=f"{MULTI_FORM_NOTE}; skala sumbu tegak sama di semua panel",
                  height=170 + 220 * rows)
-    fig.update_layout(margin={"t": 150})  # room for the panel titles under the subtitle
+    fig.update_layout(margin={"t": fig.layout.margin.t + 30})  # and for the panel titles under the subtitle
     return fig
 
 
