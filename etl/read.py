@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
+from openpyxl.utils import get_column_letter
 
 from etl.model import WorkbookError
 
@@ -253,9 +254,4 @@ def _short(exc: Exception) -> str:
 
 def column_letter(index: int) -> str:
     """Excel column letters for a 0-based column index (0 -> 'A', 27 -> 'AB')."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return get_column_letter(index + 1)

@@ -12,6 +12,8 @@ import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from etl.read import column_letter
+
 REGISTER_HEADER = ["Tanggal Lapor", "Kecamatan", "Jenis Kelamin", "Umur", "Jenis Kekerasan"]
 REGISTER_ROWS = [["05/11/2024", "Kotabaru", "P", 9, "Pencabulan"],
                  ["07/11/2024", "Jambi Timur", "L", 12, "Penganiayaan"]]
@@ -20,13 +22,6 @@ _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def cell_xml(ref: str, value) -> str:
@@ -41,7 +36,7 @@ def cell_xml(ref: str, value) -> str:
 
 
 def sheet_xml(rows: list[list]) -> str:
-    body = "".join(f'<row r="{r + 1}">' + "".join(cell_xml(f"{column(c)}{r + 1}", v) for c, v in enumerate(row)
+    body = "".join(f'<row r="{r + 1}">' + "".join(cell_xml(f"{column_letter(c)}{r + 1}", v) for c, v in enumerate(row)
                                                   if v is not None) + "</row>" for r, row in enumerate(rows))
     return f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}><sheetData>{body}</sheetData></worksheet>'
 
