@@ -244,13 +244,20 @@ def district_bar_figure(df: pd.DataFrame, period: str, measure: str = "kasus", t
     if top:
         data = data.head(top)
     data = data.iloc[::-1]
-    fig = go.Figure(go.Bar(
-        x=data[measure], y=data["district"], orientation="h", marker_color=TOTAL_COLOUR,
-        texttemplate=text, textposition="outside", cliponaxis=False,
-        hovertemplate=f"%{{y}}: {text.replace('%{x', '%{x')} {unit}<extra></extra>",
-    ))
-    fig.update_xaxes(title_text=unit.capitalize(), rangemode="tozero")
+    fig = _hbars(data[measure], data["district"], unit, text=text, axis_title=unit.capitalize())
     return _frame(fig, title, period, height=max(260, 34 * len(data) + 120))
+
+
+def _hbars(values, labels, unit: str, colour: str = TOTAL_COLOUR, text: str = "%{x:,}",
+           axis_title: str | None = None) -> go.Figure:
+    """Horizontal bars with the number written at each bar's end; ``unit`` says what is counted (hover, axis)."""
+    fig = go.Figure(go.Bar(
+        x=values, y=labels, orientation="h", marker_color=colour,
+        texttemplate=text, textposition="outside", cliponaxis=False,
+        hovertemplate=f"%{{y}}: {text} {unit}<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=axis_title or f"Jumlah {unit}", rangemode="tozero")
+    return fig
 
 
 def _value_text(value: float, measure: str) -> str:
@@ -350,12 +357,7 @@ def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figur
         return empty_figure(title, period)
     data = df.sort_values("korban", ascending=False).head(top).iloc[::-1]
     labels = [f"{s} ({d})" for s, d in zip(data["subdistrict"], data["district"])]
-    fig = go.Figure(go.Bar(
-        x=data["korban"], y=labels, orientation="h", marker_color=TOTAL_COLOUR,
-        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:,} korban<extra></extra>",
-    ))
-    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    fig = _hbars(data["korban"], labels, "korban")
     return _frame(fig, title, period, height=max(260, 28 * len(data) + 120))
 
 
@@ -408,12 +410,7 @@ def category_figure(df: pd.DataFrame, label_column: str, title: str, period: str
     if df.empty or df["victims"].sum() == 0:
         return empty_figure(title, period)
     data = df.iloc[::-1]
-    fig = go.Figure(go.Bar(
-        x=data["victims"], y=data[label_column], orientation="h", marker_color=colour,
-        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:,} korban<extra></extra>",
-    ))
-    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    fig = _hbars(data["victims"], data[label_column], "korban", colour)
     return _frame(fig, title, period, height=max(240, 32 * len(data) + 120))
 
 
@@ -474,12 +471,7 @@ def reasons_figure(df: pd.DataFrame, period: str, title: str = "Baris ditolak me
         return empty_figure(title, period, source="catatan pemuatan file",
                             message="Tidak ada baris yang ditolak untuk pilihan ini.")
     data = df.groupby("reason", as_index=False)["rows"].sum().sort_values("rows")
-    fig = go.Figure(go.Bar(
-        x=data["rows"], y=data["reason"].str.replace("_", " "), orientation="h", marker_color=OKABE_ITO[2],
-        texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:,} baris<extra></extra>",
-    ))
-    fig.update_xaxes(title_text="Jumlah baris", rangemode="tozero")
+    fig = _hbars(data["rows"], data["reason"].str.replace("_", " "), "baris", OKABE_ITO[2])
     return _frame(fig, title, period, source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
 
 
