@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,14 @@ def demo_db_master(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(db)], cwd=REPO, check=True,
                    capture_output=True, text=True)
     return db
+
+
+@pytest.fixture(scope="module")
+def demo_con(demo_db_master):
+    """A read-only connection to the demo database, shared by the tests of one module."""
+    con = duckdb.connect(str(demo_db_master), read_only=True)
+    yield con
+    con.close()
 
 
 @pytest.fixture()

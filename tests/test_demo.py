@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -11,45 +10,38 @@ from etl import demo, vocab
 CASES = "count(DISTINCT case_key) FILTER (WHERE duplicate_of IS NULL)"
 
 
-@pytest.fixture(scope="module")
-def con(demo_db_master):
-    c = duckdb.connect(str(demo_db_master), read_only=True)
-    yield c
-    c.close()
-
-
-def cases(con, first, last, extra=""):
-    return con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN ? AND ? {extra}",
+def cases(demo_con, first, last, extra=""):
+    return demo_con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN ? AND ? {extra}",
                        [first, last]).fetchone()[0]
 
 
-def test_96_cases_in_2023(con):
-    assert cases(con, "2023-01-01", "2023-12-31") == 96
+def test_96_cases_in_2023(demo_con):
+    assert cases(demo_con, "2023-01-01", "2023-12-31") == 96
 
 
-def test_117_cases_jan_aug_2024_with_the_published_kecamatan_split(con):
-    assert cases(con, "2024-01-01", "2024-08-31") == 117
-    split = dict(con.execute(f"SELECT district, {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' "
+def test_117_cases_jan_aug_2024_with_the_published_kecamatan_split(demo_con):
+    assert cases(demo_con, "2024-01-01", "2024-08-31") == 117
+    split = dict(demo_con.execute(f"SELECT district, {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' "
                              "AND '2024-08-31' GROUP BY district").fetchall())
     expected = {name: n for name, n in demo.CASES_JAN_AUG_2024.items() if n}
     assert split == expected
     assert set(demo.CASES_JAN_AUG_2024) == {d.name for d in vocab.districts()}
 
 
-def test_149_cases_jan_oct_2024_of_which_22_tppo(con):
-    assert cases(con, "2024-01-01", "2024-10-31") == 149
-    tppo = con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' AND '2024-10-31' "
+def test_149_cases_jan_oct_2024_of_which_22_tppo(demo_con):
+    assert cases(demo_con, "2024-01-01", "2024-10-31") == 149
+    tppo = demo_con.execute(f"SELECT {CASES} FROM victims WHERE report_date BETWEEN '2024-01-01' AND '2024-10-31' "
                        "AND case_key IN (SELECT case_key FROM victims WHERE is_tppo)").fetchone()[0]
     assert tppo == 22
 
 
-def test_earlier_years_rise_towards_2023(con):
-    per_year = [cases(con, f"{y}-01-01", f"{y}-12-31") for y in range(2019, 2024)]
+def test_earlier_years_rise_towards_2023(demo_con):
+    per_year = [cases(demo_con, f"{y}-01-01", f"{y}-12-31") for y in range(2019, 2024)]
     assert per_year == sorted(per_year) and per_year[0] >= 60
 
 
-def test_planted_duplicates_are_found_and_no_others(con):
-    found = set(con.execute("""
+def test_planted_duplicates_are_found_and_no_others(demo_con):
+    found = set(demo_con.execute("""
         SELECT s.agency, s.case_ref, p.agency, p.case_ref, p.sex, p.age
         FROM victims s JOIN victims p ON p.victim_key = s.duplicate_of""").fetchall())
     planted = demo.demo_plan().planted_pairs()
@@ -57,14 +49,14 @@ def test_planted_duplicates_are_found_and_no_others(con):
     assert found == planted
 
 
-def test_every_case_keeps_its_victims_in_one_kecamatan_and_month(con):
-    spread = con.execute("SELECT max(d), max(m) FROM (SELECT count(DISTINCT district_code) d, count(DISTINCT month) m "
+def test_every_case_keeps_its_victims_in_one_kecamatan_and_month(demo_con):
+    spread = demo_con.execute("SELECT max(d), max(m) FROM (SELECT count(DISTINCT district_code) d, count(DISTINCT month) m "
                          "FROM victims GROUP BY case_key)").fetchone()
     assert spread == (1, 1)
 
 
-def test_mix_of_victims_looks_like_the_domain(con):
-    female, children_sexual, two_victims, two_forms = con.execute("""
+def test_mix_of_victims_looks_like_the_domain(demo_con):
+    female, children_sexual, two_victims, two_forms = demo_con.execute("""
         SELECT avg((sex = 'P')::INT),
                avg(is_child::INT) FILTER (WHERE list_contains(violence_types, 'seksual')),
                (SELECT count(*) FROM (SELECT case_key FROM victims GROUP BY 1 HAVING count(*) > 1)),
@@ -75,8 +67,8 @@ def test_mix_of_victims_looks_like_the_domain(con):
     assert two_victims >= 10 and two_forms >= 50
 
 
-def test_database_and_files_are_labelled_synthetic(con, demo_db_master):
-    assert con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone() == ("demo",)
+def test_database_and_files_are_labelled_synthetic(demo_con, demo_db_master):
+    assert demo_con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone() == ("demo",)
     samples = sorted((demo_db_master.parent / "samples").glob("contoh-*.xlsx"))
     assert len(samples) > 100
     assert {s.name.split("-")[1] for s in samples} == {"uptd_ppa", "polresta", "dinsos", "lsm", "rsud", "puskesmas"}
@@ -86,11 +78,11 @@ def test_database_and_files_are_labelled_synthetic(con, demo_db_master):
         wb.close()
 
 
-def test_both_shapes_are_loaded_and_one_correction_replaced_a_draft(con):
-    shapes = dict(con.execute("SELECT shape, count(*) FROM submissions GROUP BY 1").fetchall())
+def test_both_shapes_are_loaded_and_one_correction_replaced_a_draft(demo_con):
+    shapes = dict(demo_con.execute("SELECT shape, count(*) FROM submissions GROUP BY 1").fetchall())
     assert shapes["register"] > 50 and shapes["recap"] > 10
-    assert con.execute("SELECT count(*) FROM submissions WHERE status = 'superseded'").fetchone()[0] == 1
-    assert con.execute("SELECT min(month), max(month) FROM victims").fetchone() == (
+    assert demo_con.execute("SELECT count(*) FROM submissions WHERE status = 'superseded'").fetchone()[0] == 1
+    assert demo_con.execute("SELECT min(month), max(month) FROM victims").fetchone() == (
         demo.FIRST_MONTH, demo.LAST_MONTH)
 
 
@@ -100,28 +92,28 @@ def test_the_plan_is_deterministic():
            [(c.agency, c.ref, c.report_date, [(v.sex, v.age, v.forms) for v in c.victims]) for c in b.cases]
 
 
-def test_receipt_dates_make_compliance_show_on_time_and_late_reports(con):
+def test_receipt_dates_make_compliance_show_on_time_and_late_reports(demo_con):
     import datetime as dt
 
     from etl import compliance
 
-    statuses = {s.status for s in compliance.compliance(con, dt.date(2024, 1, 1), dt.date(2024, 10, 1),
+    statuses = {s.status for s in compliance.compliance(demo_con, dt.date(2024, 1, 1), dt.date(2024, 10, 1),
                                                          today=dt.date(2024, 12, 31))}
     assert {compliance.ON_TIME, compliance.LATE} <= statuses
-    first_receipt = con.execute("SELECT min(loaded_at) FROM submissions").fetchone()[0]
+    first_receipt = demo_con.execute("SELECT min(loaded_at) FROM submissions").fetchone()[0]
     assert first_receipt.year == 2019  # received over the years, not all at build time
 
 
-def test_receipt_dates_keep_the_draft_before_its_correction(con):
-    draft, correction = con.execute(
+def test_receipt_dates_keep_the_draft_before_its_correction(demo_con):
+    draft, correction = demo_con.execute(
         "SELECT max(loaded_at) FILTER (WHERE file_name LIKE '%draf%'), "
         "max(loaded_at) FILTER (WHERE superseded_by IS NULL AND agency = 'UPTD_PPA' "
         "AND list_contains(months, DATE '2024-03-01')) FROM submissions").fetchone()
     assert draft < correction
 
 
-def test_demo_carries_rejected_rows_and_a_spelling_warning_without_changing_the_figures(con):
-    reasons = {r for (r,) in con.execute("SELECT reason FROM rejected_rows").fetchall()}
+def test_demo_carries_rejected_rows_and_a_spelling_warning_without_changing_the_figures(demo_con):
+    reasons = {r for (r,) in demo_con.execute("SELECT reason FROM rejected_rows").fetchall()}
     assert {"wilayah_luar", "bentuk_tidak_dikenal", "umur"} <= reasons
-    assert con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'wilayah_mirip'").fetchone()[0] >= 1
-    assert con.execute("SELECT count(*) FROM victims WHERE case_ref LIKE 'DS-SALAH-%'").fetchone()[0] == 0
+    assert demo_con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'wilayah_mirip'").fetchone()[0] >= 1
+    assert demo_con.execute("SELECT count(*) FROM victims WHERE case_ref LIKE 'DS-SALAH-%'").fetchone()[0] == 0

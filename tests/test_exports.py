@@ -11,7 +11,6 @@ import struct
 import subprocess
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -32,15 +31,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def con(demo_db_master):
-    connection = duckdb.connect(str(demo_db_master), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def b(con) -> briefing.Briefing:
-    return briefing.build_briefing(con, JAN, OCT, today=TODAY)
+def b(demo_con) -> briefing.Briefing:
+    return briefing.build_briefing(demo_con, JAN, OCT, today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -93,17 +85,17 @@ def test_headline_slide_states_149_and_22(deck, b):
     assert b.headline in text and "tercatat 149 kasus" in text and "22 di antaranya TPPO" in text
 
 
-def test_charts_are_native_and_hold_the_query_numbers(deck, con):
+def test_charts_are_native_and_hold_the_query_numbers(deck, demo_con):
     f = queries.Filters(JAN, OCT)
     charts_by_slide = {i: [s.chart for s in slide.shapes if s.has_chart] for i, slide in enumerate(deck.slides)}
     assert [len(charts_by_slide[i]) for i in range(8)] == [0, 0, 1, 1, 1, 1, 2, 0]
     districts = charts_by_slide[3][0]
     values = dict(zip(districts.plots[0].categories, districts.plots[0].series[0].values))
-    expected = queries.district_totals(con, f)
+    expected = queries.district_totals(demo_con, f)
     assert values == {d: float(k) for d, k in zip(expected["district"], expected["kasus"])}
     forms = charts_by_slide[4][0]
     form_values = dict(zip(forms.plots[0].categories, forms.plots[0].series[0].values))
-    assert form_values["Seksual"] == float(queries.form_totals(con, f).set_index("violence_type").loc["seksual",
+    assert form_values["Seksual"] == float(queries.form_totals(demo_con, f).set_index("violence_type").loc["seksual",
                                                                                                      "victims"])
     trend = charts_by_slide[2][0]
     assert [s.name for s in trend.plots[0].series] == ["2023", "2024"]
@@ -213,9 +205,9 @@ def test_infographic_numbers_pass_through_disclosure(b):
     assert "bukan angka prevalensi" in footer and "Periode: Januari–Oktober 2024" in footer
 
 
-def test_infographic_hides_small_counts_even_for_an_analyst(con):
+def test_infographic_hides_small_counts_even_for_an_analyst(demo_con):
     # February 2024 alone: one TPPO case, which the public may only see as "<10"
-    small = briefing.build_briefing(con, dt.date(2024, 2, 1), dt.date(2024, 2, 1), today=TODAY)
+    small = briefing.build_briefing(demo_con, dt.date(2024, 2, 1), dt.date(2024, 2, 1), today=TODAY)
     assert small.figures["kasus_tppo"] == 1
     h = infographic.public_headline(small)
     assert h.tppo_cases.label == "<10" and h.tppo_cases.value is None
@@ -234,7 +226,7 @@ def test_infographic_png_is_a_1080_square(b, renderer):
 
 # ------------------------------------------------------------------------------------------------ CSV and Excel
 
-def test_workbook_round_trips_with_a_notes_sheet(b, con):
+def test_workbook_round_trips_with_a_notes_sheet(b, demo_con):
     data = xlsx.workbook_bytes(bundle.briefing_tables(b), bundle.table_notes(b))
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Catatan", *bundle.TABLE_TITLES.values()]
@@ -244,7 +236,7 @@ def test_workbook_round_trips_with_a_notes_sheet(b, con):
     sheet = book["Kasus per kecamatan"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("Kode kecamatan", "Kecamatan", "Kasus", "Korban")
-    expected = queries.district_totals(con, queries.Filters(JAN, OCT))
+    expected = queries.district_totals(demo_con, queries.Filters(JAN, OCT))
     assert [r[1] for r in rows[1:]] == list(expected["district"])
     assert [r[2] for r in rows[1:]] == list(expected["kasus"]) and all(isinstance(r[2], int) for r in rows[1:])
     assert sum(r[2] for r in rows[1:]) == 149
