@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass, field, replace
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import db as dbmod
 from etl import dedupe, load, writer
@@ -138,8 +140,10 @@ def _restore_months(con, submission_id: str, months: list[dt.date]) -> None:
     agency_parameter = json.loads(detected or "{}").get("agency_parameter")
     parsed = parse_workbook(path, agency_parameter, file_name=file_name)
     wanted = set(months)
+    dates = parsed.victim_table.column("report_date")
     parsed = replace(parsed,
-                     victims=[v for v in parsed.victims if v.report_date.replace(day=1) in wanted],
+                     victim_table=parsed.victim_table.filter(pc.is_in(pc.floor_temporal(dates, unit="month"),
+                                                                     pa.array(sorted(wanted), pa.date32()))),
                      recap=[c for c in parsed.recap if c.month.replace(day=1) in wanted])
     load.insert_records(con, parsed, submission_id)
 

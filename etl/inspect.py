@@ -169,9 +169,7 @@ def _predict(con: duckdb.DuckDBPyConnection, result: Inspection) -> None:
     if known and known[0][0] != "undone":
         result.outcome = "sudah_dimuat"
         return
-    months = sorted({m.replace(day=1) for m in parsed.months}
-                    | {v.report_date.replace(day=1) for v in parsed.victims}
-                    | {c.month.replace(day=1) for c in parsed.recap})
+    months = sorted({m.replace(day=1) for m in parsed.months} | parsed.record_months)
     rows = con.execute(
         "SELECT submission_id, file_name, months, loaded_at FROM submissions WHERE agency = ? AND shape = ? "
         "AND status = 'active' AND list_has_any(months, ?::DATE[]) ORDER BY loaded_at",

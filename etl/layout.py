@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from etl import vocab
 from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
@@ -273,16 +274,26 @@ def _find_data_rows(layout: SheetLayout) -> None:
     relevant = [i for i in relevant if layout.columns.fields.get("number") != i]
     key_columns = [layout.columns.fields[f] for f in ("report_date", "district", "subdistrict", "sex", "violence")
                    if f in layout.columns.fields]
+    body = rows[start:]
+    # what each row holds, computed for all rows at once; the loop below then only decides where the data ends
+    width = max(relevant + [3]) + 1  # the relevant columns and the first four (where a JUMLAH label may be)
+    padded = body if all(len(row) >= width for row in body) else [list(row) + [None] * width for row in body]
+    filled = [len(row) - row.count(None) for row in padded]
+    filled_relevant = ([len(relevant) - values.count(None) for values in map(itemgetter(*relevant), padded)]
+                       if len(relevant) > 1 else [int(row[relevant[0]] is not None) for row in padded] if relevant
+                       else [0] * len(padded))
+    labels = {value for j in range(4) for value in {row[j] for row in padded} if is_total_label(value)}
     seen_blank = False
-    for r in range(start, len(rows)):
-        row = rows[r]
-        if any(is_total_label(v) for v in row[:4]) and not _has_key_values(row, key_columns, layout.shape):
+    for i, row in enumerate(body):
+        r = start + i
+        if labels and any(v in labels for v in row[:4] if v.__class__ is str) \
+                and not _has_key_values(row, key_columns, layout.shape):
             layout.total_row = r
             break
-        if is_blank(row, relevant):
+        if not filled_relevant[i]:
             seen_blank = seen_blank or bool(layout.data_rows)
             continue
-        if is_signature_row(row):
+        if filled[i] <= 2 and is_signature_row(row):
             layout.footer_row = r
             break
         if seen_blank and layout.shape == "register" and key_columns and is_blank(row, key_columns):

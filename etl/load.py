@@ -33,19 +33,6 @@ from etl.read import MAX_FILE_BYTES
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 RAW_DIR = "raw"
 
-_VICTIM_COLUMNS = (
-    "victim_key", "submission_id", "agency", "case_ref", "case_key", "report_date", "incident_date",
-    "district_code", "subdistrict_code", "age", "is_child", "sex", "violence_types", "place_of_incident",
-    "relationship", "services", "notes", "source_sheet", "source_row", "duplicate_of",
-)
-_VICTIM_SCHEMA = pa.schema([
-    ("victim_key", pa.string()), ("submission_id", pa.string()), ("agency", pa.string()),
-    ("case_ref", pa.string()), ("case_key", pa.string()), ("report_date", pa.date32()),
-    ("incident_date", pa.date32()), ("district_code", pa.string()), ("subdistrict_code", pa.string()),
-    ("age", pa.int32()), ("is_child", pa.bool_()), ("sex", pa.string()), ("violence_types", pa.list_(pa.string())),
-    ("place_of_incident", pa.string()), ("relationship", pa.string()), ("services", pa.list_(pa.string())),
-    ("notes", pa.string()), ("source_sheet", pa.string()), ("source_row", pa.int32()), ("duplicate_of", pa.string()),
-])
 _RECAP_COLUMNS = ("submission_id", "agency", "month", "district_code", "violence_type", "sex", "victims",
                   "source_sheet", "source_row", "source_column")
 _RECAP_SCHEMA = pa.schema([
@@ -284,8 +271,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
                             f"{parsed.rows_loaded}, ditolak {parsed.rows_rejected}).")
     loaded_at = loaded_at or _now()
     agency = parsed.agency
-    record_months = ({_month(v.report_date) for v in parsed.victims} if parsed.shape == "register"
-                     else {_month(c.month) for c in parsed.recap})
+    record_months = parsed.record_months
     # rows dated outside the declared period still replace that agency's records for their month,
     # otherwise a resubmission could count them twice
     months = sorted({_month(m) for m in parsed.months} | record_months)
@@ -361,36 +347,23 @@ def insert_records(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submi
 
 
 def _insert_victims(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
-    rows = parsed.victims
-    if not rows:
+    if not parsed.victim_table.num_rows:
         return
-    prefix = submission_id[:16]
-    keys = [f"{prefix}:{v.sheet_index}:{v.row}" for v in rows]
-    refs = [v.case_ref.strip() if v.case_ref and v.case_ref.strip() else None for v in rows]
-    agency = parsed.agency
-    columns = {
-        "victim_key": keys,
-        "submission_id": [submission_id] * len(rows),
-        "agency": [agency] * len(rows),
-        "case_ref": refs,
-        "case_key": [f"{agency}:{ref}" if ref else key for ref, key in zip(refs, keys)],
-        "report_date": [v.report_date for v in rows],
-        "incident_date": [v.incident_date for v in rows],
-        "district_code": [v.district_code for v in rows],
-        "subdistrict_code": [v.subdistrict_code for v in rows],
-        "age": [v.age for v in rows],
-        "is_child": [v.is_child for v in rows],
-        "sex": [v.sex for v in rows],
-        "violence_types": [list(v.violence_types) for v in rows],
-        "place_of_incident": [v.place_of_incident for v in rows],
-        "relationship": [v.relationship for v in rows],
-        "services": [list(v.services) for v in rows],
-        "notes": [v.notes for v in rows],
-        "source_sheet": [v.sheet for v in rows],
-        "source_row": [v.row for v in rows],
-        "duplicate_of": [None] * len(rows),
-    }
-    _insert_arrow(con, "victim_records", pa.table(columns, schema=_VICTIM_SCHEMA), _VICTIM_COLUMNS)
+    con.register("_incoming", parsed.victim_table)
+    try:
+        # victim_key '<submission_id[:16]>:<sheet index>:<row>'; case_key the agency's reference, else the key
+        con.execute("""
+            INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date,
+                incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
+                place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of)
+            SELECT key, $submission, $agency, ref, coalesce($agency || ':' || ref, key), report_date,
+                   incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
+                   place_of_incident, relationship, services, notes, sheet, "row", NULL
+            FROM (SELECT *, $prefix || ':' || sheet_index || ':' || "row" AS key, nullif(trim(case_ref), '') AS ref
+                  FROM _incoming)
+            """, {"submission": submission_id, "agency": parsed.agency, "prefix": submission_id[:16]})
+    finally:
+        con.unregister("_incoming")
 
 
 def _insert_recap(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 
 class EtlError(Exception):
     """A failure the operator can act on; the message is Indonesian and says what to do."""
@@ -54,6 +57,25 @@ class VictimRow:
     notes: str | None = None               # already NIK-masked
 
 
+# A register's victims travel from the parser to the loader as one Arrow table with a column per VictimRow field
+# (in field order): no Python object per victim on the fast path, cheap to hand between processes.
+VICTIM_TABLE_SCHEMA = pa.schema([
+    ("sheet", pa.string()), ("sheet_index", pa.int32()), ("row", pa.int32()), ("case_ref", pa.string()),
+    ("report_date", pa.date32()), ("district_code", pa.string()), ("violence_types", pa.list_(pa.string())),
+    ("sex", pa.string()), ("age", pa.int32()), ("is_child", pa.bool_()), ("subdistrict_code", pa.string()),
+    ("incident_date", pa.date32()), ("place_of_incident", pa.string()), ("relationship", pa.string()),
+    ("services", pa.list_(pa.string())), ("notes", pa.string()),
+])
+
+
+def victims_as_table(rows: list[VictimRow]) -> pa.Table:
+    """VictimRows as a victims table (the slow way; the parser builds its table column by column)."""
+    columns = {name: [getattr(v, name) for v in rows] for name in VICTIM_TABLE_SCHEMA.names}
+    columns["violence_types"] = [list(t) for t in columns["violence_types"]]
+    columns["services"] = [list(t) for t in columns["services"]]
+    return pa.table(columns, schema=VICTIM_TABLE_SCHEMA)
+
+
 @dataclass(frozen=True)
 class RecapCell:
     """One count from a recap: victims of one form in one kecamatan and month (and sex, when split)."""
@@ -77,11 +99,26 @@ class ParsedWorkbook:
     shape: str                              # 'register' | 'recap'
     months: list[dt.date]                   # first day of each month covered, sorted
     rows_read: int
-    victims: list[VictimRow] = field(default_factory=list)
+    victim_table: pa.Table = field(default_factory=VICTIM_TABLE_SCHEMA.empty_table)   # registers
     recap: list[RecapCell] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)     # problems of rejected rows (several per row possible)
     warnings: list[Problem] = field(default_factory=list)
     detected: dict = field(default_factory=dict)            # what was detected and from where (for the summary)
+
+    @property
+    def victims(self) -> list[VictimRow]:
+        """The victims as VictimRow objects (built on each call: for checks and tests, not for loading)."""
+        return [VictimRow(**{**row, "violence_types": tuple(row["violence_types"]),
+                             "services": tuple(row["services"] or ())})
+                for row in self.victim_table.to_pylist()]
+
+    @property
+    def record_months(self) -> set[dt.date]:
+        """First days of the months the file's records fall in (report dates of victims, months of recap cells)."""
+        if self.shape == "register":
+            dates = pc.unique(self.victim_table.column("report_date")).to_pylist()
+            return {d.replace(day=1) for d in dates}
+        return {c.month.replace(day=1) for c in self.recap}
 
     @property
     def rows_rejected(self) -> int:

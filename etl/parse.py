@@ -7,14 +7,17 @@ Personal-data columns are blanked right after the header is mapped, so their val
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import astuple, replace
+from operator import itemgetter
 from pathlib import Path
+
+import pyarrow as pa
 
 from etl import vocab
 from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
-from etl.model import ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError
+from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError
 from etl.read import Workbook, column_letter, read_workbook
 from etl.values import (Age, Value, district_name, district_of_subdistrict, format_date, mask_personal_numbers,
                         parse_age, parse_closed, parse_date, parse_district, parse_months, parse_services,
@@ -135,6 +138,7 @@ def _blank_personal(lay: SheetLayout) -> list[list]:
 def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
                      detected: dict) -> None:
     declared: list[dt.date] = []
+    tables = []
     for lay in layouts:
         missing = missing_register_fields(lay.columns)
         if missing:
@@ -155,17 +159,21 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
                                                "Sel periode tidak dapat dibaca sebagai bulan dan tahun; periode "
                                                "diambil dari tanggal lapor. Tulis mis. 'Juni 2024' atau 2024-06."))
-        _parse_register_rows(lay, _blank_personal(lay), today, result)
+        tables.append(_parse_register_rows(lay, _blank_personal(lay), today, result))
+    result.victim_table = pa.concat_tables(tables)
     if declared:
         result.months = declared
-        outside = [v for v in result.victims if v.report_date.replace(day=1) not in declared]
-        for v in outside:
-            result.warnings.append(Problem(v.sheet, v.row, None, "di_luar_periode",
-                                           f"Tanggal lapor {format_date(v.report_date)} di luar periode laporan "
-                                           f"({_period_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
-        result.months = sorted(set(declared) | {v.report_date.replace(day=1) for v in outside})
+        if not result.record_months <= set(declared):
+            victims = result.victim_table.select(["sheet", "row", "report_date"]).to_pylist()
+            for v in victims:
+                if v["report_date"].replace(day=1) not in declared:
+                    result.warnings.append(Problem(
+                        v["sheet"], v["row"], None, "di_luar_periode",
+                        f"Tanggal lapor {format_date(v['report_date'])} di luar periode laporan "
+                        f"({_period_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
+        result.months = sorted(set(declared) | result.record_months)
     else:
-        result.months = sorted({v.report_date.replace(day=1) for v in result.victims})
+        result.months = sorted(result.record_months)
         detected["period_source"] = "tanggal lapor" if result.months else None
 
 
@@ -185,61 +193,89 @@ def _period_text(months: list[dt.date]) -> str:
 
 
 _SLOW = object()  # a cell that does not read cleanly: its row goes through _register_row for located messages
+_NUMBER_TYPES = {int, float, bool}
 
 
-def _parse_register_rows(lay: SheetLayout, rows: list[list], today: dt.date, result: ParsedWorkbook) -> None:
+def _parse_register_rows(lay: SheetLayout, rows: list[list], today: dt.date, result: ParsedWorkbook) -> pa.Table:
     """Normalise a register sheet column by column, each distinct cell value once (agency files repeat a few
-    dates, places and forms thousands of times); rows with any error or warning take the row-by-row path."""
-    data = [rows[r] for r in lay.data_rows]
+    dates, places and forms thousands of times), into a victims table; rows with any error or warning take the
+    row-by-row path (_register_row) so that their messages are located exactly."""
+    data_rows = lay.data_rows
+    n = len(data_rows)
+    result.rows_read += n
+    if not n:
+        return VICTIM_TABLE_SCHEMA.empty_table()
+    fields = lay.columns.fields
+    wanted = sorted(set(fields.values()))
+    if data_rows[-1] - data_rows[0] + 1 == n:
+        data = rows[data_rows[0]:data_rows[-1] + 1]
+    else:
+        data = [rows[r] for r in data_rows]
+    if min(map(len, data)) <= wanted[-1]:  # rows from etl.read are all as wide as the sheet; be safe anyway
+        data = [list(row) + [None] * (wanted[-1] + 1 - len(row)) for row in data]
+    cells = dict(zip(wanted, zip(*map(itemgetter(*wanted), data)) if len(wanted) > 1
+                     else [tuple(row[wanted[0]] for row in data)]))
 
-    def column(name: str) -> list:
-        index = lay.columns.fields.get(name)
-        if index is None:
-            return [None] * len(data)
-        return [row[index] if index < len(row) else None for row in data]
+    def column(name: str) -> tuple | list:
+        index = fields.get(name)
+        return cells[index] if index is not None else [None] * n
 
     report_dates = _each_distinct(column("report_date"), lambda v: _clean(
         parse_date(v, today, what="Tanggal lapor"), required=True))
     incident_dates = _each_distinct(column("incident_date"), lambda v: _clean(
         parse_date(v, today, what="Tanggal kejadian")))
     sexes = _each_distinct(column("sex"), lambda v: _clean(parse_sex(v), required=True))
-    ages = _each_distinct(column("age"), lambda v: _clean(parse_age(v)))
+    ages = _each_distinct(column("age"), lambda v: _age_pair(_clean(parse_age(v))))
     forms = _each_distinct(column("violence"), lambda v: _clean(parse_violence(v), required=True))
-    place_cells = [(d, d.__class__, s, s.__class__) for d, s in zip(column("district"), column("subdistrict"))]
-    places = _each_distinct(place_cells, lambda cells: _clean_place(cells[0], cells[2]))
+    districts, subdistricts = column("district"), column("subdistrict")
+    places = _each_distinct(list(zip(districts, map(type, districts), subdistricts, map(type, subdistricts))),
+                            lambda cells: _clean_place(cells[0], cells[2]))
     settings = _each_distinct(column("place_of_incident"), lambda v: _clean(parse_closed(v, "place_of_incident")))
     relationships = _each_distinct(column("relationship"), lambda v: _clean(parse_closed(v, "relationship")))
-    services = _each_distinct(column("services"), lambda v: _clean(parse_services(v)))
+    services = _each_distinct(column("services"), lambda v: _clean(parse_services(v)) or ())
     refs = _each_distinct(column("case_ref"), case_reference)
     notes = _each_distinct(column("notes"), mask_personal_numbers)
 
-    sheet, sheet_index = lay.sheet.name, lay.sheet.index
-    result.rows_read += len(data)
-    for i, r in enumerate(lay.data_rows):
-        outcomes = (report_dates[i], incident_dates[i], sexes[i], ages[i], forms[i], places[i], settings[i],
-                    relationships[i], services[i])
-        if _SLOW in outcomes:
-            victim, errors, warnings = _register_row(lay, data[i], r + 1, today)
-            result.errors.extend(errors)
-            result.warnings.extend(warnings)
-            if victim is not None:
-                result.victims.append(victim)
-            continue
-        age: Age | None = ages[i]
-        result.victims.append(VictimRow(
-            sheet=sheet, sheet_index=sheet_index, row=r + 1, case_ref=refs[i], report_date=report_dates[i],
-            district_code=places[i][0], violence_types=forms[i], sex=sexes[i],
-            age=age.years if age else None, is_child=age.is_child if age else None, subdistrict_code=places[i][1],
-            incident_date=incident_dates[i], place_of_incident=settings[i], relationship=relationships[i],
-            services=tuple(services[i] or ()), notes=notes[i]))
+    # one list per VictimRow field, in field order (VICTIM_TABLE_SCHEMA)
+    out = [[lay.sheet.name] * n, [lay.sheet.index] * n, [r + 1 for r in data_rows], refs, report_dates,
+           _pluck(places, 0), forms, sexes, _pluck(ages, 0), _pluck(ages, 1), _pluck(places, 1),
+           incident_dates, settings, relationships, services, notes]
+    checked = (report_dates, incident_dates, sexes, ages, forms, places, settings, relationships, services)
+    slow = sorted({i for values in checked if _SLOW in values for i, v in enumerate(values) if v is _SLOW})
+    keep = [True] * n if slow else None
+    for i in slow:
+        victim, errors, warnings = _register_row(lay, data[i], data_rows[i] + 1, today)
+        result.errors.extend(errors)
+        result.warnings.extend(warnings)
+        keep[i] = victim is not None
+        for values, value in zip(out, astuple(victim) if victim else [None] * len(out)):
+            values[i] = value
+    table = pa.table(dict(zip(VICTIM_TABLE_SCHEMA.names, out)), schema=VICTIM_TABLE_SCHEMA)
+    return table.filter(pa.array(keep)) if keep is not None and not all(keep) else table
 
 
-def _each_distinct(values: list, normalise) -> list:
-    """normalise(value) for every value, computed once per distinct value (keyed by type too: 1, 1.0 and True
-    are equal in Python but do not read the same)."""
+def _each_distinct(values, normalise) -> list:
+    """normalise(value) for every value, computed once per distinct value (keyed by type too where it matters:
+    1, 1.0 and True are equal in Python but do not read the same)."""
+    if len(set(map(type, values)) & _NUMBER_TYPES) <= 1:
+        outcomes = {value: normalise(value) for value in set(values)}
+        return list(map(outcomes.__getitem__, values))
     keys = [v if v.__class__ is str else (v.__class__, v) for v in values]  # no other kind of cell equals a str
     outcomes = {key: normalise(value) for key, value in dict(zip(keys, values)).items()}
     return [outcomes[key] for key in keys]
+
+
+def _pluck(outcomes: list, index: int) -> list:
+    """One part of each outcome (a tuple); None for _SLOW (those rows are redone row by row)."""
+    parts = {outcome: None if outcome is _SLOW else outcome[index] for outcome in set(outcomes)}
+    return list(map(parts.__getitem__, outcomes))
+
+
+def _age_pair(age: Age | None):
+    """(years, is_child) of a cleanly read age; (None, None) when empty; _SLOW stays _SLOW."""
+    if age is _SLOW:
+        return _SLOW
+    return (age.years, age.is_child) if age else (None, None)
 
 
 def _clean(outcome, required: bool = False):

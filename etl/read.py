@@ -75,13 +75,11 @@ def _format_problem(path: Path, head: bytes) -> str | None:
     return None
 
 
-def _clean(value) -> Cell:
-    if value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        return text or None
-    return value
+def _clean_rows(raw: list[list]) -> list[list[Cell]]:
+    """Empty strings as None and text stripped (whitespace-only text is None), each distinct text once."""
+    texts = {v for v in set().union(*raw) if v.__class__ is str}
+    cleaned = {text: text.strip() or None for text in texts}
+    return [list(map(cleaned.get, row, row)) for row in raw]  # dict.get(v, v): non-text cells stay as they are
 
 
 def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
@@ -127,7 +125,7 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
                 raise WorkbookError(
                     f"File '{name}', lembar '{meta.name}': terlalu besar ({height} baris x {width} kolom; batas "
                     f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
-            rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+            rows = _clean_rows(sheet.to_python(skip_empty_area=False))
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()
             sheets.append(Sheet(meta.name, index, visible, rows))
@@ -199,10 +197,8 @@ class _SheetCounter:
             text, self._tail = data[:cut], data[cut:]
         self.rows += text.count(b"<row ") + text.count(b"<row>")
         self.cells += text.count(b"<c ") + text.count(b"<c>")
-        for number in _ROW_NUMBER.findall(text):
-            self.max_row = max(self.max_row, int(number))
-        for letters in set(_CELL_COLUMN.findall(text)):
-            self.max_column = max(self.max_column, _column_number(letters))
+        self.max_row = max(self.max_row, *map(int, _ROW_NUMBER.findall(text) or [0]))
+        self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text)) or [b""]))
 
     def finish(self) -> None:
         """Count what is left of the last chunk."""
