@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from etl import db as dbmod
-from etl import backups, dedupe, vocab, writer
+from etl import backups, dedupe, vocab, workers, writer
 from etl.model import EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
@@ -60,6 +60,7 @@ class FileResult:
     detected: dict = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)   # submission_ids this file replaced (wholly or partly)
     message: str | None = None                          # why the file failed
+    released: list[str] = field(default_factory=list)   # primary records it deleted (duplicates to look at again)
 
     @property
     def period(self) -> list[str] | None:
@@ -147,15 +148,48 @@ def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db
     """Load files and folders into the database, one transaction per file; a failing file stops nothing else."""
     agency = check_agency(agency)
     files = workbook_files(paths)
-    report = LoadReport()
     # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
     with writer.writing(db) as con:
-        for i, path in enumerate(files, start=1):
-            result = load_file(con, path, agency)
+        return load_batch(con, [(path, agency, path.name) for path in files], progress)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
+               progress: Callable[[int, int, FileResult], None] | None = None, *,
+               stop_on_failure: bool = False) -> LoadReport:
+    """Load (path, --agency or None, file name) items in order, each in its own transaction, then mark the
+    batch's cross-agency duplicates in one more transaction.
+
+    Files are parsed ahead in worker processes (etl.workers) while earlier ones are stored. Duplicates are marked
+    once per batch because at volume that is far cheaper than after every file; readers never see the state in
+    between, since a batch runs on a private copy that is swapped in only when it ends (etl.writer). If marking
+    fails, the exception ends the batch and the copy is discarded: nothing of the batch lands.
+    """
+    report = LoadReport()
+    known = {row[0] for row in con.execute("SELECT submission_id FROM submissions WHERE status <> 'undone'")
+             .fetchall()}
+    with workers.Prefetch([(path, agency, name) for path, agency, name in items
+                           if _sha256_of(path) not in known]) as prefetch:
+        for i, (path, agency, name) in enumerate(items, start=1):
+            result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False)
             report.files.append(result)
             if progress:
-                progress(i, len(files), result)
+                progress(i, len(items), result)
+            if stop_on_failure and result.status == "failed":
+                raise EtlError(f"Pemuatan berhenti pada {name}: {result.message}")
+    stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
+    if stored:
+        with dbmod.transaction(con):
+            dedupe.refresh_after_load(con, [f.submission_id for f in stored], [k for f in stored for k in f.released])
     return report
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _now() -> dt.datetime:
@@ -175,10 +209,13 @@ def _failed(con, path: Path, file_name: str, submission_id: str | None, started:
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: str | None = None, *,
-              file_name: str | None = None) -> FileResult:
-    """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else)."""
-    from etl.parse import parse_workbook  # the parser is a sibling stage; imported here to keep start-up light
+              file_name: str | None = None, parse: Callable[[Path, str | None, str], ParsedWorkbook] | None = None,
+              mark_duplicates: bool = True) -> FileResult:
+    """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else).
 
+    ``parse`` (path, agency, file name) -> ParsedWorkbook, raising EtlError, defaults to parsing here
+    (etl.workers.parse_file). Without ``mark_duplicates`` the caller marks duplicates later (load_batch).
+    """
     path = Path(path)
     file_name = file_name or path.name
     started = _now()
@@ -201,13 +238,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
                           shape=known[1], months=sorted(known[2]))
 
     try:
-        parsed = parse_workbook(path, agency, file_name=file_name)
+        parsed = (parse or workers.parse_file)(path, agency, file_name)
     except EtlError as exc:
         return _failed(con, path, file_name, submission_id, started, str(exc), agency)
-    except Exception as exc:  # a reader crash on a malformed file must not stop the batch
-        return _failed(con, path, file_name, submission_id, started,
-                       f"File {file_name} tidak dapat dibaca sebagai workbook ({type(exc).__name__}: {exc}). "
-                       "Buka dan simpan ulang file dengan Excel/LibreOffice, lalu kirim lagi.", agency)
 
     target_dir = archive_dir(con)
     pending: Path | None = None
@@ -218,8 +251,10 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
             if known:  # the same bytes were loaded once and undone: load them afresh
                 for table in ("rejected_rows", "load_warnings", "submissions"):
                     con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
-            months, replaced = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(), started,
-                                            agency_parameter=agency)
+            months, replaced, released = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(),
+                                                      started, agency_parameter=agency)
+            if mark_duplicates and parsed.shape == "register":
+                dedupe.refresh_after_load(con, [submission_id], released)
             status = "replaced" if replaced else "loaded"
             _log(con, submission_id, file_name, started, status,
                  f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None)
@@ -235,7 +270,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,
                       shape=parsed.shape, months=months, rows_read=parsed.rows_read,
                       rows_loaded=parsed.rows_loaded, rows_rejected=parsed.rows_rejected, errors=list(parsed.errors),
-                      warnings=list(parsed.warnings), detected=dict(parsed.detected), replaced=replaced)
+                      warnings=list(parsed.warnings), detected=dict(parsed.detected), replaced=replaced,
+                      released=[] if mark_duplicates else released)
 
 
 def _stage_archive(target_dir: Path, data: bytes) -> Path:
@@ -254,8 +290,9 @@ def _month(d: dt.date) -> dt.date:
 
 def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
                  file_ext: str, loaded_at: dt.datetime | None = None, *, agency_parameter: str | None = None
-                 ) -> tuple[list[dt.date], list[str]]:
-    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced).
+                 ) -> tuple[list[dt.date], list[str], list[str]]:
+    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced,
+    primary victim records deleted). Duplicates are the caller's to mark (etl.dedupe.refresh_after_load).
 
     ``agency_parameter`` (the --agency given, if any) is kept in ``detected`` so that rebuild replays the file
     exactly as it was loaded.
@@ -295,10 +332,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         _insert_recap(con, parsed, submission_id)
     _insert_problems(con, "rejected_rows", submission_id, parsed.errors)
     _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
-
-    if parsed.shape == "register":
-        dedupe.refresh_after_load(con, agency, submission_id, released)
-    return months, replaced
+    return months, replaced, released
 
 
 def _last_day(month: dt.date) -> dt.date:
@@ -446,17 +480,13 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
     fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    report = LoadReport()
     con = dbmod.connect(fresh)
     try:
-        for i, (sid, ext, name, agency) in enumerate(plan, start=1):
-            result = load_file(con, raw / f"{sid}{ext}", agency, file_name=name)
-            report.files.append(result)
-            if progress:
-                progress(i, len(plan), result)
-            if result.status == "failed":
-                raise EtlError(f"Membangun ulang gagal pada {name}: {result.message}. Database lama dibiarkan "
-                               "apa adanya.")
+        try:
+            report = load_batch(con, [(raw / f"{sid}{ext}", agency, name) for sid, ext, name, agency in plan],
+                                progress, stop_on_failure=True)
+        except EtlError as exc:
+            raise EtlError(f"Membangun ulang gagal. {exc}. Database lama dibiarkan apa adanya.") from exc
         if meta:
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
         con.execute("CHECKPOINT")

@@ -117,3 +117,9 @@ def test_demo_carries_rejected_rows_and_a_spelling_warning_without_changing_the_
     assert {"wilayah_luar", "bentuk_tidak_dikenal", "umur"} <= reasons
     assert demo_con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'wilayah_mirip'").fetchone()[0] >= 1
     assert demo_con.execute("SELECT count(*) FROM victims WHERE case_ref LIKE 'DS-SALAH-%'").fetchone()[0] == 0
+
+
+def test_every_victim_record_has_its_own_key(demo_con):
+    # victim_key is unique by construction (migration 3 dropped the index that enforced it)
+    assert demo_con.execute("SELECT count(*) = count(DISTINCT victim_key) AND count(*) > 500 "
+                            "FROM victim_records").fetchone()[0]

@@ -118,16 +118,30 @@ def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
     before = snapshot(db)
     archived = sorted((db.parent / "raw").iterdir())
 
-    def explode(*args, **kwargs):  # the last step of a load, after the old records were deleted and new inserted
+    def explode(*args, **kwargs):  # the last step of storing a file, after old records were deleted, new inserted
         raise RuntimeError("disk penuh (simulasi)")
 
-    monkeypatch.setattr(load.dedupe, "refresh_after_load", explode)
+    monkeypatch.setattr(load, "_insert_problems", explode)
     result = load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db).files[0]
     assert result.status == "failed" and "disk penuh" in result.message
     after = snapshot(db)
     assert {k: v for k, v in after.items() if k != "load_log"} == {k: v for k, v in before.items() if k != "load_log"}
     assert query(db, "SELECT outcome FROM load_log ORDER BY load_id DESC LIMIT 1") == [("failed",)]
     assert sorted((db.parent / "raw").iterdir()) == archived
+
+
+def test_failure_while_marking_duplicates_lands_nothing_of_the_batch(tmp_path, db, monkeypatch):
+    load.load_files([march(tmp_path, "v1.xlsx")], db=db)
+    before = snapshot(db)
+
+    def explode(*args, **kwargs):  # duplicates are marked once, after every file of the batch was stored
+        raise RuntimeError("disk penuh (simulasi)")
+
+    monkeypatch.setattr(load.dedupe, "refresh_after_load", explode)
+    with pytest.raises(RuntimeError, match="disk penuh"):
+        load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db)
+    assert snapshot(db) == before  # the batch's copy was discarded: not even its load log landed
+    assert not list(db.parent.glob(".*.work-*"))
 
 
 def test_a_failing_file_does_not_stop_the_batch(tmp_path, db):

@@ -1,0 +1,93 @@
+"""Parsing the files of a batch ahead, in worker processes, while the loader stores earlier ones.
+
+Parsing (read, layout, normalise) is pure Python work on one file at a time and needs no database, so a batch
+runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4) and the loader's single writer
+takes the results in load order. Small batches, and ``PPA_LOAD_WORKERS=1``, parse in the loader's own process.
+Workers are spawned fresh (not forked from the loader, whose DuckDB threads must not be copied), so they see
+the loader's settings (``PPA_REFERENCE`` …) as they are now.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from etl.model import EtlError, ParsedWorkbook
+
+MAX_WORKERS = 4
+MIN_FILES_FOR_WORKERS = 3  # starting workers costs about half a second; fewer files parse sooner here
+
+
+def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
+    """Parse one workbook; every failure becomes an EtlError whose message the operator can act on."""
+    from etl.parse import parse_workbook  # imported on first use: the loader's CLI starts faster
+
+    try:
+        return parse_workbook(path, agency, file_name=file_name)
+    except EtlError:
+        raise
+    except Exception as exc:  # a reader crash on a malformed file must not stop the batch
+        raise EtlError(f"File {file_name} tidak dapat dibaca sebagai workbook ({type(exc).__name__}: {exc}). "
+                       "Buka dan simpan ulang file dengan Excel/LibreOffice, lalu kirim lagi.") from None
+
+
+def worker_count(files: int) -> int:
+    """How many worker processes a batch of this many files to parse gets (1: parse in this process)."""
+    configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) >= 1:
+        wanted = int(configured)
+    else:
+        wanted = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+                     MAX_WORKERS)
+    return 1 if files < MIN_FILES_FOR_WORKERS else min(wanted, files)
+
+
+class Prefetch:
+    """Parses (path, agency, file name) items ahead in worker processes, a few files in front of the loader.
+
+    ``parsed(path, agency, file_name)`` returns the item's ParsedWorkbook (or raises its EtlError) and is meant to
+    be called in the items' order; items it is never asked for (files found unchanged) are skipped, and anything
+    it was not given is parsed in this process.
+    """
+
+    def __init__(self, items: list[tuple[Path, str | None, str]]) -> None:
+        self._waiting: deque[tuple[Path, str | None, str]] = deque()
+        self._running: deque[tuple[tuple[Path, str | None, str], Future]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        count = worker_count(len(items))
+        if count > 1:
+            self._pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+            self._waiting.extend(items)
+            self._ahead = 2 * count  # enough to keep every worker busy, little memory held
+            self._fill()
+
+    def __enter__(self) -> "Prefetch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            for _item, future in self._running:
+                future.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fill(self) -> None:
+        while self._waiting and len(self._running) < self._ahead:
+            item = self._waiting.popleft()
+            self._running.append((item, self._pool.submit(parse_file, *item)))
+
+    def parsed(self, path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
+        item = (path, agency, file_name)
+        if any(queued == item for queued, _ in self._running) or item in self._waiting:
+            while self._running and self._running[0][0] != item:
+                self._running.popleft()[1].cancel()  # parsed for nothing: the file turned out unchanged
+            if not self._running:
+                while self._waiting[0] != item:
+                    self._waiting.popleft()
+                self._fill()
+            future = self._running.popleft()[1]
+            self._fill()
+            return future.result()
+        return parse_file(path, agency, file_name)
