@@ -141,7 +141,7 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
 
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
 _ROW_NUMBER = re.compile(rb'<row[^>]*?\sr="(\d+)"')
-_CELL_COLUMN = re.compile(rb'<c[^>]*?\sr="([A-Z]{1,3})\d+"')
+_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})\d')  # cells are the only elements whose r holds a column
 _CHUNK = 1 << 20
 
 
