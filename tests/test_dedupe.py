@@ -142,3 +142,110 @@ def test_incremental_marking_after_each_load_equals_a_full_recomputation(tmp_pat
         assert sum(1 for _k, d in full if d) > 10
     finally:
         con.close()
+
+
+
+def _submit(con, submission_id, agency, months, records):
+    """A register submission and its records, straight in SQL, duplicate_of left NULL."""
+    con.execute("INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, "
+                "status, rows_read, rows_loaded, rows_rejected) "
+                "VALUES (?, ?, ?, '.xlsx', 'register', ?::DATE[], now(), 'active', ?, ?, 0)",
+                [submission_id, agency, f"{submission_id[:8]}.xlsx", months, len(records), len(records)])
+    for i, (day, district, sex, age, forms) in enumerate(records):
+        key = f"{submission_id[:16]}:0:{i}"
+        con.execute("INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, "
+                    "district_code, age, sex, violence_types, source_sheet, source_row) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Register', ?)",
+                    [key, submission_id, agency, f"{agency}/{i}", key, day, district, age, sex, list(forms), 7 + i])
+
+
+def _replace_month(con, submission_id, agency, month, records):
+    """What a load does for a one-month register file: the agency's older records of that month deleted, the new
+    ones inserted. Returns the deleted records that were primaries (possibly this batch's own, still unmarked)."""
+    last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    deleted = con.execute("DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
+                          "RETURNING victim_key, duplicate_of", [agency, month, last]).fetchall()
+    _submit(con, submission_id, agency, [month], records)
+    return [key for key, primary in deleted if primary is None]
+
+
+def _rule_by_hand(con):
+    """The rule of the module docstring, record by record in Python: victim_key -> duplicate_of."""
+    order = dedupe.agency_order(con)
+    rows = con.execute("SELECT victim_key, agency, report_date, district_code, sex, age, violence_types "
+                       "FROM victim_records").fetchall()
+    marked = {}
+    for rank, agency in enumerate(order):
+        for key, _agency, day, district, sex, age, forms in (r for r in rows if r[1] == agency):
+            candidates = [(abs((p_day - day).days), order.index(p_agency), p_key)
+                          for p_key, p_agency, p_day, p_district, p_sex, p_age, p_forms in rows
+                          if p_agency in order[:rank] and marked[p_key] is None
+                          and sex is not None and age is not None and p_sex == sex and p_district == district
+                          and p_age is not None and abs(p_age - age) <= 1 and abs((p_day - day).days) <= 30
+                          and set(p_forms) & set(forms)]
+            marked[key] = min(candidates)[2] if candidates else None
+    return sorted(marked.items())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_refresh_per_batch_equals_a_full_recomputation(tmp_path, seed):
+    """Batches of several files, each inserted in its own transaction and replacing its agency-month (sometimes
+    with no records at all, sometimes twice in one batch), marked by one refresh_after_load per batch."""
+    import random
+
+    rng = random.Random(seed)
+    months = [D(2024, 4, 1), D(2024, 5, 1), D(2024, 6, 1)]
+    con = dbmod.connect(tmp_path / "ppa.duckdb")
+    changed_old = 0  # records of earlier batches whose duplicate_of a later batch changed: the incremental path
+    most = 0  # the most duplicates after any batch
+    try:
+        n = 0
+        for batch in range(15):
+            before = dict(con.execute("SELECT victim_key, duplicate_of FROM victim_records").fetchall())
+            ids, released = [], []
+            for _ in range(rng.choice([1, 2, 4, 6])):
+                n += 1
+                agency = rng.choice(["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"])
+                month = rng.choice(months)
+                records = [(month.replace(day=rng.randint(1, 28)), rng.choice(["15.71.01", "15.71.02"]),
+                            rng.choice(["P", "P", "L", None]), rng.choice([10, 11, 12, 13, None]),
+                            sorted(rng.sample(["fisik", "psikis", "seksual"], rng.randint(1, 2))))
+                           for _ in range(rng.choice([0, 3, 8, 15]))]
+                submission_id = f"{n:04d}{seed:02d}".ljust(64, "0")
+                with dbmod.transaction(con):
+                    released += _replace_month(con, submission_id, agency, month, records)
+                ids.append(submission_id)
+            with dbmod.transaction(con):
+                dedupe.refresh_after_load(con, ids, released)
+            incremental = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
+            changed_old += sum(1 for key, primary in incremental if key in before and before[key] != primary)
+            with dbmod.transaction(con):
+                dedupe.refresh_duplicates(con)
+            full = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
+            assert incremental == full, f"after batch {batch} ({len(ids)} files, {len(released)} released)"
+            assert full == _rule_by_hand(con)
+            most = max(most, sum(1 for _k, d in full if d))
+        assert most > 10 and changed_old > 0
+    finally:
+        con.close()
+
+
+def test_a_batch_spanning_years_pairs_only_within_thirty_days(tmp_path):
+    """The date buckets: 30 days apart across a bucket edge still pair, 31 days or a year apart don't."""
+    child = ("15.71.01", "P", 14, ["seksual"])
+    uptd = [(D(2020, 1, 15), *child), (D(2024, 5, 2), *child)]
+    dinsos = [(D(2024, 6, 1), *child), (D(2024, 6, 2), *child[:2], 15, child[3])]  # 30 and 31 days after U 2024
+    lsm = [(D(2020 + k, 1, 15), *child) for k in (1, 2, 3)]
+    con = dbmod.connect(tmp_path / "ppa.duckdb")
+    try:
+        ids = []
+        with dbmod.transaction(con):
+            for n, (agency, records) in enumerate([("LSM", lsm), ("DINSOS", dinsos), ("UPTD_PPA", uptd)]):
+                ids.append(f"{n:04d}".ljust(64, "0"))
+                _submit(con, ids[-1], agency, sorted({r[0].replace(day=1) for r in records}), records)
+            dedupe.refresh_after_load(con, ids)
+        assert con.execute("SELECT agency, report_date, duplicate_of FROM victim_records "
+                           "WHERE duplicate_of IS NOT NULL").fetchall() == [("DINSOS", D(2024, 6, 1),
+                                                                             "0002000000000000:0:1")]
+    finally:
+        con.close()
