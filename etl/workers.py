@@ -4,7 +4,8 @@ Parsing (read, layout, normalise) is pure Python work on one file at a time and 
 runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4) and the loader's single writer
 takes the results in load order. Small batches, and ``PPA_LOAD_WORKERS=1``, parse in the loader's own process.
 Workers are spawned fresh (not forked from the loader, whose DuckDB threads must not be copied), so they see
-the loader's settings (``PPA_REFERENCE`` …) as they are now.
+the loader's settings (``PPA_REFERENCE`` …) as they are now. As with any spawned worker, a script that loads a
+batch must do so under ``if __name__ == "__main__":``; if a worker dies, the rest of the batch parses here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from etl.model import EtlError, ParsedWorkbook
@@ -68,10 +70,14 @@ class Prefetch:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
         if self._pool is not None:
-            for _item, future in self._running:
-                future.cancel()
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._running.clear()
+        self._waiting.clear()
 
     def _fill(self) -> None:
         while self._waiting and len(self._running) < self._ahead:
@@ -89,5 +95,8 @@ class Prefetch:
                 self._fill()
             future = self._running.popleft()[1]
             self._fill()
-            return future.result()
+            try:
+                return future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): parse the rest here
+                self._stop()
         return parse_file(path, agency, file_name)
