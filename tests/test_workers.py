@@ -1,0 +1,96 @@
+"""Batches parsed ahead in worker processes (etl.workers) load exactly what parsing in the loader's process loads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import shutil
+
+import duckdb
+
+from etl import load, vocab
+from loadhelpers import entry, recap, register
+
+D = dt.date
+SAME = dict(district="Kota Baru", sex="P", age=14, forms=("Seksual",))
+
+# everything a load writes except the clock
+CONTENT = {
+    "victim_records": "SELECT * FROM victim_records ORDER BY victim_key",
+    "submissions": "SELECT * EXCLUDE (loaded_at) FROM submissions ORDER BY submission_id",
+    "load_log": "SELECT submission_id, file_name, outcome, message FROM load_log ORDER BY load_id",
+    "rejected_rows": "SELECT * FROM rejected_rows ORDER BY ALL",
+    "load_warnings": "SELECT * FROM load_warnings ORDER BY ALL",
+    "recap_counts": "SELECT * FROM recap_counts ORDER BY ALL",
+}
+
+
+def _batch(folder):
+    folder.mkdir()
+    files = [
+        register(folder / "1-lsm-mei.xlsx", "LSM", D(2024, 5, 1), D(2024, 5, 1),
+                 [entry("L/1", D(2024, 5, 9), **SAME), entry("L/2", D(2024, 5, 10), district="Jelutung")]),
+        register(folder / "2-uptd-mei.xlsx", "UPTD_PPA", D(2024, 5, 1), D(2024, 5, 1),
+                 [entry("U/1", D(2024, 5, 2), **SAME), entry("U/2", D(2024, 5, 3), age=200)]),  # age: rejected
+        register(folder / "3-polresta-mei.xlsx", "POLRESTA", D(2024, 5, 1), D(2024, 5, 1),
+                 [entry("LP/1", D(2024, 5, 20), **{**SAME, "age": 15})]),
+        recap(folder / "4-dinsos-rekap.xlsx", "DINSOS", {D(2024, 5, 1): {("15.71.08", "fisik", "L"): 2}}),
+        # the UPTD file again, corrected: replaces the one loaded three files earlier in the same batch
+        register(folder / "5-uptd-mei-revisi.xlsx", "UPTD_PPA", D(2024, 5, 1), D(2024, 5, 1),
+                 [entry("U/1", D(2024, 5, 2), **{**SAME, "district": "Jelutung"})]),
+    ]
+    broken = folder / "6-rusak.xlsx"
+    broken.write_bytes(b"bukan workbook")
+    again = folder / "7-lsm-mei-salinan.xlsx"
+    shutil.copyfile(files[0], again)  # the same bytes as the first file: unchanged
+    return files + [broken, again]
+
+
+def _load(paths, db, monkeypatch, workers: int):
+    monkeypatch.setenv("PPA_LOAD_WORKERS", str(workers))
+    children: list[int] = []
+    report = load.load_files(paths, db=db,
+                             progress=lambda i, n, result: children.append(len(multiprocessing.active_children())))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return report, max(children), {name: con.execute(sql).fetchall() for name, sql in CONTENT.items()}
+    finally:
+        con.close()
+
+
+def test_a_batch_parsed_in_workers_loads_what_one_parsed_in_process_loads(tmp_path, monkeypatch):
+    paths = _batch(tmp_path / "in")
+    report, workers_seen, in_workers = _load(paths, tmp_path / "a" / "ppa.duckdb", monkeypatch, workers=2)
+    _, none_seen, in_process = _load(paths, tmp_path / "b" / "ppa.duckdb", monkeypatch, workers=1)
+    assert workers_seen >= 1 and none_seen == 0  # the first batch really was parsed by other processes
+    assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
+                                                "unchanged"]
+    assert in_workers == in_process
+    # the police record pairs with the UPTD record of the first UPTD file only until its correction replaced it;
+    # the LSM record pairs with the police record, marked once for the whole batch
+    con = duckdb.connect(str(tmp_path / "a" / "ppa.duckdb"), read_only=True)
+    pairs = con.execute("SELECT s.case_ref, p.case_ref FROM victim_records s JOIN victim_records p "
+                        "ON p.victim_key = s.duplicate_of").fetchall()
+    con.close()
+    assert pairs == [("L/1", "LP/1")]
+
+
+def test_workers_read_the_reference_folder_in_use_now(tmp_path, monkeypatch):
+    reference = tmp_path / "reference"
+    shutil.copytree(vocab.reference_dir(), reference)
+    with open(reference / "violence_aliases.csv", "a", encoding="utf-8") as f:
+        f.write("dipukuli berulang,fisik\n")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = [register(folder / f"uptd-{m}.xlsx", "UPTD_PPA", D(2024, m, 1), D(2024, m, 1),
+                      [entry(f"U/{m}", D(2024, m, 4), forms=("Dipukuli berulang",))]) for m in (3, 4, 5)]
+    monkeypatch.setenv("PPA_REFERENCE", str(reference))  # set after the test process started
+    vocab.clear_caches()
+    try:
+        report, workers_seen, content = _load(paths, tmp_path / "ppa.duckdb", monkeypatch, workers=2)
+    finally:
+        monkeypatch.undo()
+        vocab.clear_caches()
+    assert workers_seen >= 1
+    assert [(f.status, f.rows_rejected) for f in report.files] == [("loaded", 0)] * 3
+    assert [row[12] for row in content["victim_records"]] == [["fisik"]] * 3  # violence_types
