@@ -1,10 +1,15 @@
 """Loader throughput next to the raw read speed of the fastest reader on the same files (issue 3, item 7).
 
-Generates official-template registers (a few hundred files, about a million victim rows by default) with
-openpyxl's write-only mode, then times: (1) reading every cell of every file raw, with calamine (the loader's
+Generates official-template registers (a few hundred files, about a million victim rows by default) the way
+Excel and LibreOffice store them (text in the shared-strings table; written with XlsxWriter, which mimics Excel's
+files), then times: (1) reading every cell of every file raw, with calamine (the loader's
 reader, cells as Python values) and with fastexcel (cells into Arrow); the faster is the baseline, (2) etl.parse
 alone, (3) the whole loader (parse + one DuckDB transaction per file + dedupe + archive) into a fresh database.
 Wall and CPU time are both reported: on a shared machine the wall time also counts other people's work.
+
+``--format openpyxl`` writes the same workbooks with openpyxl's write-only mode instead, which stores every text
+inline in the sheet (no agency workbook does; fastexcel reads that form faster than shared strings, calamine
+does not), for comparison with earlier figures.
 
 Files are loaded month by month; within a month the agencies take turns at coming first, so duplicates are
 marked both when the primary record comes first and when it comes last.
@@ -22,6 +27,7 @@ import time
 from pathlib import Path
 
 import fastexcel
+import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -29,8 +35,8 @@ from etl import load, template, vocab
 from etl.parse import parse_workbook
 
 
-def write_register_fast(path: Path, agency: str, month: dt.date, rows: int, rng: random.Random) -> None:
-    """A register in the official layout (title block, header on row 6), written streaming for speed."""
+def register_rows(agency: str, month: dt.date, rows: int, rng: random.Random) -> list[list]:
+    """The cells of a register in the official layout: title block, header on row 6, then one row per victim."""
     districts = [d.name for d in vocab.districts()]
     kelurahan: dict[str, list[str]] = {}
     for s in vocab.subdistricts():
@@ -40,29 +46,49 @@ def write_register_fast(path: Path, agency: str, month: dt.date, rows: int, rng:
     places = [label for _c, label in vocab.closed_lists()["place_of_incident"]]
     relationships = [label for _c, label in vocab.closed_lists()["relationship"]]
     days = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - month
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(template.REGISTER_SHEET)
-    ws.append([f"{template.SYNTHETIC_MARK} — BENCHMARK"])
-    ws.append(["Lembaga", agency])
-    ws.append(["Periode dari", month])
-    ws.append(["Periode sampai", month])
-    ws.append([])
-    ws.append(list(template.REGISTER_HEADERS))
+    cells = [[f"{template.SYNTHETIC_MARK} — BENCHMARK"], ["Lembaga", agency], ["Periode dari", month],
+             ["Periode sampai", month], [], list(template.REGISTER_HEADERS)]
     for i in range(rows):
         report = month + dt.timedelta(days=rng.randrange(days.days))
         district = rng.choice(districts)
         chosen = rng.sample(forms, k=1 if rng.random() < 0.8 else 2)
-        ws.append([f"B/{month:%Y%m}/{i // 2 + 1:05d}", report, report - dt.timedelta(days=rng.randint(0, 30)),
-                   district, rng.choice(kelurahan[codes[district]]) if rng.random() < 0.1 else None,
-                   rng.randint(0, 70), "P" if rng.random() < 0.8 else "L", ", ".join(chosen), rng.choice(places),
-                   rng.choice(relationships), "Pengaduan", None])
+        cells.append([f"B/{month:%Y%m}/{i // 2 + 1:05d}", report, report - dt.timedelta(days=rng.randint(0, 30)),
+                      district, rng.choice(kelurahan[codes[district]]) if rng.random() < 0.1 else None,
+                      rng.randint(0, 70), "P" if rng.random() < 0.8 else "L", ", ".join(chosen),
+                      rng.choice(places), rng.choice(relationships), "Pengaduan", None])
+    return cells
+
+
+def write_like_excel(path: Path, cells: list[list]) -> None:
+    """Text in the shared-strings table and dates as formatted serial numbers, as Excel and LibreOffice save."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet(template.REGISTER_SHEET)
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    for r, row in enumerate(cells):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+
+
+def write_with_openpyxl(path: Path, cells: list[list]) -> None:
+    """openpyxl's write-only mode: every text inline in the sheet's XML."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(template.REGISTER_SHEET)
+    for row in cells:
+        ws.append(row)
     wb.save(path)
 
 
 AGENCIES = ["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"]
 
 
-def generate(folder: Path, files: int, rows_per_file: int, seed: int = 7) -> list[Path]:
+WRITERS = {"excel": write_like_excel, "openpyxl": write_with_openpyxl}
+
+
+def generate(folder: Path, files: int, rows_per_file: int, seed: int = 7, file_format: str = "excel") -> list[Path]:
     rng = random.Random(seed)
     agencies = AGENCIES
     folder.mkdir(parents=True, exist_ok=True)
@@ -71,7 +97,7 @@ def generate(folder: Path, files: int, rows_per_file: int, seed: int = 7) -> lis
         agency = agencies[i % len(agencies)]
         month = dt.date(2015 + (i // len(agencies)) // 12, (i // len(agencies)) % 12 + 1, 1)
         path = folder / f"bench-{agency.lower()}-register-{month:%Y-%m}.xlsx"
-        write_register_fast(path, agency, month, rows_per_file, rng)
+        WRITERS[file_format](path, register_rows(agency, month, rows_per_file, rng))
         paths.append(path)
     return paths
 
@@ -144,20 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="keep generated files here (default: a temporary folder)")
     parser.add_argument("--repeat", type=int, default=3, help="raw reads and parse: best of this many runs")
     parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl (slow), for the reader choice")
+    parser.add_argument("--format", choices=sorted(WRITERS), default="excel",
+                        help="excel: text in shared strings, as Excel/LibreOffice save (default); openpyxl: inline")
     args = parser.parse_args(argv)
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ppa-bench-"))
-    samples = work / "files"
+    samples = work / f"files-{args.format}"
     t0 = time.perf_counter()
     paths = sorted(samples.glob("bench-*.xlsx")) if samples.exists() else []
     if len(paths) != args.files:
         shutil.rmtree(samples, ignore_errors=True)
-        paths = generate(samples, args.files, args.rows)
+        paths = generate(samples, args.files, args.rows, file_format=args.format)
     paths = load_order(paths)
     generated = time.perf_counter() - t0
     total_rows = args.files * args.rows
     size = sum(p.stat().st_size for p in paths)
-    print(f"{len(paths)} file, {total_rows:,} baris korban, {size / 1e6:.0f} MB (dibuat/dipakai ulang dalam "
+    print(f"{len(paths)} file ({args.format}), {total_rows:,} baris korban, {size / 1e6:.0f} MB (dibuat/dipakai ulang dalam "
           f"{generated:.0f} s); baca mentah dan parse: terbaik dari {args.repeat} kali")
 
     raw = {"calamine": timed(lambda: raw_read(paths), args.repeat),
