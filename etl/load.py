@@ -167,15 +167,21 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     report = LoadReport()
     known = {row[0] for row in con.execute("SELECT submission_id FROM submissions WHERE status <> 'undone'")
              .fetchall()}
-    with workers.Prefetch([(path, agency, name) for path, agency, name in items
-                           if _sha256_of(path) not in known]) as prefetch:
-        for i, (path, agency, name) in enumerate(items, start=1):
-            result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False)
-            report.files.append(result)
-            if progress:
-                progress(i, len(items), result)
-            if stop_on_failure and result.status == "failed":
-                raise EtlError(f"Pemuatan berhenti pada {name}: {result.message}")
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    # one file's statements are small: DuckDB's own threads would only compete with the parse workers for cores
+    con.execute("SET threads = 1")
+    try:
+        with workers.Prefetch([(path, agency, name) for path, agency, name in items
+                               if _sha256_of(path) not in known]) as prefetch:
+            for i, (path, agency, name) in enumerate(items, start=1):
+                result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False)
+                report.files.append(result)
+                if progress:
+                    progress(i, len(items), result)
+                if stop_on_failure and result.status == "failed":
+                    raise EtlError(f"Pemuatan berhenti pada {name}: {result.message}")
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
     if stored:
         with dbmod.transaction(con):

@@ -24,7 +24,9 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # exhausting memory. They are the product's only size limits (docs/operations.md states the memory they bound):
 # bytes on disk, bytes after unzipping (checked by streaming every member before the reader sees it, so a zip
 # bomb's declared or real size is caught), and rows, columns and cells of a sheet (counted in the sheet's XML
-# before reading, and again on what the reader returns).
+# before reading, and again on the reader's dimensions before any cell is converted). The XML pre-scan finds the
+# widest column exactly only when a cell lies past column Z: within A-Z the reader's dense range is at most
+# MAX_ROWS x 26 cells, so the rows x columns product can wait for the reader's own dimension check.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -142,6 +144,8 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
 _ROW_NUMBER = re.compile(rb'<row[^>]*?\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})\d')  # cells are the only elements whose r holds a column
+_WIDE_COLUMN = re.compile(rb' r="[A-Z]{2}')  # a literal first byte lets the regex engine skip ahead
+_WIDE_COLUMN_ANY_SPACE = re.compile(rb'\sr="[A-Z]{2}')  # slow; only for XML that separates attributes otherwise
 _CHUNK = 1 << 20
 
 
@@ -160,7 +164,7 @@ def _check_zip(path: Path, name: str) -> None:
             total = 0
             names = _sheet_names(archive)
             for member in members:
-                counter = (_SheetCounter(names.get(member.filename, member.filename))
+                counter = (_SheetCounter(names.get(member.filename, member.filename), member.file_size)
                            if _SHEET_MEMBER.fullmatch(member.filename) else None)
                 with archive.open(member) as stream:  # zipfile stops at the declared size and checks the CRC
                     while chunk := stream.read(_CHUNK):
@@ -182,10 +186,14 @@ def _check_zip(path: Path, name: str) -> None:
 class _SheetCounter:
     """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk."""
 
-    def __init__(self, sheet: str) -> None:
+    def __init__(self, sheet: str, declared_size: int) -> None:
         self.sheet = sheet
         self.rows = self.cells = self.max_row = self.max_column = 0
         self._tail = b""
+        # zipfile yields at most the declared size, and a cell takes at least 4 bytes of XML ('<c/>'), a row 6
+        # ('<row/>'): a smaller part cannot hold too many, so they need no counting
+        self._count_cells = declared_size > 4 * MAX_CELLS
+        self._count_rows = declared_size > 6 * MAX_ROWS
 
     def feed(self, chunk: bytes) -> None:
         # carry a tag cut off at the end of a chunk into the next one, so it is seen whole and once
@@ -195,10 +203,15 @@ class _SheetCounter:
             text, self._tail = data, b""
         else:
             text, self._tail = data[:cut], data[cut:]
-        self.rows += text.count(b"<row ") + text.count(b"<row>")
-        self.cells += text.count(b"<c ") + text.count(b"<c>")
+        if self._count_rows:
+            self.rows += text.count(b"<row")  # also counts a <rowBreaks>: one too many at worst
+        if self._count_cells:
+            self.cells += text.count(b"<c ") + text.count(b"<c>")
         self.max_row = max(self.max_row, *map(int, _ROW_NUMBER.findall(text) or [0]))
-        self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text)) or [b""]))
+        if _WIDE_COLUMN.search(text) or (any(space + b'r="' in text for space in (b"\t", b"\n", b"\r"))
+                                         and _WIDE_COLUMN_ANY_SPACE.search(text)):
+            # a cell past column Z: find the widest exactly
+            self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text))))
 
     def finish(self) -> None:
         """Count what is left of the last chunk."""
@@ -207,10 +220,11 @@ class _SheetCounter:
     def check(self, name: str) -> None:
         """Raise WorkbookError when the sheet passes a bound."""
         rows = max(self.rows, self.max_row)
-        columns = self.max_column
+        columns = self.max_column  # 0 while every cell is within A-Z (then rows x columns is the reader's check)
         if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
+            size = f"{rows} baris x {columns} kolom" if columns else f"{rows} baris"
             raise WorkbookError(
-                f"File '{name}', lembar '{self.sheet}': terlalu besar (sedikitnya {rows} baris x {columns} kolom; "
+                f"File '{name}', lembar '{self.sheet}': terlalu besar (sedikitnya {size}; "
                 f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data (termasuk sel kosong "
                 "berformat di baris/kolom yang jauh) lalu kirim ulang.")
 

@@ -114,7 +114,7 @@ def test_incremental_marking_after_each_load_equals_a_full_recomputation(tmp_pat
     """Loads in random order, resubmissions (partly and wholly empty) included, on a crowded small city."""
     import random
 
-    from etl.model import ParsedWorkbook, VictimRow
+    from etl.model import ParsedWorkbook, VictimRow, victims_as_table
 
     rng = random.Random(seed)
     months = [D(2024, 4, 1), D(2024, 5, 1), D(2024, 6, 1)]
@@ -130,10 +130,12 @@ def test_incremental_marking_after_each_load_equals_a_full_recomputation(tmp_pat
                     ["fisik", "psikis", "seksual"], rng.randint(1, 2)))), sex=rng.choice(["P", "P", "L", None]),
                 age=rng.choice([10, 11, 12, 13, None])) for i in range(rng.choice([0, 3, 8, 15]))]
             parsed = ParsedWorkbook(file_name=f"f{n}.xlsx", agency=agency, shape="register", months=[month],
-                                    rows_read=len(victims), victims=victims)
+                                    rows_read=len(victims), victim_table=victims_as_table(victims))
+            sid = f"{n:04d}{seed:02d}".ljust(64, "0")
             with dbmod.transaction(con):
-                load.store_parsed(con, parsed, f"{n:04d}{seed:02d}".ljust(64, "0"), f"f{n}.xlsx", ".xlsx",
-                                  dt.datetime(2024, 7, 1) + dt.timedelta(minutes=n))
+                _months, _replaced, released = load.store_parsed(con, parsed, sid, f"f{n}.xlsx", ".xlsx",
+                                                                 dt.datetime(2024, 7, 1) + dt.timedelta(minutes=n))
+                dedupe.refresh_after_load(con, [sid], released)
             incremental = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
             with dbmod.transaction(con):
                 dedupe.refresh_duplicates(con)
