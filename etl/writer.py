@@ -87,7 +87,12 @@ def writing(db: str | os.PathLike | None = None, *, backup: bool = True,
             work_wal.unlink(missing_ok=True)
             raise
         try:
+            # the copy is private until swapped in, so single commits on it need no disk flush and no checkpoint
+            # of their own: one checkpoint, flushed to disk, makes the whole change durable before the swap
+            con.execute("SET fsync_mode = 'NONE'")
+            con.execute("SET checkpoint_threshold = '1GB'")
             yield con
+            con.execute("SET fsync_mode = 'STANDARD'")
             con.execute("CHECKPOINT")
         except BaseException:
             con.close()
