@@ -353,19 +353,20 @@ def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: 
     Returns (submissions replaced, deleted victim records that were primaries: their duplicates need a new look).
     """
     released: list[str] = []
-    if shape == "register":
+    older = con.execute(
+        "SELECT submission_id, months, loaded_at FROM submissions "
+        "WHERE agency = ? AND shape = ? AND status = 'active' AND list_has_any(months, ?::DATE[]) "
+        "ORDER BY loaded_at, submission_id", [agency, shape, months]).fetchall()
+    # every stored record belongs to an active submission covering its month: none of those, nothing to delete
+    if older and shape == "register":
         deleted = con.execute(
             "DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
             "AND list_contains(?::DATE[], CAST(date_trunc('month', report_date) AS DATE)) "
             "RETURNING victim_key, duplicate_of", [agency, months[0], _last_day(months[-1]), months]).fetchall()
         released = [key for key, primary in deleted if primary is None]
-    else:
+    elif older:
         con.execute("DELETE FROM recap_counts WHERE agency = ? AND list_contains(?::DATE[], month)",
                     [agency, months])
-    older = con.execute(
-        "SELECT submission_id, months, loaded_at FROM submissions "
-        "WHERE agency = ? AND shape = ? AND status = 'active' AND list_has_any(months, ?::DATE[]) "
-        "ORDER BY loaded_at, submission_id", [agency, shape, months]).fetchall()
     replaced = []
     for old_id, old_months, old_loaded_at in older:
         later = con.execute(
