@@ -31,7 +31,7 @@ import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from etl import load, template, vocab
+from etl import load, template, vocab, workers
 from etl.parse import parse_workbook
 
 
@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (wall, cpu) in raw.items():
         mark = " (pembaca tercepat)" if name == fastest else ""
         print(f"loader / baca mentah {name}{mark}: {wall / t_load:.2f} (CPU {cpu / c_load:.2f}); target >= 0,50")
-    print(f"parse {t_parse / t_load:.0%} dari waktu loader, penyimpanan+dedupe+arsip {(t_load - t_parse) / t_load:.0%}")
+    print(f"loader: {workers.worker_count(len(paths))} proses parse + 1 penulis; parse saja di satu proses: "
+          f"{t_parse / t_load:.1f}x waktu loader")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     return 0
