@@ -4,15 +4,18 @@ Parsing (read, layout, normalise) is pure Python work on one file at a time and 
 runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4) and the loader's single writer
 takes the results in load order. Small batches, and ``PPA_LOAD_WORKERS=1``, parse in the loader's own process.
 Workers are spawned fresh (not forked from the loader, whose DuckDB threads must not be copied), so they see
-the loader's settings (``PPA_REFERENCE`` …) as they are now. As with any spawned worker, a script that loads a
-batch must do so under ``if __name__ == "__main__":``; if a worker dies, the rest of the batch parses here.
+the loader's settings (``PPA_REFERENCE`` …) as they are now, and without re-importing the caller's main module;
+if a worker dies, the rest of the batch parses here.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import types
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -20,7 +23,7 @@ from pathlib import Path
 from etl.model import EtlError, ParsedWorkbook
 
 MAX_WORKERS = 4
-MIN_FILES_FOR_WORKERS = 3  # starting workers costs about half a second; fewer files parse sooner here
+MIN_FILES_FOR_WORKERS = 3  # a worker takes about a second to start; fewer files parse sooner here
 
 
 def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
@@ -47,6 +50,23 @@ def worker_count(files: int) -> int:
     return 1 if files < MIN_FILES_FOR_WORKERS else min(wanted, files)
 
 
+@contextmanager
+def _bare_main_module():
+    """Let spawned workers start without importing the parent's ``__main__``.
+
+    A spawned process first re-imports its parent's main module. That is the CLI for ``python -m etl``, but in a
+    Streamlit server or a test run it can be whichever page script ran last (Streamlit makes each script
+    ``__main__`` while it runs), and re-running a page in a worker fails. The workers need only etl.parse, so
+    while they are being started the main module is a bare one.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class Prefetch:
     """Parses (path, agency, file name) items ahead in worker processes, a few files in front of the loader.
 
@@ -64,7 +84,8 @@ class Prefetch:
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
             self._waiting.extend(items)
             self._ahead = 2 * count  # enough to keep every worker busy, little memory held
-            self._fill()
+            with _bare_main_module():  # the first submissions start every worker
+                self._fill()
 
     def __enter__(self) -> "Prefetch":
         return self

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import shutil
+import sys
+import types
 
 import duckdb
 
@@ -94,3 +96,19 @@ def test_workers_read_the_reference_folder_in_use_now(tmp_path, monkeypatch):
     assert workers_seen >= 1
     assert [(f.status, f.rows_rejected) for f in report.files] == [("loaded", 0)] * 3
     assert [row[12] for row in content["victim_records"]] == [["fisik"]] * 3  # violence_types
+
+
+def test_workers_start_whatever_the_callers_main_module_is(tmp_path, monkeypatch):
+    # Streamlit makes each page script __main__ while it runs; a spawned worker must not run it again
+    page = tmp_path / "halaman.py"
+    page.write_text("raise RuntimeError('halaman dijalankan ulang di proses pembaca')\n")
+    script = types.ModuleType("__main__")
+    script.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = [register(folder / f"uptd-{m}.xlsx", "UPTD_PPA", D(2024, m, 1), D(2024, m, 1),
+                      [entry(f"U/{m}", D(2024, m, 4))]) for m in (3, 4, 5)]
+    report, workers_seen, _ = _load(paths, tmp_path / "ppa.duckdb", monkeypatch, workers=2)
+    assert workers_seen >= 1 and [f.status for f in report.files] == ["loaded"] * 3
+    assert sys.modules["__main__"] is script
