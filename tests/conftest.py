@@ -28,6 +28,15 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def boundary_file(shared_dir) -> Path:
+    """The kecamatan boundaries from ../shared/reference (for tests only; the product reads PPA_BOUNDARIES)."""
+    path = shared_dir / "reference" / "kota_jambi_kecamatan.geojson"
+    if not path.exists():
+        pytest.skip("../shared/reference not present")
+    return path
+
+
+@pytest.fixture(scope="session")
 def demo_db_master(tmp_path_factory) -> Path:
     """The demo database, built once per session with `python -m etl demo` (the real loader)."""
     folder = tmp_path_factory.mktemp("demo")

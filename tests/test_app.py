@@ -104,8 +104,8 @@ def test_a_missing_database_is_a_sentence_not_a_traceback(monkeypatch, tmp_path)
     assert "Database belum ada" in at.error[0].value
 
 
-def test_wilayah_draws_a_choropleth_when_boundaries_are_configured(app, shared_dir, monkeypatch):
-    monkeypatch.setenv("PPA_BOUNDARIES", str(shared_dir / "reference" / "kota_jambi_kecamatan.geojson"))
+def test_wilayah_draws_a_choropleth_when_boundaries_are_configured(app, boundary_file, monkeypatch):
+    monkeypatch.setenv("PPA_BOUNDARIES", str(boundary_file))
     at = app("pages/wilayah.py", dari="2024-01", sampai="2024-10")
     assert len(at.get("plotly_chart")) >= 3
     assert not at.warning or all("batas wilayah" not in w.value for w in at.warning)

@@ -177,8 +177,8 @@ def test_tile_map_draws_every_kecamatan_with_its_value():
         assert any(d.name in label and label.endswith(f"<br>{v}") for label in labels)
 
 
-def test_choropleth_reads_the_boundary_file_by_kemendagri_code(shared_dir, monkeypatch):
-    monkeypatch.setenv("PPA_BOUNDARIES", str(shared_dir / "reference" / "kota_jambi_kecamatan.geojson"))
+def test_choropleth_reads_the_boundary_file_by_kemendagri_code(boundary_file, monkeypatch):
+    monkeypatch.setenv("PPA_BOUNDARIES", str(boundary_file))
     geojson = geography.boundaries()
     fig = charts.choropleth_figure(district_frame([29, 18, 16, 13, 12, 12, 8, 7, 1, 1, 0]), geojson, PERIOD)
     polygons = [t for t in fig.data if t.fill == "toself"]
