@@ -279,9 +279,7 @@ def _find_data_rows(layout: SheetLayout) -> None:
     width = max(relevant + [3]) + 1  # the relevant columns and the first four (where a JUMLAH label may be)
     padded = body if all(len(row) >= width for row in body) else [list(row) + [None] * width for row in body]
     filled = [len(row) - row.count(None) for row in padded]
-    filled_relevant = ([len(relevant) - values.count(None) for values in map(itemgetter(*relevant), padded)]
-                       if len(relevant) > 1 else [int(row[relevant[0]] is not None) for row in padded] if relevant
-                       else [0] * len(padded))
+    filled_relevant = _count_filled(padded, relevant)
     labels = {value for j in range(4) for value in {row[j] for row in padded} if is_total_label(value)}
     seen_blank = False
     for i, row in enumerate(body):
@@ -300,6 +298,14 @@ def _find_data_rows(layout: SheetLayout) -> None:
             layout.footer_row = r  # a note under the table, after a blank line, with no register values
             break
         layout.data_rows.append(r)
+
+
+def _count_filled(rows: list, columns: list[int]) -> list[int]:
+    """How many of the given columns hold a value, for each row."""
+    if len(columns) < 2:  # itemgetter of one column returns the value itself, not a tuple
+        return [sum(row[j] is not None for j in columns) for row in rows]
+    pick = itemgetter(*columns)
+    return [len(columns) - values.count(None) for values in map(pick, rows)]
 
 
 def _has_key_values(row: list, key_columns: list[int], shape: str | None) -> bool:
