@@ -144,8 +144,13 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
 _ROW_NUMBER = re.compile(rb'<row[^>]*?\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})\d')  # cells are the only elements whose r holds a column
-_WIDE_COLUMN = re.compile(rb' r="[A-Z]{2}')  # a literal first byte lets the regex engine skip ahead
-_WIDE_COLUMN_ANY_SPACE = re.compile(rb'\sr="[A-Z]{2}')  # slow; only for XML that separates attributes otherwise
+# Cells past column Z, and cells on row 100000 or further (a row need not carry its number: the cell's reference
+# alone places it). A literal first byte lets the regex engine skip ahead; the \s variants are slow and only run
+# on XML that separates attributes with something else than a space.
+_WIDE_COLUMN = re.compile(rb' r="[A-Z]{2}')
+_WIDE_COLUMN_ANY_SPACE = re.compile(rb'\sr="[A-Z]{2}')
+_FAR_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}(\d{6,})"')
+_FAR_CELL_ROW_ANY_SPACE = re.compile(rb'\sr="[A-Z]{1,3}(\d{6,})"')
 _CHUNK = 1 << 20
 
 
@@ -207,9 +212,10 @@ class _SheetCounter:
             self.rows += text.count(b"<row")  # also counts a <rowBreaks>: one too many at worst
         if self._count_cells:
             self.cells += text.count(b"<c ") + text.count(b"<c>")
-        self.max_row = max(self.max_row, *map(int, _ROW_NUMBER.findall(text) or [0]))
-        if _WIDE_COLUMN.search(text) or (any(space + b'r="' in text for space in (b"\t", b"\n", b"\r"))
-                                         and _WIDE_COLUMN_ANY_SPACE.search(text)):
+        odd_spaces = any(space + b'r="' in text for space in (b"\t", b"\n", b"\r"))
+        far = _FAR_CELL_ROW.findall(text) + (_FAR_CELL_ROW_ANY_SPACE.findall(text) if odd_spaces else [])
+        self.max_row = max(self.max_row, *map(int, _ROW_NUMBER.findall(text) + far or [0]))
+        if _WIDE_COLUMN.search(text) or (odd_spaces and _WIDE_COLUMN_ANY_SPACE.search(text)):
             # a cell past column Z: find the widest exactly
             self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text))))
 

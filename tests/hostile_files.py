@@ -200,6 +200,13 @@ def far_cell(path: Path) -> Path:
     return write_xlsx(path, {"Register": xml})
 
 
+def far_cell_in_unnumbered_row(path: Path) -> Path:
+    """A cell at Z1048576 in a row that gives no row number: only the cell's own reference says how far it is."""
+    xml = sheet_xml([REGISTER_HEADER]).replace(
+        "</sheetData>", '<row><c r="Z1048576"><v>1</v></c></row></sheetData>')
+    return write_xlsx(path, {"Register": xml})
+
+
 def wide_sheet(path: Path, columns: int = 5000) -> Path:
     return write_xlsx(path, {"Register": [REGISTER_HEADER + [f"K{i}" for i in range(columns)], *REGISTER_ROWS]})
 

@@ -35,6 +35,7 @@ REFUSED = {
     "100mb.xlsx": (lambda p, good: h.big_sparse_file(p), f"batas {MAX_FILE_BYTES // (1024 * 1024)} MB"),
     "sejuta-baris.xlsx": (lambda p, good: h.million_rows(p), f"batas {MAX_ROWS} baris"),
     "sel-jauh.xlsx": (lambda p, good: h.far_cell(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
+    "sel-jauh-baris-tanpa-nomor.xlsx": (lambda p, good: h.far_cell_in_unnumbered_row(p), f"batas {MAX_ROWS} baris"),
     "lebar.xlsx": (lambda p, good: h.wide_sheet(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
     "lama.xls": (lambda p, good: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) and p,
                  "rusak atau tidak dapat dibaca"),
