@@ -194,11 +194,14 @@ class _SheetCounter:
     def __init__(self, sheet: str, declared_size: int) -> None:
         self.sheet = sheet
         self.rows = self.cells = self.max_row = self.max_column = 0
+        # cells without a reference are placed one after another: a row of them is as wide as it has cells
+        self.unreferenced_cells = False
+        self.most_cells_in_a_row = 0
+        self._open_row_cells = 0  # cells so far of the row cut off at the end of the previous chunk
         self._tail = b""
-        # zipfile yields at most the declared size, and a cell takes at least 4 bytes of XML ('<c/>'), a row 6
-        # ('<row/>'): a smaller part cannot hold too many, so they need no counting
+        # zipfile yields at most the declared size, and a cell takes at least 4 bytes of XML ('<c/>'): a smaller
+        # part cannot hold too many cells, so they need no counting
         self._count_cells = declared_size > 4 * MAX_CELLS
-        self._count_rows = declared_size > 6 * MAX_ROWS
 
     def feed(self, chunk: bytes) -> None:
         # carry a tag cut off at the end of a chunk into the next one, so it is seen whole and once
@@ -208,13 +211,24 @@ class _SheetCounter:
             text, self._tail = data, b""
         else:
             text, self._tail = data[:cut], data[cut:]
-        if self._count_rows:
-            self.rows += text.count(b"<row")  # also counts a <rowBreaks>: one too many at worst
+        self.rows += text.count(b"<row")  # also counts a <rowBreaks>: one too many at worst
+        tags = _cell_tags(text)
         if self._count_cells:
-            self.cells += text.count(b"<c ") + text.count(b"<c>")
-        odd_spaces = any(space + b'r="' in text for space in (b"\t", b"\n", b"\r"))
+            self.cells += tags
+        odd_spaces = [space for space in (b"\t", b"\n", b"\r") if space + b'r="' in text]
         far = _FAR_CELL_ROW.findall(text) + (_FAR_CELL_ROW_ANY_SPACE.findall(text) if odd_spaces else [])
-        self.max_row = max(self.max_row, *map(int, _ROW_NUMBER.findall(text) + far or [0]))
+        row_numbers = _ROW_NUMBER.findall(text)
+        self.max_row = max(self.max_row, *map(int, row_numbers + far or [0]))
+        references = text.count(b' r="') + sum(text.count(space + b'r="') for space in odd_spaces)
+        if tags > references - len(row_numbers):
+            self.unreferenced_cells = True
+        if self.unreferenced_cells:
+            counts = [_cell_tags(row) for row in text.split(b"<row")]
+            counts[0] += self._open_row_cells
+            self.most_cells_in_a_row = max(self.most_cells_in_a_row, *counts)
+        last_row = text.rfind(b"<row")
+        self._open_row_cells = (_cell_tags(text[last_row:]) if last_row >= 0
+                                else self._open_row_cells + _cell_tags(text))
         if _WIDE_COLUMN.search(text) or (odd_spaces and _WIDE_COLUMN_ANY_SPACE.search(text)):
             # a cell past column Z: find the widest exactly
             self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text))))
@@ -227,12 +241,18 @@ class _SheetCounter:
         """Raise WorkbookError when the sheet passes a bound."""
         rows = max(self.rows, self.max_row)
         columns = self.max_column  # 0 while every cell is within A-Z (then rows x columns is the reader's check)
+        if self.unreferenced_cells:  # such a cell may follow a referenced one: beyond the widest reference
+            columns = (columns or 26) + self.most_cells_in_a_row
         if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
             size = f"{rows} baris x {columns} kolom" if columns else f"{rows} baris"
             raise WorkbookError(
                 f"File '{name}', lembar '{self.sheet}': terlalu besar (sedikitnya {size}; "
                 f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data (termasuk sel kosong "
                 "berformat di baris/kolom yang jauh) lalu kirim ulang.")
+
+
+def _cell_tags(xml: bytes) -> int:
+    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
 
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:

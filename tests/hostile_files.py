@@ -207,6 +207,13 @@ def far_cell_in_unnumbered_row(path: Path) -> Path:
     return write_xlsx(path, {"Register": xml})
 
 
+def unreferenced_wide_row(path: Path, cells: int = 5000) -> Path:
+    """A row of cells without references: the reader places them one after another, 5,000 columns wide."""
+    xml = sheet_xml([REGISTER_HEADER]).replace(
+        "</sheetData>", "<row>" + "<c><v>1</v></c>" * cells + "</row></sheetData>")
+    return write_xlsx(path, {"Register": xml})
+
+
 def wide_sheet(path: Path, columns: int = 5000) -> Path:
     return write_xlsx(path, {"Register": [REGISTER_HEADER + [f"K{i}" for i in range(columns)], *REGISTER_ROWS]})
 

@@ -37,6 +37,8 @@ REFUSED = {
     "sel-jauh.xlsx": (lambda p, good: h.far_cell(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
     "sel-jauh-baris-tanpa-nomor.xlsx": (lambda p, good: h.far_cell_in_unnumbered_row(p), f"batas {MAX_ROWS} baris"),
     "lebar.xlsx": (lambda p, good: h.wide_sheet(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
+    "lebar-tanpa-referensi.xlsx": (lambda p, good: h.unreferenced_wide_row(p),
+                                   f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
     "lama.xls": (lambda p, good: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) and p,
                  "rusak atau tidak dapat dibaca"),
     "kalkulasi.ods": (lambda p, good: p.write_bytes(b"PK\x03\x04" + b"\0" * 100) and p, CORRUPT),
