@@ -24,7 +24,7 @@ import duckdb
 from etl import vocab
 from etl.columns import FIELDS
 from etl.layout import cell_text, detect_layout, is_blank
-from etl.model import EtlError, ParsedWorkbook, Problem
+from etl.model import EtlError, ParsedWorkbook
 from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_workbook
 from etl.values import MONTH_NAMES_ID
 

@@ -184,8 +184,14 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
         con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
     if stored:
-        with dbmod.transaction(con):
-            dedupe.refresh_after_load(con, [f.submission_id for f in stored], [k for f in stored for k in f.released])
+        try:
+            with dbmod.transaction(con):
+                dedupe.refresh_after_load(con, [f.submission_id for f in stored],
+                                          [k for f in stored for k in f.released])
+        except Exception as exc:  # the caller discards the batch's copy: say so in a sentence, not a traceback
+            raise EtlError(f"Penandaan korban ganda antar-lembaga gagal ({type(exc).__name__}: {exc}); tidak ada "
+                           f"file dari pemuatan ini ({len(items)} file) yang disimpan. Muat ulang setelah "
+                           "penyebabnya diatasi, atau laporkan pesan ini ke pengelola sistem.") from exc
     return report
 
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from etl import db as dbmod
 from etl import load
+from etl.model import EtlError
 from loadhelpers import entry, recap, register, snapshot
 
 D = dt.date
@@ -138,7 +139,7 @@ def test_failure_while_marking_duplicates_lands_nothing_of_the_batch(tmp_path, d
         raise RuntimeError("disk penuh (simulasi)")
 
     monkeypatch.setattr(load.dedupe, "refresh_after_load", explode)
-    with pytest.raises(RuntimeError, match="disk penuh"):
+    with pytest.raises(EtlError, match=r"disk penuh.*tidak ada file dari pemuatan ini \(1 file\) yang disimpan"):
         load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db)
     assert snapshot(db) == before  # the batch's copy was discarded: not even its load log landed
     assert not list(db.parent.glob(".*.work-*"))
