@@ -1,8 +1,9 @@
-"""Read a workbook (.xlsx, .xlsm, .xls, .ods) into plain cell values with one fast reader (python-calamine).
+"""Read a workbook (.xlsx, .xlsm, .xls, .ods) into plain cell values with one fast reader (fastexcel).
 
-Cells come back as they are held: text as ``str``, numbers as ``int``/``float``, dates as ``datetime.date`` or
-``datetime.datetime``, formula cells as their cached result, empty cells (and formulas without a cached result,
-as openpyxl writes them) as ``None``. Nothing is interpreted here; etl.values does that through explicit rules.
+Cells come back as they are held: text as ``str``, numbers as ``float`` (more than 15 significant digits, such as
+an identity number, as the digits in ``str``), dates as ``datetime.date`` or ``datetime.datetime``, formula cells
+as their cached result, empty cells (and formulas without a cached result, as openpyxl writes them) as ``None``,
+each at its Excel row and column. Nothing is interpreted here; etl.values does that through explicit rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import python_calamine
+import fastexcel
+import numpy as np
 from openpyxl.utils import get_column_letter
 
 from etl.model import WorkbookError
@@ -77,11 +79,66 @@ def _format_problem(path: Path, head: bytes) -> str | None:
     return None
 
 
-def _clean_rows(raw: list[list]) -> list[list[Cell]]:
-    """Empty strings as None and text stripped (whitespace-only text is None), each distinct text once."""
-    texts = {v for v in set().union(*raw) if v.__class__ is str}
-    cleaned = {text: text.strip() or None for text in texts}
-    return [list(map(cleaned.get, row, row)) for row in raw]  # dict.get(v, v): non-text cells stay as they are
+# The reader (fastexcel) hands every cell over as text; a cell's own type is read back from the exact form the
+# reader writes it in: numbers as Rust prints a float ("56", "-0.1", no exponent, no leading zero), dates and times
+# as "YYYY-MM-DD HH:MM:SS[.fraction]" (LibreOffice dates as "YYYY-MM-DD"; a time of day on its own on 1899-12-31),
+# booleans as "true"/"false". Text that has one of these exact forms means the same thing, except numbers of more
+# than 15 significant digits (a float would change them): they stay text, as identity numbers typed as text are.
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+_DATE_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?)?")
+_BOOLEANS = {"true": True, "false": False}
+_TIME_ONLY_DATE = (1899, 12, 31)
+_FLOAT_DIGITS = 15
+
+
+def cell_value(text: str) -> Cell:
+    """A cell as the workbook holds it, from the reader's text of it; other text stripped (blank: None)."""
+    if text[:1].isdigit() or text[:1] == "-":
+        if _NUMBER.fullmatch(text):
+            if len(text.replace("-", "").replace(".", "").lstrip("0")) <= _FLOAT_DIGITS:
+                return float(text)
+            return text
+        if match := _DATE_TIME.fullmatch(text):
+            year, month, day, hour, minute, second = (int(part or 0) for part in match.groups()[:6])
+            micro = int((match[7] or "0")[:6].ljust(6, "0"))
+            try:
+                if (year, month, day) == _TIME_ONLY_DATE:
+                    return dt.time(hour, minute, second, micro)
+                if hour == minute == second == micro == 0:
+                    return dt.date(year, month, day)
+                return dt.datetime(year, month, day, hour, minute, second, micro)
+            except ValueError:
+                pass  # not a real date: keep the text
+    if text in _BOOLEANS:
+        return _BOOLEANS[text]
+    return text.strip() or None
+
+
+def _typed_column(column) -> list[Cell]:
+    """One column's cells; each distinct text is typed once."""
+    texts = column.to_pylist()
+    typed = {text: cell_value(text) for text in set(texts) if text is not None}
+    return list(map(typed.get, texts))  # typed.get(None) is None: an empty cell
+
+
+def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sheet:
+    """One sheet: rows of cells from Excel's row 1 and column A (the reader starts at the first filled column)."""
+    sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+    columns = sheet.available_columns()
+    first = columns[0].absolute_index if columns else 0
+    height, width = sheet.total_height, first + len(columns)
+    if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
+        raise WorkbookError(
+            f"File '{file_name}', lembar '{sheet.name}': terlalu besar ({height} baris x {width} kolom; batas "
+            f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
+    table = sheet.to_arrow()
+    cells = [_typed_column(column) for column in table.columns]
+    if first:
+        cells = [[None] * table.num_rows] * first + cells
+    rows = [list(row) for row in zip(*cells)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return Sheet(sheet.name, index, sheet.visible == "visible", rows)
 
 
 def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
@@ -106,51 +163,27 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     if head.startswith(_ZIP_MAGIC):
         _check_zip(path, name)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several private error types for broken files
+        reader = fastexcel.read_excel(str(path))
+        names = reader.sheet_names
+    except Exception as exc:  # the reader raises several error types for broken files
         raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
                             "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
+    if len(names) > MAX_SHEETS:
+        raise WorkbookError(f"File '{name}' berisi {len(names)} lembar (batas {MAX_SHEETS}). "
+                            "Kirim satu file per periode dengan lembar seperlunya.")
     try:
-        metadata = list(book.sheets_metadata)
-        if len(metadata) > MAX_SHEETS:
-            raise WorkbookError(f"File '{name}' berisi {len(metadata)} lembar (batas {MAX_SHEETS}). "
-                                "Kirim satu file per periode dengan lembar seperlunya.")
-        sheets = []
-        for index, meta in enumerate(metadata):
-            visible = str(meta.visible).rsplit(".", 1)[-1].lower() == "visible"
-            if "worksheet" not in str(meta.typ).lower():
-                sheets.append(Sheet(meta.name, index, False, []))  # chart sheets hold no cells
-                continue
-            sheet = book.get_sheet_by_index(index)
-            height, width = sheet.total_height, sheet.total_width
-            if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
-                raise WorkbookError(
-                    f"File '{name}', lembar '{meta.name}': terlalu besar ({height} baris x {width} kolom; batas "
-                    f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
-            rows = _clean_rows(sheet.to_python(skip_empty_area=False))
-            while rows and all(v is None for v in rows[-1]):
-                rows.pop()
-            sheets.append(Sheet(meta.name, index, visible, rows))
+        sheets = [_read_sheet(reader, index, name) for index in range(len(names))]
     except WorkbookError:
         raise
     except Exception as exc:
         raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
                             "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
-    finally:
-        book.close()
     return Workbook(name, sheets)
 
 
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
-_ROW_NUMBER = re.compile(rb'<row[^>]*?\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})\d')  # cells are the only elements whose r holds a column
-# Cells past column Z, and cells on row 100000 or further (a row need not carry its number: the cell's reference
-# alone places it). A literal first byte lets the regex engine skip ahead; the \s variants are slow and only run
-# on XML that separates attributes with something else than a space.
-_WIDE_COLUMN = re.compile(rb' r="[A-Z]{2}')
-_WIDE_COLUMN_ANY_SPACE = re.compile(rb'\sr="[A-Z]{2}')
-_FAR_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}(\d{6,})"')
-_FAR_CELL_ROW_ANY_SPACE = re.compile(rb'\sr="[A-Z]{1,3}(\d{6,})"')
+_FAR_ROW = re.compile(rb'\sr="[A-Z]{0,3}(\d{5,})"')  # rows and cells on row 10000 or further
 _CHUNK = 1 << 20
 
 
@@ -189,7 +222,14 @@ def _check_zip(path: Path, name: str) -> None:
 
 
 class _SheetCounter:
-    """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk."""
+    """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk.
+
+    Tags and references are found with vectorised byte comparisons (a pass over the XML costs about as much as
+    decompressing it). Only a reference past column Z or on row 10000 or further can make the reader's dense
+    range pass a bound: below both, a range holds at most 9999 x 200 cells once the widest column is known to be
+    within MAX_COLUMNS, and at most MAX_ROWS x 26 within A-Z. Such a reference is rare (no agency workbook has
+    one), and the chunk holding it is then measured exactly with regular expressions.
+    """
 
     def __init__(self, sheet: str, declared_size: int) -> None:
         self.sheet = sheet
@@ -211,27 +251,31 @@ class _SheetCounter:
             text, self._tail = data, b""
         else:
             text, self._tail = data[:cut], data[cut:]
-        self.rows += text.count(b"<row")  # also counts a <rowBreaks>: one too many at worst
-        tags = _cell_tags(text)
+        xml = np.frombuffer(text + bytes(_PAD), np.uint8)  # zero padding: lookahead past the end reads zeros
+        tags = np.flatnonzero(xml == _LT)
+        after = xml[tags + 1]
+        rows = tags[(after == _R) & (xml[tags + 2] == _O) & (xml[tags + 3] == _W) & _END_OF_NAME[xml[tags + 4]]]
+        cells = tags[(after == _C) & _END_OF_NAME[xml[tags + 2]]]
+        equals = np.flatnonzero(xml == _EQ)
+        equals = equals[equals >= 2]
+        # r="…" after white space: the references of rows and cells (xmlns:r=" has a colon before it)
+        refs = equals[(xml[equals - 1] == _R) & (xml[equals + 1] == _QUOTE) & _SPACE[xml[equals - 2]]]
+        self.rows += len(rows)
         if self._count_cells:
-            self.cells += tags
-        odd_spaces = [space for space in (b"\t", b"\n", b"\r") if space + b'r="' in text]
-        far = _FAR_CELL_ROW.findall(text) + (_FAR_CELL_ROW_ANY_SPACE.findall(text) if odd_spaces else [])
-        row_numbers = _ROW_NUMBER.findall(text)
-        self.max_row = max(self.max_row, *map(int, row_numbers + far or [0]))
-        references = text.count(b' r="') + sum(text.count(space + b'r="') for space in odd_spaces)
-        if tags > references - len(row_numbers):
+            self.cells += len(cells)
+        if len(cells) > len(refs) - len(rows):  # each row carries at most one reference of its own
             self.unreferenced_cells = True
-        if self.unreferenced_cells:
-            counts = [_cell_tags(row) for row in text.split(b"<row")]
-            counts[0] += self._open_row_cells
-            self.most_cells_in_a_row = max(self.most_cells_in_a_row, *counts)
-        last_row = text.rfind(b"<row")
-        self._open_row_cells = (_cell_tags(text[last_row:]) if last_row >= 0
-                                else self._open_row_cells + _cell_tags(text))
-        if _WIDE_COLUMN.search(text) or (odd_spaces and _WIDE_COLUMN_ANY_SPACE.search(text)):
-            # a cell past column Z: find the widest exactly
-            self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text))))
+        per_row = np.bincount(np.searchsorted(rows, cells), minlength=len(rows) + 1)  # [0]: the open row's
+        per_row[0] += self._open_row_cells
+        self.most_cells_in_a_row = max(self.most_cells_in_a_row, int(per_row.max()))
+        self._open_row_cells = int(per_row[-1])
+        value = xml[refs[:, None] + np.arange(2, 8)]  # the first 6 bytes inside the quotes
+        letter, digit = (value >= _A) & (value <= _Z), (value >= _0) & (value <= _9)
+        wide = letter[:, 0] & letter[:, 1]
+        far = digit[:, :5].all(axis=1) | (letter[:, 0] & digit[:, 1:6].all(axis=1))
+        if wide.any() or far.any():
+            self.max_row = max(self.max_row, *map(int, _FAR_ROW.findall(text) or [0]))
+            self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text)) or [b""]))
 
     def finish(self) -> None:
         """Count what is left of the last chunk."""
@@ -240,7 +284,7 @@ class _SheetCounter:
     def check(self, name: str) -> None:
         """Raise WorkbookError when the sheet passes a bound."""
         rows = max(self.rows, self.max_row)
-        columns = self.max_column  # 0 while every cell is within A-Z (then rows x columns is the reader's check)
+        columns = self.max_column  # 0 unless a reference lies past Z or on row 10000 or further
         if self.unreferenced_cells:  # such a cell may follow a referenced one: beyond the widest reference
             columns = (columns or 26) + self.most_cells_in_a_row
         if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
@@ -251,8 +295,13 @@ class _SheetCounter:
                 "berformat di baris/kolom yang jauh) lalu kirim ulang.")
 
 
-def _cell_tags(xml: bytes) -> int:
-    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+_LT, _EQ, _QUOTE, _R, _O, _W, _C = b'<="row' b"c"
+_A, _Z, _0, _9 = b"AZ09"
+_SPACE = np.zeros(256, bool)  # lookup tables by byte value
+_SPACE[list(b" \t\n\r")] = True
+_END_OF_NAME = _SPACE.copy()  # what may follow a tag's name ('<rowBreaks' is no row)
+_END_OF_NAME[list(b">/")] = True
+_PAD = 16
 
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:

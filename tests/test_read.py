@@ -1,0 +1,105 @@
+"""The reader: cells typed back from fastexcel's text, placed at their Excel coordinates, and the bounds pre-scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, strategies as st
+from openpyxl import Workbook
+
+from etl.model import WorkbookError
+from etl.read import MAX_CELLS, cell_value, read_workbook
+from hostile_files import write_xlsx
+
+
+@pytest.mark.parametrize("text, value", [
+    ("56", 56.0),
+    ("-0.1", -0.1),
+    ("0.0000001", 1e-7),
+    ("123456789012345", 123456789012345.0),     # 15 digits: a float holds it exactly
+    ("1571010101010009", "1571010101010009"),   # 16 digits (an identity number): stays text, digit for digit
+    ("0812", "0812"),                           # a leading zero is never how a number is written back
+    ("2024-10-05 00:00:00", dt.date(2024, 10, 5)),
+    ("2024-10-05 14:30:05", dt.datetime(2024, 10, 5, 14, 30, 5)),
+    ("2024-10-05 14:30:05.250", dt.datetime(2024, 10, 5, 14, 30, 5, 250000)),
+    ("2024-06-03", dt.date(2024, 6, 3)),        # LibreOffice dates
+    ("1899-12-31 14:30:00", dt.time(14, 30)),   # a time of day on its own
+    ("2024-13-45 00:00:00", "2024-13-45 00:00:00"),
+    ("true", True),
+    ("false", False),
+    ("  Kota Baru  ", "Kota Baru"),
+    ("   ", None),
+    ("", None),
+    ("05/10/2024", "05/10/2024"),               # a date typed as text is etl.values' to read, day first
+    ("7 th", "7 th"),
+])
+def test_cell_values_come_back_with_the_type_the_workbook_holds(text, value):
+    got = cell_value(text)
+    assert got == value and type(got) is type(value)
+
+
+@given(st.text())
+def test_any_text_is_typed_or_kept_and_never_raises(text):
+    got = cell_value(text)
+    if isinstance(got, str):
+        assert got == text.strip() and got
+    elif got is None:
+        assert not text.strip()
+    else:
+        assert text[:1].isdigit() or text[:1] == "-" or text in ("true", "false")
+
+
+def test_cells_keep_their_excel_coordinates_when_the_sheet_starts_further_in(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Juni"
+    ws["C4"] = "Tanggal Lapor"
+    ws["D4"] = "Umur"
+    ws["C5"] = dt.datetime(2024, 6, 3)
+    ws["D5"] = 9
+    ws["E6"] = "  catatan "
+    hidden = wb.create_sheet("Lama")
+    hidden["A1"] = "x"
+    hidden.sheet_state = "hidden"
+    wb.create_sheet("Kosong")
+    wb.save(tmp_path / "b.xlsx")
+
+    book = read_workbook(tmp_path / "b.xlsx")
+
+    juni, lama, kosong = book.sheets
+    assert juni.rows[3][2:4] == ["Tanggal Lapor", "Umur"] and juni.rows[3][:2] == [None, None]
+    assert juni.rows[4][2:4] == [dt.date(2024, 6, 3), 9.0]
+    assert juni.rows[5][4] == "catatan" and len(juni.rows) == 6
+    assert (juni.visible, lama.visible, kosong.visible) == (True, False, True)
+    assert lama.rows == [["x"]] and kosong.rows == []
+
+
+def _sheet(rows: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
+
+
+def _filler(rows: int, first: int = 1, width: int = 40) -> str:
+    """Narrow rows of text, enough XML to cross the pre-scan's 1 MB chunks."""
+    return "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{"x" * width}</t></is></c>'
+                   f'<c r="B{r}"><v>{r}</v></c></row>' for r in range(first, first + rows))
+
+
+@pytest.mark.parametrize("far_first", [True, False])
+def test_a_far_row_and_a_wide_column_in_different_chunks_are_refused_before_reading(tmp_path, far_first):
+    """Row 99999 and column GR: a dense range of 20 million cells, whichever part of the XML holds which."""
+    far = '<row r="99999"><c r="A99999"><v>1</v></c></row>'
+    wide = '<row r="5"><c r="GR5"><v>1</v></c></row>'
+    filler = _filler(9000, first=10, width=200)  # 2 MB, every row number below 10000
+    rows = (wide + filler + far) if not far_first else (far + filler + wide)
+    path = write_xlsx(tmp_path / "jauh.xlsx", {"Data": _sheet(rows)})
+    with pytest.raises(WorkbookError, match="terlalu besar \\(sedikitnya"):  # the pre-scan's words: nothing read yet
+        read_workbook(path)
+    assert 99999 * 200 > MAX_CELLS
+
+
+def test_a_long_narrow_sheet_within_the_bounds_is_read(tmp_path):
+    path = write_xlsx(tmp_path / "panjang.xlsx", {"Data": _sheet(_filler(20000))})
+    sheet = read_workbook(path).sheets[0]
+    assert len(sheet.rows) == 20000 and sheet.rows[-1] == ["x" * 40, 20000.0]
