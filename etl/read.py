@@ -49,7 +49,7 @@ class Sheet:
     name: str
     index: int
     visible: bool
-    rows: list[list[Cell]]
+    rows: list[tuple[Cell, ...]]
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sh
     cells = [_typed_column(column) for column in table.columns]
     if first:
         cells = [[None] * table.num_rows] * first + cells
-    rows = [list(row) for row in zip(*cells)]
+    rows = list(zip(*cells))
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return Sheet(sheet.name, index, sheet.visible == "visible", rows)

@@ -560,6 +560,7 @@ def _unknown_closed(value, list_name: str) -> Problem:
 
 _NIK = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){15}(?![\d])")
 _PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)[ .\-]?8(?:[ .\-]?\d){7,12}(?![\d])")
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){8}")  # nine digits or more: what both need (a phone has 08 + 7)
 NIK_MASK = "[NIK disamarkan]"
 PHONE_MASK = "[nomor telepon disamarkan]"
 
@@ -573,6 +574,8 @@ def mask_personal_numbers(text) -> str | None:
     text = " ".join(str(text).split())
     if not text:
         return None
+    if not _DIGIT_RUN.search(text):  # most text: register numbers, notes without numbers
+        return text
     text = _NIK.sub(NIK_MASK, text)
     return _PHONE.sub(PHONE_MASK, text)
 

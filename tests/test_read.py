@@ -68,11 +68,11 @@ def test_cells_keep_their_excel_coordinates_when_the_sheet_starts_further_in(tmp
     book = read_workbook(tmp_path / "b.xlsx")
 
     juni, lama, kosong = book.sheets
-    assert juni.rows[3][2:4] == ["Tanggal Lapor", "Umur"] and juni.rows[3][:2] == [None, None]
-    assert juni.rows[4][2:4] == [dt.date(2024, 6, 3), 9.0]
+    assert juni.rows[3][2:4] == ("Tanggal Lapor", "Umur") and juni.rows[3][:2] == (None, None)
+    assert juni.rows[4][2:4] == (dt.date(2024, 6, 3), 9.0)
     assert juni.rows[5][4] == "catatan" and len(juni.rows) == 6
     assert (juni.visible, lama.visible, kosong.visible) == (True, False, True)
-    assert lama.rows == [["x"]] and kosong.rows == []
+    assert lama.rows == [("x",)] and kosong.rows == []
 
 
 def _sheet(rows: str) -> str:
@@ -102,4 +102,4 @@ def test_a_far_row_and_a_wide_column_in_different_chunks_are_refused_before_read
 def test_a_long_narrow_sheet_within_the_bounds_is_read(tmp_path):
     path = write_xlsx(tmp_path / "panjang.xlsx", {"Data": _sheet(_filler(20000))})
     sheet = read_workbook(path).sheets[0]
-    assert len(sheet.rows) == 20000 and sheet.rows[-1] == ["x" * 40, 20000.0]
+    assert len(sheet.rows) == 20000 and sheet.rows[-1] == ("x" * 40, 20000.0)
