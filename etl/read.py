@@ -253,13 +253,14 @@ class _SheetCounter:
             text, self._tail = data[:cut], data[cut:]
         xml = np.frombuffer(text + bytes(_PAD), np.uint8)  # zero padding: lookahead past the end reads zeros
         tags = np.flatnonzero(xml == _LT)
+        tags = tags[_ROW_OR_CELL[xml[tags + 1]]]  # '<r…' and '<c…'
         after = xml[tags + 1]
         rows = tags[(after == _R) & (xml[tags + 2] == _O) & (xml[tags + 3] == _W) & _END_OF_NAME[xml[tags + 4]]]
         cells = tags[(after == _C) & _END_OF_NAME[xml[tags + 2]]]
-        equals = np.flatnonzero(xml == _EQ)
-        equals = equals[equals >= 2]
+        refs = np.flatnonzero(xml == _EQ)
+        refs = refs[(refs >= 2) & (xml[refs - 1] == _R)]
         # r="…" after white space: the references of rows and cells (xmlns:r=" has a colon before it)
-        refs = equals[(xml[equals - 1] == _R) & (xml[equals + 1] == _QUOTE) & _SPACE[xml[equals - 2]]]
+        refs = refs[(xml[refs + 1] == _QUOTE) & _SPACE[xml[refs - 2]]]
         self.rows += len(rows)
         if self._count_cells:
             self.cells += len(cells)
@@ -269,11 +270,11 @@ class _SheetCounter:
         per_row[0] += self._open_row_cells
         self.most_cells_in_a_row = max(self.most_cells_in_a_row, int(per_row.max()))
         self._open_row_cells = int(per_row[-1])
-        value = xml[refs[:, None] + np.arange(2, 8)]  # the first 6 bytes inside the quotes
-        letter, digit = (value >= _A) & (value <= _Z), (value >= _0) & (value <= _9)
-        wide = letter[:, 0] & letter[:, 1]
-        far = digit[:, :5].all(axis=1) | (letter[:, 0] & digit[:, 1:6].all(axis=1))
-        if wide.any() or far.any():
+        # past Z: a second letter; row 10000 or further: a fifth digit after no letter or after one letter
+        # (anything else that matches is measured exactly below, so a false alarm costs time, not correctness)
+        first = xml[refs + 2]
+        if (_LETTER[xml[refs + 3]] | (_DIGIT[first] & _DIGIT[xml[refs + 6]])
+                | (_LETTER[first] & _DIGIT[xml[refs + 7]])).any():
             self.max_row = max(self.max_row, *map(int, _FAR_ROW.findall(text) or [0]))
             self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text)) or [b""]))
 
@@ -296,11 +297,20 @@ class _SheetCounter:
 
 
 _LT, _EQ, _QUOTE, _R, _O, _W, _C = b'<="row' b"c"
-_A, _Z, _0, _9 = b"AZ09"
-_SPACE = np.zeros(256, bool)  # lookup tables by byte value
-_SPACE[list(b" \t\n\r")] = True
-_END_OF_NAME = _SPACE.copy()  # what may follow a tag's name ('<rowBreaks' is no row)
-_END_OF_NAME[list(b">/")] = True
+
+
+def _table(members: bytes) -> np.ndarray:
+    """A lookup table by byte value: True for the given bytes."""
+    table = np.zeros(256, bool)
+    table[list(members)] = True
+    return table
+
+
+_SPACE = _table(b" \t\n\r")
+_END_OF_NAME = _table(b" \t\n\r>/")  # what may follow a tag's name ('<rowBreaks' is no row)
+_ROW_OR_CELL = _table(b"rc")
+_LETTER = _table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGIT = _table(b"0123456789")
 _PAD = 16
 
 
