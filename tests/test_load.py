@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import stat
+from dataclasses import replace
 
 import duckdb
+import pyarrow as pa
 import pytest
 from openpyxl import Workbook
 
 from etl import db as dbmod
-from etl import load
+from etl import load, workers, writer
 from etl.model import EtlError
 from loadhelpers import entry, recap, register, snapshot
 
@@ -131,18 +134,93 @@ def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
     assert sorted((db.parent / "raw").iterdir()) == archived
 
 
-def test_failure_while_marking_duplicates_lands_nothing_of_the_batch(tmp_path, db, monkeypatch):
+@pytest.mark.parametrize("step, pending_victims", [
+    ("refresh_after_load", load.PENDING_VICTIMS),  # duplicates are marked once, after every file of the batch
+    ("_insert_victims", load.PENDING_VICTIMS),     # the batch's victims are inserted together, at its end ...
+    ("_insert_victims", 1),                        # ... or once enough of them wait
+])
+def test_failure_while_marking_duplicates_lands_nothing_of_the_batch(tmp_path, db, monkeypatch, step,
+                                                                     pending_victims):
     load.load_files([march(tmp_path, "v1.xlsx")], db=db)
     before = snapshot(db)
 
-    def explode(*args, **kwargs):  # duplicates are marked once, after every file of the batch was stored
+    def explode(*args, **kwargs):
         raise RuntimeError("disk penuh (simulasi)")
 
-    monkeypatch.setattr(load.dedupe, "refresh_after_load", explode)
+    monkeypatch.setattr(load.dedupe if step == "refresh_after_load" else load, step, explode)
+    monkeypatch.setattr(load, "PENDING_VICTIMS", pending_victims)
     with pytest.raises(EtlError, match=r"disk penuh.*tidak ada file dari pemuatan ini \(1 file\) yang disimpan"):
         load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db)
     assert snapshot(db) == before  # the batch's copy was discarded: not even its load log landed
     assert not list(db.parent.glob(".*.work-*"))
+
+
+def _one_batch_of_replacements(tmp_path):
+    """UPTD_PPA's first quarter, then POLRESTA's victims that pair with UPTD_PPA's, then two later UPTD_PPA files
+    replacing February-March and March again: later files of a batch replace records of earlier ones."""
+    return [
+        register(tmp_path / "q1.xlsx", "UPTD_PPA", D(2024, 1, 1), D(2024, 3, 1),
+                 [entry("R1", D(2024, 1, 10)), entry("R2", D(2024, 2, 10)), entry("R3", D(2024, 3, 10))]),
+        register(tmp_path / "polresta.xlsx", "POLRESTA", D(2024, 2, 1), D(2024, 3, 1),
+                 [entry("LP/1", D(2024, 2, 12)), entry("LP/2", D(2024, 3, 12)), entry("LP/3", D(2024, 3, 14))]),
+        register(tmp_path / "feb-mar.xlsx", "UPTD_PPA", D(2024, 2, 1), D(2024, 3, 1),
+                 [entry("R2", D(2024, 2, 10)), entry("R9", D(2024, 3, 11))]),
+        register(tmp_path / "mar.xlsx", "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1), [entry("R10", D(2024, 3, 13))]),
+    ]
+
+
+@pytest.mark.parametrize("pending_victims", [1, 4, load.PENDING_VICTIMS])
+def test_a_batch_stores_what_loading_file_by_file_stores(tmp_path, monkeypatch, pending_victims):
+    """A batch keeps its victims in memory and inserts them together (at its end, or whenever enough wait);
+    loading the same files one at a time, each marked at once (the upload page's way), gives the same tables."""
+    files = _one_batch_of_replacements(tmp_path)
+    one_by_one, batch = tmp_path / "satu" / "ppa.duckdb", tmp_path / "batch" / "ppa.duckdb"
+    with writer.writing(one_by_one) as con:
+        singles = [load.load_file(con, f) for f in files]
+    monkeypatch.setattr(load, "PENDING_VICTIMS", pending_victims)
+    report = load.load_files(files, db=batch)
+
+    statuses = ["loaded", "loaded", "replaced", "replaced"]
+    assert [f.status for f in singles] == [f.status for f in report.files] == statuses
+    assert query(batch, "SELECT agency, case_ref FROM victims ORDER BY report_date") == [
+        ("UPTD_PPA", "R1"), ("UPTD_PPA", "R2"), ("POLRESTA", "LP/1"), ("POLRESTA", "LP/2"), ("UPTD_PPA", "R10"),
+        ("POLRESTA", "LP/3")]
+    assert query(batch, "SELECT count(*) FROM victims WHERE duplicate_of IS NOT NULL")[0][0] == 3
+    for sql in ("SELECT * FROM victims ORDER BY victim_key",
+                "SELECT * EXCLUDE (loaded_at) FROM submissions ORDER BY submission_id"):
+        assert query(batch, sql) == query(one_by_one, sql)
+
+
+def test_a_file_failing_after_replacing_records_of_its_batch_leaves_them(tmp_path, db, monkeypatch):
+    first, second = march(tmp_path, "v1.xlsx", refs=("R1", "R2")), march(tmp_path, "v2.xlsx", refs=("R1", "R9"))
+    second_id = hashlib.sha256(second.read_bytes()).hexdigest()
+    insert_problems = load._insert_problems
+
+    def explode_on_second(con, table, submission_id, problems):  # after it took v1's records out of the batch
+        if submission_id == second_id:
+            raise RuntimeError("disk penuh (simulasi)")
+        insert_problems(con, table, submission_id, problems)
+
+    monkeypatch.setattr(load, "_insert_problems", explode_on_second)
+    report = load.load_files([first, second], db=db)
+    assert [f.status for f in report.files] == ["loaded", "failed"]
+    assert query(db, "SELECT case_ref FROM victims ORDER BY case_ref") == [("R1",), ("R2",)]
+    assert query(db, "SELECT file_name, status FROM submissions") == [("v1.xlsx", "active")]
+
+
+def test_a_file_breaking_a_not_null_of_victim_records_fails_alone_in_a_batch(tmp_path, db):
+    path = march(tmp_path)
+    parsed = workers.parse_file(path, None, path.name)
+    districts = parsed.victim_table.column("district_code").to_pylist()
+    broken = replace(parsed, victim_table=parsed.victim_table.set_column(
+        parsed.victim_table.schema.get_field_index("district_code"), "district_code",
+        pa.array([None] + districts[1:], pa.string())))
+    pending = []
+    with writer.writing(db) as con:
+        result = load.load_file(con, path, parse=lambda *_: broken, mark_duplicates=False, pending=pending)
+    assert result.status == "failed" and "district_code" in result.message
+    assert pending == []
+    assert query(db, "SELECT count(*) FROM submissions")[0][0] == 0
 
 
 def test_a_failing_file_does_not_stop_the_batch(tmp_path, db):
