@@ -183,12 +183,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     # one file's statements are small: DuckDB's own threads would only compete with the parse workers for cores
     con.execute("SET threads = 1")
     pending: list[pa.Table] = []
+    archive = archive_dir(con)
     try:
         with workers.Prefetch([(path, agency, name) for path, agency, name in items
                                if _sha256_of(path) not in known]) as prefetch:
             for i, (path, agency, name) in enumerate(items, start=1):
                 result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False,
-                                   pending=pending)
+                                   pending=pending, archive=archive)
                 report.files.append(result)
                 if progress:
                     progress(i, len(items), result)
@@ -250,14 +251,16 @@ def _failed(con, path: Path, file_name: str, submission_id: str | None, started:
 
 def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: str | None = None, *,
               file_name: str | None = None, parse: Callable[[Path, str | None, str], ParsedWorkbook] | None = None,
-              mark_duplicates: bool = True, pending: list[pa.Table] | None = None) -> FileResult:
+              mark_duplicates: bool = True, pending: list[pa.Table] | None = None,
+              archive: Path | None = None) -> FileResult:
     """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else).
 
     ``parse`` (path, agency, file name) -> ParsedWorkbook, raising EtlError, defaults to parsing here
     (etl.workers.parse_file). Without ``mark_duplicates`` the caller marks duplicates later (load_batch). With
     ``pending`` (load_batch) the victims are not inserted but kept in that list for the caller to insert
     (_insert_victims), and records of earlier files of the batch that this one replaces are taken out of it; the
-    list changes only when the file's transaction commits.
+    list changes only when the file's transaction commits. ``archive`` is the connection's archive_dir, found
+    here when not given (a batch finds it once).
     """
     path = Path(path)
     file_name = file_name or path.name
@@ -285,7 +288,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     except EtlError as exc:
         return _failed(con, path, file_name, submission_id, started, str(exc), agency)
 
-    target_dir = archive_dir(con)
+    target_dir = archive if archive is not None else archive_dir(con)
     archiving: Path | None = None
     kept = None if pending is None else list(pending)
     try:
