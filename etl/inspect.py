@@ -224,7 +224,7 @@ def _unmapped_sheets(path: Path, file_name: str, agency: str | None) -> list[Unm
         return []  # unreadable: nothing to map
     found = []
     for sheet in book.sheets:
-        if not sheet.visible or all(is_blank(r) for r in sheet.rows):
+        if not sheet.visible or not sheet.height:
             continue
         layout = detect_layout(sheet, agency)
         if layout.header_rows:

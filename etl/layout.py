@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
+
+import numpy as np
 
 from etl import vocab
 from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
@@ -58,10 +59,8 @@ def is_signature_row(row: list) -> bool:
     return False
 
 
-def is_blank(row: list, columns: list[int] | None = None) -> bool:
-    if columns is None:
-        return all(v is None for v in row)
-    return not any(row[i] is not None for i in columns if i < len(row))
+def is_blank(row: list) -> bool:
+    return all(v is None for v in row)
 
 
 def numbering_row(row: list) -> bool:
@@ -188,8 +187,7 @@ class SheetLayout:
     @property
     def title_rows(self) -> list[list]:
         """Rows above the header block (title block, template cells)."""
-        top = self.header_rows[0] if self.header_rows else min(len(self.sheet.rows), 10)
-        return self.sheet.rows[:top]
+        return self.sheet.head(self.header_rows[0] if self.header_rows else 10)
 
 
 def find_header(rows: list[list], agency: str | None = None) -> tuple[list[int], list[str | None]] | None:
@@ -236,15 +234,15 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
     if not sheet.visible:
         layout.skip_reason = "lembar tersembunyi"
         return layout
-    if all(is_blank(row) for row in sheet.rows):
+    if not sheet.height:
         layout.skip_reason = "lembar kosong"
         return layout
-    found = find_header(sheet.rows, agency)
+    found = find_header(sheet.head(HEADER_SEARCH_ROWS + 1), agency)
     if found is None:
         layout.skip_reason = "tidak ada baris judul kolom yang dikenali"
         guess = _likely_header(sheet.rows)
         if guess is not None:
-            names = ", ".join(f"'{cell_text(v)}'" for v in sheet.rows[guess] if v is not None)
+            names = ", ".join(f"'{cell_text(v)}'" for v in sheet.row(guess) if v is not None)
             layout.skip_reason += f" (baris {guess + 1}: {names})"
         return layout
     layout.header_rows, layout.headers = found
@@ -264,9 +262,12 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
 
 
 def _find_data_rows(layout: SheetLayout) -> None:
-    rows = layout.sheet.rows
+    """The data rows under the header block, up to a JUMLAH/TOTAL row, a signature block or a note under the
+    table. What each row holds is counted column by column (numpy); only rows that might end the table, or are
+    blank, are looked at one by one."""
+    sheet = layout.sheet
     start = layout.header_rows[-1] + 1
-    if start < len(rows) and numbering_row(rows[start]):
+    if start < sheet.height and numbering_row(sheet.row(start)):
         layout.numbering_row = start
         start += 1
     relevant = sorted(set(layout.columns.fields.values()) | set(layout.columns.personal) | set(layout.columns.unknown)
@@ -274,45 +275,51 @@ def _find_data_rows(layout: SheetLayout) -> None:
     relevant = [i for i in relevant if layout.columns.fields.get("number") != i]
     key_columns = [layout.columns.fields[f] for f in ("report_date", "district", "subdistrict", "sex", "violence")
                    if f in layout.columns.fields]
-    body = rows[start:]
-    # what each row holds, computed for all rows at once; the loop below then only decides where the data ends
-    width = max(relevant + [3]) + 1  # the relevant columns and the first four (where a JUMLAH label may be)
-    padded = body if all(len(row) >= width for row in body) else [list(row) + [None] * width for row in body]
-    filled = [len(row) - row.count(None) for row in padded]
-    filled_relevant = _count_filled(padded, relevant)
-    labels = {value for j in range(4) for value in {row[j] for row in padded} if is_total_label(value)}
+    if start >= sheet.height:
+        return
+    body = slice(start, sheet.height)
+    columns = sheet.columns
+
+    def filled(indexes) -> np.ndarray:
+        count = np.zeros(sheet.height - start, np.int32)
+        for j in indexes:
+            if j < len(columns):
+                count += columns[j].filled()[body]
+        return count
+
+    filled_all, filled_relevant, filled_keys = filled(range(len(columns))), filled(relevant), filled(key_columns)
+    register = layout.shape == "register"
+    # a JUMLAH/TOTAL label in the first four columns ends the table, unless the row holds register values
+    labelled = np.zeros(sheet.height - start, bool)
+    for column in columns[:4]:
+        labelled |= column.where(is_total_label)[body]
+    total = labelled & (filled_keys < 2) if register else labelled
+    look = total | (filled_relevant == 0) | (filled_all <= 2)
+    if register and key_columns:
+        look |= filled_keys == 0
     seen_blank = False
-    for i, row in enumerate(body):
-        r = start + i
-        if labels and any(v in labels for v in row[:4] if v.__class__ is str) \
-                and not _has_key_values(row, key_columns, layout.shape):
+    data_rows: list[int] = []
+    plain_from = start  # rows between the looked-at ones are plain data rows
+    for r in (np.flatnonzero(look) + start).tolist():
+        data_rows.extend(range(plain_from, r))
+        plain_from = r + 1
+        i = r - start
+        if total[i]:
             layout.total_row = r
             break
         if not filled_relevant[i]:
-            seen_blank = seen_blank or bool(layout.data_rows)
+            seen_blank = seen_blank or bool(data_rows)
             continue
-        if filled[i] <= 2 and is_signature_row(row):
+        if filled_all[i] <= 2 and is_signature_row(sheet.row(r)):
             layout.footer_row = r
             break
-        if seen_blank and layout.shape == "register" and key_columns and is_blank(row, key_columns):
+        if seen_blank and register and key_columns and not filled_keys[i]:
             layout.footer_row = r  # a note under the table, after a blank line, with no register values
             break
-        layout.data_rows.append(r)
-
-
-def _count_filled(rows: list, columns: list[int]) -> list[int]:
-    """How many of the given columns hold a value, for each row."""
-    if len(columns) < 2:  # itemgetter of one column returns the value itself, not a tuple
-        return [sum(row[j] is not None for j in columns) for row in rows]
-    pick = itemgetter(*columns)
-    return [len(columns) - values.count(None) for values in map(pick, rows)]
-
-
-def _has_key_values(row: list, key_columns: list[int], shape: str | None) -> bool:
-    if shape != "register":
-        return False
-    values = [row[i] for i in key_columns if i < len(row) and row[i] is not None]
-    return len(values) >= 2
+        data_rows.append(r)
+    else:
+        data_rows.extend(range(plain_from, sheet.height))
+    layout.data_rows = data_rows
 
 
 # ---------------------------------------------------------------- template cells, agency and period hints

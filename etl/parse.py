@@ -7,18 +7,19 @@ Personal-data columns are blanked right after the header is mapped, so their val
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, replace
-from operator import itemgetter
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from etl import vocab
 from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
-from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError
-from etl.read import Workbook, column_letter, read_workbook
+from etl.model import (VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError,
+                       victims_as_table)
+from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Age, Value, district_name, district_of_subdistrict, format_date, mask_personal_numbers,
                         parse_age, parse_closed, parse_date, parse_district, parse_months, parse_services,
                         parse_sex, parse_subdistrict, parse_violence, recap_count, subdistrict_name,
@@ -159,7 +160,7 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
                                                "Sel periode tidak dapat dibaca sebagai bulan dan tahun; periode "
                                                "diambil dari tanggal lapor. Tulis mis. 'Juni 2024' atau 2024-06."))
-        tables.append(_parse_register_rows(lay, _blank_personal(lay), today, result))
+        tables.append(_parse_register_rows(lay, today, result))
     result.victim_table = pa.concat_tables(tables)
     if declared:
         result.months = declared
@@ -193,82 +194,79 @@ def _period_text(months: list[dt.date]) -> str:
 
 
 _SLOW = object()  # a cell that does not read cleanly: its row goes through _register_row for located messages
-_NUMBER_TYPES = {int, float, bool}
 
 
-def _parse_register_rows(lay: SheetLayout, rows: list[list], today: dt.date, result: ParsedWorkbook) -> pa.Table:
-    """Normalise a register sheet column by column, each distinct cell value once (agency files repeat a few
-    dates, places and forms thousands of times), into a victims table; rows with any error or warning take the
-    row-by-row path (_register_row) so that their messages are located exactly."""
-    data_rows = lay.data_rows
-    n = len(data_rows)
+def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkbook) -> pa.Table:
+    """Normalise a register sheet column by column, each distinct cell once (agency files repeat a few dates,
+    places and forms thousands of times), and spread the outcomes over the rows with numpy/Arrow; rows with any
+    error or warning take the row-by-row path (_register_row) so that their messages are located exactly.
+    Personal-data columns are never read."""
+    n = len(lay.data_rows)
     result.rows_read += n
     if not n:
         return VICTIM_TABLE_SCHEMA.empty_table()
-    fields = lay.columns.fields
-    wanted = sorted(set(fields.values()))
-    if data_rows[-1] - data_rows[0] + 1 == n:
-        data = rows[data_rows[0]:data_rows[-1] + 1]
-    else:
-        data = [rows[r] for r in data_rows]
-    if min(map(len, data)) <= wanted[-1]:  # rows from etl.read are all as wide as the sheet; be safe anyway
-        data = [list(row) + [None] * (wanted[-1] + 1 - len(row)) for row in data]
-    cells = dict(zip(wanted, zip(*map(itemgetter(*wanted), data)) if len(wanted) > 1
-                     else [tuple(row[wanted[0]] for row in data)]))
+    rows = np.array(lay.data_rows, np.int32)
+    sheet, fields = lay.sheet, lay.columns.fields
+    empty = Column([None], np.zeros(sheet.height, np.int32))
 
-    def column(name: str) -> tuple | list:
+    def column(name: str) -> Column:
         index = fields.get(name)
-        return cells[index] if index is not None else [None] * n
+        return sheet.columns[index] if index is not None and index < len(sheet.columns) else empty
 
-    report_dates = _each_distinct(column("report_date"), lambda v: _clean(
-        parse_date(v, today, what="Tanggal lapor"), required=True))
-    incident_dates = _each_distinct(column("incident_date"), lambda v: _clean(
-        parse_date(v, today, what="Tanggal kejadian")))
-    sexes = _each_distinct(column("sex"), lambda v: _clean(parse_sex(v), required=True))
-    ages = _each_distinct(column("age"), lambda v: _age_pair(_clean(parse_age(v))))
-    forms = _each_distinct(column("violence"), lambda v: _clean(parse_violence(v), required=True))
+    def each(name: str, normalise) -> tuple[list, np.ndarray]:
+        """(outcome per distinct cell of the field's column, the data rows' positions in that list)"""
+        cells = column(name)
+        return cells.each(normalise), cells.codes[rows]
+
     districts, subdistricts = column("district"), column("subdistrict")
-    places = _each_distinct(list(zip(districts, map(type, districts), subdistricts, map(type, subdistricts))),
-                            lambda cells: _clean_place(cells[0], cells[2]))
-    settings = _each_distinct(column("place_of_incident"), lambda v: _clean(parse_closed(v, "place_of_incident")))
-    relationships = _each_distinct(column("relationship"), lambda v: _clean(parse_closed(v, "relationship")))
-    services = _each_distinct(column("services"), lambda v: _clean(parse_services(v)) or ())
-    refs = _each_distinct(column("case_ref"), case_reference)
-    notes = _each_distinct(column("notes"), mask_personal_numbers)
+    pairs, place_codes = np.unique(districts.codes[rows].astype(np.int64) * len(subdistricts.values)
+                                   + subdistricts.codes[rows], return_inverse=True)
+    places = [_clean_place(districts.values[p // len(subdistricts.values)],
+                           subdistricts.values[p % len(subdistricts.values)]) for p in pairs.tolist()]
+    checked = {
+        "report_date": each("report_date", lambda v: _clean(parse_date(v, today, what="Tanggal lapor"), required=True)),
+        "incident_date": each("incident_date", lambda v: _clean(parse_date(v, today, what="Tanggal kejadian"))),
+        "sex": each("sex", lambda v: _clean(parse_sex(v), required=True)),
+        "age": each("age", lambda v: _age_pair(_clean(parse_age(v)))),
+        "violence_types": each("violence", lambda v: _clean(parse_violence(v), required=True)),
+        "place": (places, place_codes.reshape(-1)),
+        "place_of_incident": each("place_of_incident", lambda v: _clean(parse_closed(v, "place_of_incident"))),
+        "relationship": each("relationship", lambda v: _clean(parse_closed(v, "relationship"))),
+        "services": each("services", lambda v: _clean(parse_services(v)) or ()),
+    }
+    slow = np.zeros(n, bool)
+    for outcomes, codes in checked.values():
+        slow |= np.array([o is _SLOW for o in outcomes], bool)[codes]
 
-    # one list per VictimRow field, in field order (VICTIM_TABLE_SCHEMA)
-    out = [[lay.sheet.name] * n, [lay.sheet.index] * n, [r + 1 for r in data_rows], refs, report_dates,
-           _pluck(places, 0), forms, sexes, _pluck(ages, 0), _pluck(ages, 1), _pluck(places, 1),
-           incident_dates, settings, relationships, services, notes]
-    checked = (report_dates, incident_dates, sexes, ages, forms, places, settings, relationships, services)
-    slow = sorted({i for values in checked if _SLOW in values for i, v in enumerate(values) if v is _SLOW})
-    keep = [True] * n if slow else None
-    for i in slow:
-        victim, errors, warnings = _register_row(lay, data[i], data_rows[i] + 1, today)
+    def spread(outcomes: list, codes: np.ndarray, part: int | None = None) -> list:
+        if part is not None:
+            outcomes = [None if o is _SLOW else o[part] for o in outcomes]
+        return pa.array([None if o is _SLOW else o for o in outcomes]).take(codes)
+
+    out = {"sheet": pa.repeat(sheet.name, n), "sheet_index": pa.repeat(pa.scalar(sheet.index, pa.int32()), n),
+           "row": pa.array(rows + 1, pa.int32()),
+           "case_ref": spread(*each("case_ref", case_reference)),
+           "district_code": spread(*checked["place"], part=0), "subdistrict_code": spread(*checked["place"], part=1),
+           "age": spread(*checked["age"], part=0), "is_child": spread(*checked["age"], part=1),
+           "notes": spread(*each("notes", mask_personal_numbers))}
+    for name in ("report_date", "incident_date", "sex", "violence_types", "place_of_incident", "relationship",
+                 "services"):
+        out[name] = spread(*checked[name])
+    table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
+                      for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
+    if not slow.any():
+        return table
+    personal = set(lay.columns.personal)
+    redone = []
+    for r in rows[slow].tolist():
+        row = tuple(None if j in personal else v for j, v in enumerate(sheet.row(r)))
+        victim, errors, warnings = _register_row(lay, row, r + 1, today)
         result.errors.extend(errors)
         result.warnings.extend(warnings)
-        keep[i] = victim is not None
-        for values, value in zip(out, astuple(victim) if victim else [None] * len(out)):
-            values[i] = value
-    table = pa.table(dict(zip(VICTIM_TABLE_SCHEMA.names, out)), schema=VICTIM_TABLE_SCHEMA)
-    return table.filter(pa.array(keep)) if keep is not None and not all(keep) else table
-
-
-def _each_distinct(values, normalise) -> list:
-    """normalise(value) for every value, computed once per distinct value (keyed by type too where it matters:
-    1, 1.0 and True are equal in Python but do not read the same)."""
-    if len(set(map(type, values)) & _NUMBER_TYPES) <= 1:
-        outcomes = {value: normalise(value) for value in set(values)}
-        return list(map(outcomes.__getitem__, values))
-    keys = [v if v.__class__ is str else (v.__class__, v) for v in values]  # no other kind of cell equals a str
-    outcomes = {key: normalise(value) for key, value in dict(zip(keys, values)).items()}
-    return [outcomes[key] for key in keys]
-
-
-def _pluck(outcomes: list, index: int) -> list:
-    """One part of each outcome (a tuple); None for _SLOW (those rows are redone row by row)."""
-    parts = {outcome: None if outcome is _SLOW else outcome[index] for outcome in set(outcomes)}
-    return list(map(parts.__getitem__, outcomes))
+        if victim is not None:
+            redone.append(victim)
+    table = pa.concat_tables([table.filter(pa.array(~slow)), victims_as_table(redone)])
+    return table.sort_by("row")
 
 
 def _age_pair(age: Age | None):

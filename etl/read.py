@@ -13,10 +13,12 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import fastexcel
 import numpy as np
+import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
 from etl.model import WorkbookError
@@ -42,14 +44,71 @@ _ZIP_MAGIC = b"PK\x03\x04"
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class Column:
+    """One column of a sheet, dictionary-encoded: its distinct cells, and for each row which of them it holds.
+
+    Agency registers repeat a few dates, places and forms thousands of times, so the parser reads each distinct
+    cell once and maps the outcome back to the rows with ``codes`` (numpy, C speed).
+    """
+
+    values: list[Cell]   # distinct cells; empty cells point at a None
+    codes: np.ndarray    # one index into ``values`` per row
+
+    @classmethod
+    def of(cls, cells: list[Cell]) -> "Column":
+        """Encode plain cells (keyed by type too: 1, 1.0 and True are equal in Python but do not read the same)."""
+        positions: dict = {}
+        codes = [positions.setdefault((v.__class__, v), len(positions)) for v in cells]
+        return cls([v for _kind, v in positions] or [None], np.array(codes or [0], np.int32)[:len(cells)])
+
+    def each(self, function) -> list:
+        """function(cell) for each distinct cell, in the order of ``values``."""
+        return [function(v) for v in self.values]
+
+    def where(self, test) -> np.ndarray:
+        """A boolean per row: test(cell), computed once per distinct cell."""
+        return np.array([bool(test(v)) for v in self.values], bool)[self.codes]
+
+    def filled(self) -> np.ndarray:
+        """A boolean per row: the cell holds a value."""
+        return self.where(lambda v: v is not None)
+
+
+@dataclass(frozen=True, eq=False)
 class Sheet:
-    """One worksheet: its name, position in the workbook, visibility and rows of cells (row 0 is Excel row 1)."""
+    """One worksheet: its name, position in the workbook, visibility and its cells column by column (row 0 is
+    Excel row 1, column 0 is column A); ``height`` counts rows up to the last one holding a value."""
 
     name: str
     index: int
     visible: bool
-    rows: list[tuple[Cell, ...]]
+    columns: list[Column]
+    height: int
+
+    @classmethod
+    def from_rows(cls, name: str, index: int, visible: bool, rows: list) -> "Sheet":
+        """A sheet from rows of plain cells (trailing empty rows dropped)."""
+        rows = list(rows)
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        width = max(map(len, rows), default=0)
+        padded = [tuple(row) + (None,) * (width - len(row)) for row in rows]
+        return cls(name, index, visible, [Column.of(list(cells)) for cells in zip(*padded)], len(rows))
+
+    def row(self, r: int) -> tuple[Cell, ...]:
+        return tuple(column.values[column.codes[r]] for column in self.columns)
+
+    def head(self, count: int) -> list[tuple[Cell, ...]]:
+        """The first ``count`` rows (fewer when the sheet is shorter)."""
+        return [self.row(r) for r in range(min(count, self.height))]
+
+    @cached_property
+    def rows(self) -> list[tuple[Cell, ...]]:
+        """Every row as a tuple of cells (built on first use: the register parser works on columns)."""
+        cells = [list(map(column.values.__getitem__, column.codes[:self.height].tolist()))
+                 for column in self.columns]
+        return list(zip(*cells)) if cells else [() for _ in range(self.height)]
 
 
 @dataclass(frozen=True)
@@ -114,15 +173,16 @@ def cell_value(text: str) -> Cell:
     return text.strip() or None
 
 
-def _typed_column(column) -> list[Cell]:
-    """One column's cells; each distinct text is typed once."""
-    texts = column.to_pylist()
-    typed = {text: cell_value(text) for text in set(texts) if text is not None}
-    return list(map(typed.get, texts))  # typed.get(None) is None: an empty cell
+def _typed_column(column: pa.Array) -> Column:
+    """One column of the reader's text, each distinct text typed once."""
+    encoded = column.dictionary_encode()
+    texts = encoded.dictionary.to_pylist()
+    codes = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return Column([cell_value(text) for text in texts] + [None], codes)
 
 
 def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sheet:
-    """One sheet: rows of cells from Excel's row 1 and column A (the reader starts at the first filled column)."""
+    """One sheet, its cells at Excel's rows and columns (the reader starts at the first filled column)."""
     sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
     columns = sheet.available_columns()
     first = columns[0].absolute_index if columns else 0
@@ -132,13 +192,13 @@ def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sh
             f"File '{file_name}', lembar '{sheet.name}': terlalu besar ({height} baris x {width} kolom; batas "
             f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
     table = sheet.to_arrow()
-    cells = [_typed_column(column) for column in table.columns]
-    if first:
-        cells = [[None] * table.num_rows] * first + cells
-    rows = list(zip(*cells))
-    while rows and all(v is None for v in rows[-1]):
-        rows.pop()
-    return Sheet(sheet.name, index, sheet.visible == "visible", rows)
+    typed = [_typed_column(column) for column in table.columns]
+    empty = Column([None], np.zeros(table.num_rows, np.int32))
+    filled = np.zeros(table.num_rows, bool)
+    for column in typed:
+        filled |= column.filled()
+    height = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0  # trailing empty rows dropped
+    return Sheet(sheet.name, index, sheet.visible == "visible", [empty] * first + typed, height)
 
 
 def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:

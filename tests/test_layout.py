@@ -10,8 +10,7 @@ from etl.read import Sheet
 
 
 def sheet(rows, name="Data", visible=True) -> Sheet:
-    width = max(len(r) for r in rows) if rows else 0
-    return Sheet(name, 0, visible, [list(r) + [None] * (width - len(r)) for r in rows])
+    return Sheet.from_rows(name, 0, visible, rows)
 
 
 def test_two_row_merged_header_is_flattened():
