@@ -284,7 +284,7 @@ def _find_data_rows(layout: SheetLayout) -> None:
         count = np.zeros(sheet.height - start, np.int32)
         for j in indexes:
             if j < len(columns):
-                count += columns[j].filled()[body]
+                count += columns[j].filled[body]
         return count
 
     filled_all, filled_relevant, filled_keys = filled(range(len(columns))), filled(relevant), filled(key_columns)

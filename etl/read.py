@@ -70,6 +70,7 @@ class Column:
         """A boolean per row: test(cell), computed once per distinct cell."""
         return np.array([bool(test(v)) for v in self.values], bool)[self.codes]
 
+    @cached_property
     def filled(self) -> np.ndarray:
         """A boolean per row: the cell holds a value."""
         return self.where(lambda v: v is not None)
@@ -196,7 +197,7 @@ def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sh
     empty = Column([None], np.zeros(table.num_rows, np.int32))
     filled = np.zeros(table.num_rows, bool)
     for column in typed:
-        filled |= column.filled()
+        filled |= column.filled
     height = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0  # trailing empty rows dropped
     return Sheet(sheet.name, index, sheet.visible == "visible", [empty] * first + typed, height)
 
