@@ -19,7 +19,6 @@ from pathlib import Path
 import fastexcel
 import numpy as np
 import pyarrow as pa
-from openpyxl.utils import get_column_letter
 
 from etl.model import WorkbookError
 
@@ -410,4 +409,9 @@ def _short(exc: Exception) -> str:
 
 def column_letter(index: int) -> str:
     """Excel column letters for a 0-based column index (0 -> 'A', 27 -> 'AB')."""
-    return get_column_letter(index + 1)
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from openpyxl import Workbook
 
 from etl.model import WorkbookError
-from etl.read import MAX_CELLS, cell_value, read_workbook
+from etl.read import MAX_CELLS, cell_value, column_letter, read_workbook
 from hostile_files import write_xlsx
 
 
@@ -105,3 +105,9 @@ def test_a_long_narrow_sheet_within_the_bounds_is_read(tmp_path):
     path = write_xlsx(tmp_path / "panjang.xlsx", {"Data": _sheet(_filler(20000))})
     sheet = read_workbook(path).sheets[0]
     assert len(sheet.rows) == 20000 and sheet.rows[-1] == ("x" * 40, 20000.0)
+
+
+@pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA"),
+                                            (16383, "XFD")])
+def test_column_letters_are_excel_s(index, letters):
+    assert column_letter(index) == letters
