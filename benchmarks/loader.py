@@ -2,9 +2,10 @@
 
 Generates official-template registers (a few hundred files, about a million victim rows by default) the way
 Excel and LibreOffice store them (text in the shared-strings table; written with XlsxWriter, which mimics Excel's
-files), then times: (1) reading every cell of every file raw, with calamine (the loader's
-reader, cells as Python values) and with fastexcel (cells into Arrow); the faster is the baseline, (2) etl.parse
-alone, (3) the whole loader (parse + one DuckDB transaction per file + dedupe + archive) into a fresh database.
+files), then times: (1) reading every cell of every file raw, with fastexcel (the loader's reader, cells into
+Arrow) and with python-calamine (cells as Python values); the faster is the baseline, (2) etl.parse alone, in one
+process, (3) the whole loader (parse workers, one transaction per file, the batch's victims inserted together,
+dedupe, archive) into a fresh database.
 Wall and CPU time are both reported: on a shared machine the wall time also counts other people's work.
 
 ``--format openpyxl`` writes the same workbooks with openpyxl's write-only mode instead, which stores every text
