@@ -34,8 +34,9 @@ from etl.read import MAX_FILE_BYTES
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 RAW_DIR = "raw"
 
-# A batch inserts its files' victims together once this many are waiting (load_batch); ~140 bytes each in memory.
-PENDING_VICTIMS = 500_000
+# A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
+# and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
+PENDING_VICTIMS = 1_000_000
 # victim_records columns that must not be NULL, checked per file before a batch keeps its victims (_owned)
 _REQUIRED_VICTIM_COLUMNS = ("sheet", "sheet_index", "row", "report_date", "district_code", "violence_types")
 
@@ -170,10 +171,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     between, since a batch runs on a private copy that is swapped in only when it ends (etl.writer). If marking
     fails, the exception ends the batch and the copy is discarded: nothing of the batch lands.
 
-    The files' victims are kept in memory (``pending``) and inserted together, by that last transaction or once
+    The files' victims are kept in memory (``pending``) and inserted together, after the last file or whenever
     PENDING_VICTIMS are waiting: one large insert is written straight to the database file, compressed once,
     where a transaction per file would write every row to the write-ahead log and the final checkpoint would
-    then compress the whole table again (at a million rows: ~2 s instead of ~6.4 s of CPU). Each file's own
+    then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of CPU). Each file's own
     transaction still decides whether its victims are kept, so a failing file leaves nothing behind.
     """
     report = LoadReport()
@@ -196,24 +197,35 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
                 if stop_on_failure and result.status == "failed":
                     raise EtlError(f"Pemuatan berhenti pada {name}: {result.message}")
                 if sum(t.num_rows for t in pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
-                    try:
-                        with dbmod.transaction(con):
-                            _insert_victims(con, pending)
-                    except Exception as exc:
-                        raise _batch_failed(exc, len(items)) from exc
-                    pending.clear()
+                    _insert_pending(con, pending, len(items))
+        _insert_pending(con, pending, len(items))
     finally:
         con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
     if stored:
         try:
             with dbmod.transaction(con):
-                _insert_victims(con, pending)
                 dedupe.refresh_after_load(con, [f.submission_id for f in stored],
                                           [k for f in stored for k in f.released])
         except Exception as exc:
             raise _batch_failed(exc, len(items)) from exc
     return report
+
+
+def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], files: int) -> None:
+    """Insert a batch's waiting victims in a transaction of their own and empty the list.
+
+    Run while DuckDB is single-threaded: the same insert takes about a third more CPU on two threads. If it fails
+    the batch ends (its copy is discarded), as when marking duplicates fails.
+    """
+    if not pending:
+        return
+    try:
+        with dbmod.transaction(con):
+            _insert_victims(con, pending)
+    except Exception as exc:
+        raise _batch_failed(exc, files) from exc
+    pending.clear()
 
 
 def _batch_failed(exc: Exception, files: int) -> EtlError:
