@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import vocab
 from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
-from etl.read import Sheet, Workbook
+from etl.read import Column, Sheet, Workbook
 from etl.values import normalize_text
 
 HEADER_SEARCH_ROWS = 40
@@ -45,6 +47,16 @@ def is_total_label(value) -> bool:
         return False  # every data row's first cells pass here; folding each unique case number is slow
     text = normalize_text(value)
     return text in _TOTAL_WORDS or text.startswith(("jumlah ", "total "))
+
+
+def _total_labels(column: Column) -> np.ndarray:
+    """A boolean per row: the cell is a totals label. Only text that is not plain ASCII or that holds a hint word
+    can be one: the column's distinct texts are sorted out in Arrow first (a register number each row)."""
+    texts = pa.array([v if v.__class__ is str else None for v in column.values], pa.string())
+    maybe = pc.or_(pc.invert(pc.string_is_ascii(texts)),
+                   pc.match_substring_regex(texts, _TOTAL_HINT.pattern, ignore_case=True)).fill_null(False)
+    labels = [bool(m) and is_total_label(v) for v, m in zip(column.values, maybe.to_pylist())]
+    return np.array(labels, bool)[column.codes]
 
 
 def is_signature_row(row: list) -> bool:
@@ -292,7 +304,7 @@ def _find_data_rows(layout: SheetLayout) -> None:
     # a JUMLAH/TOTAL label in the first four columns ends the table, unless the row holds register values
     labelled = np.zeros(sheet.height - start, bool)
     for column in columns[:4]:
-        labelled |= column.where(is_total_label)[body]
+        labelled |= _total_labels(column)[body]
     total = labelled & (filled_keys < 2) if register else labelled
     look = total | (filled_relevant == 0) | (filled_all <= 2)
     if register and key_columns:

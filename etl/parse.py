@@ -23,7 +23,7 @@ from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Age, Value, district_name, district_of_subdistrict, format_date, mask_personal_numbers,
                         parse_age, parse_closed, parse_date, parse_district, parse_months, parse_services,
                         parse_sex, parse_subdistrict, parse_violence, recap_count, subdistrict_name,
-                        case_reference)
+                        case_reference, case_references, masked_texts)
 
 
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
@@ -245,10 +245,10 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
 
     out = {"sheet": pa.repeat(sheet.name, n), "sheet_index": pa.repeat(pa.scalar(sheet.index, pa.int32()), n),
            "row": pa.array(rows + 1, pa.int32()),
-           "case_ref": spread(*each("case_ref", case_reference)),
+           "case_ref": spread(case_references(column("case_ref").values), column("case_ref").codes[rows]),
            "district_code": spread(*checked["place"], part=0), "subdistrict_code": spread(*checked["place"], part=1),
            "age": spread(*checked["age"], part=0), "is_child": spread(*checked["age"], part=1),
-           "notes": spread(*each("notes", mask_personal_numbers))}
+           "notes": spread(masked_texts(column("notes").values), column("notes").codes[rows])}
     for name in ("report_date", "incident_date", "sex", "violence_types", "place_of_incident", "relationship",
                  "services"):
         out[name] = spread(*checked[name])

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from etl import vocab
@@ -588,6 +590,29 @@ def case_reference(value) -> str | None:
         value = int(value)
     text = mask_personal_numbers(value)
     return text[:100] if text else None
+
+
+# Printable ASCII words separated by single spaces, without a run of nine digits: text that tidying and masking
+# leave as it is. Register numbers and most notes are such text, and each is different, so they are recognised
+# all at once in Arrow (RE2) and only the rest go through the rules above one by one.
+_PLAIN_TEXT = r"^[!-~]+(?: [!-~]+)*$"
+
+
+def _left_as_is(values: list) -> list[bool]:
+    texts = pa.array([v if v.__class__ is str else None for v in values], pa.string())
+    plain = pc.and_(pc.match_substring_regex(texts, _PLAIN_TEXT),
+                    pc.invert(pc.match_substring_regex(texts, _DIGIT_RUN.pattern)))
+    return plain.fill_null(False).to_pylist()
+
+
+def case_references(values: list) -> list[str | None]:
+    """case_reference of each value."""
+    return [v[:100] if same else case_reference(v) for v, same in zip(values, _left_as_is(values))]
+
+
+def masked_texts(values: list) -> list[str | None]:
+    """mask_personal_numbers of each value."""
+    return [v if same else mask_personal_numbers(v) for v, same in zip(values, _left_as_is(values))]
 
 
 def recap_count(value) -> int | Problem:

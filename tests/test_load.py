@@ -139,8 +139,8 @@ def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
     ("_insert_victims", load.PENDING_VICTIMS),     # the batch's victims are inserted together, at its end ...
     ("_insert_victims", 1),                        # ... or once enough of them wait
 ])
-def test_failure_while_marking_duplicates_lands_nothing_of_the_batch(tmp_path, db, monkeypatch, step,
-                                                                     pending_victims):
+def test_failure_while_inserting_victims_or_marking_duplicates_lands_nothing_of_the_batch(tmp_path, db, monkeypatch,
+                                                                                       step, pending_victims):
     load.load_files([march(tmp_path, "v1.xlsx")], db=db)
     before = snapshot(db)
 

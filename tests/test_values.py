@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, strategies as st
 
 from etl.model import Problem
-from etl.values import (Age, Value, mask_personal_numbers, parse_age, parse_closed, parse_date, parse_district,
+from etl.values import (Age, Value, case_reference, case_references, mask_personal_numbers, masked_texts, parse_age, parse_closed, parse_date, parse_district,
                         parse_months, parse_services, parse_sex, parse_subdistrict, parse_violence, recap_count)
 
 TODAY = dt.date(2024, 11, 15)
@@ -261,3 +262,14 @@ def test_recap_counts(cell, count):
 @pytest.mark.parametrize("cell", [-1, 2.5, "dua", "3 orang"])
 def test_bad_recap_counts(cell):
     assert isinstance(recap_count(cell), Problem)
+
+
+_REFERENCE_LIKE = st.one_of(
+    st.text(alphabet=st.sampled_from(list("0123456789 .-/ABKLPabc\t\u00a0é")), max_size=40),
+    st.text(max_size=30), st.floats(allow_nan=False), st.integers(), st.none(), st.dates())
+
+
+@given(st.lists(_REFERENCE_LIKE, max_size=30))
+def test_register_numbers_and_notes_read_all_at_once_equal_one_by_one(values):
+    assert case_references(values) == [case_reference(v) for v in values]
+    assert masked_texts(values) == [mask_personal_numbers(v) for v in values]
