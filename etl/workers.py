@@ -2,7 +2,8 @@
 
 Parsing (read, layout, normalise) is pure Python work on one file at a time and needs no database, so a batch
 runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4) and the loader's single writer
-takes the results in load order. Small batches, and ``PPA_LOAD_WORKERS=1``, parse in the loader's own process.
+takes the results in load order. Small batches, the first files of a batch (while the workers start) and
+``PPA_LOAD_WORKERS=1`` parse in the loader's own process.
 Workers are spawned fresh (not forked from the loader, whose DuckDB threads must not be copied), so they see
 the loader's settings (``PPA_REFERENCE`` …) as they are now, and without re-importing the caller's main module;
 if a worker dies, the rest of the batch parses here.
@@ -23,7 +24,10 @@ from pathlib import Path
 from etl.model import EtlError, ParsedWorkbook
 
 MAX_WORKERS = 4
-MIN_FILES_FOR_WORKERS = 3  # a worker takes about a second to start; fewer files parse sooner here
+# A worker takes about a second to start (a fresh interpreter, then numpy, pyarrow, fastexcel …): while the
+# workers start, the first files of a batch are parsed here, this many per worker. A batch no bigger than that
+# is parsed here entirely.
+WARM_UP_FILES_PER_WORKER = 4
 
 
 def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
@@ -40,14 +44,14 @@ def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook
 
 
 def worker_count(files: int) -> int:
-    """How many worker processes a batch of this many files to parse gets (1: parse in this process)."""
+    """How many worker processes a batch of this many files to parse gets (1: all are parsed in this process)."""
     configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
     if configured.isdigit() and int(configured) >= 1:
         wanted = int(configured)
     else:
         wanted = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
                      MAX_WORKERS)
-    return 1 if files < MIN_FILES_FOR_WORKERS else min(wanted, files)
+    return wanted if wanted > 1 and files > wanted * WARM_UP_FILES_PER_WORKER else 1
 
 
 @contextmanager
@@ -72,7 +76,7 @@ class Prefetch:
 
     ``parsed(path, agency, file_name)`` returns the item's ParsedWorkbook (or raises its EtlError) and is meant to
     be called in the items' order; items it is never asked for (files found unchanged) are skipped, and anything
-    it was not given is parsed in this process.
+    it was not given (and the first files, while the workers start) is parsed in this process.
     """
 
     def __init__(self, items: list[tuple[Path, str | None, str]]) -> None:
@@ -82,7 +86,7 @@ class Prefetch:
         count = worker_count(len(items))
         if count > 1:
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
-            self._waiting.extend(items)
+            self._waiting.extend(items[count * WARM_UP_FILES_PER_WORKER:])
             self._ahead = 2 * count  # enough to keep every worker busy, little memory held
             with _bare_main_module():  # the first submissions start every worker
                 self._fill()

@@ -11,6 +11,7 @@ import types
 import duckdb
 
 from etl import load, vocab
+from etl import workers as etl_workers
 from loadhelpers import entry, recap, register
 
 D = dt.date
@@ -48,8 +49,9 @@ def _batch(folder):
     return files + [broken, again]
 
 
-def _load(paths, db, monkeypatch, workers: int):
+def _load(paths, db, monkeypatch, workers: int, warm_up: int = 0):
     monkeypatch.setenv("PPA_LOAD_WORKERS", str(workers))
+    monkeypatch.setattr(etl_workers, "WARM_UP_FILES_PER_WORKER", warm_up)  # files parsed here while workers start
     children: list[int] = []
     report = load.load_files(paths, db=db,
                              progress=lambda i, n, result: children.append(len(multiprocessing.active_children())))
@@ -62,7 +64,9 @@ def _load(paths, db, monkeypatch, workers: int):
 
 def test_a_batch_parsed_in_workers_loads_what_one_parsed_in_process_loads(tmp_path, monkeypatch):
     paths = _batch(tmp_path / "in")
-    report, workers_seen, in_workers = _load(paths, tmp_path / "a" / "ppa.duckdb", monkeypatch, workers=2)
+    # the first two files are parsed in the loader's process while the two workers start, the rest in workers
+    report, workers_seen, in_workers = _load(paths, tmp_path / "a" / "ppa.duckdb", monkeypatch, workers=2,
+                                             warm_up=1)
     _, none_seen, in_process = _load(paths, tmp_path / "b" / "ppa.duckdb", monkeypatch, workers=1)
     assert workers_seen >= 1 and none_seen == 0  # the first batch really was parsed by other processes
     assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
