@@ -43,14 +43,15 @@ def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook
                        "Buka dan simpan ulang file dengan Excel/LibreOffice, lalu kirim lagi.") from None
 
 
+def cores() -> int:
+    """The CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def worker_count(files: int) -> int:
     """How many worker processes a batch of this many files to parse gets (1: all are parsed in this process)."""
     configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) >= 1:
-        wanted = int(configured)
-    else:
-        wanted = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-                     MAX_WORKERS)
+    wanted = int(configured) if configured.isdigit() and int(configured) >= 1 else min(cores(), MAX_WORKERS)
     return wanted if wanted > 1 and files > wanted * WARM_UP_FILES_PER_WORKER else 1
 
 
