@@ -99,8 +99,8 @@ class Prefetch:
         self._stop()
 
     def _stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:  # idle workers exit on their own while the loader goes on
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         self._running.clear()
         self._waiting.clear()
