@@ -112,17 +112,17 @@ class Prefetch:
 
     def parsed(self, path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
         item = (path, agency, file_name)
-        if any(queued == item for queued, _ in self._running) or item in self._waiting:
-            while self._running and self._running[0][0] != item:
-                self._running.popleft()[1].cancel()  # parsed for nothing: the file turned out unchanged
-            if not self._running:
-                while self._waiting[0] != item:
-                    self._waiting.popleft()
+        try:
+            if any(queued == item for queued, _ in self._running) or item in self._waiting:
+                while self._running and self._running[0][0] != item:
+                    self._running.popleft()[1].cancel()  # parsed for nothing: the file turned out unchanged
+                if not self._running:
+                    while self._waiting[0] != item:
+                        self._waiting.popleft()
+                    self._fill()
+                future = self._running.popleft()[1]
                 self._fill()
-            future = self._running.popleft()[1]
-            self._fill()
-            try:
                 return future.result()
-            except BrokenProcessPool:  # a worker died (killed, out of memory): parse the rest here
-                self._stop()
+        except BrokenProcessPool:  # a worker died (killed, out of memory), now or earlier: parse the rest here
+            self._stop()
         return parse_file(path, agency, file_name)

@@ -6,6 +6,7 @@ import datetime as dt
 import multiprocessing
 import shutil
 import sys
+import time
 import types
 
 import duckdb
@@ -116,3 +117,29 @@ def test_workers_start_whatever_the_callers_main_module_is(tmp_path, monkeypatch
     report, workers_seen, _ = _load(paths, tmp_path / "ppa.duckdb", monkeypatch, workers=2)
     assert workers_seen >= 1 and [f.status for f in report.files] == ["loaded"] * 3
     assert sys.modules["__main__"] is script
+
+
+def test_a_worker_that_dies_mid_batch_leaves_the_rest_to_the_loaders_process(tmp_path, monkeypatch):
+    paths = _batch(tmp_path / "in")
+    monkeypatch.setenv("PPA_LOAD_WORKERS", "2")
+    monkeypatch.setattr(etl_workers, "WARM_UP_FILES_PER_WORKER", 0)
+    killed: list[int] = []
+
+    def kill_the_workers(i, n, result):  # as the kernel does to a process out of memory
+        if i == 1:
+            for child in multiprocessing.active_children():
+                child.kill()
+                killed.append(child.pid)
+            time.sleep(1)  # the pool has noticed by the time the next file is asked for
+
+    report = load.load_files(paths, db=tmp_path / "a" / "ppa.duckdb", progress=kill_the_workers)
+    _, _, in_process = _load(paths, tmp_path / "b" / "ppa.duckdb", monkeypatch, workers=1)
+    con = duckdb.connect(str(tmp_path / "a" / "ppa.duckdb"), read_only=True)
+    try:
+        content = {name: con.execute(sql).fetchall() for name, sql in CONTENT.items()}
+    finally:
+        con.close()
+    assert killed
+    assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
+                                                "unchanged"]
+    assert content == in_process
