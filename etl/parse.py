@@ -213,10 +213,11 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         index = fields.get(name)
         return sheet.columns[index] if index is not None and index < len(sheet.columns) else empty
 
-    def each(name: str, normalise) -> tuple[list, np.ndarray]:
-        """(outcome per distinct cell of the field's column, the data rows' positions in that list)"""
+    def each(name: str, normalise, *, at_once: bool = False) -> tuple[list, np.ndarray]:
+        """(outcome per distinct cell of the field's column, the data rows' positions in that list); ``at_once``:
+        normalise takes the list of distinct cells."""
         cells = column(name)
-        return cells.each(normalise), cells.codes[rows]
+        return normalise(cells.values) if at_once else cells.each(normalise), cells.codes[rows]
 
     districts, subdistricts = column("district"), column("subdistrict")
     pairs, place_codes = np.unique(districts.codes[rows].astype(np.int64) * len(subdistricts.values)
@@ -224,7 +225,8 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     places = [_clean_place(districts.values[p // len(subdistricts.values)],
                            subdistricts.values[p % len(subdistricts.values)]) for p in pairs.tolist()]
     checked = {
-        "report_date": each("report_date", lambda v: _clean(parse_date(v, today, what="Tanggal lapor"), required=True)),
+        "report_date": each("report_date",
+                            lambda v: _clean(parse_date(v, today, what="Tanggal lapor"), required=True)),
         "incident_date": each("incident_date", lambda v: _clean(parse_date(v, today, what="Tanggal kejadian"))),
         "sex": each("sex", lambda v: _clean(parse_sex(v), required=True)),
         "age": each("age", lambda v: _age_pair(_clean(parse_age(v)))),
@@ -238,17 +240,18 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     for outcomes, codes in checked.values():
         slow |= np.array([o is _SLOW for o in outcomes], bool)[codes]
 
-    def spread(outcomes: list, codes: np.ndarray, part: int | None = None) -> list:
+    def spread(outcomes: list, codes: np.ndarray, part: int | None = None) -> pa.Array:
+        """The outcomes (or one part of each) at the data rows; None where a row is redone row by row."""
         if part is not None:
             outcomes = [None if o is _SLOW else o[part] for o in outcomes]
         return pa.array([None if o is _SLOW else o for o in outcomes]).take(codes)
 
     out = {"sheet": pa.repeat(sheet.name, n), "sheet_index": pa.repeat(pa.scalar(sheet.index, pa.int32()), n),
            "row": pa.array(rows + 1, pa.int32()),
-           "case_ref": spread(case_references(column("case_ref").values), column("case_ref").codes[rows]),
+           "case_ref": spread(*each("case_ref", case_references, at_once=True)),
            "district_code": spread(*checked["place"], part=0), "subdistrict_code": spread(*checked["place"], part=1),
            "age": spread(*checked["age"], part=0), "is_child": spread(*checked["age"], part=1),
-           "notes": spread(masked_texts(column("notes").values), column("notes").codes[rows])}
+           "notes": spread(*each("notes", masked_texts, at_once=True))}
     for name in ("report_date", "incident_date", "sex", "violence_types", "place_of_incident", "relationship",
                  "services"):
         out[name] = spread(*checked[name])

@@ -59,7 +59,7 @@ class Column:
         """Encode plain cells (keyed by type too: 1, 1.0 and True are equal in Python but do not read the same)."""
         positions: dict = {}
         codes = [positions.setdefault((v.__class__, v), len(positions)) for v in cells]
-        return cls([v for _kind, v in positions] or [None], np.array(codes or [0], np.int32)[:len(cells)])
+        return cls([v for _kind, v in positions] or [None], np.array(codes, np.int32))
 
     def each(self, function) -> list:
         """function(cell) for each distinct cell, in the order of ``values``."""

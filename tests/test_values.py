@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from etl.model import Problem
-from etl.values import (Age, Value, case_reference, case_references, mask_personal_numbers, masked_texts, parse_age, parse_closed, parse_date, parse_district,
-                        parse_months, parse_services, parse_sex, parse_subdistrict, parse_violence, recap_count)
+from etl.values import (Age, Value, case_reference, case_references, mask_personal_numbers, masked_texts, parse_age,
+                        parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
+                        parse_subdistrict, parse_violence, recap_count)
 
 TODAY = dt.date(2024, 11, 15)
 
