@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -333,3 +334,26 @@ def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
         tppo = frame[frame.iloc[:, 0] == "Trafficking (TPPO)"]["jumlah"].dropna()
         assert ((tppo == 0) | (tppo >= 10)).all()
     assert "Kelurahan" not in " ".join(c for f in frames.values() for c in f.columns)
+
+
+_WARM_UP_THEN_EXIT = """
+import atexit, time
+from app import auth, public_view
+from app.db import database_version
+years, version, public = [2022, 2023, 2024], database_version(), auth.public_mode()
+atexit.register(lambda: print("protected", sum(public_view._YEARS.has(version, public, y) for y in years)))
+public_view.warm_up(years)
+while not public_view._YEARS.has(version, public, 2024):
+    time.sleep(0.01)
+"""
+
+
+def test_server_stopping_during_the_public_warm_up_exits_cleanly(demo_db_master, repo_root):
+    """The process ends while the background thread protects the second year: Python waits for that year, skips
+    the third, and exits normally (a daemon thread cut off inside the solver aborted the process)."""
+    done = subprocess.run([sys.executable, "-c", _WARM_UP_THEN_EXIT], cwd=repo_root, capture_output=True, text=True,
+                          env={**os.environ, "PPA_DB": str(demo_db_master), "PYTHONPATH": str(repo_root)},
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+    assert done.stdout.split()[-2:] == ["protected", "2"]
