@@ -312,21 +312,24 @@ class _SheetCounter:
         else:
             text, self._tail = data[:cut], data[cut:]
         xml = np.frombuffer(text + bytes(_PAD), np.uint8)  # zero padding: lookahead past the end reads zeros
-        tags = np.flatnonzero(xml == _LT)
-        tags = tags[_ROW_OR_CELL[xml[tags + 1]]]  # '<r…' and '<c…'
-        after = xml[tags + 1]
-        rows = tags[(after == _R) & (xml[tags + 2] == _O) & (xml[tags + 3] == _W) & _END_OF_NAME[xml[tags + 4]]]
-        cells = tags[(after == _C) & _END_OF_NAME[xml[tags + 2]]]
-        refs = np.flatnonzero(xml == _EQ)
-        refs = refs[(refs >= 2) & (xml[refs - 1] == _R)]
+        n = len(text)
+        # whole-chunk comparisons, then a closer look only at the few positions they leave
+        tags, name = xml[:n] == _LT, xml[1:n + 1]
+        rows = np.flatnonzero(tags & (name == _R))
+        rows = rows[(xml[rows + 2] == _O) & (xml[rows + 3] == _W) & _END_OF_NAME[xml[rows + 4]]]
+        cells = np.flatnonzero(tags & (name == _C))
+        cells = cells[_END_OF_NAME[xml[cells + 2]]]
         # r="…" after white space: the references of rows and cells (xmlns:r=" has a colon before it)
-        refs = refs[(xml[refs + 1] == _QUOTE) & _SPACE[xml[refs - 2]]]
+        m = max(n - 2, 0)
+        refs = np.flatnonzero((xml[2:2 + m] == _EQ) & (xml[1:1 + m] == _R) & (xml[3:3 + m] == _QUOTE)) + 2
+        refs = refs[_SPACE[xml[refs - 2]]]
         self.rows += len(rows)
         if self._count_cells:
             self.cells += len(cells)
         if len(cells) > len(refs) - len(rows):  # each row carries at most one reference of its own
             self.unreferenced_cells = True
-        per_row = np.bincount(np.searchsorted(rows, cells), minlength=len(rows) + 1)  # [0]: the open row's
+        # the cells of each row lie between its start and the next row's; [0]: those of the row left open
+        per_row = np.diff(np.searchsorted(cells, rows), prepend=0, append=len(cells))
         per_row[0] += self._open_row_cells
         self.most_cells_in_a_row = max(self.most_cells_in_a_row, int(per_row.max()))
         self._open_row_cells = int(per_row[-1])
@@ -368,7 +371,6 @@ def _table(members: bytes) -> np.ndarray:
 
 _SPACE = _table(b" \t\n\r")
 _END_OF_NAME = _table(b" \t\n\r>/")  # what may follow a tag's name ('<rowBreaks' is no row)
-_ROW_OR_CELL = _table(b"rc")
 _LETTER = _table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _DIGIT = _table(b"0123456789")
 _PAD = 16

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, strategies as st
 from openpyxl import Workbook
 
 from etl.model import WorkbookError
-from etl.read import MAX_CELLS, cell_value, column_letter, read_workbook
+from etl.read import MAX_CELLS, _SheetCounter, cell_value, column_letter, read_workbook
 from hostile_files import write_xlsx
 
 
@@ -105,6 +106,37 @@ def test_a_long_narrow_sheet_within_the_bounds_is_read(tmp_path):
     path = write_xlsx(tmp_path / "panjang.xlsx", {"Data": _sheet(_filler(20000))})
     sheet = read_workbook(path).sheets[0]
     assert len(sheet.rows) == 20000 and sheet.rows[-1] == ("x" * 40, 20000.0)
+
+
+_XML_PIECES = [b"<row", b"<row ", b'<row r="7">', b"<rowBreaks ", b"</row>", b"<c", b"<c ", b"<c>", b"<c/>", b"</c>",
+               b'<c r="B7">', b' r="', b'\tr="', b'r="', b'xmlns:r="', b"<cx ", b"<v>1</v>", b"A", b"7", b'"', b"<", b">",
+               b" ", b"\n", b"="]
+
+
+def _counted_plainly(xml: bytes) -> dict:
+    """What the sheet counter must find, by regular expressions over the whole XML at once."""
+    ends = rb"(?=[ \t\n\r>/])"
+    rows = [m.start() for m in re.finditer(rb"<row" + ends, xml)]
+    cells = [m.start() for m in re.finditer(rb"<c" + ends, xml)]
+    refs = len(re.findall(rb'(?<=[ \t\n\r])r="', xml))
+    per_row = [sum(a <= c < b for c in cells) for a, b in zip([-1] + rows, rows + [len(xml)])]
+    return {"rows": len(rows), "cells": len(cells), "unreferenced": len(cells) > refs - len(rows),
+            "widest": max(per_row)}
+
+
+@given(st.lists(st.sampled_from(_XML_PIECES), max_size=120), st.integers(1, 64))
+def test_the_sheet_counter_finds_what_plain_regular_expressions_find_whatever_the_chunks(pieces, size):
+    xml = b"".join(pieces)
+    counter = _SheetCounter("Sheet1", declared_size=4 * MAX_CELLS + 1)  # large: cells are counted too
+    for start in range(0, len(xml), size):
+        counter.feed(xml[start:start + size])
+    counter.finish()
+    found = {"rows": counter.rows, "cells": counter.cells, "unreferenced": counter.unreferenced_cells,
+             "widest": counter.most_cells_in_a_row}
+    plain = _counted_plainly(xml)
+    assert {k: found[k] for k in ("rows", "cells", "widest")} == {k: plain[k] for k in ("rows", "cells", "widest")}
+    # cells without a reference are looked for piece by piece, which may only see more of them
+    assert found["unreferenced"] >= plain["unreferenced"]
 
 
 @pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA"),
