@@ -93,14 +93,16 @@ def counts_for(years) -> pd.DataFrame:
 def warm_up(years) -> None:
     """Protect the given years in a background thread, so the next public page finds them ready.
 
-    The thread is not a daemon: when the server stops, Python waits for the year being protected (a second or
-    two) and skips the rest. A daemon thread would be cut off at exit in the middle of the solver or a DuckDB
-    query, and the process would abort ("terminate called without an active exception").
+    The thread is not a daemon, although the page run that starts it is (a thread inherits that unless told):
+    when the server stops, Python waits for the year being protected (a second or two) and skips the rest. A
+    daemon thread would be cut off at exit in the middle of the solver or a DuckDB query, and the process would
+    abort ("terminate called without an active exception").
     """
     version, public = database_version(), auth.public_mode()
     missing = [y for y in sorted(set(years), reverse=True) if not _YEARS.has(version, public, y)]
     if missing:
-        threading.Thread(target=_warm, args=(version, public, missing), name="ppa-public-warm-up").start()
+        threading.Thread(target=_warm, args=(version, public, missing), daemon=False,
+                         name="ppa-public-warm-up").start()
 
 
 def _warm(version: str, public: bool, years: list[int]) -> None:

@@ -337,12 +337,14 @@ def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
 
 
 _WARM_UP_THEN_EXIT = """
-import atexit, time
+import atexit, threading, time
 from app import auth, public_view
 from app.db import database_version
 years, version, public = [2022, 2023, 2024], database_version(), auth.public_mode()
 atexit.register(lambda: print("protected", sum(public_view._YEARS.has(version, public, y) for y in years)))
-public_view.warm_up(years)
+page_run = threading.Thread(target=public_view.warm_up, args=(years,), daemon=True)  # as Streamlit runs a page
+page_run.start()
+page_run.join()
 while not public_view._YEARS.has(version, public, 2024):
     time.sleep(0.01)
 """
@@ -350,7 +352,8 @@ while not public_view._YEARS.has(version, public, 2024):
 
 def test_server_stopping_during_the_public_warm_up_exits_cleanly(demo_db_master, repo_root):
     """The process ends while the background thread protects the second year: Python waits for that year, skips
-    the third, and exits normally (a daemon thread cut off inside the solver aborted the process)."""
+    the third, and exits normally (a daemon thread cut off inside the solver aborted the process). The warm-up is
+    started from a daemon thread, as a page run is."""
     done = subprocess.run([sys.executable, "-c", _WARM_UP_THEN_EXIT], cwd=repo_root, capture_output=True, text=True,
                           env={**os.environ, "PPA_DB": str(demo_db_master), "PYTHONPATH": str(repo_root)},
                           timeout=120)
