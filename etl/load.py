@@ -110,6 +110,47 @@ class LoadReport:
                 "rows_rejected": self.rows_rejected}
 
 
+@dataclass
+class Ledger:
+    """What a batch keeps of the submissions table, so that storing a file takes fewer statements (load_batch).
+
+    ``known``: submission_id -> (agency, shape, months, status) of the batch's files already stored, before the
+    batch or by it. ``covered``: (agency, shape) -> every month an active submission covers, or more (months are
+    added, never taken out): a file whose months are not among them replaces nothing, so its superseding needs no
+    query. ``log``: load_log rows, inserted together at the end of the batch (write_log); a batch that fails is
+    discarded whole, its log with it. Changes are made only once a file's transaction has committed (stored).
+    """
+
+    known: dict[str, tuple[str, str, list[dt.date], str]]
+    covered: dict[tuple[str, str], set[dt.date]]
+    log: list[tuple] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, submission_ids: Iterable[str]) -> "Ledger":
+        known = {row[0]: row[1:] for row in con.execute(
+            "SELECT submission_id, agency, shape, months, status FROM submissions "
+            "WHERE list_contains(?::VARCHAR[], submission_id)", [sorted(set(submission_ids))]).fetchall()}
+        covered: dict[tuple[str, str], set[dt.date]] = {}
+        for agency, shape, months in con.execute(
+                "SELECT agency, shape, flatten(list(months)) FROM submissions WHERE status = 'active' "
+                "GROUP BY ALL").fetchall():
+            covered[(agency, shape)] = set(months)
+        return cls(known, covered)
+
+    def loaded(self, submission_id: str | None) -> bool:
+        """Whether these bytes are stored and not undone: a file of them is unchanged."""
+        known = self.known.get(submission_id)
+        return known is not None and known[3] != "undone"
+
+    def stored(self, submission_id: str, agency: str, shape: str, months: list[dt.date]) -> None:
+        self.known[submission_id] = (agency, shape, months, "active")
+        self.covered.setdefault((agency, shape), set()).update(months)
+
+    def write_log(self, con: duckdb.DuckDBPyConnection) -> None:
+        _insert_log(con, self.log)
+        self.log.clear()
+
+
 def workbook_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Files named, and workbook files inside folders named (recursively, sorted); raises UsageError if missing."""
     found: list[Path] = []
@@ -179,19 +220,19 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     Each file's own transaction still decides whether its victims are kept, so a failing file leaves nothing.
     """
     report = LoadReport()
-    known = {row[0] for row in con.execute("SELECT submission_id FROM submissions WHERE status <> 'undone'")
-             .fetchall()}
+    hashes = [_sha256_of(path) for path, _agency, _name in items]
+    ledger = Ledger.read(con, filter(None, hashes))
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     # one file's statements are small: DuckDB's own threads would only compete with the parse workers for cores
     con.execute("SET threads = 1")
     pending: list[pa.Table] = []
     archive = archive_dir(con)
     try:
-        with workers.Prefetch([(path, agency, name) for path, agency, name in items
-                               if _sha256_of(path) not in known]) as prefetch:
+        with workers.Prefetch([item for item, sha in zip(items, hashes)
+                               if not ledger.loaded(sha)]) as prefetch:
             for i, (path, agency, name) in enumerate(items, start=1):
                 result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False,
-                                   pending=pending, archive=archive)
+                                   pending=pending, archive=archive, ledger=ledger)
                 report.files.append(result)
                 if progress:
                     progress(i, len(items), result)
@@ -200,6 +241,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
                 if sum(t.num_rows for t in pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
                     _insert_pending(con, pending, len(items))
         _insert_pending(con, pending, len(items))
+        ledger.write_log(con)
     finally:
         con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
@@ -262,22 +304,36 @@ def _now() -> dt.datetime:
     return dt.datetime.now()
 
 
-def _log(con: duckdb.DuckDBPyConnection, submission_id: str | None, file_name: str, started: dt.datetime,
-         outcome: str, message: str | None) -> None:
-    con.execute("INSERT INTO load_log (submission_id, file_name, started_at, finished_at, outcome, message) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [submission_id, file_name, started, _now(), outcome, message])
+_LOG_COLUMNS = ("submission_id", "file_name", "started_at", "finished_at", "outcome", "message")
 
 
-def _failed(con, path: Path, file_name: str, submission_id: str | None, started: dt.datetime, message: str,
-            agency: str | None) -> FileResult:
-    _log(con, submission_id, file_name, started, "failed", message)
+def _log(con: duckdb.DuckDBPyConnection, ledger: Ledger | None, submission_id: str | None, file_name: str,
+         started: dt.datetime, outcome: str, message: str | None) -> None:
+    row = (submission_id, file_name, started, _now(), outcome, message)
+    if ledger is not None:
+        ledger.log.append(row)
+    else:
+        _insert_log(con, [row])
+
+
+def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """Insert load_log rows (_LOG_COLUMNS), a few hundred per statement."""
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        con.execute(f"INSERT INTO load_log ({', '.join(_LOG_COLUMNS)}) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)), [value for row in chunk for value in row])
+
+
+def _failed(con, ledger: Ledger | None, path: Path, file_name: str, submission_id: str | None,
+            started: dt.datetime, message: str, agency: str | None) -> FileResult:
+    _log(con, ledger, submission_id, file_name, started, "failed", message)
     return FileResult(path=path, status="failed", submission_id=submission_id, agency=agency, message=message)
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: str | None = None, *,
               file_name: str | None = None, parse: Callable[[Path, str | None, str], ParsedWorkbook] | None = None,
               mark_duplicates: bool = True, pending: list[pa.Table] | None = None,
-              archive: Path | None = None) -> FileResult:
+              archive: Path | None = None, ledger: Ledger | None = None) -> FileResult:
     """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else).
 
     ``parse`` (path, agency, file name) -> ParsedWorkbook, raising EtlError, defaults to parsing here
@@ -285,7 +341,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     ``pending`` (load_batch) the victims are not inserted but kept in that list for the caller to insert
     (_insert_victims), and records of earlier files of the batch that this one replaces are taken out of it; the
     list changes only when the file's transaction commits. ``archive`` is the connection's archive_dir, found
-    here when not given (a batch finds it once).
+    here when not given (a batch finds it once). With a ``ledger`` (load_batch) the file's submission is looked up
+    there, its superseding skips the query when the ledger shows nothing to replace, and its log entry waits there.
     """
     if pending is not None and mark_duplicates:  # they can only be marked once inserted: the caller's to do
         raise ValueError("pending victims need mark_duplicates=False")
@@ -294,26 +351,27 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     started = _now()
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading a hostile file into memory
-            return _failed(con, path, file_name, None, started,
+            return _failed(con, ledger, path, file_name, None, started,
                            f"File '{file_name}' terlalu besar ({path.stat().st_size // (1024 * 1024)} MB; batas "
                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.", agency)
         data = path.read_bytes()
     except OSError as exc:
-        return _failed(con, path, file_name, None, started,
+        return _failed(con, ledger, path, file_name, None, started,
                        f"File {file_name} tidak dapat dibaca ({exc.strerror or exc}). Periksa izin akses file.", agency)
     submission_id = hashlib.sha256(data).hexdigest()
 
-    known = con.execute("SELECT agency, shape, months, status FROM submissions WHERE submission_id = ?",
-                        [submission_id]).fetchone()
-    if known and known[3] != "undone":
-        _log(con, submission_id, file_name, started, "unchanged", "isi file sama dengan yang sudah dimuat")
+    known = (ledger.known.get(submission_id) if ledger is not None else
+             con.execute("SELECT agency, shape, months, status FROM submissions WHERE submission_id = ?",
+                         [submission_id]).fetchone())
+    if known and known[3] != "undone":  # these bytes are loaded
+        _log(con, ledger, submission_id, file_name, started, "unchanged", "isi file sama dengan yang sudah dimuat")
         return FileResult(path=path, status="unchanged", submission_id=submission_id, agency=known[0],
                           shape=known[1], months=sorted(known[2]))
 
     try:
         parsed = (parse or workers.parse_file)(path, agency, file_name)
     except EtlError as exc:
-        return _failed(con, path, file_name, submission_id, started, str(exc), agency)
+        return _failed(con, ledger, path, file_name, submission_id, started, str(exc), agency)
 
     target_dir = archive if archive is not None else archive_dir(con)
     archiving: Path | None = None
@@ -326,11 +384,12 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
                 for table in ("rejected_rows", "load_warnings", "submissions"):
                     con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
             months, replaced, released = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(),
-                                                      started, agency_parameter=agency, pending=kept)
+                                                      started, agency_parameter=agency, pending=kept,
+                                                      covered=None if ledger is None else ledger.covered)
             if mark_duplicates and parsed.shape == "register":
                 dedupe.refresh_after_load(con, [submission_id], released)
             status = "replaced" if replaced else "loaded"
-            _log(con, submission_id, file_name, started, status,
+            _log(con, ledger, submission_id, file_name, started, status,
                  f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None)
     except Exception as exc:
         if archiving is not None:
@@ -338,9 +397,11 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
         message = str(exc) if isinstance(exc, EtlError) else (
             f"File {file_name} gagal disimpan ke database ({type(exc).__name__}: {exc}); tidak ada data yang "
             "berubah. Laporkan pesan ini ke pengelola sistem.")
-        return _failed(con, path, file_name, submission_id, started, message, parsed.agency or agency)
+        return _failed(con, ledger, path, file_name, submission_id, started, message, parsed.agency or agency)
     if pending is not None:
         pending[:] = kept
+    if ledger is not None:
+        ledger.stored(submission_id, parsed.agency, parsed.shape, months)
     if archiving is not None:
         os.replace(archiving, target_dir / f"{submission_id}{path.suffix.lower()}")
     return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,
@@ -366,12 +427,14 @@ def _month(d: dt.date) -> dt.date:
 
 def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
                  file_ext: str, loaded_at: dt.datetime | None = None, *, agency_parameter: str | None = None,
-                 pending: list[pa.Table] | None = None) -> tuple[list[dt.date], list[str], list[str]]:
+                 pending: list[pa.Table] | None = None, covered: dict[tuple[str, str], set[dt.date]] | None = None
+                 ) -> tuple[list[dt.date], list[str], list[str]]:
     """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced,
     primary victim records deleted). Duplicates are the caller's to mark (etl.dedupe.refresh_after_load).
 
     ``agency_parameter`` (the --agency given, if any) is kept in ``detected`` so that rebuild replays the file
-    exactly as it was loaded. With ``pending`` the victims go to that list instead (load_file).
+    exactly as it was loaded. With ``pending`` the victims go to that list instead (load_file). ``covered`` is a
+    Ledger's: with none of the months there, nothing is superseded and no query asks.
     """
     if not parsed.agency:
         raise WorkbookError(f"File {file_name}: lembaga pengirim tidak diketahui. Isi sel Lembaga (B2) atau "
@@ -392,7 +455,10 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         raise WorkbookError(f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada "
                             "register, B3 pada rekap) atau tanggal lapor.")
 
-    replaced, released = _supersede(con, agency, parsed.shape, months, submission_id, pending)
+    if covered is not None and covered.get((agency, parsed.shape), set()).isdisjoint(months):
+        replaced, released = [], []
+    else:
+        replaced, released = _supersede(con, agency, parsed.shape, months, submission_id, pending)
 
     con.execute(
         "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "

@@ -1,8 +1,10 @@
 """Parsing the files of a batch ahead, in worker processes, while the loader stores earlier ones.
 
 Parsing (read, layout, normalise) is pure Python work on one file at a time and needs no database, so a batch
-runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4) and the loader's single writer
-takes the results in load order. Small batches, the first files of a batch (while the workers start) and
+runs it in up to ``PPA_LOAD_WORKERS`` processes (default: one per core, at most 4), counting the loader's own:
+the others are worker processes, and the loader's single writer takes their results in load order. Whenever the
+writer would wait for the next result, it parses a file further down the batch itself, so on two cores one worker
+and the writer keep both busy without a third process to start and feed. Small batches and
 ``PPA_LOAD_WORKERS=1`` parse in the loader's own process.
 Workers are spawned fresh (not forked from the loader, whose DuckDB threads must not be copied), so they see
 the loader's settings (``PPA_REFERENCE`` …) as they are now, and without re-importing the caller's main module;
@@ -24,10 +26,12 @@ from pathlib import Path
 from etl.model import EtlError, ParsedWorkbook
 
 MAX_WORKERS = 4
-# A worker takes about a second to start (a fresh interpreter, then numpy, pyarrow, fastexcel …): while the
-# workers start, the first files of a batch are parsed here, this many per worker. A batch no bigger than that
-# is parsed here entirely.
-WARM_UP_FILES_PER_WORKER = 4
+# A worker takes about a second of CPU to start (a fresh interpreter, then numpy, pyarrow, pandas, fastexcel …):
+# a batch of no more than this many files per parsing process is parsed here entirely.
+MIN_FILES_PER_PROCESS = 4
+# Files this process parses ahead of their turn, at most, while it waits for a worker's result (mostly in the
+# first second, while the workers start); their results wait here until asked for.
+PARSED_HERE_AHEAD = 8
 
 
 def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
@@ -49,10 +53,10 @@ def cores() -> int:
 
 
 def worker_count(files: int) -> int:
-    """How many worker processes a batch of this many files to parse gets (1: all are parsed in this process)."""
+    """How many processes parse a batch of this many files, the loader's own included (1: only this one)."""
     configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
     wanted = int(configured) if configured.isdigit() and int(configured) >= 1 else min(cores(), MAX_WORKERS)
-    return wanted if wanted > 1 and files > wanted * WARM_UP_FILES_PER_WORKER else 1
+    return wanted if wanted > 1 and files > wanted * MIN_FILES_PER_PROCESS else 1
 
 
 @contextmanager
@@ -77,18 +81,21 @@ class Prefetch:
 
     ``parsed(path, agency, file_name)`` returns the item's ParsedWorkbook (or raises its EtlError) and is meant to
     be called in the items' order; items it is never asked for (files found unchanged) are skipped, and anything
-    it was not given (and the first files, while the workers start) is parsed in this process.
+    it was not given is parsed in this process. While the worker parsing the asked item has not finished, this
+    process parses the next items not yet handed to a worker (a few at most), and keeps their outcomes until they
+    are asked for.
     """
 
     def __init__(self, items: list[tuple[Path, str | None, str]]) -> None:
         self._waiting: deque[tuple[Path, str | None, str]] = deque()
         self._running: deque[tuple[tuple[Path, str | None, str], Future]] = deque()
+        self._parsed_here: dict[tuple[Path, str | None, str], tuple[ParsedWorkbook | None, EtlError | None]] = {}
         self._pool: ProcessPoolExecutor | None = None
         count = worker_count(len(items))
         if count > 1:
-            self._pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
-            self._waiting.extend(items[count * WARM_UP_FILES_PER_WORKER:])
-            self._ahead = 2 * count  # enough to keep every worker busy, little memory held
+            self._pool = ProcessPoolExecutor(max_workers=count - 1, mp_context=multiprocessing.get_context("spawn"))
+            self._waiting.extend(items)
+            self._ahead = 2 * (count - 1)  # enough to keep every worker busy, little memory held
             with _bare_main_module():  # the first submissions start every worker
                 self._fill()
 
@@ -97,6 +104,7 @@ class Prefetch:
 
     def __exit__(self, *exc) -> None:
         self._stop()
+        self._parsed_here.clear()
 
     def _stop(self) -> None:
         if self._pool is not None:  # idle workers exit on their own while the loader goes on
@@ -112,6 +120,11 @@ class Prefetch:
 
     def parsed(self, path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
         item = (path, agency, file_name)
+        if item in self._parsed_here:
+            result, error = self._parsed_here.pop(item)
+            if error is not None:
+                raise error
+            return result
         try:
             if any(queued == item for queued, _ in self._running) or item in self._waiting:
                 while self._running and self._running[0][0] != item:
@@ -122,7 +135,15 @@ class Prefetch:
                     self._fill()
                 future = self._running.popleft()[1]
                 self._fill()
+                while not future.done() and self._waiting and len(self._parsed_here) < PARSED_HERE_AHEAD:
+                    self._parse_here(self._waiting.popleft())  # rather than wait
                 return future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory), now or earlier: parse the rest here
             self._stop()
         return parse_file(path, agency, file_name)
+
+    def _parse_here(self, item: tuple[Path, str | None, str]) -> None:
+        try:
+            self._parsed_here[item] = (parse_file(*item), None)
+        except EtlError as exc:
+            self._parsed_here[item] = (None, exc)

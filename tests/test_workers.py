@@ -50,9 +50,9 @@ def _batch(folder):
     return files + [broken, again]
 
 
-def _load(paths, db, monkeypatch, workers: int, warm_up: int = 0):
+def _load(paths, db, monkeypatch, workers: int):
     monkeypatch.setenv("PPA_LOAD_WORKERS", str(workers))
-    monkeypatch.setattr(etl_workers, "WARM_UP_FILES_PER_WORKER", warm_up)  # files parsed here while workers start
+    monkeypatch.setattr(etl_workers, "MIN_FILES_PER_PROCESS", 0)  # a batch this small would be parsed here
     children: list[int] = []
     report = load.load_files(paths, db=db,
                              progress=lambda i, n, result: children.append(len(multiprocessing.active_children())))
@@ -65,11 +65,15 @@ def _load(paths, db, monkeypatch, workers: int, warm_up: int = 0):
 
 def test_a_batch_parsed_in_workers_loads_what_one_parsed_in_process_loads(tmp_path, monkeypatch):
     paths = _batch(tmp_path / "in")
-    # the first two files are parsed in the loader's process while the two workers start, the rest in workers
-    report, workers_seen, in_workers = _load(paths, tmp_path / "a" / "ppa.duckdb", monkeypatch, workers=2,
-                                             warm_up=1)
+    parsed_here = []
+    parse_here = etl_workers.Prefetch._parse_here
+    monkeypatch.setattr(etl_workers.Prefetch, "_parse_here",
+                        lambda self, item: (parsed_here.append(item[2]), parse_here(self, item)))
+    # one worker process and the loader's own: it parses later files while the worker starts
+    report, workers_seen, in_workers = _load(paths, tmp_path / "a" / "ppa.duckdb", monkeypatch, workers=2)
     _, none_seen, in_process = _load(paths, tmp_path / "b" / "ppa.duckdb", monkeypatch, workers=1)
-    assert workers_seen >= 1 and none_seen == 0  # the first batch really was parsed by other processes
+    assert workers_seen == 1 and none_seen == 0  # the first batch really was parsed by another process too ...
+    assert parsed_here and "1-lsm-mei.xlsx" not in parsed_here  # ... and by the loader's, ahead of its turn
     assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
                                                 "unchanged"]
     assert in_workers == in_process
@@ -122,7 +126,7 @@ def test_workers_start_whatever_the_callers_main_module_is(tmp_path, monkeypatch
 def test_a_worker_that_dies_mid_batch_leaves_the_rest_to_the_loaders_process(tmp_path, monkeypatch):
     paths = _batch(tmp_path / "in")
     monkeypatch.setenv("PPA_LOAD_WORKERS", "2")
-    monkeypatch.setattr(etl_workers, "WARM_UP_FILES_PER_WORKER", 0)
+    monkeypatch.setattr(etl_workers, "MIN_FILES_PER_PROCESS", 0)
     killed: list[int] = []
 
     def kill_the_workers(i, n, result):  # as the kernel does to a process out of memory
