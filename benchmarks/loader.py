@@ -6,6 +6,9 @@ files), then times: (1) reading every cell of every file raw, with fastexcel (th
 Arrow) and with python-calamine (cells as Python values); the faster is the baseline, (2) etl.parse alone, in one
 process, (3) the whole loader (parse workers, one transaction per file, the batch's victims inserted together,
 dedupe, archive) into a fresh database.
+The steps run in rounds (``--repeat``), each step once per round and the raw reads just before the loader: the
+build machine's speed drifts by 10-30 % between minutes, so each round's ratio compares times taken seconds apart.
+The best of each step over the rounds and every round's ratio are printed.
 Wall and CPU time are both reported: on a shared machine the wall time also counts other people's work.
 
 ``--format openpyxl`` writes the same workbooks with openpyxl's write-only mode instead, which stores every text
@@ -24,6 +27,7 @@ import multiprocessing
 import random
 import resource
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -150,17 +154,14 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timed(step, repeat: int = 1) -> tuple[float, float]:
-    """Best (wall seconds, CPU seconds of this process, its threads and its workers) of ``repeat`` runs."""
-    wall = cpu = float("inf")
-    for _ in range(repeat):
-        w, c = time.perf_counter(), _cpu()
-        step()
-        wall = min(wall, time.perf_counter() - w)
-        for child in multiprocessing.active_children():  # the loader leaves its idle workers to exit on their own
-            child.join()
-        cpu = min(cpu, _cpu() - c)
-    return wall, cpu
+def timed(step) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, its threads and its workers) of one run of ``step``."""
+    w, c = time.perf_counter(), _cpu()
+    step()
+    wall = time.perf_counter() - w
+    for child in multiprocessing.active_children():  # the loader leaves its idle workers to exit on their own
+        child.join()
+    return wall, _cpu() - c
 
 
 def _line(label: str, wall: float, cpu: float, rows: int) -> str:
@@ -173,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=250)
     parser.add_argument("--rows", type=int, default=4000, help="victim rows per file")
     parser.add_argument("--workdir", help="keep generated files here (default: a temporary folder)")
-    parser.add_argument("--repeat", type=int, default=3, help="every step: best of this many runs")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds; in each, every step runs once (raw reads just before the loader)")
     parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl (slow), for the reader choice")
     parser.add_argument("--format", choices=sorted(WRITERS), default="excel",
                         help="excel: text in shared strings, as Excel/LibreOffice save (default); openpyxl: inline")
@@ -191,18 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     total_rows = args.files * args.rows
     size = sum(p.stat().st_size for p in paths)
     print(f"{len(paths)} file ({args.format}), {total_rows:,} baris korban, {size / 1e6:.0f} MB (dibuat/dipakai ulang dalam "
-          f"{generated:.0f} s); tiap langkah: terbaik dari {args.repeat} kali")
-
-    raw = {"calamine": timed(lambda: raw_read(paths), args.repeat),
-           "fastexcel": timed(lambda: raw_read_arrow(paths), args.repeat)}
-    for name, (wall, cpu) in raw.items():
-        print(_line(f"{name}, baca mentah", wall, cpu, total_rows))
-    fastest = min(raw, key=lambda name: raw[name][0])
-    if args.openpyxl:
-        print(_line("openpyxl, baca mentah", *timed(lambda: raw_read_openpyxl(paths)), total_rows))
-
-    t_parse, c_parse = timed(lambda: [parse_workbook(p) for p in paths], args.repeat)
-    print(_line("etl.parse saja", t_parse, c_parse, total_rows))
+          f"{generated:.0f} s); {args.repeat} putaran, tiap langkah sekali per putaran")
 
     shutil.rmtree(work / "db", ignore_errors=True)
     reports = []
@@ -210,16 +201,37 @@ def main(argv: list[str] | None = None) -> int:
     def load_fresh() -> None:  # every run into a new database of its own
         reports.append(load.load_files(paths, db=work / "db" / f"run-{len(reports)}" / "ppa.duckdb"))
 
-    t_load, c_load = timed(load_fresh, args.repeat)
-    report = reports[-1]
-    assert not report.any_failed, [f.message for f in report.files if f.status == "failed"][:3]
-    print(_line("loader (utuh)", t_load, c_load, report.rows_loaded)
+    # Round by round, each step once, the raw reads just before the loader: this machine's speed drifts by 10-30 %
+    # from one minute to the next, so a ratio is taken between times measured seconds apart, in the same round.
+    steps = {"calamine": lambda: raw_read(paths), "parse": lambda: [parse_workbook(p) for p in paths],
+             "fastexcel": lambda: raw_read_arrow(paths), "loader": load_fresh}
+    rounds = []
+    for number in range(1, args.repeat + 1):
+        rounds.append({name: timed(step) for name, step in steps.items()})
+        report = reports[-1]
+        assert not report.any_failed, [f.message for f in report.files if f.status == "failed"][:3]
+        raw_wall = min(rounds[-1]["calamine"][0], rounds[-1]["fastexcel"][0])
+        print(f"putaran {number}: baca mentah tercepat {raw_wall:.1f} s, loader {rounds[-1]['loader'][0]:.1f} s "
+              f"-> loader / baca mentah {raw_wall / rounds[-1]['loader'][0]:.2f}")
+    best = {name: (min(r[name][0] for r in rounds), min(r[name][1] for r in rounds)) for name in steps}
+    for name in ("calamine", "fastexcel"):
+        print(_line(f"{name}, baca mentah", *best[name], total_rows))
+    if args.openpyxl:
+        print(_line("openpyxl, baca mentah", *timed(lambda: raw_read_openpyxl(paths)), total_rows))
+    print(_line("etl.parse saja", *best["parse"], total_rows))
+    print(_line("loader (utuh)", *best["loader"], report.rows_loaded)
           + f" ({report.rows_loaded:,} dimuat, {report.rows_rejected:,} ditolak)")
-    for name, (wall, cpu) in raw.items():
+    fastest = min(("calamine", "fastexcel"), key=lambda name: best[name][0])
+    t_load, c_load = best["loader"]
+    for name in ("calamine", "fastexcel"):
         mark = " (pembaca tercepat)" if name == fastest else ""
-        print(f"loader / baca mentah {name}{mark}: {wall / t_load:.2f} (CPU {cpu / c_load:.2f}); target >= 0,50")
-    print(f"loader: {workers.worker_count(len(paths))} proses parse + 1 penulis; parse saja di satu proses: "
-          f"{t_parse / t_load:.1f}x waktu loader")
+        print(f"terbaik / terbaik, loader / baca mentah {name}{mark}: {best[name][0] / t_load:.2f} "
+              f"(CPU {best[name][1] / c_load:.2f}); target >= 0,50")
+    ratios = sorted(min(r["calamine"][0], r["fastexcel"][0]) / r["loader"][0] for r in rounds)
+    print(f"per putaran, loader / baca mentah tercepat: {', '.join(f'{x:.2f}' for x in ratios)}; "
+          f"median {statistics.median(ratios):.2f}; target >= 0,50")
+    print(f"loader: {workers.worker_count(len(paths))} proses parse (termasuk proses loader, yang juga menyimpan); "
+          f"parse saja di satu proses: {best['parse'][0] / t_load:.1f}x waktu loader")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     return 0
