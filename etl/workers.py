@@ -13,6 +13,8 @@ if a worker dies, the rest of the batch parses here.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import multiprocessing
 import os
 import sys
@@ -34,9 +36,35 @@ MIN_FILES_PER_PROCESS = 4
 PARSED_HERE_AHEAD = 8
 
 
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+@functools.cache
+def _reuse_freed_memory() -> None:
+    """Let this process's C allocator keep the memory it frees for the next file, instead of the kernel's.
+
+    Parsing a file allocates and frees buffers of a megabyte or more (the inflated XML, numpy scratch arrays, the
+    reader's cells). By default glibc maps such buffers afresh and hands them back when they are freed, so every
+    file faults their pages in again: ~1,250 page faults for a 4,000-row register. Below these thresholds it now
+    keeps them (up to 64 MB of freed memory stays with the process): no page faults after the first file, and
+    ~5 % less CPU for a million-row batch (docs/performance.md). Nothing changes where the C library is not glibc.
+    """
+    try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return
+    except (ValueError, OSError):
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+
+
 def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
     """Parse one workbook; every failure becomes an EtlError whose message the operator can act on."""
     from etl.parse import parse_workbook  # imported on first use: the loader's CLI starts faster
+
+    _reuse_freed_memory()
 
     try:
         return parse_workbook(path, agency, file_name=file_name)
