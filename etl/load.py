@@ -317,7 +317,8 @@ def _log(con: duckdb.DuckDBPyConnection, ledger: Ledger | None, submission_id: s
 
 
 def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """Insert load_log rows (_LOG_COLUMNS), a few hundred per statement."""
+    """Insert load_log rows (_LOG_COLUMNS), a few hundred per statement, as parameters: registering an Arrow table
+    (_insert_arrow) fails while an earlier query's result on the connection is not fetched to its end."""
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         con.execute(f"INSERT INTO load_log ({', '.join(_LOG_COLUMNS)}) VALUES "
@@ -389,8 +390,9 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
             if mark_duplicates and parsed.shape == "register":
                 dedupe.refresh_after_load(con, [submission_id], released)
             status = "replaced" if replaced else "loaded"
-            _log(con, ledger, submission_id, file_name, started, status,
-                 f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None)
+            note = f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None
+            if ledger is None:  # a ledger takes the entry once the transaction has committed (below)
+                _log(con, None, submission_id, file_name, started, status, note)
     except Exception as exc:
         if archiving is not None:
             archiving.unlink(missing_ok=True)
@@ -402,6 +404,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
         pending[:] = kept
     if ledger is not None:
         ledger.stored(submission_id, parsed.agency, parsed.shape, months)
+        _log(con, ledger, submission_id, file_name, started, status, note)
     if archiving is not None:
         os.replace(archiving, target_dir / f"{submission_id}{path.suffix.lower()}")
     return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,

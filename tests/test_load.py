@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import stat
+from contextlib import contextmanager
 from dataclasses import replace
 
 import duckdb
@@ -208,6 +209,27 @@ def test_a_file_failing_after_replacing_records_of_its_batch_leaves_them(tmp_pat
     assert [f.status for f in report.files] == ["loaded", "failed"]
     assert query(db, "SELECT case_ref FROM victims ORDER BY case_ref") == [("R1",), ("R2",)]
     assert query(db, "SELECT file_name, status FROM submissions") == [("v1.xlsx", "active")]
+
+
+def test_a_file_whose_commit_fails_in_a_batch_is_logged_once_as_failed(tmp_path, db, monkeypatch):
+    first = march(tmp_path, "v1.xlsx", refs=("R1",))
+    second = register(tmp_path / "v2.xlsx", "UPTD_PPA", D(2024, 4, 1), D(2024, 4, 1), [entry("R2", D(2024, 4, 5))])
+    transaction, calls = load.dbmod.transaction, []
+
+    @contextmanager
+    def commit_fails_for_the_second_file(con):
+        calls.append(con)
+        with transaction(con):
+            yield con
+            if len(calls) == 2:  # the second file's transaction: rolled back as a failed COMMIT would leave it
+                raise RuntimeError("commit gagal (simulasi)")
+
+    monkeypatch.setattr(load.dbmod, "transaction", commit_fails_for_the_second_file)
+    report = load.load_files([first, second], db=db)
+    assert [f.status for f in report.files] == ["loaded", "failed"]
+    assert query(db, "SELECT file_name, outcome FROM load_log ORDER BY load_id") == [("v1.xlsx", "loaded"),
+                                                                                   ("v2.xlsx", "failed")]
+    assert query(db, "SELECT file_name FROM submissions") == [("v1.xlsx",)]
 
 
 def test_a_file_breaking_a_not_null_of_victim_records_fails_alone_in_a_batch(tmp_path, db):
