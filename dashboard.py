@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import auth, db
+from app import auth
+from report import db
 from app.frame import configure_page
 from app.navigation import pages_for
 

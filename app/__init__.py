@@ -1,1 +1,4 @@
-"""The dashboard's building blocks: read-only database access, queries, formatters, chart builders, widgets."""
+"""The dashboard's Streamlit building blocks: page frame, navigation, sign-in, filters, cached calls, downloads.
+
+Queries, chart builders, formats and exports live in ``report`` (headless); this package only wires them to widgets.
+"""

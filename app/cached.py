@@ -1,6 +1,6 @@
 """The query layer behind Streamlit's cache: bounded, keyed by the database file's version so a new load shows up.
 
-Each function here has the same name and arguments as in app/queries.py, without the connection.
+Each function here has the same name and arguments as in report/queries.py, without the connection.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from app import db, queries
+from report import db, queries
 
 CACHE_TTL_SECONDS = 600
 CACHE_MAX_ENTRIES = 256

@@ -1,6 +1,6 @@
 """'Unduh data': the tables behind a page's charts as CSV and Excel, in one line per page.
 
-Staff get the exact tables; publik gets only tables that went through app/disclosure.py (``ProtectedTable``), so
+Staff get the exact tables; publik gets only tables that went through report/disclosure.py (``ProtectedTable``), so
 a download can never show more than the chart beside it.
 """
 
@@ -13,10 +13,11 @@ from typing import Mapping
 import pandas as pd
 import streamlit as st
 
-from app import cached, disclosure, sentences
-from app import format as fmt
-from app.exports import names, xlsx
-from app.queries import Filters
+from app import cached
+from report import disclosure, sentences
+from report import format as fmt
+from report.exports import names, xlsx
+from report.queries import Filters
 from etl import vocab
 
 STAFF_ROLES = ("analis", "operator")

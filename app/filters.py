@@ -7,8 +7,8 @@ import re
 
 import streamlit as st
 
-from app import format as fmt
-from app.queries import Filters, add_months, first_of_month
+from report import format as fmt
+from report.queries import Filters, add_months, first_of_month
 from etl import vocab
 
 PARAM_FROM, PARAM_TO = "dari", "sampai"

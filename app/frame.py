@@ -15,10 +15,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from app import auth, cached, charts, navigation, sentences
-from app.db import DatabaseBusy, DatabaseMissing
+from app import auth, cached, navigation
+from report import charts, sentences
+from report.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
-from app.queries import Filters
+from report.queries import Filters
 
 PAGE_TITLE = "Kekerasan terhadap Perempuan dan Anak — Kota Jambi"
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import duckdb
 import streamlit as st
 
-from app import db
+from report import db
 from app.frame import configure_page, ensure_entry_script, require_page_role
 
 LOAD_STATUS_LABELS = {"loaded": "dimuat", "replaced": "dimuat, menggantikan data lama",

@@ -1,6 +1,6 @@
 """The publik pages' numbers and frame: protected figures for fixed periods, from the live database or an extract.
 
-Every number comes from ``etl.publish.release`` (disclosure-controlled on the server, a year's quarters, semesters
+Every number comes from ``report.publish.release`` (disclosure-controlled on the server, a year's quarters, semesters
 and the year protected together), so the live pages and the public extract show the same values, and a chart, its
 hover text, its table, its download and its sentence are built from the same protected cells.
 """
@@ -14,14 +14,16 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from app import auth, cached, charts, downloads, sentences
-from app import disclosure as dc
-from app import format as fmt
-from app.db import database_file, database_version, read_only
+from app import auth, cached, downloads
+from report import charts, sentences
+from report import disclosure as dc
+from report import format as fmt
+from report.db import database_file, database_version, read_only
 from app.frame import configure_page, ensure_entry_script, require_page_role
-from app.queries import Filters
+from report.queries import Filters
 from etl import db as etl_db
-from etl import publish, vocab
+from etl import vocab
+from report import publish
 
 PARAM_PERIOD = "periode"
 HEADERS = {"kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "kelompok_umur": "Kelompok umur",

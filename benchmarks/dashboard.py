@@ -22,8 +22,8 @@ import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from app import db as app_db
-from app import queries as q
+from report import db as app_db
+from report import queries as q
 from etl import db as etl_db
 from etl import vocab
 

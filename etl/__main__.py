@@ -203,7 +203,8 @@ def _cmd_users(args) -> int:
 
 
 def _cmd_publish(args) -> int:
-    from etl import db, publish
+    from etl import db
+    from report import publish
     summary = publish.publish(db.db_path(args.db), args.out)
     print(f"Database publik ditulis ke {args.out}: {summary['tables']} tabel, {summary['periods']} periode.")
     return EXIT_OK
@@ -261,7 +262,7 @@ COMMANDS["publish"] = _cmd_publish
 
 
 def _cmd_paparan(args) -> int:
-    from app.exports import bundle
+    from report.exports import bundle
     from etl import db
     written = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
                                            progress=lambda line: print(line, file=sys.stderr))

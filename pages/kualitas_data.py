@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from app import cached, charts, frame
-from app import format as fmt
+from app import cached, frame
+from report import charts
+from report import format as fmt
 
 f = frame.begin()
 period = fmt.period_label(f.start, f.end)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from app import briefing, db, frame
-from app.exports import bundle, infographic, names, pdf, png, pptx
+from app import frame
+from report import briefing, db
+from report.exports import bundle, infographic, names, pdf, png, pptx
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app import charts, public_view as pv
+from app import public_view as pv
+from report import charts
 
 page = pv.begin()
 period = page.period

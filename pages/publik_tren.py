@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app import charts, disclosure as dc, public_view as pv
+from app import public_view as pv
+from report import charts, disclosure as dc
 
 page = pv.begin(choose_period=False)
 kinds = {"triwulan": "Triwulan", "semester": "Semester"}

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from app import cached, charts, downloads, frame, sentences
-from app import format as fmt
+from app import cached, downloads, frame
+from report import charts, sentences
+from report import format as fmt
 
 f = frame.begin()
 previous = f.previous_year()

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import auth
-from app import disclosure as dc
+from report import disclosure as dc
 from app.navigation import PAGES, PUBLIC_PAGES, OPERATOR_PAGES
 from etl import users
 
@@ -186,7 +186,7 @@ def test_public_periods_change_the_figures_and_stay_protected(env):
 
 
 def test_public_ringkasan_agrees_with_the_release_and_compares_with_last_year(env, demo_db_master):
-    from etl import publish
+    from report import publish
 
     with duckdb.connect(str(demo_db_master), read_only=True) as con:
         counts = publish.release(con, years={2023})[1]
@@ -291,7 +291,7 @@ def test_analis_does_not_get_operator_pages(env):
 
 
 def test_public_extract_serves_every_public_page_without_login(demo_db_master, tmp_path, monkeypatch, repo_root):
-    from etl import publish
+    from report import publish
 
     out = tmp_path / "publik.duckdb"
     subprocess.run([sys.executable, "-m", "etl", "publish", "--db", str(demo_db_master), "--out", str(out)],
@@ -316,7 +316,7 @@ def test_public_extract_serves_every_public_page_without_login(demo_db_master, t
 
 def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
     from app import downloads, public_view
-    from etl import publish
+    from report import publish
 
     with duckdb.connect(str(demo_db_master), read_only=True) as con:
         counts = publish.release(con, years={2024})[1]
@@ -339,7 +339,7 @@ def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
 _WARM_UP_THEN_EXIT = """
 import atexit, threading, time
 from app import auth, public_view
-from app.db import database_version
+from report.db import database_version
 years, version, public = [2022, 2023, 2024], database_version(), auth.public_mode()
 atexit.register(lambda: print("protected", sum(public_view._YEARS.has(version, public, y) for y in years)))
 page_run = threading.Thread(target=public_view.warm_up, args=(years,), daemon=True)  # as Streamlit runs a page

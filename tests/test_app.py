@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import auth
-from app import db as app_db
+from report import db as app_db
 from app.navigation import PAGES
 
 TIMEOUT = 120

@@ -9,8 +9,8 @@ import sys
 import duckdb
 import pytest
 
-from app import briefing, queries
-from app import format as fmt
+from report import briefing, queries
+from report import format as fmt
 
 JAN, OCT = dt.date(2024, 1, 1), dt.date(2024, 10, 1)
 TODAY = dt.date(2024, 11, 20)
@@ -99,6 +99,6 @@ def test_month_runs(months, expected):
 
 
 def test_briefing_and_exports_never_import_streamlit(repo_root):
-    code = ("import sys, app.briefing, app.exports.bundle, app.exports.infographic; "
+    code = ("import sys, report.briefing, report.exports.bundle, report.exports.infographic; "
             "sys.exit(1 if 'streamlit' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=repo_root).returncode == 0

@@ -8,9 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from app import charts, geography, sentences
-from app import format as fmt
-from app.queries import Filters
+from report import charts, geography, sentences
+from report import format as fmt
+from report.queries import Filters
 from etl import vocab
 
 PERIOD = "Januari–Oktober 2024"

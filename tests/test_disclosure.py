@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import disclosure as dc
+from report import disclosure as dc
 
 # ---------------------------------------------------------------------------------------------------------------
 # An attacker written independently of the module: it sees only labels and the table's structure.

@@ -17,8 +17,8 @@ import pytest
 from pptx import Presentation
 from pptx.util import Pt
 
-from app import briefing, disclosure, queries
-from app.exports import bundle, infographic, names, pdf, png, pptx, xlsx
+from report import briefing, disclosure, queries
+from report.exports import bundle, infographic, names, pdf, png, pptx, xlsx
 
 JAN, OCT = dt.date(2024, 1, 1), dt.date(2024, 10, 1)
 TODAY = dt.date(2024, 11, 20)

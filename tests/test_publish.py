@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from app import disclosure as dc
+from report import disclosure as dc
 
 
 @pytest.fixture(scope="module")

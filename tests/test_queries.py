@@ -11,8 +11,8 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from app import db as app_db
-from app import queries as q
+from report import db as app_db
+from report import queries as q
 from etl import db as etl_db
 from etl import template, vocab, writer
 from etl.parse import parse_workbook

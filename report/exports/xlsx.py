@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from app import charts
-from app import format as fmt
+from report import charts
+from report import format as fmt
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NOTES_SHEET = "Catatan"

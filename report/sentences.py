@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from app import format as fmt
-from app.queries import Filters
+from report import format as fmt
+from report.queries import Filters
 
 SOURCE_SENTENCE = ("Sumber: register kasus lembaga Gugus Tugas TPPO Kota Jambi (UPTD PPA, Unit PPA Polresta, "
                    "RSUD, Puskesmas, Dinas Sosial, LSM), diolah DPMPPA Kota Jambi.")

@@ -13,9 +13,9 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from app import charts
-from app import format as fmt
-from app.briefing import MULTI_FORM_SENTENCE, Briefing
+from report import charts
+from report import format as fmt
+from report.briefing import MULTI_FORM_SENTENCE, Briefing
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from app import disclosure as dc
+from report import disclosure as dc
 from etl import vocab
 from etl.model import EtlError
 

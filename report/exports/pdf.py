@@ -13,10 +13,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app import charts
-from app import format as fmt
-from app.briefing import Briefing
-from app.exports import png
+from report import charts
+from report import format as fmt
+from report.briefing import Briefing
+from report.exports import png
 
 # The three charts on the page, and their render sizes in pixels (width, height).
 PAGE_CHARTS = {"tren-bulanan": (1100, 430), "kecamatan": (620, 560), "bentuk": (620, 560)}

@@ -11,9 +11,9 @@ from typing import Callable
 
 import pandas as pd
 
-from app import db as app_db
-from app.briefing import Briefing, build_briefing
-from app.exports import infographic, names, pdf, png, pptx, xlsx
+from report import db as app_db
+from report.briefing import Briefing, build_briefing
+from report.exports import infographic, names, pdf, png, pptx, xlsx
 from etl.model import EtlError, UsageError
 
 Progress = Callable[[str], None]

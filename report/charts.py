@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from app import format as fmt
+from report import format as fmt
 from etl import vocab
 
 # Okabe–Ito, the colour-blind-safe qualitative palette; forms take colours in their vocabulary order.

@@ -1,6 +1,6 @@
 """The square (1080×1080) infographic for the city's website and social media, built only from protected figures.
 
-Whoever asks for it (publik, analis or operator), the numbers first pass through app/disclosure.py: the figure
+Whoever asks for it (publik, analis or operator), the numbers first pass through report/disclosure.py: the figure
 builder receives a ``PublicHeadline`` holding nothing but protected labels, never the exact briefing.
 """
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from app import charts, disclosure
-from app.briefing import Briefing
-from app.exports.png import wrap
+from report import charts, disclosure
+from report.briefing import Briefing
+from report.exports.png import wrap
 
 SIZE = 1080
 SOURCE = "DPMPPA Kota Jambi (register kasus lembaga Gugus Tugas TPPO)"

@@ -14,9 +14,9 @@ from typing import Iterator, Sequence
 
 import plotly.graph_objects as go
 
-from app import charts
-from app import format as fmt
-from app.briefing import Briefing
+from report import charts
+from report import format as fmt
+from report.briefing import Briefing
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
 FOOTER_FONT = 13

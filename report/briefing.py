@@ -1,6 +1,6 @@
 """The briefing for a period: a headline and key points to read aloud, the caveats, and the tables behind the charts.
 
-Every number comes from app/queries.py (the same functions the dashboard's charts use), so a sentence in a deck can
+Every number comes from report/queries.py (the same functions the dashboard's charts use), so a sentence in a deck can
 never disagree with the chart next to it. Pure: a connection and a period in, a Briefing out; no Streamlit.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from app import format as fmt
-from app import queries, sentences
-from app.queries import Filters
+from report import format as fmt
+from report import queries, sentences
+from report.queries import Filters
 from etl import vocab
 
 SUBJECT = "kekerasan terhadap perempuan dan anak"
