@@ -66,7 +66,8 @@ def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
     assert totals(operator_db) == before, "nothing is stored before the confirm button"
 
     # the marked copy: the agency's own file with the problem cells filled and the messages in an added column
-    (inspection, marked), = at.session_state["checked"].values()
+    inspection, = at.session_state["checked"].values()
+    marked = inspection.marked
     assert at.get("download_button")
     wb = openpyxl.load_workbook(io.BytesIO(marked))
     ws = wb["Nov 2024"]
