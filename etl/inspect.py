@@ -23,11 +23,11 @@ from typing import Iterator
 import duckdb
 
 from etl import load, markup, vocab
+from etl.compliance import month_label
 from etl.columns import FIELDS
 from etl.layout import cell_text, detect_layout, is_blank
 from etl.model import EtlError, ParsedWorkbook
 from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_workbook
-from etl.values import MONTH_NAMES_ID
 
 _WORDING = re.compile(r"Jenis kekerasan '([^']+)' tidak dikenal")
 
@@ -61,14 +61,19 @@ class Inspection:
         return self.checked.parsed if self.checked else None
 
     @property
+    def status(self) -> str:
+        """What loading it would do: etl.load's status (loaded, replaced, unchanged, held, failed)."""
+        return self.result.status if self.result else "failed"
+
+    @property
     def loadable(self) -> bool:
-        return self.parsed is not None
+        """Whether it goes to the loader when the operator confirms (held files wait for a confirmation there)."""
+        return self.status != "failed"
 
     @property
     def outcome(self) -> str | None:
         """'baru' | 'sudah_dimuat' | 'mengganti' (None when the file cannot be loaded)."""
-        status = self.result.status if self.result else None
-        return {"unchanged": "sudah_dimuat", "replaced": "mengganti", "loaded": "baru"}.get(status)
+        return {"unchanged": "sudah_dimuat", "replaced": "mengganti", "loaded": "baru"}.get(self.status)
 
     @property
     def replaces(self) -> list[dict]:
@@ -178,11 +183,6 @@ def detected_summary(inspection: Inspection) -> dict[str, str]:
         "Kolom data pribadi (dibuang)": ", ".join(
             h for s in d.get("sheets", []) for h in s.get("personal_columns_dropped", [])) or "-",
     }
-
-
-def month_label(month: dt.date) -> str:
-    """'Oktober 2024'."""
-    return f"{MONTH_NAMES_ID[month.month - 1]} {month.year}"
 
 
 def _content_notices(path: Path, file_name: str) -> list[str]:

@@ -7,8 +7,13 @@ what it would replace, undo what comes back (``restored_by_undo``), compliance w
 - A submission *stands for* a month of its ``months`` until a later submission of the same agency and shape
   (register or recap) stands for that month too; submissions that are undone stand for nothing. A register and a
   recap of one agency never replace each other (the views let the register win).
-- A file stands for the months it brings (``standing_months``): every month with a record (rows dated outside the
-  declared period included, otherwise a resubmission could count them twice), and every declared month.
+- A file stands for the months it brings (``standing_months``): every month where it loaded at least one record
+  (rows dated outside the declared period included, otherwise a resubmission could count them twice), and the
+  declared months without records only when it declares them NIHIL, i.e. none of its rows was rejected (a
+  rejected row might have been that month's). A file that stands for no month is no submission (etl.load fails
+  it): a file whose every row is rejected never replaces anything.
+- A revision whose rows were partly rejected and that would leave a month with fewer records than stand now is
+  held back until the operator confirms it (``Decision.held``, ``losses``).
 - Status in ``submissions``: ``active`` while a submission stands for at least one of its months; ``superseded``
   once later submissions stand for all of them; ``superseded_by`` names the newest file that replaced part of it
   (``statuses``: one rule, replayed oldest first).
@@ -51,9 +56,19 @@ class Decision:
     before: dict[dt.date, int] = field(default_factory=dict)      # records standing now, per month it stands for
     after: dict[dt.date, int] = field(default_factory=dict)       # records the file brings, per month
 
+    rows_rejected: int = 0
+
     @property
-    def replacing(self) -> bool:
-        return bool(self.replaces)
+    def losses(self) -> dict[dt.date, int]:
+        """Records each month would lose (months whose records would become fewer)."""
+        return {m: self.before[m] - self.after.get(m, 0) for m in self.months
+                if self.before.get(m, 0) > self.after.get(m, 0)}
+
+    @property
+    def held(self) -> bool:
+        """Whether storing it waits for the operator's confirmation: rows were rejected and a month would lose
+        records (a revision without rejected rows is the agency's correction and replaces at once)."""
+        return bool(self.rows_rejected and self.replaces and self.losses)
 
 
 @dataclass
@@ -107,7 +122,10 @@ def records_by_month(parsed: ParsedWorkbook) -> dict[dt.date, int]:
 
 def standing_months(parsed: ParsedWorkbook) -> list[dt.date]:
     """The months a parsed file would stand for once stored (see the module's rules)."""
-    return sorted({first_day(m) for m in parsed.months} | set(records_by_month(parsed)))
+    months = {m for m, n in records_by_month(parsed).items() if n}
+    if not parsed.rows_rejected:  # declared months without records: NIHIL
+        months |= {first_day(m) for m in parsed.months}
+    return sorted(months)
 
 
 def known_status(con: duckdb.DuckDBPyConnection, submission_id: str, cache: Cache | None = None
@@ -130,9 +148,10 @@ def decide(con: duckdb.DuckDBPyConnection | None, parsed: ParsedWorkbook, submis
 
     ``pending`` are victims of earlier files of a batch not inserted yet (etl.load): they stand too.
     """
-    months = standing_months(parsed)
+    months, records = standing_months(parsed), records_by_month(parsed)
     decision = Decision(submission_id, parsed.agency, parsed.shape, months,
-                        after={m: n for m, n in records_by_month(parsed).items() if m in months})
+                        after={m: records.get(m, 0) for m in months},
+                        rows_rejected=parsed.rows_rejected)
     if con is None:
         return decision
     known = known_status(con, submission_id, cache)

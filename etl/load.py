@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from etl import db as dbmod
 from etl import backups, dedupe, ledger, vocab, workers, writer
+from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
@@ -93,6 +94,18 @@ class FileResult:
             "shape": self.shape, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected, "errors": errors, "warnings": [w.as_dict() for w in self.warnings],
         }
+
+    def inspection_dict(self) -> dict:
+        """``as_dict`` plus what it would replace: each earlier submission's months with the records standing
+        now and after (--json of inspect)."""
+        decision = self.decision
+        replaces = [] if decision is None or self.status == "unchanged" else [
+            {"submission_id": r.submission_id, "file_name": r.file_name,
+             "months": [{"month": m.strftime("%Y-%m"), "records_before": decision.before.get(m, 0),
+                         "records_after": decision.after.get(m, 0),
+                         "change": decision.after.get(m, 0) - decision.before.get(m, 0)} for m in r.months]}
+            for r in decision.replaces]
+        return {**self.as_dict(), "message": self.message, "replaces": replaces}
 
 
 @dataclass
@@ -340,9 +353,36 @@ def outcome(con: duckdb.DuckDBPyConnection | None, checked: Checked, batch: Batc
     result.rows_read, result.rows_loaded, result.rows_rejected = parsed.rows_read, parsed.rows_loaded, \
         parsed.rows_rejected
     result.errors, result.warnings, result.detected = list(parsed.errors), list(parsed.warnings), dict(parsed.detected)
-    result.replaced = [r.submission_id for r in decision.replaces]
-    result.status = "replaced" if decision.replaces else "loaded"
+    if not decision.months:
+        result.message = _stands_for_nothing(checked.file_name, parsed)
+    elif decision.held and not (batch and batch.replace_partial):
+        result.status, result.message = "held", _held_back(checked.file_name, decision)
+    else:
+        result.replaced = [r.submission_id for r in decision.replaces]
+        result.status = "replaced" if decision.replaces else "loaded"
     return result
+
+
+def _stands_for_nothing(file_name: str, parsed: ParsedWorkbook) -> str:
+    """Why a parsed file is no submission (etl.ledger.standing_months found no month for it)."""
+    if parsed.rows_read and not parsed.rows_loaded:
+        return (f"File '{file_name}': semua {parsed.rows_read} baris ditolak, jadi tidak ada yang dimuat dan data "
+                f"lama {parsed.agency} tetap berlaku. Perbaiki baris yang ditolak (lihat daftar) lalu kirim ulang.")
+    if parsed.rows_rejected:
+        return (f"File '{file_name}': baris yang diterima tidak berisi korban dan {parsed.rows_rejected} baris "
+                "ditolak, sehingga tidak jelas apakah bulannya memang nihil; tidak ada yang dimuat dan data lama "
+                f"{parsed.agency} tetap berlaku. Perbaiki baris yang ditolak lalu kirim ulang.")
+    return (f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada register, B3 pada "
+            "rekap) atau tanggal lapor.")
+
+
+def _held_back(file_name: str, decision: ledger.Decision) -> str:
+    """Why a revision waits for confirmation, with what each month would lose."""
+    losses = "; ".join(f"{month_label(m)}: {decision.before[m]} menjadi {decision.after.get(m, 0)} korban "
+                       f"(berkurang {lost})" for m, lost in decision.losses.items())
+    return (f"File '{file_name}' ditahan: {decision.rows_rejected} barisnya ditolak dan bila dimuat data "
+            f"{decision.agency} berkurang — {losses}. Data lama tetap berlaku sampai penggantian ini dikonfirmasi; "
+            "sebaiknya perbaiki baris yang ditolak lalu kirim ulang.")
 
 
 def _unchanged(result: FileResult, known: tuple) -> FileResult:
@@ -370,7 +410,8 @@ def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count:
             report.files.append(result)
             if progress:
                 progress(i, count, result)
-            if stop_on_failure and result.status in ("failed", "held"):
+            # a file that stands for no month (every row rejected) is left out: an older version stored such files
+            if stop_on_failure and result.status in ("failed", "held") and result.decision is None:
                 raise EtlError(f"Pemuatan berhenti pada {checked.file_name}: {result.message}")
             if sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
                 _insert_pending(con, batch.pending, count)

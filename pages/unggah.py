@@ -59,6 +59,8 @@ for index, (name, result) in enumerate(inspections):
     st.table(pd.DataFrame(inspect.detected_summary(result).items(), columns=["Terdeteksi", "Nilai"]))
     if result.outcome == "sudah_dimuat":
         st.info("File yang sama persis sudah pernah dimuat; memuatnya lagi tidak mengubah apa pun.")
+    elif result.status in ("held", "failed"):  # read and parsed, but it would replace badly or stand for nothing
+        (st.warning if result.status == "held" else st.error)(result.result.message)
     elif result.outcome == "mengganti":
         for old in result.replaces:
             months = ", ".join(inspect.month_label(m) for m in old["months"])
@@ -97,6 +99,10 @@ if inspections:
     st.divider()
     if len(loadable) < len(inspections):
         st.caption(f"{len(inspections) - len(loadable)} file tidak dapat dimuat dan akan dilewati.")
+    replace_partial = False
+    if any(result.status == "held" for result in loadable):
+        replace_partial = st.checkbox("Tetap ganti data lama walau bulannya berkurang (file yang ditahan di atas)",
+                                      key="replace_partial")
     if st.button(f"Muat {len(loadable)} file ke database", type="primary", disabled=not loadable, key="confirm"):
         bar = st.progress(0.0, text="Memuat…")
 
@@ -106,7 +112,8 @@ if inspections:
         outcomes = []
         try:
             with writer.writing() as con:  # the same pipeline as `python -m etl load`, on a swapped copy
-                report = load.store_checked(con, [result.checked for result in loadable], advance)
+                report = load.store_checked(con, [result.checked for result in loadable], advance,
+                                            replace_partial=replace_partial)
             outcomes = [{"File": result.file_name, "Hasil": LOAD_STATUS_LABELS[outcome.status],
                          "Baris dimuat": outcome.rows_loaded, "Baris ditolak": outcome.rows_rejected,
                          "Keterangan": outcome.message or ""} for result, outcome in zip(loadable, report.files)]

@@ -204,3 +204,37 @@ def test_an_entity_bomb_in_core_xml_is_one_message_and_the_other_files_check_and
     with duckdb.connect(str(operator_db), read_only=True) as con:
         assert con.execute("SELECT agency, count(*) FROM victims WHERE year(month) = 2012 GROUP BY 1 "
                            "ORDER BY 1").fetchall() == [("LSM", 1), ("POLRESTA", 2)]
+
+
+def test_a_revision_losing_records_to_rejected_rows_waits_for_the_operators_confirmation(operator_db, tmp_path):
+    from etl import load
+    first = register(tmp_path / "uptd-2012.xlsx", "UPTD_PPA", D(2012, 3, 1), D(2012, 3, 1),
+                     [entry(f"R{i}", D(2012, 3, 4 + i)) for i in range(1, 4)])
+    assert load.load_files([first], db=operator_db).files[0].status == "loaded"
+    revision = register(tmp_path / "uptd-2012-revisi.xlsx", "UPTD_PPA", D(2012, 3, 1), D(2012, 3, 1), [
+        entry("R1", D(2012, 3, 5)), entry("R2", D(2012, 3, 6), district="Mestong"),
+        entry("R3", D(2012, 3, 7), district="Sungai Gelam")])
+    standing = "SELECT string_agg(case_ref, ',' ORDER BY case_ref) FROM victims WHERE year(month) = 2012"
+
+    at = page("unggah")
+    at.run()
+    at.file_uploader(key="uploads").set_value((revision.name, revision.read_bytes(), "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    warned = [w.value for w in at.warning if "ditahan" in w.value]
+    assert len(warned) == 1 and "Maret 2012: 3 menjadi 1 korban (berkurang 2)" in warned[0]
+    assert "--" not in warned[0]  # the page speaks of its own controls, not of CLI flags
+    at.button(key="confirm").click()
+    at.run()
+    assert list(at.dataframe[-1].value["Hasil"]) == ["ditahan (data bulan itu akan berkurang; belum dimuat)"]
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        assert con.execute(standing).fetchone()[0] == "R1,R2,R3"
+
+    at.checkbox(key="replace_partial").check()
+    at.run()
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert list(at.dataframe[-1].value["Hasil"]) == ["dimuat, menggantikan data lama"]
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        assert con.execute(standing).fetchone()[0] == "R1"
