@@ -8,7 +8,6 @@ load is done; the agency's file name is kept as a label, never used as a path.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import re

@@ -120,9 +120,10 @@ def records_by_month(parsed: ParsedWorkbook) -> dict[dt.date, int]:
     return counts
 
 
-def standing_months(parsed: ParsedWorkbook) -> list[dt.date]:
-    """The months a parsed file would stand for once stored (see the module's rules)."""
-    months = {m for m, n in records_by_month(parsed).items() if n}
+def standing_months(parsed: ParsedWorkbook, records: dict[dt.date, int] | None = None) -> list[dt.date]:
+    """The months a parsed file would stand for once stored (see the module's rules); ``records`` are its
+    records_by_month when already counted."""
+    months = {m for m, n in (records_by_month(parsed) if records is None else records).items() if n}
     if not parsed.rows_rejected:  # declared months without records: NIHIL
         months |= {first_day(m) for m in parsed.months}
     return sorted(months)
@@ -148,7 +149,8 @@ def decide(con: duckdb.DuckDBPyConnection | None, parsed: ParsedWorkbook, submis
 
     ``pending`` are victims of earlier files of a batch not inserted yet (etl.load): they stand too.
     """
-    months, records = standing_months(parsed), records_by_month(parsed)
+    records = records_by_month(parsed)
+    months = standing_months(parsed, records)
     decision = Decision(submission_id, parsed.agency, parsed.shape, months,
                         after={m: records.get(m, 0) for m in months},
                         rows_rejected=parsed.rows_rejected)
