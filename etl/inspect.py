@@ -76,12 +76,14 @@ class Inspection:
 
     @property
     def replaces(self) -> list[dict]:
-        """Earlier submissions this file would replace: submission_id, file_name, months, loaded_at."""
+        """Earlier submissions this file would replace: submission_id, file_name, months, loaded_at, and the
+        records of those months standing now (before) and after loading it."""
         decision = self.result.decision if self.result else None
         if not decision or self.outcome != "mengganti":
             return []
         return [{"submission_id": r.submission_id, "file_name": r.file_name, "months": r.months,
-                 "loaded_at": r.loaded_at} for r in decision.replaces]
+                 "loaded_at": r.loaded_at, "before": sum(decision.before.get(m, 0) for m in r.months),
+                 "after": sum(decision.after.get(m, 0) for m in r.months)} for r in decision.replaces]
 
     @property
     def unknown_wordings(self) -> list[str]:

@@ -324,11 +324,10 @@ def _read(path: Path, file_name: str) -> bytes:
 
 
 def _sha256_of(path: Path) -> str | None:
+    """The submission id of a file's bytes, or None when it cannot be read (check_file then says why)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(_read(path, path.name)).hexdigest()
+    except WorkbookError:
         return None
 
 

@@ -65,7 +65,8 @@ for index, (name, result) in enumerate(inspections):
         for old in result.replaces:
             months = ", ".join(inspect.month_label(m) for m in old["months"])
             st.warning(f"Akan menggantikan data {result.parsed.agency} bulan {months} dari file "
-                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}).")
+                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}): {old['before']} → "
+                       f"{old['after']} korban.")
     problems = inspect.problems_table(result)
     if problems:
         st.markdown(f"**Masalah per baris** ({result.parsed.rows_rejected} baris ditolak, "
