@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl import load, vocab
+from etl import history, load, vocab
 from loadhelpers import entry, recap, register, snapshot
 
 D = dt.date
@@ -113,8 +113,13 @@ def test_a_revision_that_loses_records_to_rejected_rows_is_held_until_confirmed(
 
     confirmed = etl(repo_root, "load", revision, "--db", db, "--ganti-sebagian", "--json")
     assert confirmed.returncode == 0, confirmed.stderr
-    assert json.loads(confirmed.stdout)["files"][0]["status"] == "replaced"
+    replaced = json.loads(confirmed.stdout)["files"][0]
+    assert replaced["status"] == "replaced"
     assert count(db, "SELECT string_agg(case_ref, ',' ORDER BY case_ref) FROM victims") == "R1,R2,R6"
+    # undo works as before: the confirmed revision goes, the first file stands again
+    revision_id = hashlib.sha256(revision.read_bytes()).hexdigest()
+    assert list(history.undo(db, revision_id).restored.values()) == [[D(2024, 3, 1)]]
+    assert count(db, "SELECT string_agg(case_ref, ',' ORDER BY case_ref) FROM victims") == "R1,R2,R3,R4,R5"
 
 
 def test_a_revision_without_rejected_rows_replaces_at_once_even_with_fewer_records(tmp_path, db):
