@@ -159,6 +159,8 @@ def _cmd_rebuild(args) -> int:
     report = load.rebuild(args.db, progress=summary.ProgressBar(sys.stderr))
     print(f"Database {db.db_path(args.db)} dibangun ulang dari arsip: {summary.number(len(report.files))} file, "
           f"{summary.number(report.rows_loaded)} baris dimuat.")
+    for left_out in (f for f in report.files if f.status == "failed"):  # stored by an older version (ledger rules)
+        print(f"  Dilewati: {left_out.message}")
     return EXIT_OK
 
 

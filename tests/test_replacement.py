@@ -186,3 +186,15 @@ def test_inspect_shows_what_loading_would_do_and_changes_nothing(repo_root, tmp_
     alone = etl(repo_root, "inspect", growing, "--db", fresh, "--json")
     assert alone.returncode == 0 and json.loads(alone.stdout)["files"][0]["status"] == "loaded"
     assert not fresh.parent.exists()  # inspecting against no database creates none
+
+
+def test_rebuild_leaves_out_an_archived_file_that_stands_for_no_month(repo_root, tmp_path, db):
+    """An older version stored files whose every row was rejected; rebuilding says so and goes on without them."""
+    kept = register(tmp_path / "uptd-maret.xlsx", "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1), [entry("R1", D(2024, 3, 5))])
+    stored = load.load_files([polresta_september(tmp_path / "polresta-sep.xlsx", ["Jelutung"]), kept], db=db)
+    archived = db.parent / "raw" / f"{stored.files[0].submission_id}.xlsx"
+    archived.write_bytes(polresta_september(tmp_path / "luar.xlsx", ["Sungai Gelam"]).read_bytes())
+    run = etl(repo_root, "rebuild", "--db", db)
+    assert run.returncode == 0, run.stderr
+    assert "Dilewati: File 'polresta-sep.xlsx': semua 1 baris ditolak" in run.stdout
+    assert count(db, "SELECT string_agg(agency || ':' || case_ref, ',') FROM victims") == "UPTD_PPA:R1"
