@@ -12,7 +12,8 @@ from report import db
 from app.frame import configure_page, ensure_entry_script, require_page_role
 
 LOAD_STATUS_LABELS = {"loaded": "dimuat", "replaced": "dimuat, menggantikan data lama",
-                      "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)", "failed": "gagal"}
+                      "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)", "failed": "gagal",
+                      "held": "ditahan (data bulan itu akan berkurang; belum dimuat)"}
 
 
 def begin_operator_page() -> None:

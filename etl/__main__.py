@@ -31,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agency", help="kode lembaga (mis. UPTD_PPA); mengisi atau menimpa yang terdeteksi")
     p.add_argument("--db", help="file database (bawaan: $PPA_DB atau data/ppa.duckdb)")
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
+    p.add_argument("--ganti-sebagian", dest="replace_partial", action="store_true",
+                   help="tetap mengganti data lama walau bulan itu berkurang karena ada baris ditolak")
+
+    p = sub.add_parser("inspect", help="periksa file/folder workbook tanpa menyimpan apa pun")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--agency", help="kode lembaga (mis. UPTD_PPA); mengisi atau menimpa yang terdeteksi")
+    p.add_argument("--db", help="database pembanding (bawaan: $PPA_DB atau data/ppa.duckdb); tidak diubah")
+    p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
 
     p = sub.add_parser("rebuild", help="bangun ulang database dari arsip data/raw")
     p.add_argument("--db")
@@ -125,11 +133,24 @@ def _cmd_load(args) -> int:
     import json
     from etl import load, summary
     progress = None if args.json else summary.ProgressBar(sys.stderr)
-    report = load.load_files(args.paths, agency=args.agency, db=args.db, progress=progress)
+    report = load.load_files(args.paths, agency=args.agency, db=args.db, progress=progress,
+                             replace_partial=args.replace_partial)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(summary.load_summary(report))
+    return EXIT_FAILED if report.any_failed else EXIT_OK
+
+
+def _cmd_inspect(args) -> int:
+    import json
+    from etl import load, summary
+    report = load.inspect_files(args.paths, agency=args.agency, db=args.db)
+    if args.json:
+        print(json.dumps({**report.as_dict(), "files": [f.inspection_dict() for f in report.files]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(summary.inspect_summary(report))
     return EXIT_FAILED if report.any_failed else EXIT_OK
 
 
@@ -138,6 +159,8 @@ def _cmd_rebuild(args) -> int:
     report = load.rebuild(args.db, progress=summary.ProgressBar(sys.stderr))
     print(f"Database {db.db_path(args.db)} dibangun ulang dari arsip: {summary.number(len(report.files))} file, "
           f"{summary.number(report.rows_loaded)} baris dimuat.")
+    for left_out in (f for f in report.files if f.status == "failed"):  # stored by an older version (ledger rules)
+        print(f"  Dilewati: {left_out.message}")
     return EXIT_OK
 
 
@@ -166,7 +189,7 @@ def _cmd_duplicates(args) -> int:
     return EXIT_OK
 
 
-COMMANDS.update(load=_cmd_load, rebuild=_cmd_rebuild, template=_cmd_template, demo=_cmd_demo,
+COMMANDS.update(load=_cmd_load, inspect=_cmd_inspect, rebuild=_cmd_rebuild, template=_cmd_template, demo=_cmd_demo,
                 duplicates=_cmd_duplicates)
 
 

@@ -1,7 +1,8 @@
 """Reporting compliance: did each agency send each month's report by its due day, and reminders for those behind.
 
 Each agency reports a month by ``report_due_day`` (data/reference/agencies.csv) of the next month. A month counts as
-received when any submission that is not undone covers it; the first such submission decides on time or late.
+received when a submission that is not undone stands or stood for it (etl.ledger.received_months); the first such
+submission decides on time or late.
 ``today`` is always a parameter, so the same data gives the same answer in tests and in the page.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from etl import ledger
 from etl.values import MONTH_NAMES_ID
 
 ON_TIME, LATE, MISSING, NOT_DUE = "tepat_waktu", "terlambat", "belum_diterima", "belum_jatuh_tempo"
@@ -50,8 +52,7 @@ def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
 def default_period(con: duckdb.DuckDBPyConnection, today: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
     """Twelve months ending with the last month whose report is due by ``today`` (or the latest month reported)."""
     last_due = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    latest = con.execute("SELECT max(m) FROM (SELECT unnest(months) AS m FROM submissions "
-                         "WHERE status <> 'undone')").fetchall()[0][0]
+    latest = ledger.latest_month(con)
     end = min(last_due, latest) if latest else last_due
     start = month_range(dt.date(end.year - 1, end.month, 1), end)[1] if months == 12 else end
     return start, end
@@ -60,9 +61,7 @@ def default_period(con: duckdb.DuckDBPyConnection, today: dt.date, months: int =
 def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, today: dt.date) -> list[MonthStatus]:
     """Status of every agency (in priority order) for every month from start to end."""
     agencies = con.execute("SELECT agency, name, report_due_day FROM ref_agencies ORDER BY priority, agency").fetchall()
-    received = {(a, m): t for a, m, t in con.execute(
-        "SELECT agency, m, min(loaded_at) FROM (SELECT agency, unnest(months) AS m, loaded_at FROM submissions "
-        "WHERE status <> 'undone') GROUP BY ALL").fetchall()}
+    received = ledger.received_months(con)
     out = []
     for agency, name, due_day in agencies:
         for month in month_range(start, end):

@@ -1,10 +1,10 @@
 """Every submission as the operator sees it, and undoing one: its records go and what it replaced comes back.
 
 Undo keeps the database equal to what ``python -m etl rebuild`` would build from the raw archive (which skips
-undone submissions): for each month the undone file stood for, the latest remaining submission of the same agency
-and shape stands again, its records for that month re-read from its archived file. Statuses and ``superseded_by``
-are recomputed the way the loader sets them, duplicates refreshed, all in one transaction on a private copy
-swapped in by etl.writer.
+undone submissions): the ledger says which earlier submission stands again for each month the undone file stood
+for (etl.ledger.restored_by_undo); its records for that month are re-read from its archived file. Statuses and
+``superseded_by`` are recomputed by the ledger's rule, duplicates refreshed, all in one transaction on a private
+copy swapped in by etl.writer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import db as dbmod
-from etl import dedupe, load, writer
+from etl import dedupe, ledger, load, workers, writer
 from etl.model import EtlError, UsageError
 
 STATUS_LABELS = {"active": "berlaku", "superseded": "digantikan", "undone": "dibatalkan"}
@@ -94,41 +94,20 @@ def undo(db: str | os.PathLike | None, submission_id: str) -> UndoResult:
                 con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [sid])  # fixed table names
             con.execute("UPDATE submissions SET status = 'undone', superseded_by = NULL WHERE submission_id = ?",
                         [sid])
-            restored = _standing_again(con, agency, shape, months, loaded_at, sid)
+            restored = ledger.restored_by_undo(con, sid)
             for other, other_months in restored.items():
                 _restore_months(con, other, other_months)
-            _recompute_statuses(con, agency, shape)
+            ledger.recompute_statuses(con, agency, shape)
             if shape == "register":
-                dedupe.refresh_duplicates(con, months[0], _last_day(months[-1]))
+                dedupe.refresh_duplicates(con, months[0], ledger.last_day(months[-1]))
             note = (f"dibatalkan; dipulihkan {', '.join(s[:12] for s in restored)}" if restored else "dibatalkan")
             con.execute("INSERT INTO load_log (submission_id, file_name, started_at, finished_at, outcome, message) "
                         "VALUES (?, ?, ?, ?, 'undone', ?)", [sid, file_name, started, dt.datetime.now(), note])
     return UndoResult(sid, file_name, agency, months, removed, restored)
 
 
-def _last_day(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _standing_again(con, agency: str, shape: str, months: list[dt.date], loaded_at: dt.datetime,
-                    undone_id: str) -> dict[str, list[dt.date]]:
-    """For each month of the undone file, the earlier submission that now stands for it again (if any)."""
-    restored: dict[str, list[dt.date]] = {}
-    for month in months:
-        row = con.execute(
-            "SELECT submission_id, loaded_at FROM submissions WHERE agency = ? AND shape = ? AND status <> 'undone' "
-            "AND list_contains(months, ?::DATE) ORDER BY loaded_at DESC, submission_id DESC LIMIT 1",
-            [agency, shape, month]).fetchone()
-        # a later file for this month already stood in for the undone one: its records are in place
-        if row and (row[1], row[0]) < (loaded_at, undone_id):
-            restored.setdefault(row[0], []).append(month)
-    return restored
-
-
 def _restore_months(con, submission_id: str, months: list[dt.date]) -> None:
     """Re-read an archived file and insert its records for these months only."""
-    from etl.parse import parse_workbook
-
     raw = load.archive_dir(con)
     # fetchall, not fetchone: DuckDB refuses to register the incoming rows while a result is half-read
     file_ext, file_name, detected = con.execute(
@@ -138,7 +117,7 @@ def _restore_months(con, submission_id: str, months: list[dt.date]) -> None:
         raise EtlError(f"File arsip kiriman {submission_id[:12]} ({file_name}) tidak ada di {raw}, sehingga data "
                        "yang digantikannya tidak dapat dipulihkan. Pembatalan tidak dilakukan.")
     agency_parameter = json.loads(detected or "{}").get("agency_parameter")
-    parsed = parse_workbook(path, agency_parameter, file_name=file_name)
+    parsed = workers.parse_file(path, agency_parameter, file_name)
     wanted = set(months)
     dates = parsed.victim_table.column("report_date")
     parsed = replace(parsed,
@@ -146,21 +125,3 @@ def _restore_months(con, submission_id: str, months: list[dt.date]) -> None:
                                                                      pa.array(sorted(wanted), pa.date32()))),
                      recap=[c for c in parsed.recap if c.month.replace(day=1) in wanted])
     load.insert_records(con, parsed, submission_id)
-
-
-def _recompute_statuses(con, agency: str, shape: str) -> None:
-    """Replay the loader's status rule over the remaining submissions of one agency and shape, oldest first."""
-    subs = con.execute("SELECT submission_id, months FROM submissions WHERE agency = ? AND shape = ? "
-                       "AND status <> 'undone' ORDER BY loaded_at, submission_id", [agency, shape]).fetchall()
-    status = {sid: "active" for sid, _ in subs}
-    replaced_by: dict[str, str | None] = {sid: None for sid, _ in subs}
-    for i, (new_id, new_months) in enumerate(subs):
-        for j, (old_id, old_months) in enumerate(subs[:i]):
-            if status[old_id] != "active" or not set(old_months) & set(new_months):
-                continue
-            later = set().union(*(set(m) for _, m in subs[j + 1:i + 1]))
-            status[old_id] = "active" if set(old_months) - later else "superseded"
-            replaced_by[old_id] = new_id
-    if subs:
-        con.executemany("UPDATE submissions SET status = ?, superseded_by = ? WHERE submission_id = ?",
-                        [(status[sid], replaced_by[sid], sid) for sid, _ in subs])

@@ -1,13 +1,13 @@
 """Check files before anything is stored: what was detected, every row-level problem, and what loading would do.
 
-The upload page and tests call ``inspect_file``; nothing here writes to the database. Uploaded bytes are written
+The upload page calls ``inspect_file``: the load pipeline (etl.load.check_file, then etl.load.outcome, which asks
+the ledger) stopped before store; nothing here writes to the database. Uploaded bytes are written
 only to a private temporary folder under a generated name (``staged_upload``) and deleted when the check or the
 load is done; the agency's file name is kept as a label, never used as a path.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import re
@@ -21,12 +21,12 @@ from typing import Iterator
 
 import duckdb
 
-from etl import vocab
+from etl import load, markup, vocab
+from etl.compliance import month_label
 from etl.columns import FIELDS
 from etl.layout import cell_text, detect_layout, is_blank
 from etl.model import EtlError, ParsedWorkbook
 from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_workbook
-from etl.values import MONTH_NAMES_ID
 
 _WORDING = re.compile(r"Jenis kekerasan '([^']+)' tidak dikenal")
 
@@ -43,20 +43,47 @@ class UnmappedSheet:
 
 @dataclass
 class Inspection:
-    """The outcome of checking one file without storing it."""
+    """The outcome of checking one file without storing it: the load pipeline stopped before store."""
 
     file_name: str
-    submission_id: str
-    parsed: ParsedWorkbook | None = None
-    error: str | None = None
-    outcome: str | None = None                 # 'baru' | 'sudah_dimuat' | 'mengganti'
-    replaces: list[dict] = field(default_factory=list)
+    submission_id: str | None
+    checked: load.Checked | None = None      # what the upload page stores when the operator confirms
+    result: load.FileResult | None = None    # what storing it would do (etl.load.outcome)
     notices: list[str] = field(default_factory=list)
     unmapped: list[UnmappedSheet] = field(default_factory=list)
+    error: str | None = None
+    marked: bytes | None = None              # the agency's file with its problems marked (check_upload)
+    marked_error: str | None = None          # why there is no marked copy
+
+    @property
+    def parsed(self) -> ParsedWorkbook | None:
+        return self.checked.parsed if self.checked else None
+
+    @property
+    def status(self) -> str:
+        """What loading it would do: etl.load's status (loaded, replaced, unchanged, held, failed)."""
+        return self.result.status if self.result else "failed"
 
     @property
     def loadable(self) -> bool:
-        return self.parsed is not None
+        """Whether it goes to the loader when the operator confirms (held files wait for a confirmation there)."""
+        return self.status != "failed"
+
+    @property
+    def outcome(self) -> str | None:
+        """'baru' | 'sudah_dimuat' | 'mengganti' (None when the file cannot be loaded)."""
+        return {"unchanged": "sudah_dimuat", "replaced": "mengganti", "loaded": "baru"}.get(self.status)
+
+    @property
+    def replaces(self) -> list[dict]:
+        """Earlier submissions this file would replace: submission_id, file_name, months, loaded_at, and the
+        records of those months standing now (before) and after loading it."""
+        decision = self.result.decision if self.result else None
+        if not decision or self.outcome != "mengganti":
+            return []
+        return [{"submission_id": r.submission_id, "file_name": r.file_name, "months": r.months,
+                 "loaded_at": r.loaded_at, "before": sum(decision.before.get(m, 0) for m in r.months),
+                 "after": sum(decision.after.get(m, 0) for m in r.months)} for r in decision.replaces]
 
     @property
     def unknown_wordings(self) -> list[str]:
@@ -88,36 +115,38 @@ def staged_upload(data: bytes, original_name: str) -> Iterator[Path]:
 
 
 def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: str | None = None,
-                 con: duckdb.DuckDBPyConnection | None = None, today: dt.date | None = None) -> Inspection:
-    """Parse one file and say what loading it would do; never raises for a bad file (the error is a sentence)."""
-    from etl.parse import parse_workbook
-
+                 con: duckdb.DuckDBPyConnection | None = None, *, data: bytes | None = None) -> Inspection:
+    """Read, parse and decide on one file as the loader would, without storing it; never raises for a bad file
+    (the error is a sentence). ``data`` are the file's bytes when the caller holds them (an upload)."""
     path = Path(path)
     file_name = file_name or path.name
-    result = Inspection(file_name=file_name, submission_id=_sha256(path))
-    try:
-        result.parsed = parse_workbook(path, agency, file_name=file_name, today=today)
-    except EtlError as exc:
-        result.error = str(exc)
-        result.unmapped = _unmapped_sheets(path, file_name, agency)
-        return result
-    except Exception as exc:  # a reader crash on a malformed file is a refusal, never a stack trace
-        result.error = (f"File '{file_name}' tidak dapat dibaca sebagai workbook ({type(exc).__name__}). Buka dan "
-                        "simpan ulang dengan Excel/LibreOffice sebagai .xlsx, lalu kirim lagi.")
+    checked = load.check_file(path, file_name, agency, con, data=data)
+    result = Inspection(file_name=file_name, submission_id=checked.submission_id, checked=checked,
+                        error=checked.message)
+    if checked.parsed is None:
+        if checked.data is not None:  # read but not understood: perhaps a layout to teach
+            result.unmapped = _unmapped_sheets(path, file_name, agency)
         return result
     result.notices = _content_notices(path, file_name)  # only now: the reader's size bounds have passed
-    if con is not None:
-        _predict(con, result)
+    result.result = load.outcome(con, checked)
     return result
 
 
-def _sha256(path: Path) -> str:
-    """The submission id the loader will give these bytes, read in chunks (the file may be hostile and big)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def check_upload(data: bytes, file_name: str, agency: str | None, con: duckdb.DuckDBPyConnection | None
+                 ) -> Inspection:
+    """An uploaded file checked as the loader would (inspect_file) and, when rows have problems, its marked copy
+    (etl.markup); meanwhile the bytes live only in a private temporary file (staged_upload)."""
+    try:
+        with staged_upload(data, file_name) as path:
+            result = inspect_file(path, file_name, agency, con, data=data)
+            if result.parsed and (result.parsed.errors or result.parsed.warnings):
+                try:
+                    result.marked = markup.marked_workbook(path, result.parsed)
+                except EtlError as exc:
+                    result.marked_error = str(exc)
+    except EtlError as exc:  # refused before it was written (too big)
+        result = Inspection(file_name, None, error=str(exc))
+    return result
 
 
 def problems_table(inspection: Inspection) -> list[dict]:
@@ -155,28 +184,6 @@ def detected_summary(inspection: Inspection) -> dict[str, str]:
         "Kolom data pribadi (dibuang)": ", ".join(
             h for s in d.get("sheets", []) for h in s.get("personal_columns_dropped", [])) or "-",
     }
-
-
-def month_label(month: dt.date) -> str:
-    """'Oktober 2024'."""
-    return f"{MONTH_NAMES_ID[month.month - 1]} {month.year}"
-
-
-def _predict(con: duckdb.DuckDBPyConnection, result: Inspection) -> None:
-    """Would this file be new, already loaded, or replace earlier submissions of the agency?"""
-    parsed = result.parsed
-    known = con.execute("SELECT status FROM submissions WHERE submission_id = ?", [result.submission_id]).fetchall()
-    if known and known[0][0] != "undone":
-        result.outcome = "sudah_dimuat"
-        return
-    months = sorted({m.replace(day=1) for m in parsed.months} | parsed.record_months)
-    rows = con.execute(
-        "SELECT submission_id, file_name, months, loaded_at FROM submissions WHERE agency = ? AND shape = ? "
-        "AND status = 'active' AND list_has_any(months, ?::DATE[]) ORDER BY loaded_at",
-        [parsed.agency, parsed.shape, months]).fetchall()
-    result.replaces = [{"submission_id": r[0], "file_name": r[1],
-                        "months": sorted(set(r[2]) & set(months)), "loaded_at": r[3]} for r in rows]
-    result.outcome = "mengganti" if rows else "baru"
 
 
 def _content_notices(path: Path, file_name: str) -> list[str]:
@@ -220,8 +227,8 @@ def _unmapped_sheets(path: Path, file_name: str, agency: str | None) -> list[Unm
     """Header rows of visible sheets the loader could not use, so the operator can map them by hand."""
     try:
         book = read_workbook(path, file_name)
-    except EtlError:
-        return []  # unreadable: nothing to map
+    except Exception:  # EtlError, or a reader's crash on untrusted bytes (etl.workers says which): nothing to map
+        return []
     found = []
     for sheet in book.sheets:
         if not sheet.visible or not sheet.height:

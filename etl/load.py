@@ -1,14 +1,19 @@
-"""Loading parsed workbooks into DuckDB: one transaction per file, keyed by the sha256 of its bytes.
+"""The load pipeline: read → parse → decide (etl.ledger) → store (one transaction per file) → archive.
+
+Every caller enters here: ``python -m etl load`` (load_files), ``rebuild``, the demo, ``python -m etl inspect``
+(inspect_files: the same steps stopped before store) and the upload page (check_file when a file is checked,
+store_checked when the operator confirms: what was parsed then is stored, nothing is read, parsed or hashed
+again). Files are keyed by the sha256 of their bytes.
 
 Statuses of a file: ``loaded`` (new), ``unchanged`` (same bytes seen before: nothing added), ``replaced`` (a new
-file of the same agency and shape covering some months already loaded: that agency's records for those months are
-replaced), ``failed`` (nothing changed; the reason is in the load log).
+file of the same agency and shape standing for some months already loaded: that agency's records for those months
+are replaced), ``held`` (nothing changed: it would replace records with fewer because rows were rejected, and the
+operator has not confirmed), ``failed`` (nothing changed; the reason is in the load log). Which months a file
+stands for and what it replaces is the ledger's to decide (etl.ledger).
 
-A submission's status in the ``submissions`` table: ``active`` while it stands for at least one of its months;
-``superseded`` once every one of its months is covered by later submissions of the same agency and shape. A
-submission replaced only for some months stays ``active`` with ``superseded_by`` naming the newest file that
-replaced part of it; the months it still stands for are its ``months`` minus those of later submissions.
-A register and a recap of the same agency never replace each other (the views let the register win).
+Reading and parsing failures of a file (whatever library raises them, turned into EtlError by etl.workers) and
+database errors while storing it fail that file and the batch goes on; any other exception is a bug and
+propagates, so it is never reported as a bad file.
 """
 
 from __future__ import annotations
@@ -19,16 +24,17 @@ import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from etl import db as dbmod
-from etl import backups, dedupe, vocab, workers, writer
+from etl import backups, dedupe, ledger, vocab, workers, writer
+from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
@@ -49,13 +55,15 @@ _RECAP_SCHEMA = pa.schema([
     ("source_row", pa.int32()), ("source_column", pa.string()),
 ])
 
+Progress = Callable[[int, int, "FileResult"], None]
+
 
 @dataclass
 class FileResult:
-    """What happened to one file; ``as_dict`` is its entry in the --json summary."""
+    """What happened (or, for inspect, would happen) to one file; ``as_dict`` is its entry in the --json summary."""
 
     path: Path
-    status: str                                  # loaded | unchanged | replaced | failed
+    status: str                                  # loaded | unchanged | replaced | held | failed
     submission_id: str | None = None
     agency: str | None = None
     shape: str | None = None
@@ -67,8 +75,9 @@ class FileResult:
     warnings: list[Problem] = field(default_factory=list)
     detected: dict = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)   # submission_ids this file replaced (wholly or partly)
-    message: str | None = None                          # why the file failed
+    message: str | None = None                          # why the file failed or was held back
     released: list[str] = field(default_factory=list)   # primary records it deleted (duplicates to look at again)
+    decision: ledger.Decision | None = None             # what the ledger decided for it
 
     @property
     def period(self) -> list[str] | None:
@@ -78,13 +87,25 @@ class FileResult:
 
     def as_dict(self) -> dict:
         errors = [e.as_dict() for e in self.errors]
-        if self.status == "failed" and self.message:
+        if self.status in ("failed", "held") and self.message:
             errors.insert(0, {"sheet": None, "row": None, "column": None, "message": self.message})
         return {
             "path": str(self.path), "status": self.status, "agency": self.agency, "period": self.period,
             "shape": self.shape, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected, "errors": errors, "warnings": [w.as_dict() for w in self.warnings],
         }
+
+    def inspection_dict(self) -> dict:
+        """``as_dict`` plus what it would replace: each earlier submission's months with the records standing
+        now and after (--json of inspect)."""
+        decision = self.decision
+        replaces = [] if decision is None or self.status == "unchanged" else [
+            {"submission_id": r.submission_id, "file_name": r.file_name,
+             "months": [{"month": m.strftime("%Y-%m"), "records_before": decision.before.get(m, 0),
+                         "records_after": decision.after.get(m, 0),
+                         "change": decision.after.get(m, 0) - decision.before.get(m, 0)} for m in r.months]}
+            for r in decision.replaces]
+        return {**self.as_dict(), "message": self.message, "replaces": replaces}
 
 
 @dataclass
@@ -103,7 +124,8 @@ class LoadReport:
 
     @property
     def any_failed(self) -> bool:
-        return any(f.status == "failed" for f in self.files)
+        """Whether a file failed or was held back: nothing of it is stored (exit code 1)."""
+        return any(f.status in ("failed", "held") for f in self.files)
 
     def as_dict(self) -> dict:
         return {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
@@ -111,44 +133,34 @@ class LoadReport:
 
 
 @dataclass
-class Ledger:
-    """What a batch keeps of the submissions table, so that storing a file takes fewer statements (load_batch).
+class Checked:
+    """One file read, hashed and parsed: what the pipeline knows of it before deciding and storing, and what the
+    upload page holds between checking and loading."""
 
-    ``known``: submission_id -> (agency, shape, months, status) of the batch's files already stored, before the
-    batch or by it. ``covered``: (agency, shape) -> every month an active submission covers, or more (months are
-    added, never taken out): a file whose months are not among them replaces nothing, so its superseding needs no
-    query. ``log``: load_log rows, inserted together at the end of the batch (write_log); a batch that fails is
-    discarded whole, its log with it. Changes are made only once a file's transaction has committed (stored).
-    """
+    path: Path
+    file_name: str
+    agency: str | None                       # the agency given (--agency, the page's choice), or None
+    submission_id: str | None = None
+    data: bytes | None = None                # the bytes read, archived once stored
+    parsed: ParsedWorkbook | None = None     # None when the file failed, or when its bytes are loaded already
+    message: str | None = None               # why the file cannot be loaded
 
-    known: dict[str, tuple[str, str, list[dt.date], str]]
-    covered: dict[tuple[str, str], set[dt.date]]
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+
+@dataclass
+class Batch:
+    """What storing a batch of files keeps between them (store_checked): the ledger's view of the submissions,
+    the victims waiting to be inserted (``pending``, see load_batch), the archive folder and the load-log rows,
+    inserted together at the end of the batch (a batch that fails is discarded whole, its log with it)."""
+
+    cache: ledger.Cache
+    archive: Path | None
+    replace_partial: bool = False
+    pending: list[pa.Table] = field(default_factory=list)
     log: list[tuple] = field(default_factory=list)
-
-    @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, submission_ids: Iterable[str]) -> "Ledger":
-        known = {row[0]: row[1:] for row in con.execute(
-            "SELECT submission_id, agency, shape, months, status FROM submissions "
-            "WHERE list_contains(?::VARCHAR[], submission_id)", [sorted(set(submission_ids))]).fetchall()}
-        covered: dict[tuple[str, str], set[dt.date]] = {}
-        for agency, shape, months in con.execute(
-                "SELECT agency, shape, flatten(list(months)) FROM submissions WHERE status = 'active' "
-                "GROUP BY ALL").fetchall():
-            covered[(agency, shape)] = set(months)
-        return cls(known, covered)
-
-    def loaded(self, submission_id: str | None) -> bool:
-        """Whether these bytes are stored and not undone: a file of them is unchanged."""
-        known = self.known.get(submission_id)
-        return known is not None and known[3] != "undone"
-
-    def stored(self, submission_id: str, agency: str, shape: str, months: list[dt.date]) -> None:
-        self.known[submission_id] = (agency, shape, months, "active")
-        self.covered.setdefault((agency, shape), set()).update(months)
-
-    def write_log(self, con: duckdb.DuckDBPyConnection) -> None:
-        _insert_log(con, self.log)
-        self.log.clear()
 
 
 def workbook_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -192,19 +204,45 @@ def archive_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
     return dbmod.data_dir(db_file) / RAW_DIR if db_file else None
 
 
+# ---------------------------------------------------------------- entry points
+
 def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db: str | os.PathLike | None = None,
-               progress: Callable[[int, int, FileResult], None] | None = None) -> LoadReport:
-    """Load files and folders into the database, one transaction per file; a failing file stops nothing else."""
+               progress: Progress | None = None, *, replace_partial: bool = False) -> LoadReport:
+    """Load files and folders into the database, one transaction per file; a failing file stops nothing else.
+
+    ``replace_partial`` (--ganti-sebagian) confirms revisions that would leave a month with fewer records because
+    rows were rejected; without it they are held back.
+    """
     agency = check_agency(agency)
     files = workbook_files(paths)
     # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
     with writer.writing(db) as con:
-        return load_batch(con, [(path, agency, path.name) for path in files], progress)
+        return load_batch(con, [(path, agency, path.name) for path in files], progress,
+                          replace_partial=replace_partial)
+
+
+def inspect_files(paths: Iterable[str | os.PathLike], agency: str | None = None,
+                  db: str | os.PathLike | None = None) -> LoadReport:
+    """What loading these files would do, file by file against the database as it is (the pipeline stopped before
+    store): nothing is written, not even the load log. Each file is decided on alone, as if loaded first."""
+    agency = check_agency(agency)
+    files = workbook_files(paths)
+    target = dbmod.db_path(db)
+    con = dbmod.connect(target, read_only=True) if target.exists() else None
+    try:
+        report = LoadReport()
+        for path in files:
+            checked = check_file(path, path.name, agency, con)
+            report.files.append(outcome(con, checked))
+        return report
+    finally:
+        if con is not None:
+            con.close()
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
-               progress: Callable[[int, int, FileResult], None] | None = None, *,
-               stop_on_failure: bool = False) -> LoadReport:
+               progress: Progress | None = None, *, stop_on_failure: bool = False,
+               replace_partial: bool = False) -> LoadReport:
     """Load (path, --agency or None, file name) items in order, each in its own transaction, then mark the
     batch's cross-agency duplicates in one more transaction.
 
@@ -213,35 +251,171 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     between, since a batch runs on a private copy that is swapped in only when it ends (etl.writer). If marking
     fails, the exception ends the batch and the copy is discarded: nothing of the batch lands.
 
-    The files' victims are kept in memory (``pending``) and inserted together, after the last file or whenever
-    PENDING_VICTIMS are waiting (_insert_pending): large inserts are written straight to the database file,
-    compressed once, where a transaction per file would write every row to the write-ahead log and the final
+    The files' victims are kept in memory (``Batch.pending``) and inserted together, after the last file or
+    whenever PENDING_VICTIMS are waiting (_insert_pending): large inserts are written straight to the database
+    file, compressed once, where a transaction per file would write every row to the write-ahead log and the final
     checkpoint would then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of CPU).
     Each file's own transaction still decides whether its victims are kept, so a failing file leaves nothing.
     """
-    report = LoadReport()
     hashes = [_sha256_of(path) for path, _agency, _name in items]
-    ledger = Ledger.read(con, filter(None, hashes))
+    cache = ledger.Cache.read(con, filter(None, hashes))
+    with closing(_checked_ahead(con, items, hashes, cache)) as checks:
+        return _store_all(con, checks, len(items), cache, progress, stop_on_failure=stop_on_failure,
+                          replace_partial=replace_partial)
+
+
+def _checked_ahead(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
+                   hashes: list[str | None], cache: ledger.Cache) -> Iterator[Checked]:
+    """The items checked in order, parsed ahead in worker processes; the workers stop once the last file is
+    handed over, before the batch's victims are inserted."""
+    with workers.Prefetch([item for item, sha in zip(items, hashes)
+                           if not ledger.is_loaded(cache.known.get(sha))]) as prefetch:
+        for (path, agency, name), sha in zip(items, hashes):
+            yield check_file(path, name, agency, con, submission_id=sha, cache=cache, parse=prefetch.parsed)
+
+
+def store_checked(con: duckdb.DuckDBPyConnection, checked: list[Checked], progress: Progress | None = None, *,
+                  replace_partial: bool = False) -> LoadReport:
+    """Store files already checked (check_file), in order, as one batch: the upload page's *Muat*. Each file is
+    decided on again against the database as it is now and the files stored before it."""
+    cache = ledger.Cache.read(con, filter(None, (c.submission_id for c in checked)))
+    return _store_all(con, iter(checked), len(checked), cache, progress, replace_partial=replace_partial)
+
+
+# ---------------------------------------------------------------- read, parse
+
+def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con: duckdb.DuckDBPyConnection | None,
+               *, data: bytes | None = None, submission_id: str | None = None, cache: ledger.Cache | None = None,
+               parse: Callable[[Path, str | None, str], ParsedWorkbook] = workers.parse_file) -> Checked:
+    """Read, hash and parse one file (the first steps of the pipeline); never raises for a bad file.
+
+    ``data`` are its bytes when the caller has them already (the upload page), ``submission_id`` their sha256 when
+    known. With a ``cache`` (a batch) a file whose bytes are loaded is not parsed: storing it changes nothing.
+    """
+    checked = Checked(Path(path), file_name, agency, submission_id, data)
+    try:
+        if checked.data is None:
+            checked.data = _read(checked.path, file_name)
+    except WorkbookError as exc:
+        checked.message = str(exc)
+        return checked
+    if checked.submission_id is None:
+        checked.submission_id = hashlib.sha256(checked.data).hexdigest()
+    if cache is not None and ledger.is_loaded(ledger.known_status(con, checked.submission_id, cache)):
+        return checked
+    try:
+        checked.parsed = parse(checked.path, agency, file_name)
+    except EtlError as exc:
+        checked.message = str(exc)
+    return checked
+
+
+def _read(path: Path, file_name: str) -> bytes:
+    """The file's bytes; WorkbookError when it is too big (refused before reading) or cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refuse before reading a hostile file into memory
+            raise WorkbookError(f"File '{file_name}' terlalu besar ({size // (1024 * 1024)} MB; batas "
+                                f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.")
+        return path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(f"File {file_name} tidak dapat dibaca ({exc.strerror or exc}). Periksa izin akses "
+                            "file.") from None
+
+
+def _sha256_of(path: Path) -> str | None:
+    """The submission id of a file's bytes, or None when it cannot be read (check_file then says why)."""
+    try:
+        return hashlib.sha256(_read(path, path.name)).hexdigest()
+    except WorkbookError:
+        return None
+
+
+# ---------------------------------------------------------------- decide
+
+def outcome(con: duckdb.DuckDBPyConnection | None, checked: Checked, batch: Batch | None = None) -> FileResult:
+    """What storing a checked file does (status, months, what it replaces), decided by the ledger; nothing is
+    written. ``store`` writes what this says; inspect shows it."""
+    result = FileResult(path=checked.path, status="failed", submission_id=checked.submission_id,
+                        agency=checked.agency, message=checked.message)
+    if checked.message is not None:
+        return result
+    parsed = checked.parsed
+    if parsed is None:  # bytes loaded already, not parsed (a batch)
+        known = ledger.known_status(con, checked.submission_id, batch.cache if batch else None)
+        return _unchanged(result, known)
+    cache, pending = (batch.cache, batch.pending) if batch else (None, ())
+    decision = ledger.decide(con, parsed, checked.submission_id, cache, pending)
+    result.agency, result.shape, result.months, result.decision = parsed.agency, parsed.shape, decision.months, decision
+    if decision.unchanged:
+        return _unchanged(result, ledger.known_status(con, checked.submission_id, cache))
+    result.rows_read, result.rows_loaded, result.rows_rejected = parsed.rows_read, parsed.rows_loaded, \
+        parsed.rows_rejected
+    result.errors, result.warnings, result.detected = list(parsed.errors), list(parsed.warnings), dict(parsed.detected)
+    if not decision.months:
+        result.message = _stands_for_nothing(checked.file_name, parsed)
+    elif decision.held and not (batch and batch.replace_partial):
+        result.status, result.message = "held", _held_back(checked.file_name, decision)
+    else:
+        result.replaced = [r.submission_id for r in decision.replaces]
+        result.status = "replaced" if decision.replaces else "loaded"
+    return result
+
+
+def _stands_for_nothing(file_name: str, parsed: ParsedWorkbook) -> str:
+    """Why a parsed file is no submission (etl.ledger.standing_months found no month for it)."""
+    if parsed.rows_read and not parsed.rows_loaded:
+        return (f"File '{file_name}': semua {parsed.rows_read} baris ditolak, jadi tidak ada yang dimuat dan data "
+                f"lama {parsed.agency} tetap berlaku. Perbaiki baris yang ditolak (lihat daftar) lalu kirim ulang.")
+    if parsed.rows_rejected:
+        return (f"File '{file_name}': baris yang diterima tidak berisi korban dan {parsed.rows_rejected} baris "
+                "ditolak, sehingga tidak jelas apakah bulannya memang nihil; tidak ada yang dimuat dan data lama "
+                f"{parsed.agency} tetap berlaku. Perbaiki baris yang ditolak lalu kirim ulang.")
+    return (f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada register, B3 pada "
+            "rekap) atau tanggal lapor.")
+
+
+def _held_back(file_name: str, decision: ledger.Decision) -> str:
+    """Why a revision waits for confirmation, with what each month would lose."""
+    losses = "; ".join(f"{month_label(m)}: {decision.before[m]} menjadi {decision.after.get(m, 0)} korban "
+                       f"(berkurang {lost})" for m, lost in decision.losses.items())
+    return (f"File '{file_name}' ditahan: {decision.rows_rejected} barisnya ditolak dan bila dimuat data "
+            f"{decision.agency} berkurang — {losses}. Data lama tetap berlaku sampai penggantian ini dikonfirmasi; "
+            "sebaiknya perbaiki baris yang ditolak lalu kirim ulang.")
+
+
+def _unchanged(result: FileResult, known: tuple) -> FileResult:
+    result.status, result.message = "unchanged", None
+    result.agency, result.shape, result.months = known[0], known[1], sorted(known[2])
+    result.rows_read = result.rows_loaded = result.rows_rejected = 0
+    result.errors, result.warnings, result.replaced = [], [], []
+    return result
+
+
+# ---------------------------------------------------------------- store, archive
+
+def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count: int, cache: ledger.Cache,
+               progress: Progress | None, *, stop_on_failure: bool = False, replace_partial: bool = False
+               ) -> LoadReport:
+    """Store checked files in order (store), insert their waiting victims and log, then mark duplicates."""
+    report = LoadReport()
+    batch = Batch(cache, archive_dir(con), replace_partial)
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     # one file's statements are small: DuckDB's own threads would only compete with the parse workers for cores
     con.execute("SET threads = 1")
-    pending: list[pa.Table] = []
-    archive = archive_dir(con)
     try:
-        with workers.Prefetch([item for item, sha in zip(items, hashes)
-                               if not ledger.loaded(sha)]) as prefetch:
-            for i, (path, agency, name) in enumerate(items, start=1):
-                result = load_file(con, path, agency, file_name=name, parse=prefetch.parsed, mark_duplicates=False,
-                                   pending=pending, archive=archive, ledger=ledger)
-                report.files.append(result)
-                if progress:
-                    progress(i, len(items), result)
-                if stop_on_failure and result.status == "failed":
-                    raise EtlError(f"Pemuatan berhenti pada {name}: {result.message}")
-                if sum(t.num_rows for t in pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
-                    _insert_pending(con, pending, len(items))
-        _insert_pending(con, pending, len(items))
-        ledger.write_log(con)
+        for i, checked in enumerate(checks, start=1):
+            result = store(con, batch, checked)
+            report.files.append(result)
+            if progress:
+                progress(i, count, result)
+            # a file that stands for no month (every row rejected) is left out: an older version stored such files
+            if stop_on_failure and result.status in ("failed", "held") and result.decision is None:
+                raise EtlError(f"Pemuatan berhenti pada {checked.file_name}: {result.message}")
+            if sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
+                _insert_pending(con, batch.pending, count)
+        _insert_pending(con, batch.pending, count)
+        _insert_log(con, batch.log)
     finally:
         con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
@@ -250,9 +424,63 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
             with dbmod.transaction(con):
                 dedupe.refresh_after_load(con, [f.submission_id for f in stored],
                                           [k for f in stored for k in f.released])
-        except Exception as exc:
-            raise _batch_failed(exc, len(items)) from exc
+        except duckdb.Error as exc:
+            raise _batch_failed(exc, count) from exc
     return report
+
+
+def store(con: duckdb.DuckDBPyConnection, batch: Batch, checked: Checked) -> FileResult:
+    """Store one checked file in one transaction, whole or not at all, and archive its bytes once it committed.
+
+    Its victims wait in ``batch.pending`` (load_batch); records of earlier files of the batch that it replaces are
+    taken out of that list, which changes only when the file's transaction commits. A database error fails the
+    file alone; any other exception is a bug and propagates.
+    """
+    started = _now()
+    result = outcome(con, checked, batch)
+    if result.status in ("failed", "held", "unchanged"):
+        note = "isi file sama dengan yang sudah dimuat" if result.status == "unchanged" else result.message
+        batch.log.append(_log_row(checked, started, result.status, note))
+        return result
+    parsed, decision = checked.parsed, result.decision
+    kept = list(batch.pending)
+    try:
+        with _archived(batch.archive, checked), dbmod.transaction(con):
+            if decision.undone_before:  # the same bytes were loaded once and undone: load them afresh
+                for table in ("rejected_rows", "load_warnings", "submissions"):
+                    con.execute(f"DELETE FROM {table} WHERE submission_id = ?",  # fixed names
+                                [checked.submission_id])
+            _months, _replaced, result.released = store_parsed(
+                con, parsed, checked.submission_id, checked.file_name, checked.suffix, started,
+                agency_parameter=checked.agency, pending=kept, decision=decision)
+    except (duckdb.Error, WorkbookError) as exc:
+        message = str(exc) if isinstance(exc, EtlError) else (
+            f"File {checked.file_name} gagal disimpan ke database ({type(exc).__name__}: {exc}); tidak ada data "
+            "yang berubah. Laporkan pesan ini ke pengelola sistem.")
+        batch.log.append(_log_row(checked, started, "failed", message))
+        return FileResult(path=checked.path, status="failed", submission_id=checked.submission_id,
+                          agency=parsed.agency, message=message)
+    batch.pending[:] = kept
+    batch.cache.stored(decision)
+    note = f"menggantikan {', '.join(s[:12] for s in result.replaced)}" if result.replaced else None
+    batch.log.append(_log_row(checked, started, result.status, note))
+    return result
+
+
+@contextmanager
+def _archived(target_dir: Path | None, checked: Checked) -> Iterator[None]:
+    """Archive a file's bytes as raw/<submission_id><ext> once the block (its transaction) has succeeded: staged
+    in a private temporary file first, renamed into place at the end, removed if the block fails."""
+    if target_dir is None:
+        yield
+        return
+    staged = _stage_archive(target_dir, checked.data)
+    try:
+        yield
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, target_dir / f"{checked.submission_id}{checked.suffix}")
 
 
 def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], files: int) -> None:
@@ -278,7 +506,7 @@ def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], fil
     try:
         with ThreadPoolExecutor(len(shares)) as pool:
             list(pool.map(insert, shares))
-    except Exception as exc:
+    except duckdb.Error as exc:
         raise _batch_failed(exc, files) from exc
     pending.clear()
 
@@ -291,15 +519,6 @@ def _batch_failed(exc: Exception, files: int) -> EtlError:
                     "penyebabnya diatasi, atau laporkan pesan ini ke pengelola sistem.")
 
 
-def _sha256_of(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now()
 
@@ -307,13 +526,8 @@ def _now() -> dt.datetime:
 _LOG_COLUMNS = ("submission_id", "file_name", "started_at", "finished_at", "outcome", "message")
 
 
-def _log(con: duckdb.DuckDBPyConnection, ledger: Ledger | None, submission_id: str | None, file_name: str,
-         started: dt.datetime, outcome: str, message: str | None) -> None:
-    row = (submission_id, file_name, started, _now(), outcome, message)
-    if ledger is not None:
-        ledger.log.append(row)
-    else:
-        _insert_log(con, [row])
+def _log_row(checked: Checked, started: dt.datetime, outcome: str, message: str | None) -> tuple:
+    return (checked.submission_id, checked.file_name, started, _now(), outcome, message)
 
 
 def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
@@ -323,95 +537,7 @@ def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         chunk = rows[start:start + 500]
         con.execute(f"INSERT INTO load_log ({', '.join(_LOG_COLUMNS)}) VALUES "
                     + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)), [value for row in chunk for value in row])
-
-
-def _failed(con, ledger: Ledger | None, path: Path, file_name: str, submission_id: str | None,
-            started: dt.datetime, message: str, agency: str | None) -> FileResult:
-    _log(con, ledger, submission_id, file_name, started, "failed", message)
-    return FileResult(path=path, status="failed", submission_id=submission_id, agency=agency, message=message)
-
-
-def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: str | None = None, *,
-              file_name: str | None = None, parse: Callable[[Path, str | None, str], ParsedWorkbook] | None = None,
-              mark_duplicates: bool = True, pending: list[pa.Table] | None = None,
-              archive: Path | None = None, ledger: Ledger | None = None) -> FileResult:
-    """Load one workbook in one transaction: whole, or not at all (a failure is logged and changes nothing else).
-
-    ``parse`` (path, agency, file name) -> ParsedWorkbook, raising EtlError, defaults to parsing here
-    (etl.workers.parse_file). Without ``mark_duplicates`` the caller marks duplicates later (load_batch). With
-    ``pending`` (load_batch) the victims are not inserted but kept in that list for the caller to insert
-    (_insert_victims), and records of earlier files of the batch that this one replaces are taken out of it; the
-    list changes only when the file's transaction commits. ``archive`` is the connection's archive_dir, found
-    here when not given (a batch finds it once). With a ``ledger`` (load_batch) the file's submission is looked up
-    there, its superseding skips the query when the ledger shows nothing to replace, and its log entry waits there.
-    """
-    if pending is not None and mark_duplicates:  # they can only be marked once inserted: the caller's to do
-        raise ValueError("pending victims need mark_duplicates=False")
-    path = Path(path)
-    file_name = file_name or path.name
-    started = _now()
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading a hostile file into memory
-            return _failed(con, ledger, path, file_name, None, started,
-                           f"File '{file_name}' terlalu besar ({path.stat().st_size // (1024 * 1024)} MB; batas "
-                           f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.", agency)
-        data = path.read_bytes()
-    except OSError as exc:
-        return _failed(con, ledger, path, file_name, None, started,
-                       f"File {file_name} tidak dapat dibaca ({exc.strerror or exc}). Periksa izin akses file.", agency)
-    submission_id = hashlib.sha256(data).hexdigest()
-
-    known = (ledger.known.get(submission_id) if ledger is not None else
-             con.execute("SELECT agency, shape, months, status FROM submissions WHERE submission_id = ?",
-                         [submission_id]).fetchone())
-    if known and known[3] != "undone":  # these bytes are loaded
-        _log(con, ledger, submission_id, file_name, started, "unchanged", "isi file sama dengan yang sudah dimuat")
-        return FileResult(path=path, status="unchanged", submission_id=submission_id, agency=known[0],
-                          shape=known[1], months=sorted(known[2]))
-
-    try:
-        parsed = (parse or workers.parse_file)(path, agency, file_name)
-    except EtlError as exc:
-        return _failed(con, ledger, path, file_name, submission_id, started, str(exc), agency)
-
-    target_dir = archive if archive is not None else archive_dir(con)
-    archiving: Path | None = None
-    kept = None if pending is None else list(pending)
-    try:
-        if target_dir is not None:
-            archiving = _stage_archive(target_dir, data)
-        with dbmod.transaction(con):
-            if known:  # the same bytes were loaded once and undone: load them afresh
-                for table in ("rejected_rows", "load_warnings", "submissions"):
-                    con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
-            months, replaced, released = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(),
-                                                      started, agency_parameter=agency, pending=kept,
-                                                      covered=None if ledger is None else ledger.covered)
-            if mark_duplicates and parsed.shape == "register":
-                dedupe.refresh_after_load(con, [submission_id], released)
-            status = "replaced" if replaced else "loaded"
-            note = f"menggantikan {', '.join(s[:12] for s in replaced)}" if replaced else None
-            if ledger is None:  # a ledger takes the entry once the transaction has committed (below)
-                _log(con, None, submission_id, file_name, started, status, note)
-    except Exception as exc:
-        if archiving is not None:
-            archiving.unlink(missing_ok=True)
-        message = str(exc) if isinstance(exc, EtlError) else (
-            f"File {file_name} gagal disimpan ke database ({type(exc).__name__}: {exc}); tidak ada data yang "
-            "berubah. Laporkan pesan ini ke pengelola sistem.")
-        return _failed(con, ledger, path, file_name, submission_id, started, message, parsed.agency or agency)
-    if pending is not None:
-        pending[:] = kept
-    if ledger is not None:
-        ledger.stored(submission_id, parsed.agency, parsed.shape, months)
-        _log(con, ledger, submission_id, file_name, started, status, note)
-    if archiving is not None:
-        os.replace(archiving, target_dir / f"{submission_id}{path.suffix.lower()}")
-    return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,
-                      shape=parsed.shape, months=months, rows_read=parsed.rows_read,
-                      rows_loaded=parsed.rows_loaded, rows_rejected=parsed.rows_rejected, errors=list(parsed.errors),
-                      warnings=list(parsed.warnings), detected=dict(parsed.detected), replaced=replaced,
-                      released=[] if mark_duplicates else released)
+    rows.clear()
 
 
 def _stage_archive(target_dir: Path, data: bytes) -> Path:
@@ -424,20 +550,16 @@ def _stage_archive(target_dir: Path, data: bytes) -> Path:
     return Path(name)
 
 
-def _month(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
 def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
                  file_ext: str, loaded_at: dt.datetime | None = None, *, agency_parameter: str | None = None,
-                 pending: list[pa.Table] | None = None, covered: dict[tuple[str, str], set[dt.date]] | None = None
+                 pending: list[pa.Table] | None = None, decision: ledger.Decision | None = None
                  ) -> tuple[list[dt.date], list[str], list[str]]:
-    """Write one parsed workbook inside the caller's transaction; return (months covered, submissions replaced,
-    primary victim records deleted). Duplicates are the caller's to mark (etl.dedupe.refresh_after_load).
+    """Write one parsed workbook inside the caller's transaction; return (months it stands for, submissions
+    replaced, primary victim records deleted). Duplicates are the caller's to mark (etl.dedupe.refresh_after_load).
 
     ``agency_parameter`` (the --agency given, if any) is kept in ``detected`` so that rebuild replays the file
-    exactly as it was loaded. With ``pending`` the victims go to that list instead (load_file). ``covered`` is a
-    Ledger's: with none of the months there, nothing is superseded and no query asks.
+    exactly as it was loaded. With ``pending`` the victims go to that list instead (store). ``decision`` is the
+    ledger's for this file, asked here when not given.
     """
     if not parsed.agency:
         raise WorkbookError(f"File {file_name}: lembaga pengirim tidak diketahui. Isi sel Lembaga (B2) atau "
@@ -448,31 +570,20 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
     if parsed.rows_read != parsed.rows_loaded + parsed.rows_rejected:
         raise WorkbookError(f"File {file_name}: jumlah baris tidak konsisten (dibaca {parsed.rows_read}, dimuat "
                             f"{parsed.rows_loaded}, ditolak {parsed.rows_rejected}).")
-    loaded_at = loaded_at or _now()
-    agency = parsed.agency
-    record_months = parsed.record_months
-    # rows dated outside the declared period still replace that agency's records for their month,
-    # otherwise a resubmission could count them twice
-    months = sorted({_month(m) for m in parsed.months} | record_months)
-    if not months:
+    decision = decision or ledger.decide(con, parsed, submission_id, pending=pending or ())
+    if not decision.months:
         raise WorkbookError(f"File {file_name}: periode laporan tidak diketahui. Isi sel periode (B3/B4 pada "
                             "register, B3 pada rekap) atau tanggal lapor.")
-
-    if covered is not None and covered.get((agency, parsed.shape), set()).isdisjoint(months):
-        replaced, released = [], []
-    else:
-        replaced, released = _supersede(con, agency, parsed.shape, months, submission_id, pending)
-
     con.execute(
         "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "
         "superseded_by, rows_read, rows_loaded, rows_rejected, detected) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
-        [submission_id, agency, file_name, file_ext, parsed.shape, months, loaded_at, parsed.rows_read,
-         parsed.rows_loaded, parsed.rows_rejected,
+        [submission_id, parsed.agency, file_name, file_ext, parsed.shape, decision.months, loaded_at or _now(),
+         parsed.rows_read, parsed.rows_loaded, parsed.rows_rejected,
          json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str, ensure_ascii=False)])
-
+    released = ledger.supersede(con, decision, pending)
     if parsed.shape == "register":
-        victims = _owned(parsed.victim_table, submission_id, agency)
+        victims = _owned(parsed.victim_table, submission_id, parsed.agency)
         if pending is None:
             _insert_victims(con, [victims])
         elif victims.num_rows:
@@ -481,56 +592,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         _insert_recap(con, parsed, submission_id)
     _insert_problems(con, "rejected_rows", submission_id, parsed.errors)
     _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
-    return months, replaced, released
-
-
-def _last_day(month: dt.date) -> dt.date:
-    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)
-
-
-def _supersede(con: duckdb.DuckDBPyConnection, agency: str, shape: str, months: list[dt.date],
-               new_id: str, pending: list[pa.Table] | None = None) -> tuple[list[str], list[str]]:
-    """Delete this agency's records of the same shape for these months and mark the submissions they came from;
-    records still ``pending`` (earlier files of the batch) are taken out of that list.
-
-    Returns (submissions replaced, deleted victim records that were primaries: their duplicates need a new look).
-    Pending records are not among them: no record can point at one before the batch marks its duplicates.
-    """
-    released: list[str] = []
-    older = con.execute(
-        "SELECT submission_id, months, loaded_at FROM submissions "
-        "WHERE agency = ? AND shape = ? AND status = 'active' AND list_has_any(months, ?::DATE[]) "
-        "ORDER BY loaded_at, submission_id", [agency, shape, months]).fetchall()
-    # every stored record belongs to an active submission covering its month: none of those, nothing to delete
-    if older and shape == "register":
-        deleted = con.execute(
-            "DELETE FROM victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
-            "AND list_contains(?::DATE[], CAST(date_trunc('month', report_date) AS DATE)) "
-            "RETURNING victim_key, duplicate_of", [agency, months[0], _last_day(months[-1]), months]).fetchall()
-        released = [key for key, primary in deleted if primary is None]
-        if pending:
-            pending[:] = [t for t in (_without_months(t, agency, months) for t in pending) if t.num_rows]
-    elif older:
-        con.execute("DELETE FROM recap_counts WHERE agency = ? AND list_contains(?::DATE[], month)",
-                    [agency, months])
-    replaced = []
-    for old_id, old_months, old_loaded_at in older:
-        later = con.execute(
-            "SELECT DISTINCT unnest(months) FROM submissions WHERE agency = ? AND shape = ? AND status <> 'undone' "
-            "AND loaded_at > ? AND submission_id <> ?", [agency, shape, old_loaded_at, old_id]).fetchall()
-        remaining = set(old_months) - set(months) - {r[0] for r in later}
-        con.execute("UPDATE submissions SET superseded_by = ?, status = ? WHERE submission_id = ?",
-                    [new_id, "active" if remaining else "superseded", old_id])
-        replaced.append(old_id)
-    return replaced, released
-
-
-def _without_months(victims: pa.Table, agency: str, months: list[dt.date]) -> pa.Table:
-    """A table made by _owned without the agency's records reported in these months (first days)."""
-    month = pc.floor_temporal(victims["report_date"], unit="month")
-    replaced = pc.and_(pc.equal(victims["agency"], agency), pc.is_in(month, pa.array(months, pa.date32())))
-    return victims.filter(pc.invert(replaced))
+    return decision.months, [r.submission_id for r in decision.replaces], released
 
 
 def insert_records(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str) -> None:
@@ -550,7 +612,7 @@ def _owned(victims: pa.Table, submission_id: str, agency: str) -> pa.Table:
     victims = victims.select(VICTIM_TABLE_SCHEMA.names).cast(VICTIM_TABLE_SCHEMA)
     for name in _REQUIRED_VICTIM_COLUMNS:
         if victims[name].null_count:
-            raise ValueError(f"kolom {name} kosong pada {victims[name].null_count} baris korban")
+            raise WorkbookError(f"kolom {name} kosong pada {victims[name].null_count} baris korban")
     # one value per file: dictionary-encoded, so that a batch's waiting victims do not hold a copy per row
     index = pa.repeat(pa.scalar(0, pa.int32()), victims.num_rows)
     return (victims.append_column("submission_id", pa.DictionaryArray.from_arrays(index, pa.array([submission_id])))
@@ -586,7 +648,7 @@ def _insert_recap(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submis
     columns = {
         "submission_id": [submission_id] * len(cells),
         "agency": [parsed.agency] * len(cells),
-        "month": [_month(c.month) for c in cells],
+        "month": [ledger.first_day(c.month) for c in cells],
         "district_code": [c.district_code for c in cells],
         "violence_type": [c.violence_type for c in cells],
         "sex": [c.sex for c in cells],
@@ -630,8 +692,7 @@ def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: 
         con.unregister("_incoming_problems")
 
 
-def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, FileResult], None] | None = None
-            ) -> LoadReport:
+def rebuild(db: str | os.PathLike | None = None, progress: Progress | None = None) -> LoadReport:
     """Replay the raw archive into a fresh database in the original load order, then swap it in atomically."""
     target = dbmod.db_path(db)
     if not target.exists():
@@ -641,7 +702,7 @@ def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, F
         return _rebuild(target, progress)
 
 
-def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | None) -> LoadReport:
+def _rebuild(target: Path, progress: Progress | None) -> LoadReport:
     src = dbmod.connect(target, read_only=True)
     try:
         plan = src.execute("SELECT submission_id, file_ext, file_name, json_extract_string(detected, "
@@ -663,7 +724,7 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
     try:
         try:
             report = load_batch(con, [(raw / f"{sid}{ext}", agency, name) for sid, ext, name, agency in plan],
-                                progress, stop_on_failure=True)
+                                progress, stop_on_failure=True, replace_partial=True)  # confirmed once
         except EtlError as exc:
             raise EtlError(f"Membangun ulang gagal. {exc}. Database lama dibiarkan apa adanya.") from exc
         if meta:

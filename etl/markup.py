@@ -32,6 +32,10 @@ class MarkupTooLarge(EtlError):
     """The workbook is too big to return as a marked copy (the problem table is still shown)."""
 
 
+class MarkupUnavailable(EtlError):
+    """openpyxl cannot open the workbook safely, so no marked copy (the problem table is still shown)."""
+
+
 def marked_file_name(file_name: str) -> str:
     """'Laporan Okt.xls' -> 'Laporan Okt - catatan pemeriksaan.xlsx'."""
     return f"{Path(file_name).stem} - catatan pemeriksaan.xlsx"
@@ -46,8 +50,7 @@ def marked_workbook(path: str | Path, parsed: ParsedWorkbook) -> bytes:
         raise MarkupTooLarge(f"File '{parsed.file_name}' terlalu besar ({cells} sel) untuk dibuatkan salinan "
                              "bertanda; kirim daftar masalah di halaman ini kepada lembaga.")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        # keep_vba=False and keep_links=False: the copy carries no macro and no link to follow
-        wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
+        wb = _opened(path, parsed.file_name)
     else:
         wb = _rebuilt(book)
     problems = [(p, True) for p in parsed.errors] + [(p, False) for p in parsed.warnings]
@@ -64,6 +67,19 @@ def marked_workbook(path: str | Path, parsed: ParsedWorkbook) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _opened(path: Path, file_name: str) -> openpyxl.Workbook:
+    """The .xlsx/.xlsm as openpyxl reads it, with no macro and no link to follow; MarkupUnavailable when openpyxl
+    or the XML parser under it refuses the file (e.g. an entity bomb in docProps/core.xml, which the loader never
+    reads): the file itself is still checked and loaded."""
+    try:
+        return openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
+    except Exception as exc:  # whatever openpyxl/lxml raise on untrusted bytes is this file's message, not a crash
+        raise MarkupUnavailable(
+            f"Salinan bertanda untuk '{file_name}' tidak dapat dibuat: bagian file di luar data sel tidak dapat "
+            f"dibaca dengan aman ({type(exc).__name__}). Data sel tetap diperiksa dan dapat dimuat; kirim daftar "
+            "masalah di halaman ini kepada lembaga.") from None
 
 
 def _rebuilt(book: Workbook) -> openpyxl.Workbook:

@@ -10,7 +10,15 @@ from etl.load import FileResult, LoadReport
 from etl.template import MONTHS_ID
 
 STATUS_TEXT = {"loaded": "dimuat", "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)",
-               "replaced": "dimuat, menggantikan data lama lembaga ini untuk bulan yang sama", "failed": "GAGAL"}
+               "replaced": "dimuat, menggantikan data lama lembaga ini untuk bulan yang sama",
+               "held": "DITAHAN (belum dimuat: data bulan itu akan berkurang)", "failed": "GAGAL"}
+# what `inspect` says: what loading would do
+WOULD_TEXT = {"loaded": "dapat dimuat (data baru)", "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)",
+              "replaced": "dapat dimuat, menggantikan data lama lembaga ini untuk bulan yang sama",
+              "held": "akan DITAHAN (data bulan itu akan berkurang; perlu --ganti-sebagian)",
+              "failed": "akan GAGAL"}
+HELD_HINT = ("Untuk tetap mengganti, jalankan ulang dengan --ganti-sebagian (lihat docs/operations.md, "
+             "\"Pemuatan ditahan\").")
 SHAPE_TEXT = {"register": "register (satu baris per korban)", "recap": "rekap (jumlah per kecamatan)"}
 MAX_PROBLEMS = 5
 
@@ -64,12 +72,15 @@ def _detected_text(detected: dict) -> list[str]:
     return lines
 
 
-def file_summary(result: FileResult) -> str:
+def file_summary(result: FileResult, status_text: dict[str, str] = STATUS_TEXT) -> str:
     """A few lines about one file."""
-    lines = [f"{result.path.name}", f"  Status     : {STATUS_TEXT.get(result.status, result.status)}"]
-    if result.status == "failed":
+    lines = [f"{result.path.name}", f"  Status     : {status_text.get(result.status, result.status)}"]
+    if result.status in ("failed", "held"):
         lines.append(f"  Alasan     : {result.message}")
-        return "\n".join(lines)
+        if result.status == "held":
+            lines.append(f"  {HELD_HINT}")
+        if result.decision is None:  # not read or not understood: nothing more to say
+            return "\n".join(lines)
     lines.append(f"  Lembaga    : {result.agency or '-'}    Periode: {period_text(result.months)}    "
                  f"Bentuk: {SHAPE_TEXT.get(result.shape or '', result.shape or '-')}")
     if result.status != "unchanged":
@@ -92,9 +103,32 @@ def load_summary(report: LoadReport) -> str:
     """The readable summary of a batch: each file, then the totals."""
     counts = {s: sum(1 for f in report.files if f.status == s) for s in STATUS_TEXT}
     totals = (f"Total: {number(len(report.files))} file — {counts['loaded']} dimuat, {counts['replaced']} "
-              f"menggantikan, {counts['unchanged']} tidak berubah, {counts['failed']} gagal; "
+              f"menggantikan, {counts['unchanged']} tidak berubah, {counts['failed']} gagal"
+              + (f", {counts['held']} ditahan" if counts["held"] else "") + "; "
               f"{number(report.rows_loaded)} baris dimuat, {number(report.rows_rejected)} baris ditolak.")
     return "\n\n".join([file_summary(f) for f in report.files] + [totals])
+
+
+def inspect_summary(report: LoadReport) -> str:
+    """What loading each file would do (nothing was stored), with the months it would replace."""
+    parts = []
+    for result in report.files:
+        lines = [file_summary(result, WOULD_TEXT)]
+        decision = result.decision
+        if decision is not None and result.status != "unchanged":
+            for old in decision.replaces:
+                for month in old.months:
+                    before, after = decision.before.get(month, 0), decision.after.get(month, 0)
+                    lines.append(f"  Mengganti  : {period_text([month])} dari kiriman {old.submission_id[:12]} "
+                                 f"({old.file_name}): {number(before)} → {number(after)} korban "
+                                 f"({'+' if after >= before else '−'}{number(abs(after - before))})")
+        parts.append("\n".join(lines))
+    would = sum(1 for f in report.files if f.status in ("loaded", "replaced"))
+    parts.append(f"Total: {number(len(report.files))} file diperiksa — {would} dapat dimuat, "
+                 f"{sum(1 for f in report.files if f.status == 'unchanged')} tidak berubah, "
+                 f"{sum(1 for f in report.files if f.status == 'held')} akan ditahan, "
+                 f"{sum(1 for f in report.files if f.status == 'failed')} akan gagal. Tidak ada yang disimpan.")
+    return "\n\n".join(parts)
 
 
 class ProgressBar:

@@ -1,7 +1,5 @@
 """Unggah Data: check agencies' files before loading, return a marked copy, teach the loader, then load."""
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
@@ -21,24 +19,18 @@ agency = None if agency_choice.startswith("(") else agency_choice
 uploads = st.file_uploader(f"File workbook ({', '.join(SUPPORTED_SUFFIXES)}; maks. "
                            f"{MAX_FILE_BYTES // (1024 * 1024)} MB per file)", key="uploads",
                            type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True)
-checked = st.session_state.setdefault("checked", {})     # (sha, agency) -> (Inspection, marked bytes | message)
-files = [(u.name, u.getvalue()) for u in uploads or []]
+# (upload, agency) -> Inspection: the parsed batch held between checking and loading, parsed and hashed once
+checked = st.session_state.setdefault("checked", {})
 
 inspections = []
 with reading() as con:
-    for name, data in files:
-        key = (hashlib.sha256(data).hexdigest(), agency, name)
+    for upload in uploads or []:
+        key = (upload.file_id, agency)
         if key not in checked:
-            try:
-                with inspect.staged_upload(data, name) as path:
-                    result = inspect.inspect_file(path, name, agency, con)
-                    marked = markup.marked_workbook(path, result.parsed) if result.parsed else None
-            except EtlError as exc:
-                result, marked = inspect.Inspection(name, key[0], error=str(exc)), None
-            checked[key] = (result, marked)
-        inspections.append((name, data, *checked[key]))
+            checked[key] = inspect.check_upload(upload.getvalue(), upload.name, agency, con)
+        inspections.append((upload.name, checked[key]))
 
-for index, (name, data, result, marked) in enumerate(inspections):
+for index, (name, result) in enumerate(inspections):
     st.subheader(name)
     for notice in result.notices:
         st.info(notice, icon=":material/info:")
@@ -67,18 +59,23 @@ for index, (name, data, result, marked) in enumerate(inspections):
     st.table(pd.DataFrame(inspect.detected_summary(result).items(), columns=["Terdeteksi", "Nilai"]))
     if result.outcome == "sudah_dimuat":
         st.info("File yang sama persis sudah pernah dimuat; memuatnya lagi tidak mengubah apa pun.")
+    elif result.status in ("held", "failed"):  # read and parsed, but it would replace badly or stand for nothing
+        (st.warning if result.status == "held" else st.error)(result.result.message)
     elif result.outcome == "mengganti":
         for old in result.replaces:
             months = ", ".join(inspect.month_label(m) for m in old["months"])
             st.warning(f"Akan menggantikan data {result.parsed.agency} bulan {months} dari file "
-                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}).")
+                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}): {old['before']} → "
+                       f"{old['after']} korban.")
     problems = inspect.problems_table(result)
     if problems:
         st.markdown(f"**Masalah per baris** ({result.parsed.rows_rejected} baris ditolak, "
                     f"{len(result.parsed.warnings)} peringatan)")
         st.dataframe(pd.DataFrame(problems), hide_index=True)
-        if isinstance(marked, bytes):
-            st.download_button("Unduh file lembaga dengan tanda masalah (untuk dikirim balik)", marked,
+        if result.marked_error:
+            st.warning(result.marked_error)
+        if result.marked:
+            st.download_button("Unduh file lembaga dengan tanda masalah (untuk dikirim balik)", result.marked,
                                file_name=markup.marked_file_name(name), key=f"marked_{index}",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
@@ -98,23 +95,29 @@ for index, (name, data, result, marked) in enumerate(inspections):
                     checked.clear()
                     st.rerun()
 
-loadable = [(name, data, result) for name, data, result, _ in inspections if result.parsed]
+loadable = [result for _, result in inspections if result.loadable]
 if inspections:
     st.divider()
     if len(loadable) < len(inspections):
         st.caption(f"{len(inspections) - len(loadable)} file tidak dapat dimuat dan akan dilewati.")
+    replace_partial = False
+    if any(result.status == "held" for result in loadable):
+        replace_partial = st.checkbox("Tetap ganti data lama walau bulannya berkurang (file yang ditahan di atas)",
+                                      key="replace_partial")
     if st.button(f"Muat {len(loadable)} file ke database", type="primary", disabled=not loadable, key="confirm"):
         bar = st.progress(0.0, text="Memuat…")
+
+        def advance(done: int, total: int, outcome: load.FileResult) -> None:
+            bar.progress(done / total, text=f"{done} dari {total} file: {loadable[done - 1].file_name}")
+
         outcomes = []
         try:
-            with writer.writing() as con:  # the same loader as `python -m etl load`, on a swapped copy
-                for i, (name, data, _) in enumerate(loadable, start=1):
-                    with inspect.staged_upload(data, name) as path:
-                        outcome = load.load_file(con, path, agency, file_name=name)
-                    outcomes.append({"File": name, "Hasil": LOAD_STATUS_LABELS[outcome.status],
-                                     "Baris dimuat": outcome.rows_loaded, "Baris ditolak": outcome.rows_rejected,
-                                     "Keterangan": outcome.message or ""})
-                    bar.progress(i / len(loadable), text=f"{i} dari {len(loadable)} file: {name}")
+            with writer.writing() as con:  # the same pipeline as `python -m etl load`, on a swapped copy
+                report = load.store_checked(con, [result.checked for result in loadable], advance,
+                                            replace_partial=replace_partial)
+            outcomes = [{"File": result.file_name, "Hasil": LOAD_STATUS_LABELS[outcome.status],
+                         "Baris dimuat": outcome.rows_loaded, "Baris ditolak": outcome.rows_rejected,
+                         "Keterangan": outcome.message or ""} for result, outcome in zip(loadable, report.files)]
         except EtlError as exc:
             st.error(str(exc))
         st.session_state["outcomes"] = outcomes

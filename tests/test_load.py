@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from etl import db as dbmod
-from etl import load, workers, writer
+from etl import load, workers
 from etl.model import EtlError
 from loadhelpers import entry, recap, register, snapshot
 
@@ -124,7 +124,7 @@ def test_failure_mid_file_changes_nothing(tmp_path, db, monkeypatch):
     archived = sorted((db.parent / "raw").iterdir())
 
     def explode(*args, **kwargs):  # the last step of storing a file, after old records were deleted, new inserted
-        raise RuntimeError("disk penuh (simulasi)")
+        raise duckdb.IOException("disk penuh (simulasi)")
 
     monkeypatch.setattr(load, "_insert_problems", explode)
     result = load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db).files[0]
@@ -146,7 +146,7 @@ def test_failure_while_inserting_victims_or_marking_duplicates_lands_nothing_of_
     before = snapshot(db)
 
     def explode(*args, **kwargs):
-        raise RuntimeError("disk penuh (simulasi)")
+        raise duckdb.IOException("disk penuh (simulasi)")
 
     monkeypatch.setattr(load.dedupe if step == "refresh_after_load" else load, step, explode)
     monkeypatch.setattr(load, "PENDING_VICTIMS", pending_victims)
@@ -173,11 +173,10 @@ def _one_batch_of_replacements(tmp_path):
 @pytest.mark.parametrize("pending_victims", [1, 4, load.PENDING_VICTIMS])
 def test_a_batch_stores_what_loading_file_by_file_stores(tmp_path, monkeypatch, pending_victims):
     """A batch keeps its victims in memory and inserts them together (at its end, or whenever enough wait);
-    loading the same files one at a time, each marked at once (the upload page's way), gives the same tables."""
+    loading the same files one at a time, each a batch of its own, gives the same tables."""
     files = _one_batch_of_replacements(tmp_path)
     one_by_one, batch = tmp_path / "satu" / "ppa.duckdb", tmp_path / "batch" / "ppa.duckdb"
-    with writer.writing(one_by_one) as con:
-        singles = [load.load_file(con, f) for f in files]
+    singles = [load.load_files([f], db=one_by_one).files[0] for f in files]
     monkeypatch.setattr(load, "PENDING_VICTIMS", pending_victims)
     report = load.load_files(files, db=batch)
 
@@ -201,7 +200,7 @@ def test_a_file_failing_after_replacing_records_of_its_batch_leaves_them(tmp_pat
 
     def explode_on_second(con, table, submission_id, problems):  # after it took v1's records out of the batch
         if submission_id == second_id:
-            raise RuntimeError("disk penuh (simulasi)")
+            raise duckdb.IOException("disk penuh (simulasi)")
         insert_problems(con, table, submission_id, problems)
 
     monkeypatch.setattr(load, "_insert_problems", explode_on_second)
@@ -222,7 +221,7 @@ def test_a_file_whose_commit_fails_in_a_batch_is_logged_once_as_failed(tmp_path,
         with transaction(con):
             yield con
             if len(calls) == 2:  # the second file's transaction: rolled back as a failed COMMIT would leave it
-                raise RuntimeError("commit gagal (simulasi)")
+                raise duckdb.TransactionException("commit gagal (simulasi)")
 
     monkeypatch.setattr(load.dbmod, "transaction", commit_fails_for_the_second_file)
     report = load.load_files([first, second], db=db)
@@ -232,19 +231,37 @@ def test_a_file_whose_commit_fails_in_a_batch_is_logged_once_as_failed(tmp_path,
     assert query(db, "SELECT file_name FROM submissions") == [("v1.xlsx",)]
 
 
-def test_a_file_breaking_a_not_null_of_victim_records_fails_alone_in_a_batch(tmp_path, db):
-    path = march(tmp_path)
+def test_a_file_breaking_a_not_null_of_victim_records_fails_alone_in_a_batch(tmp_path, db, monkeypatch):
+    path, other = march(tmp_path), register(tmp_path / "april.xlsx", "UPTD_PPA", D(2024, 4, 1), D(2024, 4, 1),
+                                            [entry("R7", D(2024, 4, 5))])
     parsed = workers.parse_file(path, None, path.name)
     districts = parsed.victim_table.column("district_code").to_pylist()
     broken = replace(parsed, victim_table=parsed.victim_table.set_column(
         parsed.victim_table.schema.get_field_index("district_code"), "district_code",
         pa.array([None] + districts[1:], pa.string())))
-    pending = []
-    with writer.writing(db) as con:
-        result = load.load_file(con, path, parse=lambda *_: broken, mark_duplicates=False, pending=pending)
-    assert result.status == "failed" and "district_code" in result.message
-    assert pending == []
-    assert query(db, "SELECT count(*) FROM submissions")[0][0] == 0
+    parse_file = workers.parse_file
+    monkeypatch.setattr(workers, "parse_file", lambda p, *rest: broken if p == path else parse_file(p, *rest))
+    report = load.load_files([path, other], db=db)
+    assert [f.status for f in report.files] == ["failed", "loaded"]
+    assert "district_code" in report.files[0].message
+    assert query(db, "SELECT file_name FROM submissions") == [("april.xlsx",)]
+    assert query(db, "SELECT case_ref FROM victims") == [("R7",)]
+
+
+def test_a_bug_in_the_loader_is_not_reported_as_a_bad_file(tmp_path, db, monkeypatch):
+    """Only reading/parsing failures and database errors fail a file; an error in the project's own code ends the
+    load with its traceback and nothing of the batch lands."""
+    load.load_files([march(tmp_path, "v1.xlsx")], db=db)
+    before = snapshot(db)
+
+    def broken(*args, **kwargs):  # called inside the file's transaction, where database errors fail the file
+        raise TypeError("bug (simulasi)")
+
+    monkeypatch.setattr(load.ledger, "supersede", broken)
+    with pytest.raises(TypeError, match="bug"):
+        load.load_files([march(tmp_path, "v2.xlsx", refs=("R1", "R2", "R3"))], db=db)
+    assert snapshot(db) == before
+    assert not list(db.parent.glob(".*.work-*")) and not list((db.parent / "raw").glob(".pending-*"))
 
 
 def test_a_failing_file_does_not_stop_the_batch(tmp_path, db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
+import zipfile
 
 import duckdb
 import openpyxl
@@ -13,7 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from app import auth
 from etl import columns, markup, vocab
+from loadhelpers import entry, register
 from tests.messy import NAMES, write_messy_register
+
+D = dt.date
 
 TIMEOUT = 120
 
@@ -66,7 +70,8 @@ def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
     assert totals(operator_db) == before, "nothing is stored before the confirm button"
 
     # the marked copy: the agency's own file with the problem cells filled and the messages in an added column
-    (inspection, marked), = at.session_state["checked"].values()
+    inspection, = at.session_state["checked"].values()
+    marked = inspection.marked
     assert at.get("download_button")
     wb = openpyxl.load_workbook(io.BytesIO(marked))
     ws = wb["Nov 2024"]
@@ -157,3 +162,79 @@ def test_operator_pages_refuse_everyone_else(operator_db, name, role):
     assert not at.exception
     assert at.warning and ("hanya untuk staf" in at.warning[0].value or "tidak berhak" in at.warning[0].value)
     assert not at.get("file_uploader") and not at.dataframe and not at.button
+
+
+def _with_entity_bomb(source, target):
+    """A copy of a workbook whose docProps/core.xml holds a billion-laughs entity bomb (the cells are untouched)."""
+    entities = "".join(f'<!ENTITY lol{i + 1} "{("&lol%s;" % (i if i else "")) * 10}">' for i in range(9))
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + entities + ']>'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>&lol9;</dc:title></cp:coreProperties>')
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, bomb.encode() if item.filename == "docProps/core.xml" else zin.read(item.filename))
+    return target
+
+
+def test_an_entity_bomb_in_core_xml_is_one_message_and_the_other_files_check_and_load(operator_db, tmp_path):
+    bomb = _with_entity_bomb(write_messy_register(tmp_path / "asli.xlsx"), tmp_path / "bom.xlsx")
+    good = [register(tmp_path / "polresta-2012.xlsx", "POLRESTA", D(2012, 1, 1), D(2012, 1, 1),
+                     [entry("LP/1", D(2012, 1, 6)), entry("LP/2", D(2012, 1, 7))]),
+            register(tmp_path / "lsm-2012.xlsx", "LSM", D(2012, 2, 1), D(2012, 2, 1), [entry("L/1", D(2012, 2, 3))])]
+    at = page("unggah")
+    at.run()
+    at.file_uploader(key="uploads").set_value(
+        [(p.name, p.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+         for p in [bomb, *good]])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    messages = [w.value for w in at.warning] + [e.value for e in at.error]
+    assert [m for m in messages if "bom.xlsx" in m] == [
+        m for m in messages if "Salinan bertanda untuk 'bom.xlsx' tidak dapat dibuat" in m] and len(
+        [m for m in messages if "bom.xlsx" in m]) == 1
+    assert not any(name in m for m in messages for name in ("polresta-2012", "lsm-2012"))
+    assert len(at.table) == 3  # every file was checked: what was detected is shown for each
+
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    outcome = at.dataframe[-1].value
+    assert list(outcome["File"]) == ["bom.xlsx", "polresta-2012.xlsx", "lsm-2012.xlsx"]
+    assert list(outcome["Hasil"]) == ["dimuat"] * 3
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        assert con.execute("SELECT agency, count(*) FROM victims WHERE year(month) = 2012 GROUP BY 1 "
+                           "ORDER BY 1").fetchall() == [("LSM", 1), ("POLRESTA", 2)]
+
+
+def test_a_revision_losing_records_to_rejected_rows_waits_for_the_operators_confirmation(operator_db, tmp_path):
+    from etl import load
+    first = register(tmp_path / "uptd-2012.xlsx", "UPTD_PPA", D(2012, 3, 1), D(2012, 3, 1),
+                     [entry(f"R{i}", D(2012, 3, 4 + i)) for i in range(1, 4)])
+    assert load.load_files([first], db=operator_db).files[0].status == "loaded"
+    revision = register(tmp_path / "uptd-2012-revisi.xlsx", "UPTD_PPA", D(2012, 3, 1), D(2012, 3, 1), [
+        entry("R1", D(2012, 3, 5)), entry("R2", D(2012, 3, 6), district="Mestong"),
+        entry("R3", D(2012, 3, 7), district="Sungai Gelam")])
+    standing = "SELECT string_agg(case_ref, ',' ORDER BY case_ref) FROM victims WHERE year(month) = 2012"
+
+    at = page("unggah")
+    at.run()
+    at.file_uploader(key="uploads").set_value((revision.name, revision.read_bytes(), "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    warned = [w.value for w in at.warning if "ditahan" in w.value]
+    assert len(warned) == 1 and "Maret 2012: 3 menjadi 1 korban (berkurang 2)" in warned[0]
+    assert "--" not in warned[0]  # the page speaks of its own controls, not of CLI flags
+    at.button(key="confirm").click()
+    at.run()
+    assert list(at.dataframe[-1].value["Hasil"]) == ["ditahan (data bulan itu akan berkurang; belum dimuat)"]
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        assert con.execute(standing).fetchone()[0] == "R1,R2,R3"
+
+    at.checkbox(key="replace_partial").check()
+    at.run()
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert list(at.dataframe[-1].value["Hasil"]) == ["dimuat, menggantikan data lama"]
+    with duckdb.connect(str(operator_db), read_only=True) as con:
+        assert con.execute(standing).fetchone()[0] == "R1"
