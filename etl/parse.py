@@ -19,8 +19,8 @@ from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, fo
                         is_total_label, sex_of_header, template_cells, title_texts)
 from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Column, Workbook, column_letter, read_workbook
-from etl.values import (Value, case_references, district_name, district_of_subdistrict, format_date, masked_texts,
-                        parse_age, parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
+from etl.values import (Value, case_references, district_name, district_of_subdistrict, masked_texts, parse_age,
+                        parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
                         parse_subdistrict, parse_violence, recap_count, subdistrict_name)
 
 
@@ -168,8 +168,8 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 if v["report_date"].replace(day=1) not in declared:
                     result.warnings.append(Problem(
                         v["sheet"], v["row"], None, "di_luar_periode",
-                        f"Tanggal lapor {format_date(v['report_date'])} di luar periode laporan "
-                        f"({_period_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
+                        f"Tanggal lapor {vocab.format_date(v['report_date'])} di luar periode laporan "
+                        f"({vocab.months_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
         result.months = sorted(set(declared) | result.record_months)
     else:
         result.months = sorted(result.record_months)
@@ -182,13 +182,6 @@ def _span(first: dt.date, last: dt.date) -> list[dt.date]:
         months.append(current)
         current = dt.date(current.year + current.month // 12, current.month % 12 + 1, 1)
     return months
-
-
-def _period_text(months: list[dt.date]) -> str:
-    from etl.values import MONTH_NAMES_ID
-    first, last = months[0], months[-1]
-    text = f"{MONTH_NAMES_ID[first.month - 1]} {first.year}"
-    return text if first == last else f"{text} – {MONTH_NAMES_ID[last.month - 1]} {last.year}"
 
 
 @dataclass(frozen=True)
@@ -359,7 +352,7 @@ def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
         month, source = _recap_month(book, lay, result)
         if month > today.replace(day=1):
             raise WorkbookError(f"File '{book.file_name}', lembar '{lay.sheet.name}': bulan rekap "
-                                f"{_period_text([month])} ada di masa depan. Periksa sel Bulan atau nama lembar.")
+                                f"{vocab.months_text([month])} ada di masa depan. Periksa sel Bulan atau nama lembar.")
         months.add(month)
         sources.append(source)
         _parse_recap_sheet(book, lay, month, result)
