@@ -96,17 +96,18 @@ def form_codes_of_header(name: str | None) -> tuple[str, ...] | None:
     """The forms a recap column header names ('FISIK', 'Fisik / L', 'Trafficking (TPPO)'), or None."""
     if not name:
         return None
-    aliases = vocab.violence_aliases()
+    # a wording that names no form ('KDRT') is no form column: a recap is counted by form
+    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
     parts = [name]
     if " / " in name:
         parts.append(name.rsplit(" / ", 1)[0])
     for part in parts:
         for text in (part, re.sub(r"\([^)]*\)", " ", part)):
             key = normalize_text(text)
-            if key in aliases:
+            if key in aliases and key not in vague:
                 return aliases[key]
             key = re.sub(r"^(?:kekerasan|kasus|jumlah kasus|korban)\s+", "", key)
-            if key in aliases and key:
+            if key in aliases and key and key not in vague:
                 return aliases[key]
     return None
 

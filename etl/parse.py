@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import vocab
 from etl.columns import FIELDS, missing_register_fields, profile
@@ -21,7 +22,8 @@ from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, W
 from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Value, case_references, district_name, district_of_subdistrict, masked_texts, parse_age,
                         parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
-                        parse_subdistrict, parse_violence, recap_count, subdistrict_name)
+                        parse_subdistrict, parse_violence, place_of_violence, recap_count,
+                        subdistrict_name)
 
 
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
@@ -264,8 +266,14 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
            "age": age_of, "is_child": child_of,
            "services": spread("services", lambda s: s or ()),
            "notes": pa.array(masked_texts(notes.values)).take(notes.codes[rows])}
-    for name in ("report_date", "incident_date", "sex", "violence_types", "place_of_incident", "relationship"):
+    for name in ("report_date", "incident_date", "sex", "violence_types", "relationship"):
         out[name] = spread(name)
+    # an empty place of incident is the one the violence wording implies ('KDRT psikis': rumah tangga)
+    settings, setting_codes = fields["place_of_incident"]
+    empty = np.array([o.value is None and not o.warnings for o in settings], bool)[setting_codes]
+    wordings = column("violence")
+    implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
+    out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table

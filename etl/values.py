@@ -422,24 +422,55 @@ def _is_word_boundary(text: str, start: int, end: int) -> bool:
     return not before.isalnum()
 
 
-def _form_codes(part: str) -> tuple[str, ...] | None:
+def _form_wordings(part: str) -> list[str] | None:
+    """The known wordings (normalised, as in violence_aliases.csv) one part of a cell is written with, or None."""
     aliases = vocab.violence_aliases()
     key = normalize_text(part)
     if key in aliases:
-        return aliases[key]
+        return [key]
     if "(" in part:
-        outer = re.sub(r"\([^)]*\)?", " ", part)
-        inner = " , ".join(re.findall(r"\(([^)]*)\)?", part))
-        if normalize_text(outer) in aliases:
-            return aliases[normalize_text(outer)]
-        inner_parts = _split_top_level(inner)
-        if inner_parts and all(normalize_text(p) in aliases for p in inner_parts):
-            return tuple(c for p in inner_parts for c in aliases[normalize_text(p)])
+        outer = normalize_text(re.sub(r"\([^)]*\)?", " ", part))
+        inner = [normalize_text(p) for p in _split_top_level(" , ".join(re.findall(r"\(([^)]*)\)?", part)))]
+        inner_known = bool(inner) and all(p in aliases for p in inner)
+        if outer in aliases and not (inner_known and outer in vocab.vague_violence_wordings()):
+            return [outer]
+        if inner_known:  # 'KDRT (fisik)': the forms in brackets, the place from the wording outside them
+            return [outer] * (outer in aliases) + inner
     return None
 
 
+def _known_part(part: str, previous: str | None, lookup):
+    """(the part as read, what lookup finds for it or None): the part alone, else sharing the leading words of the
+    part before it ('Pengadilan' after 'Pendampingan Kepolisian' is 'Pendampingan Pengadilan')."""
+    found = lookup(part)
+    words = previous.split() if previous else []
+    if found is None and len(words) > 1:
+        shared = " ".join(words[:-1] + [part])
+        if (found_shared := lookup(shared)) is not None:
+            return shared, found_shared
+    return part, found
+
+
+def _cell_wordings(text: str) -> list[str] | Problem:
+    """The known wordings a violence cell is written with (the whole cell, or each part between separators; a
+    part unknown alone may share the leading words of the part before it), or the Problem of an unknown part."""
+    found = _form_wordings(text)
+    if found is not None:
+        return found
+    wordings: list[str] = []
+    previous = None
+    for part in _split_top_level(text):
+        part, found = _known_part(part, previous, _form_wordings)
+        if found is None:
+            return _unknown_form(part)
+        wordings += found
+        previous = part
+    return wordings or _unknown_form(text)
+
+
 def parse_violence(value) -> Value | Problem | None:
-    """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row."""
+    """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row; a wording that names
+    no form ('KDRT') stands for its forms, with a warning, only when nothing else in the cell names one."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _remembered("bentuk", value, lambda: _parse_violence(value))
@@ -447,18 +478,34 @@ def parse_violence(value) -> Value | Problem | None:
 
 def _parse_violence(value) -> Value | Problem:
     text = " ".join(str(value).split())
-    codes = _form_codes(text)
-    if codes is None:
-        codes = ()
-        for part in _split_top_level(text):
-            found = _form_codes(part)
-            if found is None:
-                return _unknown_form(part)
-            codes += found
+    wordings = _cell_wordings(text)
+    if isinstance(wordings, Problem):
+        return wordings
+    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
+    named = [w for w in wordings if w not in vague]
+    codes = {c for w in named or wordings for c in aliases[w]}
     if not codes:
         return _unknown_form(text)
     order = [v.code for v in vocab.violence_types()]
-    return Value(tuple(sorted(set(codes), key=order.index)))
+    forms = tuple(sorted(codes, key=order.index))
+    if named:
+        return Value(forms)
+    labels = vocab.violence_labels()
+    return Value(forms, _error("bentuk_tidak_disebut", f"Jenis kekerasan '{_quote(text)}' tidak menyebut bentuknya; "
+                               f"korban dicatat dengan bentuk {', '.join(labels[c] for c in forms)}. Tulis juga "
+                               f"bentuknya ({', '.join(labels.values())}), mis. 'KDRT psikis'."))
+
+
+def place_of_violence(value) -> str | None:
+    """The place-of-incident code a violence cell's wording implies ('KDRT psikis' -> 'rumah_tangga'), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+
+    def implied():
+        wordings = _cell_wordings(" ".join(str(value).split()))
+        places = vocab.violence_wording_places()
+        return None if isinstance(wordings, Problem) else next((places[w] for w in wordings if w in places), None)
+    return _remembered("tempat_dari_bentuk", value, implied)
 
 
 def _unknown_form(wording: str) -> Problem:
@@ -485,19 +532,23 @@ def parse_closed(value, list_name: str) -> Value | None:
 
 
 def parse_services(value) -> Value | None:
-    """Service codes from a comma-separated cell; unknown services are dropped with a warning."""
+    """Service codes (SIMFONI-PPA's service groups) from a cell listing services; 'Pendampingan
+    Kepolisian/Pengadilan' reads as two; unknown services are dropped with a warning."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     index = vocab.closed_list_index("service")
     codes, unknown = [], []
+    previous = None
     for part in re.split(r"\s*[,;/+\n]\s*|\s+dan\s+", str(value)):
-        if not part.strip():
+        part = part.strip()
+        if not part:
             continue
-        code = index.get(normalize_text(part))
+        part, code = _known_part(part, previous, lambda text: index.get(normalize_text(text)))
         if code is None:
-            unknown.append(part.strip())
+            unknown.append(part)
         elif code not in codes:
             codes.append(code)
+        previous = part
     warning = _unknown_closed(", ".join(unknown), "service") if unknown else None
     return Value(tuple(codes), warning)
 

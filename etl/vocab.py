@@ -161,6 +161,29 @@ def violence_aliases() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def violence_wording_places() -> dict[str, str]:
+    """Normalised agency wording -> the place-of-incident code it implies ('KDRT psikis' -> 'rumah_tangga')."""
+    places = {code for code, _ in closed_lists().get("place_of_incident", ())}
+    implied: dict[str, str] = {}
+    for r in _read("violence_aliases.csv"):
+        place = r.get("place_of_incident") or ""
+        if place and place not in places:
+            raise ValueError(f"violence_aliases.csv: tempat kejadian '{place}' tidak ada dalam closed_lists.csv "
+                             f"untuk '{r['wording']}'")
+        if place:
+            implied[normalize_text(r["wording"])] = place
+    return implied
+
+
+@lru_cache(maxsize=1)
+def vague_violence_wordings() -> frozenset[str]:
+    """Normalised wordings that do not say which form ('KDRT'; column vague = ya): they stand for their forms only
+    when nothing else in the cell names one, and the row is loaded with a warning asking for the form."""
+    return frozenset(normalize_text(r["wording"]) for r in _read("violence_aliases.csv")
+                     if normalize_text(r.get("vague") or "") in ("ya", "y", "yes", "true", "1"))
+
+
+@lru_cache(maxsize=1)
 def age_bands() -> tuple[AgeBand, ...]:
     """Victim age bands (SIMFONI-PPA) in order."""
     return tuple(
@@ -263,5 +286,6 @@ def clear_caches() -> None:
     """Forget what was read, and all that was built from it, after the reference files changed (e.g. an alias saved
     from the browser, or PPA_REFERENCE pointing elsewhere)."""
     for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types, violence_aliases,
-               age_bands, agencies, agency_keywords, closed_lists, closed_list_aliases, closed_list_index, *_derived):
+               violence_wording_places, vague_violence_wordings, age_bands, agencies, agency_keywords, closed_lists,
+               closed_list_aliases, closed_list_index, *_derived):
         fn.cache_clear()

@@ -63,7 +63,8 @@ ages = st.one_of(
 sexes = st.one_of(st.sampled_from(["L", "P", "Perempuan", "Laki-laki", "lk", "pr", "Wanita", "pria", "X", "-",
                                    "Laki laki", "perempuan ", "F"]).flatmap(_case), st.none(), st.integers(0, 2))
 FORMS = ["Seksual", "Fisik", "Psikis", "pencabulan", "KDRT fisik", "Penelantaran", "TPPO", "trafficking",
-         "Eksploitasi ekonomi", "persetubuhan terhadap anak", "pelecehan seksual", "dipukul sapu", "Lainnya"]
+         "Eksploitasi ekonomi", "persetubuhan terhadap anak", "pelecehan seksual", "dipukul sapu", "Lainnya", "KDRT",
+         "Eksploitasi Seksual", "mucikari", "pekerja migran ilegal/nonprosedural"]
 forms = st.one_of(
     st.sampled_from(FORMS).flatmap(_case),
     st.lists(st.sampled_from(FORMS), min_size=2, max_size=3).flatmap(
@@ -82,8 +83,10 @@ subdistricts = st.one_of(_spelling(SUBDISTRICTS), st.none(), st.none(), _texts("
 settings_ = st.one_of(st.sampled_from(["Rumah Tangga", "rumah tangga", "Sekolah", "Fasilitas Umum", "Lainnya",
                                        "Planet Mars", "Tempat Kerja", "-"]).flatmap(_case), st.none())
 relations = st.one_of(st.sampled_from(["Orang Tua", "Saudara", "Keluarga/Saudara", "Pacar", "Teman", "Tetangga",
-                                       "Guru", "Alien", "Suami", "Tidak diketahui"]).flatmap(_case), st.none())
-SERVICES = ["Pengaduan", "Kesehatan", "Bantuan Hukum", "Pemulangan", "Sulap", "Rehabilitasi Sosial"]
+                                       "Guru", "Alien", "Suami", "Tidak diketahui", "Ayah Tiri", "Paman"]
+                                      ).flatmap(_case), st.none())
+SERVICES = ["Pengaduan", "Kesehatan", "Bantuan Hukum", "Pemulangan", "Sulap", "Rehabilitasi Sosial", "Psikologi",
+            "Pendampingan Kepolisian/Pengadilan", "Home Visit"]
 services = st.one_of(st.lists(st.sampled_from(SERVICES), min_size=1, max_size=3).map(", ".join),
                      st.lists(st.sampled_from(SERVICES), min_size=2, max_size=2).map(" dan ".join), st.none())
 notes = st.one_of(st.none(), _texts("hubungi 0812-3456-7890", "NIK 1571010101010001 ibu korban", "rujukan RS",
@@ -166,7 +169,10 @@ def _expected_row(cells: tuple, excel_row: int, today: dt.date):
         elif parent and district and parent != district:
             errors.append((excel_row, HEADER["subdistrict"], "wilayah_bertentangan", None))
         district = district or parent
-    setting = take(values.parse_closed(cell["setting"], "place_of_incident"), "setting")
+    read_setting = values.parse_closed(cell["setting"], "place_of_incident")
+    setting = take(read_setting, "setting")
+    if read_setting is None:  # an empty place of incident is the one the wording implies ('KDRT psikis')
+        setting = values.place_of_violence(cell["forms"])
     relation = take(values.parse_closed(cell["relation"], "relationship"), "relation")
     services = take(values.parse_services(cell["services"]), "services") or ()
     if errors:

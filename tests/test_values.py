@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from etl import values, vocab
 from etl.layout import sex_of_header
@@ -256,7 +256,7 @@ def test_out_of_area_subdistrict_is_rejected():
     ("Fisik/Psikis", ("fisik", "psikis")),
     ("Fisik + Penelantaran", ("fisik", "penelantaran")),
     ("Psikis & Seksual", ("psikis", "seksual")),
-    ("Eksploitasi Seksual", ("seksual", "eksploitasi")),
+    ("Eksploitasi Seksual", ("eksploitasi",)),  # one form: SIMFONI's Eksploitasi is economic or sexual
     ("Trafficking (TPPO)", ("tppo",)),
     ("Kekerasan dalam pacaran (fisik)", ("fisik",)),
     ("Pencabulan", ("seksual",)),
@@ -324,6 +324,7 @@ _REFERENCE_LIKE = st.one_of(
     st.text(max_size=30), st.floats(allow_nan=False), st.integers(), st.none(), st.dates())
 
 
+@settings(deadline=None)  # the first call compiles the Arrow regular expressions: slow on a busy machine
 @given(st.lists(_REFERENCE_LIKE, max_size=30))
 def test_register_numbers_and_notes_read_all_at_once_equal_one_by_one(values):
     assert case_references(values) == [case_reference(v) for v in values]
