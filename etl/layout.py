@@ -21,7 +21,6 @@ from etl.values import normalize_text
 HEADER_SEARCH_ROWS = 40
 _TOTAL_WORDS = ("jumlah", "total", "jml", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan")
 _TOTAL_HINT = re.compile("jumlah|total|jml", re.I)  # each of _TOTAL_WORDS holds one of these
-_SEX_CHILD = {"l": "L", "lk": "L", "laki laki": "L", "p": "P", "pr": "P", "perempuan": "P"}
 _SIGNATURE_START = ("kepala", "nip", "mengetahui", "kasi ", "kabid", "kasubag", "kasubbag", "dibuat oleh",
                     "yang membuat", "pembuat laporan", "petugas pencatat", "a n ", "an kepala", "plt ", "plh ",
                     "pj ", "sekretaris", "koordinator", "pembina", "penata", "kanit", "kasat", "direktur",
@@ -97,17 +96,18 @@ def form_codes_of_header(name: str | None) -> tuple[str, ...] | None:
     """The forms a recap column header names ('FISIK', 'Fisik / L', 'Trafficking (TPPO)'), or None."""
     if not name:
         return None
-    aliases = vocab.violence_aliases()
+    # a wording that names no form ('KDRT') is no form column: a recap is counted by form
+    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
     parts = [name]
     if " / " in name:
         parts.append(name.rsplit(" / ", 1)[0])
     for part in parts:
         for text in (part, re.sub(r"\([^)]*\)", " ", part)):
             key = normalize_text(text)
-            if key in aliases:
+            if key in aliases and key not in vague:
                 return aliases[key]
             key = re.sub(r"^(?:kekerasan|kasus|jumlah kasus|korban)\s+", "", key)
-            if key in aliases and key:
+            if key in aliases and key and key not in vague:
                 return aliases[key]
     return None
 
@@ -116,7 +116,7 @@ def sex_of_header(name: str | None) -> str | None:
     """'L'/'P' when a flattened header ends in an L/P sub-column ('Fisik / L')."""
     if not name or " / " not in name:
         return None
-    return _SEX_CHILD.get(normalize_text(name.rsplit(" / ", 1)[1]))
+    return vocab.closed_list_index("sex").get(normalize_text(name.rsplit(" / ", 1)[1]))
 
 
 def _texts(row: list) -> list[str | None]:

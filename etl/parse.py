@@ -7,23 +7,23 @@ Personal-data columns are blanked right after the header is mapped, so their val
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import vocab
 from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
-from etl.model import (VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, VictimRow, WorkbookError,
-                       victims_as_table)
+from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Column, Workbook, column_letter, read_workbook
-from etl.values import (Age, Value, district_name, district_of_subdistrict, format_date, mask_personal_numbers,
-                        parse_age, parse_closed, parse_date, parse_district, parse_months, parse_services,
-                        parse_sex, parse_subdistrict, parse_violence, recap_count, subdistrict_name,
-                        case_reference, case_references, masked_texts)
+from etl.values import (Value, case_references, district_name, district_of_subdistrict, masked_texts, parse_age,
+                        parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
+                        parse_subdistrict, parse_violence, place_of_violence, recap_count,
+                        subdistrict_name)
 
 
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
@@ -170,8 +170,8 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 if v["report_date"].replace(day=1) not in declared:
                     result.warnings.append(Problem(
                         v["sheet"], v["row"], None, "di_luar_periode",
-                        f"Tanggal lapor {format_date(v['report_date'])} di luar periode laporan "
-                        f"({_period_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
+                        f"Tanggal lapor {vocab.format_date(v['report_date'])} di luar periode laporan "
+                        f"({vocab.months_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
         result.months = sorted(set(declared) | result.record_months)
     else:
         result.months = sorted(result.record_months)
@@ -186,209 +186,140 @@ def _span(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def _period_text(months: list[dt.date]) -> str:
-    from etl.values import MONTH_NAMES_ID
-    first, last = months[0], months[-1]
-    text = f"{MONTH_NAMES_ID[first.month - 1]} {first.year}"
-    return text if first == last else f"{text} – {MONTH_NAMES_ID[last.month - 1]} {last.year}"
+@dataclass(frozen=True)
+class _Read:
+    """What one distinct cell (or kecamatan/kelurahan pair) reads as: its value, and the errors (the row is
+    rejected) and warnings it brings, located at sheet and column; the row is added for each row holding it."""
 
-
-_SLOW = object()  # a cell that does not read cleanly: its row goes through _register_row for located messages
+    value: object = None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
 def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkbook) -> pa.Table:
     """Normalise a register sheet column by column, each distinct cell once (agency files repeat a few dates,
-    places and forms thousands of times), and spread the outcomes over the rows with numpy/Arrow; rows with any
-    error or warning take the row-by-row path (_register_row) so that their messages are located exactly.
-    Personal-data columns are never read."""
+    places and forms thousands of times), spread the outcomes over the rows with numpy/Arrow, and locate each
+    row's errors and warnings. Personal-data columns are never read."""
     n = len(lay.data_rows)
     result.rows_read += n
     if not n:
         return VICTIM_TABLE_SCHEMA.empty_table()
     rows = np.array(lay.data_rows, np.int32)
-    sheet, fields = lay.sheet, lay.columns.fields
+    sheet, columns = lay.sheet, lay.columns
     empty = Column([None], np.zeros(sheet.height, np.int32))
 
     def column(name: str) -> Column:
-        index = fields.get(name)
+        index = columns.fields.get(name)
         return sheet.columns[index] if index is not None and index < len(sheet.columns) else empty
 
-    def each(name: str, normalise, *, at_once: bool = False) -> tuple[list, np.ndarray]:
-        """(outcome per distinct cell of the field's column, the data rows' positions in that list); ``at_once``:
-        normalise takes the list of distinct cells."""
+    def header(name: str) -> str:
+        return columns.header(name) if name in columns.fields else FIELDS[name]
+
+    def read(name: str, normalise, required: bool = False) -> tuple[list[_Read], np.ndarray]:
+        """(what each distinct cell of the field's column reads as, the data rows' positions in that list)."""
         cells = column(name)
-        return normalise(cells.values) if at_once else cells.each(normalise), cells.codes[rows]
+        return [_read(normalise(v), sheet.name, header(name), name, required) for v in cells.values], \
+            cells.codes[rows]
 
     districts, subdistricts = column("district"), column("subdistrict")
-    pairs, place_codes = np.unique(districts.codes[rows].astype(np.int64) * len(subdistricts.values)
-                                   + subdistricts.codes[rows], return_inverse=True)
-    places = [_clean_place(districts.values[p // len(subdistricts.values)],
-                           subdistricts.values[p % len(subdistricts.values)]) for p in pairs.tolist()]
-    checked = {
-        "report_date": each("report_date",
-                            lambda v: _clean(parse_date(v, today, what="Tanggal lapor"), required=True)),
-        "incident_date": each("incident_date", lambda v: _clean(parse_date(v, today, what="Tanggal kejadian"))),
-        "sex": each("sex", lambda v: _clean(parse_sex(v), required=True)),
-        "age": each("age", lambda v: _age_pair(_clean(parse_age(v)))),
-        "violence_types": each("violence", lambda v: _clean(parse_violence(v), required=True)),
+    width = len(subdistricts.values)
+    pairs, place_codes = np.unique(districts.codes[rows].astype(np.int64) * width + subdistricts.codes[rows],
+                                   return_inverse=True)
+    places = [_read_place(districts.values[p // width], subdistricts.values[p % width], sheet.name, header)
+              for p in pairs.tolist()]
+    # in the order of a row's messages
+    fields = {
+        "report_date": read("report_date", lambda v: parse_date(v, today, what="Tanggal lapor"), required=True),
+        "incident_date": read("incident_date", lambda v: parse_date(v, today, what="Tanggal kejadian")),
+        "sex": read("sex", parse_sex, required=True),
+        "age": read("age", parse_age),
+        "violence_types": read("violence", parse_violence, required=True),
         "place": (places, place_codes.reshape(-1)),
-        "place_of_incident": each("place_of_incident", lambda v: _clean(parse_closed(v, "place_of_incident"))),
-        "relationship": each("relationship", lambda v: _clean(parse_closed(v, "relationship"))),
-        "services": each("services", lambda v: _clean(parse_services(v)) or ()),
+        "place_of_incident": read("place_of_incident", lambda v: parse_closed(v, "place_of_incident")),
+        "relationship": read("relationship", lambda v: parse_closed(v, "relationship")),
+        "services": read("services", parse_services),
     }
-    slow = np.zeros(n, bool)
-    for outcomes, codes in checked.values():
-        slow |= np.array([o is _SLOW for o in outcomes], bool)[codes]
+    rejected = np.zeros(n, bool)
+    located = []  # (data row position, field position, _Read) for each row with a message
+    for position, (outcomes, codes) in enumerate(fields.values()):
+        rejected |= np.array([bool(o.errors) for o in outcomes], bool)[codes]
+        with_messages = np.array([bool(o.errors or o.warnings) for o in outcomes], bool)[codes]
+        located += [(i, position, outcomes[codes[i]]) for i in np.flatnonzero(with_messages).tolist()]
+    located.sort(key=lambda entry: entry[:2])
+    for i, _, outcome in located:
+        excel_row = int(rows[i]) + 1
+        result.errors.extend(replace(p, row=excel_row) for p in outcome.errors)
+        result.warnings.extend(replace(p, row=excel_row) for p in outcome.warnings)
 
-    def spread(outcomes: list, codes: np.ndarray, part: int | None = None) -> pa.Array:
-        """The outcomes (or one part of each) at the data rows; None where a row is redone row by row."""
-        if part is not None:
-            outcomes = [None if o is _SLOW else o[part] for o in outcomes]
-        return pa.array([None if o is _SLOW else o for o in outcomes]).take(codes)
+    def spread(name: str, value=lambda v: v) -> pa.Array:
+        outcomes, codes = fields[name]
+        return pa.array([value(o.value) for o in outcomes]).take(codes)
 
+    age_of = spread("age", lambda age: age.years if age else None)
+    child_of = spread("age", lambda age: age.is_child if age else None)
+    case_refs, notes = column("case_ref"), column("notes")
     out = {"sheet": pa.repeat(sheet.name, n), "sheet_index": pa.repeat(pa.scalar(sheet.index, pa.int32()), n),
            "row": pa.array(rows + 1, pa.int32()),
-           "case_ref": spread(*each("case_ref", case_references, at_once=True)),
-           "district_code": spread(*checked["place"], part=0), "subdistrict_code": spread(*checked["place"], part=1),
-           "age": spread(*checked["age"], part=0), "is_child": spread(*checked["age"], part=1),
-           "notes": spread(*each("notes", masked_texts, at_once=True))}
-    for name in ("report_date", "incident_date", "sex", "violence_types", "place_of_incident", "relationship",
-                 "services"):
-        out[name] = spread(*checked[name])
+           "case_ref": pa.array(case_references(case_refs.values)).take(case_refs.codes[rows]),
+           "district_code": spread("place", lambda p: p and p[0]),
+           "subdistrict_code": spread("place", lambda p: p and p[1]),
+           "age": age_of, "is_child": child_of,
+           "services": spread("services", lambda s: s or ()),
+           "notes": pa.array(masked_texts(notes.values)).take(notes.codes[rows])}
+    for name in ("report_date", "incident_date", "sex", "violence_types", "relationship"):
+        out[name] = spread(name)
+    # an empty place of incident is the one the violence wording implies ('KDRT psikis': rumah tangga)
+    settings, setting_codes = fields["place_of_incident"]
+    empty = np.array([o.value is None and not o.warnings for o in settings], bool)[setting_codes]
+    wordings = column("violence")
+    implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
+    out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
-    if not slow.any():
-        return table
-    personal = set(lay.columns.personal)
-    redone = []
-    for r in rows[slow].tolist():
-        row = tuple(None if j in personal else v for j, v in enumerate(sheet.row(r)))
-        victim, errors, warnings = _register_row(lay, row, r + 1, today)
-        result.errors.extend(errors)
-        result.warnings.extend(warnings)
-        if victim is not None:
-            redone.append(victim)
-    table = pa.concat_tables([table.filter(pa.array(~slow)), victims_as_table(redone)])
-    return table.sort_by("row")
+    return table.filter(pa.array(~rejected)) if rejected.any() else table
 
 
-def _age_pair(age: Age | None):
-    """(years, is_child) of a cleanly read age; (None, None) when empty; _SLOW stays _SLOW."""
-    if age is _SLOW:
-        return _SLOW
-    return (age.years, age.is_child) if age else (None, None)
-
-
-def _clean(outcome, required: bool = False):
-    """The plain value of a normaliser's outcome, or _SLOW when it is an error, carries a warning, or is missing
-    but required."""
+def _read(outcome, sheet: str, column: str, name: str, required: bool = False) -> _Read:
+    """A normaliser's outcome for one cell, its problems located at sheet and column."""
     if outcome is None:
-        return _SLOW if required else None
-    if isinstance(outcome, Problem) or outcome.warning is not None:
-        return _SLOW
-    return outcome.value
+        if not required:
+            return _Read()
+        return _Read(errors=(Problem(sheet, None, column, "wajib_kosong", f"{FIELDS[name].capitalize()} kosong. "
+                                     "Kolom ini wajib diisi untuk setiap korban."),))
+    if isinstance(outcome, Problem):
+        return _Read(errors=(replace(outcome, sheet=sheet, column=column),))
+    if outcome.warning is None:
+        return _Read(outcome.value)
+    return _Read(outcome.value, warnings=(replace(outcome.warning, sheet=sheet, column=column),))
 
 
-def _clean_place(district_cell, subdistrict_cell):
-    """(district_code, subdistrict_code) when both cells read cleanly and agree (the common case of _place),
-    else _SLOW."""
-    district = _clean(parse_district(district_cell))
-    if district is _SLOW:
-        return _SLOW
-    subdistrict = _clean(parse_subdistrict(subdistrict_cell, district))
-    if subdistrict is _SLOW:
-        return _SLOW
-    if subdistrict is None:
-        return (district, None) if district is not None else _SLOW
-    parent = district_of_subdistrict(subdistrict)
-    if district is not None and parent != district:
-        return _SLOW
-    return parent, subdistrict
-
-
-def _register_row(lay: SheetLayout, row: list, excel_row: int, today: dt.date):
-    """One register row -> (VictimRow or None, errors, warnings)."""
-    columns = lay.columns
-    sheet = lay.sheet.name
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
-
-    def cell(name: str):
-        index = columns.fields.get(name)
-        return row[index] if index is not None and index < len(row) else None
-
-    def locate(problem: Problem, name: str) -> Problem:
-        return replace(problem, sheet=sheet, row=excel_row, column=columns.header(name)
-                       if name in columns.fields else FIELDS[name])
-
-    def take(outcome, name: str, required: bool = False):
-        if outcome is None:
-            if required:
-                errors.append(Problem(sheet, excel_row, columns.header(name) if name in columns.fields
-                                      else FIELDS[name], "wajib_kosong",
-                                      f"{FIELDS[name].capitalize()} kosong. Kolom ini wajib diisi untuk setiap korban."))
-            return None
-        if isinstance(outcome, Problem):
-            errors.append(locate(outcome, name))
-            return None
-        if outcome.warning is not None:
-            warnings.append(locate(outcome.warning, name))
-        return outcome.value
-
-    report_date = take(parse_date(cell("report_date"), today, what="Tanggal lapor"), "report_date", required=True)
-    incident_date = take(parse_date(cell("incident_date"), today, what="Tanggal kejadian"), "incident_date")
-    sex = take(parse_sex(cell("sex")), "sex", required=True)
-    age: Age | None = take(parse_age(cell("age")), "age")
-    violence = take(parse_violence(cell("violence")), "violence", required=True)
-    district_code = _place(cell, take, errors, warnings, locate, sheet, excel_row, columns)
-    place = take(parse_closed(cell("place_of_incident"), "place_of_incident"), "place_of_incident")
-    relationship = take(parse_closed(cell("relationship"), "relationship"), "relationship")
-    services = take(parse_services(cell("services")), "services") or ()
-    subdistrict_code = district_code[1] if district_code else None
-    if errors:
-        return None, errors, warnings
-    victim = VictimRow(
-        sheet=sheet, sheet_index=lay.sheet.index, row=excel_row,
-        case_ref=case_reference(cell("case_ref")), report_date=report_date, district_code=district_code[0],
-        violence_types=violence, sex=sex, age=age.years if age else None, is_child=age.is_child if age else None,
-        subdistrict_code=subdistrict_code, incident_date=incident_date, place_of_incident=place,
-        relationship=relationship, services=tuple(services), notes=mask_personal_numbers(cell("notes")),
-    )
-    return victim, errors, warnings
-
-
-def _place(cell, take, errors, warnings, locate, sheet, excel_row, columns):
-    """(district_code, subdistrict_code) from the kecamatan and kelurahan cells, or None after an error."""
-    before = len(errors)
-    district = take(parse_district(cell("district")), "district")
-    raw_sub = cell("subdistrict")
-    sub_outcome = parse_subdistrict(raw_sub, district)
-    subdistrict = None
-    if isinstance(sub_outcome, Problem) and sub_outcome.reason == "wilayah_tidak_dikenal" and district:
-        # an unknown kelurahan in a known kecamatan: keep the row, drop the kelurahan
-        warnings.append(replace(locate(sub_outcome, "subdistrict"), reason="kelurahan_tidak_dikenal",
-                                message=sub_outcome.message + " Kelurahan dikosongkan."))
+def _read_place(district_cell, subdistrict_cell, sheet: str, header) -> _Read:
+    """(district_code, subdistrict_code) from a row's kecamatan and kelurahan cells: an unknown kelurahan in a
+    known kecamatan is dropped with a warning; a kelurahan alone gives its kecamatan; the two must agree."""
+    district = _read(parse_district(district_cell), sheet, header("district"), "district")
+    outcome = parse_subdistrict(subdistrict_cell, district.value)
+    if isinstance(outcome, Problem) and outcome.reason == "wilayah_tidak_dikenal" and district.value:
+        subdistrict = _Read(warnings=(Problem(sheet, None, header("subdistrict"), "kelurahan_tidak_dikenal",
+                                              outcome.message + " Kelurahan dikosongkan."),))
     else:
-        subdistrict = take(sub_outcome, "subdistrict")
-    if len(errors) > before:
-        return None
-    if district is None and subdistrict is None:
+        subdistrict = _read(outcome, sheet, header("subdistrict"), "subdistrict")
+    errors, warnings = district.errors + subdistrict.errors, district.warnings + subdistrict.warnings
+    if errors:
+        return _Read(None, errors, warnings)
+    district_code, subdistrict_code = district.value, subdistrict.value
+    if district_code is None and subdistrict_code is None:
         # empty, or only '-' / 'Kec.': the row has no place (it used to crash the whole file)
-        column = columns.header("district") if "district" in columns.fields else FIELDS["district"]
-        errors.append(Problem(sheet, excel_row, column, "wajib_kosong",
-                              "Kecamatan kosong. Isi kecamatan (atau kelurahan) tempat kejadian."))
-        return None
-    if subdistrict is not None:
-        parent = district_of_subdistrict(subdistrict)
-        if district is None:
-            district = parent
-        elif parent != district:
-            errors.append(Problem(sheet, excel_row, columns.header("subdistrict"), "wilayah_bertentangan",
-                                  f"Kelurahan {subdistrict_name(subdistrict)} berada di Kecamatan "
-                                  f"{district_name(parent)}, bukan Kecamatan {district_name(district)}. "
-                                  "Perbaiki kecamatan atau kelurahannya."))
-            return None
-    return district, subdistrict
+        return _Read(None, (Problem(sheet, None, header("district"), "wajib_kosong",
+                                    "Kecamatan kosong. Isi kecamatan (atau kelurahan) tempat kejadian."),), warnings)
+    if subdistrict_code is not None:
+        parent = district_of_subdistrict(subdistrict_code)
+        if district_code is not None and parent != district_code:
+            return _Read(None, (Problem(sheet, None, header("subdistrict"), "wilayah_bertentangan",
+                                        f"Kelurahan {subdistrict_name(subdistrict_code)} berada di Kecamatan "
+                                        f"{district_name(parent)}, bukan Kecamatan {district_name(district_code)}. "
+                                        "Perbaiki kecamatan atau kelurahannya."),), warnings)
+        district_code = parent
+    return _Read((district_code, subdistrict_code), (), warnings)
 
 
 # ---------------------------------------------------------------- recaps
@@ -429,7 +360,7 @@ def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
         month, source = _recap_month(book, lay, result)
         if month > today.replace(day=1):
             raise WorkbookError(f"File '{book.file_name}', lembar '{lay.sheet.name}': bulan rekap "
-                                f"{_period_text([month])} ada di masa depan. Periksa sel Bulan atau nama lembar.")
+                                f"{vocab.months_text([month])} ada di masa depan. Periksa sel Bulan atau nama lembar.")
         months.add(month)
         sources.append(source)
         _parse_recap_sheet(book, lay, month, result)

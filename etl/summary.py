@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 from typing import TextIO
 
+from etl import vocab
 from etl.load import FileResult, LoadReport
-from etl.template import MONTHS_ID
 
 STATUS_TEXT = {"loaded": "dimuat", "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)",
                "replaced": "dimuat, menggantikan data lama lembaga ini untuk bulan yang sama",
@@ -32,9 +32,7 @@ def period_text(months: list[dt.date]) -> str:
     """'Januari 2024 – Maret 2024', or '-' when unknown."""
     if not months:
         return "-"
-    first, last = months[0], months[-1]
-    name = lambda m: f"{MONTHS_ID[m.month - 1]} {m.year}"  # noqa: E731 - tiny local formatter
-    return name(first) if first == last else f"{name(first)} – {name(last)}"
+    return vocab.months_text(months)
 
 
 def _where(sheet: str | None, row: int | None, column: str | None) -> str:

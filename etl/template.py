@@ -42,8 +42,6 @@ PERIOD_FORMAT = "mmmm yyyy"
 DATE_FORMAT = "dd/mm/yyyy"
 SYNTHETIC_MARK = "DATA CONTOH SINTETIS"
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember")
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=13)
@@ -79,9 +77,7 @@ class RecapMonth:
     counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
 
 
-def month_name(month: dt.date) -> str:
-    """'Januari 2024' for a month's first day."""
-    return f"{MONTHS_ID[month.month - 1]} {month.year}"
+month_name = vocab.month_year  # 'Januari 2024' for a month's first day (etl.demo imports it from here)
 
 
 def _closed_labels(name: str) -> list[str]:

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from etl import vocab
 from etl.model import Problem
+from etl.vocab import format_date
 from etl.vocab import normalize_text as _normalize_text
 
 # agency files repeat the same few spellings thousands of times; folding them once keeps loads fast
@@ -53,22 +54,8 @@ def _quote(value, limit: int = 60) -> str:
 
 # ---------------------------------------------------------------- months and dates
 
-MONTHS = {
-    "januari": 1, "jan": 1, "january": 1,
-    "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "february": 2,
-    "maret": 3, "mar": 3, "march": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agst": 8, "aug": 8, "august": 8,
-    "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
-    "november": 11, "nov": 11, "nop": 11, "nopember": 11,
-    "desember": 12, "des": 12, "dec": 12, "december": 12,
-}
-MONTH_NAMES_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-                  "Oktober", "November", "Desember")
+# still imported under this name by etl/compliance.py and etl/inspect.py; the names are vocab.MONTH_NAMES
+MONTH_NAMES_ID = vocab.MONTH_NAMES
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2}|\d{4})$")
@@ -91,7 +78,7 @@ def _date_text(text: str) -> dt.date | None:
     if m := _NUMERIC_DATE.match(text):
         return dt.date(_year(m[3]), int(m[2]), int(m[1]))  # day first, always
     if m := _WORD_DATE.match(text):
-        month = MONTHS.get(m[2].lower())
+        month = vocab.MONTH_SPELLINGS.get(m[2].lower())
         if month is None:
             return None
         return dt.date(_year(m[3]), month, int(m[1]))
@@ -133,11 +120,6 @@ def parse_date(value, today: dt.date, *, what: str = "Tanggal") -> Value | Probl
     return Value(date)
 
 
-def format_date(date: dt.date) -> str:
-    """'5 Juni 2024'."""
-    return f"{date.day} {MONTH_NAMES_ID[date.month - 1]} {date.year}"
-
-
 _MONTH_YEAR_NUM = re.compile(r"(?<!\d)(\d{4})\s*[-/.]\s*(\d{1,2})(?![\d/\-.])|(?<![\d/\-.])(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)")
 
 
@@ -157,8 +139,8 @@ def parse_months(value) -> list[dt.date]:
     years: list[int] = []
     for token in tokens:
         low = token.lower()
-        if low in MONTHS:
-            named.append((MONTHS[low], None))
+        if low in vocab.MONTH_SPELLINGS:
+            named.append((vocab.MONTH_SPELLINGS[low], None))
         elif token.isdigit() and len(token) == 4 and 1990 <= int(token) <= 2100:
             years.append(int(token))
             # a year right after month names applies to those without a year yet
@@ -260,19 +242,11 @@ def _age_years(years: float, original) -> Value | Problem:
 
 # ---------------------------------------------------------------- sex
 
-_SEX = {
-    "l": "L", "lk": "L", "laki": "L", "laki laki": "L", "lakilaki": "L", "laki2": "L", "pria": "L", "cowok": "L",
-    "male": "L", "m": "L", "lk lk": "L",
-    "p": "P", "pr": "P", "pere": "P", "perempuan": "P", "wanita": "P", "cewek": "P", "female": "P", "f": "P",
-    "w": "P", "pr pr": "P",
-}
-
-
 def parse_sex(value) -> Value | Problem | None:
-    """'L' or 'P' from L/P, Laki-laki/Perempuan, Lk/Pr; None when empty."""
+    """'L' or 'P' from L/P, Laki-laki/Perempuan and the spellings in closed_list_aliases.csv; None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    code = _SEX.get(normalize_text(value))
+    code = vocab.closed_list_index("sex").get(normalize_text(value))
     if code is None:
         return _error("jenis_kelamin", f"Jenis kelamin '{_quote(value)}' tidak dikenal. "
                       "Tulis L (laki-laki) atau P (perempuan).")
@@ -283,20 +257,6 @@ def parse_sex(value) -> Value | Problem | None:
 
 _PREFIX_DISTRICT = re.compile(r"^(?:kecamatan|kec)\s+")
 _PREFIX_SUBDISTRICT = re.compile(r"^(?:kelurahan|kel|desa|ds)\s+")
-_cache: dict = {}
-
-
-def _memo(name: str, build):
-    """Rebuild an index when vocab's cached tuples change (vocab.clear_caches() after an edit)."""
-    key = (id(vocab.districts()), id(vocab.subdistricts()), id(vocab.place_aliases()), id(vocab.out_of_area_places()),
-           id(vocab.violence_aliases()), id(vocab.closed_lists()))
-    hit = _cache.get(name)
-    if hit is None or hit[0] != key:
-        hit = (key, build())
-        _cache[name] = hit
-    return hit[1]
-
-
 def _compact(text: str) -> str:
     return text.replace(" ", "")
 
@@ -309,38 +269,36 @@ class _PlaceIndex:
     fuzzy_choices: dict[str, str]   # normalised spelling -> code
 
 
+@vocab.derived_cache
 def _place_index(level: str) -> _PlaceIndex:
-    def build() -> _PlaceIndex:
-        if level == "kecamatan":
-            official = {d.code: d.name for d in vocab.districts()}
-        else:
-            official = {s.code: s.name for s in vocab.subdistricts()}
-        exact: dict[str, str] = {}
-        for code, name in official.items():
-            exact[normalize_text(name)] = code
-        for alias_level, code, alias in vocab.place_aliases():
-            if alias_level == level and code in official:
-                exact.setdefault(normalize_text(alias), code)
-        compact: dict[str, str] = {}
-        clashes = set()
-        for spelling, code in exact.items():
-            key = _compact(spelling)
-            if compact.get(key, code) != code:
-                clashes.add(key)
-            compact[key] = code
-        for key in clashes:
-            del compact[key]
-        return _PlaceIndex(exact, compact, official, dict(exact))
-    return _memo("place_" + level, build)
+    if level == "kecamatan":
+        official = {d.code: d.name for d in vocab.districts()}
+    else:
+        official = {s.code: s.name for s in vocab.subdistricts()}
+    exact: dict[str, str] = {}
+    for code, name in official.items():
+        exact[normalize_text(name)] = code
+    for alias_level, code, alias in vocab.place_aliases():
+        if alias_level == level and code in official:
+            exact.setdefault(normalize_text(alias), code)
+    compact: dict[str, str] = {}
+    clashes = set()
+    for spelling, code in exact.items():
+        key = _compact(spelling)
+        if compact.get(key, code) != code:
+            clashes.add(key)
+        compact[key] = code
+    for key in clashes:
+        del compact[key]
+    return _PlaceIndex(exact, compact, official, dict(exact))
 
 
+@vocab.derived_cache
 def _subdistricts_by_name() -> dict[str, list[str]]:
-    def build():
-        names: dict[str, list[str]] = {}
-        for s in vocab.subdistricts():
-            names.setdefault(normalize_text(s.name), []).append(s.code)
-        return names
-    return _memo("subdistrict_names", build)
+    names: dict[str, list[str]] = {}
+    for s in vocab.subdistricts():
+        names.setdefault(normalize_text(s.name), []).append(s.code)
+    return names
 
 
 def _match_place(value, level: str) -> Value | Problem | None:
@@ -376,11 +334,17 @@ def _match_place(value, level: str) -> Value | Problem | None:
                   "data/reference/place_aliases.csv.")
 
 
+@vocab.derived_cache
+def _results() -> dict:
+    """(kind, cell text) -> outcome, for _remembered."""
+    return {}
+
+
 def _remembered(kind: str, value, compute):
     """Compute once per distinct cell text (results are immutable; forgotten when the vocabularies change)."""
     if not isinstance(value, str):
         return compute()
-    cache = _memo("results", dict)
+    cache = _results()
     key = (kind, value)
     if key not in cache:
         if len(cache) > 200_000:
@@ -458,24 +422,55 @@ def _is_word_boundary(text: str, start: int, end: int) -> bool:
     return not before.isalnum()
 
 
-def _form_codes(part: str) -> tuple[str, ...] | None:
+def _form_wordings(part: str) -> list[str] | None:
+    """The known wordings (normalised, as in violence_aliases.csv) one part of a cell is written with, or None."""
     aliases = vocab.violence_aliases()
     key = normalize_text(part)
     if key in aliases:
-        return aliases[key]
+        return [key]
     if "(" in part:
-        outer = re.sub(r"\([^)]*\)?", " ", part)
-        inner = " , ".join(re.findall(r"\(([^)]*)\)?", part))
-        if normalize_text(outer) in aliases:
-            return aliases[normalize_text(outer)]
-        inner_parts = _split_top_level(inner)
-        if inner_parts and all(normalize_text(p) in aliases for p in inner_parts):
-            return tuple(c for p in inner_parts for c in aliases[normalize_text(p)])
+        outer = normalize_text(re.sub(r"\([^)]*\)?", " ", part))
+        inner = [normalize_text(p) for p in _split_top_level(" , ".join(re.findall(r"\(([^)]*)\)?", part)))]
+        inner_known = bool(inner) and all(p in aliases for p in inner)
+        if outer in aliases and not (inner_known and outer in vocab.vague_violence_wordings()):
+            return [outer]
+        if inner_known:  # 'KDRT (fisik)': the forms in brackets, the place from the wording outside them
+            return [outer] * (outer in aliases) + inner
     return None
 
 
+def _known_part(part: str, previous: str | None, lookup):
+    """(the part as read, what lookup finds for it or None): the part alone, else sharing the leading words of the
+    part before it ('Pengadilan' after 'Pendampingan Kepolisian' is 'Pendampingan Pengadilan')."""
+    found = lookup(part)
+    words = previous.split() if previous else []
+    if found is None and len(words) > 1:
+        shared = " ".join(words[:-1] + [part])
+        if (found_shared := lookup(shared)) is not None:
+            return shared, found_shared
+    return part, found
+
+
+def _cell_wordings(text: str) -> list[str] | Problem:
+    """The known wordings a violence cell is written with (the whole cell, or each part between separators; a
+    part unknown alone may share the leading words of the part before it), or the Problem of an unknown part."""
+    found = _form_wordings(text)
+    if found is not None:
+        return found
+    wordings: list[str] = []
+    previous = None
+    for part in _split_top_level(text):
+        part, found = _known_part(part, previous, _form_wordings)
+        if found is None:
+            return _unknown_form(part)
+        wordings += found
+        previous = part
+    return wordings or _unknown_form(text)
+
+
 def parse_violence(value) -> Value | Problem | None:
-    """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row."""
+    """Form codes (ordered, unique) from agency wording; an unknown wording rejects the row; a wording that names
+    no form ('KDRT') stands for its forms, with a warning, only when nothing else in the cell names one."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _remembered("bentuk", value, lambda: _parse_violence(value))
@@ -483,18 +478,34 @@ def parse_violence(value) -> Value | Problem | None:
 
 def _parse_violence(value) -> Value | Problem:
     text = " ".join(str(value).split())
-    codes = _form_codes(text)
-    if codes is None:
-        codes = ()
-        for part in _split_top_level(text):
-            found = _form_codes(part)
-            if found is None:
-                return _unknown_form(part)
-            codes += found
+    wordings = _cell_wordings(text)
+    if isinstance(wordings, Problem):
+        return wordings
+    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
+    named = [w for w in wordings if w not in vague]
+    codes = {c for w in named or wordings for c in aliases[w]}
     if not codes:
         return _unknown_form(text)
     order = [v.code for v in vocab.violence_types()]
-    return Value(tuple(sorted(set(codes), key=order.index)))
+    forms = tuple(sorted(codes, key=order.index))
+    if named:
+        return Value(forms)
+    labels = vocab.violence_labels()
+    return Value(forms, _error("bentuk_tidak_disebut", f"Jenis kekerasan '{_quote(text)}' tidak menyebut bentuknya; "
+                               f"korban dicatat dengan bentuk {', '.join(labels[c] for c in forms)}. Tulis juga "
+                               f"bentuknya ({', '.join(labels.values())}), mis. 'KDRT psikis'."))
+
+
+def place_of_violence(value) -> str | None:
+    """The place-of-incident code a violence cell's wording implies ('KDRT psikis' -> 'rumah_tangga'), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+
+    def implied():
+        wordings = _cell_wordings(" ".join(str(value).split()))
+        places = vocab.violence_wording_places()
+        return None if isinstance(wordings, Problem) else next((places[w] for w in wordings if w in places), None)
+    return _remembered("tempat_dari_bentuk", value, implied)
 
 
 def _unknown_form(wording: str) -> Problem:
@@ -510,42 +521,34 @@ _LIST_NAMES = {"place_of_incident": "Tempat kejadian", "relationship": "Hubungan
                "service": "Layanan"}
 
 
-def _closed_index(list_name: str) -> dict[str, str]:
-    def build():
-        index: dict[str, str] = {}
-        for code, label in vocab.closed_lists().get(list_name, ()):
-            index[normalize_text(label)] = code
-            index[normalize_text(code)] = code
-            for piece in re.split(r"[/,]", label):  # 'Keluarga/Saudara' also matches 'Saudara'
-                index.setdefault(normalize_text(piece), code)
-        return index
-    return _memo("closed_" + list_name, build)
-
-
 def parse_closed(value, list_name: str) -> Value | None:
     """Code from a closed list (tempat kejadian, hubungan); an unknown value is kept as NULL with a warning."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    code = _closed_index(list_name).get(normalize_text(value))
+    code = vocab.closed_list_index(list_name).get(normalize_text(value))
     if code is not None:
         return Value(code)
     return Value(None, _unknown_closed(value, list_name))
 
 
 def parse_services(value) -> Value | None:
-    """Service codes from a comma-separated cell; unknown services are dropped with a warning."""
+    """Service codes (SIMFONI-PPA's service groups) from a cell listing services; 'Pendampingan
+    Kepolisian/Pengadilan' reads as two; unknown services are dropped with a warning."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    index = _closed_index("service")
+    index = vocab.closed_list_index("service")
     codes, unknown = [], []
+    previous = None
     for part in re.split(r"\s*[,;/+\n]\s*|\s+dan\s+", str(value)):
-        if not part.strip():
+        part = part.strip()
+        if not part:
             continue
-        code = index.get(normalize_text(part))
+        part, code = _known_part(part, previous, lambda text: index.get(normalize_text(text)))
         if code is None:
-            unknown.append(part.strip())
+            unknown.append(part)
         elif code not in codes:
             codes.append(code)
+        previous = part
     warning = _unknown_closed(", ".join(unknown), "service") if unknown else None
     return Value(tuple(codes), warning)
 

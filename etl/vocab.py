@@ -1,12 +1,14 @@
-"""The one place that knows the vocabularies: region, violence forms, age bands, agencies, closed lists.
+"""The one place that knows the vocabularies: region, violence forms, age bands, agencies, closed lists, month names.
 
-Everything is read from CSV files in the reference folder (``data/reference`` by default, ``PPA_REFERENCE``
-overrides it), so another kabupaten/kota can use the product by replacing those files, not code.
+Everything about the region and the agencies' words is read from CSV files in the reference folder
+(``data/reference`` by default, ``PPA_REFERENCE`` overrides it), so another kabupaten/kota can use the product by
+replacing those files, not code. Month names are the language's, not the region's: they are written here once.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 import unicodedata
@@ -15,6 +17,40 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------- month names
+
+MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+               "November", "Desember")
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+# lower-case spelling in an agency's cell or sheet name -> month number: the names and abbreviations above, the old
+# spellings (Pebruari, Nopember), other abbreviations seen in agency files, and English
+MONTH_SPELLINGS: dict[str, int] = {
+    **{name.lower(): number for number, name in enumerate(MONTH_NAMES, start=1)},
+    **{short.lower(): number for number, short in enumerate(MONTH_ABBREVIATIONS, start=1)},
+    "pebruari": 2, "peb": 2, "agt": 8, "ags": 8, "agst": 8, "sept": 9, "nopember": 11, "nop": 11,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "aug": 8,
+    "october": 10, "oct": 10, "december": 12, "dec": 12,
+}
+
+
+def month_year(day: dt.date) -> str:
+    """'Juni 2024'."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def format_date(day: dt.date) -> str:
+    """'5 Juni 2024'."""
+    return f"{day.day} {month_year(day)}"
+
+
+def months_text(months: list[dt.date]) -> str:
+    """'Juni 2024', or 'Juni 2024 – Agustus 2024' from the first to the last of sorted months."""
+    first, last = months[0], months[-1]
+    return month_year(first) if first == last else f"{month_year(first)} – {month_year(last)}"
+
+
+# ---------------------------------------------------------------- reference files
 
 
 def reference_dir() -> Path:
@@ -125,6 +161,29 @@ def violence_aliases() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def violence_wording_places() -> dict[str, str]:
+    """Normalised agency wording -> the place-of-incident code it implies ('KDRT psikis' -> 'rumah_tangga')."""
+    places = {code for code, _ in closed_lists().get("place_of_incident", ())}
+    implied: dict[str, str] = {}
+    for r in _read("violence_aliases.csv"):
+        place = r.get("place_of_incident") or ""
+        if place and place not in places:
+            raise ValueError(f"violence_aliases.csv: tempat kejadian '{place}' tidak ada dalam closed_lists.csv "
+                             f"untuk '{r['wording']}'")
+        if place:
+            implied[normalize_text(r["wording"])] = place
+    return implied
+
+
+@lru_cache(maxsize=1)
+def vague_violence_wordings() -> frozenset[str]:
+    """Normalised wordings that do not say which form ('KDRT'; column vague = ya): they stand for their forms only
+    when nothing else in the cell names one, and the row is loaded with a warning asking for the form."""
+    return frozenset(normalize_text(r["wording"]) for r in _read("violence_aliases.csv")
+                     if normalize_text(r.get("vague") or "") in ("ya", "y", "yes", "true", "1"))
+
+
+@lru_cache(maxsize=1)
 def age_bands() -> tuple[AgeBand, ...]:
     """Victim age bands (SIMFONI-PPA) in order."""
     return tuple(
@@ -183,8 +242,50 @@ def closed_lists() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(v) for k, v in lists.items()}
 
 
+@lru_cache(maxsize=1)
+def closed_list_aliases() -> dict[str, dict[str, str]]:
+    """List name -> normalised agency wording -> code, from closed_list_aliases.csv."""
+    codes = {name: {code for code, _ in entries} for name, entries in closed_lists().items()}
+    aliases: dict[str, dict[str, str]] = {}
+    for r in _read("closed_list_aliases.csv"):
+        if r["code"] not in codes.get(r["list"], ()):
+            raise ValueError(f"closed_list_aliases.csv: kode '{r['code']}' tidak ada dalam daftar '{r['list']}' "
+                             f"(closed_lists.csv) untuk '{r['wording']}'")
+        aliases.setdefault(r["list"], {})[normalize_text(r["wording"])] = r["code"]
+    return aliases
+
+
+@lru_cache(maxsize=None)
+def closed_list_index(list_name: str) -> dict[str, str]:
+    """Normalised spelling -> code for one closed list: its codes and labels, each part of a label written with
+    '/' or ',' ('Keluarga/Saudara' also matches 'Saudara'), and the agencies' wordings (closed_list_aliases.csv)."""
+    index: dict[str, str] = {}
+    for code, label in closed_lists().get(list_name, ()):
+        index[normalize_text(label)] = code
+        index[normalize_text(code)] = code
+    for code, label in closed_lists().get(list_name, ()):
+        for piece in re.split(r"[/,]", label):
+            index.setdefault(normalize_text(piece), code)
+    for wording, code in closed_list_aliases().get(list_name, {}).items():
+        index.setdefault(wording, code)
+    return index
+
+
+_derived: list = []
+
+
+def derived_cache(build):
+    """Cache what another module builds from the vocabularies (an index, remembered results) until they are
+    forgotten by clear_caches(); ``build`` takes hashable arguments and its result is shared, never changed."""
+    cached = lru_cache(maxsize=None)(build)
+    _derived.append(cached)
+    return cached
+
+
 def clear_caches() -> None:
-    """Forget what was read, after the reference files changed (e.g. an alias saved from the browser)."""
-    for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types,
-               violence_aliases, age_bands, agencies, agency_keywords, closed_lists):
+    """Forget what was read, and all that was built from it, after the reference files changed (e.g. an alias saved
+    from the browser, or PPA_REFERENCE pointing elsewhere)."""
+    for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types, violence_aliases,
+               violence_wording_places, vague_violence_wordings, age_bands, agencies, agency_keywords, closed_lists,
+               closed_list_aliases, closed_list_index, *_derived):
         fn.cache_clear()

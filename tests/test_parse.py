@@ -78,7 +78,7 @@ def test_official_register_parses_every_field(official_register):
     assert (third.report_date, third.district_code, third.violence_types) == (dt.date(2024, 6, 12), "15.71.03",
                                                                             ("tppo",))
     assert third.age is None and third.is_child is None          # unknown age allowed
-    assert fourth.violence_types == ("seksual", "eksploitasi")
+    assert fourth.violence_types == ("eksploitasi",)  # eksploitasi seksual: one form
     detected = parsed.detected
     assert detected["agency_source"] == "sel Lembaga (lembar 'Register' B2)"
     assert detected["period_source"] == "sel periode (lembar 'Register' B3, B4)"

@@ -45,9 +45,19 @@ def samples(shared_dir):
     return folder
 
 
+# The samples' README counts "Eksploitasi Seksual" as two forms (eksploitasi and seksual); the product counts it as
+# one, eksploitasi (issue 21; data/reference/README.md says why), so the README's sexual-violence count is one less.
+DECIDED_SINCE = {"Dinsos - korban kekerasan Juni 2024.xlsx": {("2024-06", "15.71.03", "seksual"): -1}}
+
+
 @pytest.fixture(scope="module")
 def expected(samples):
-    return expected_tables((samples / "README.md").read_text(encoding="utf-8"))
+    tables = expected_tables((samples / "README.md").read_text(encoding="utf-8"))
+    for file_name, changes in DECIDED_SINCE.items():
+        for key, change in changes.items():
+            tables[file_name][key] = tables[file_name].get(key, 0) + change
+        tables[file_name] = {key: n for key, n in tables[file_name].items() if n}
+    return tables
 
 
 @pytest.mark.parametrize("file_name, agency, shape, months, rows", [
@@ -78,7 +88,7 @@ def test_dinsos_rejections_warnings_and_details(samples):
         (6, "Kecamatan 'Pall Merah' dibaca sebagai 'Paal Merah' (ejaan mirip). Periksa bila keliru.")]
     by_row = {v.row: v for v in parsed.victims}
     assert by_row[9].age == 1                                    # "1,5 th"
-    assert by_row[5].violence_types == ("seksual", "eksploitasi")  # "Eksploitasi Seksual"
+    assert by_row[5].violence_types == ("eksploitasi",)  # "Eksploitasi Seksual": one form (UU 35/2014 Pasal 76I)
     assert by_row[8].violence_types == ("fisik", "psikis")       # "KDRT Fisik, Psikis"
     assert by_row[7].district_code == "15.71.01"                 # blank kecamatan, from Simpang IV Sipin
     assert by_row[5].district_code == "15.71.03"                 # "Jamtim"
