@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sampai", required=True, metavar="YYYY-MM", help="bulan terakhir, mis. 2024-10")
     p.add_argument("--out", required=True, metavar="DIR", help="folder tujuan (dibuat bila belum ada)")
     p.add_argument("--db")
+    p.add_argument("--json", action="store_true",
+                   help="cetak JSON: angka publik infografis (baris rilis publik) dan file yang ditulis")
 
     return parser
 
@@ -204,8 +206,8 @@ def _cmd_users(args) -> int:
 
 def _cmd_publish(args) -> int:
     from etl import db
-    from report import publish
-    summary = publish.publish(db.db_path(args.db), args.out)
+    from report import release
+    summary = release.publish(db.db_path(args.db), args.out)
     print(f"Database publik ditulis ke {args.out}: {summary['tables']} tabel, {summary['periods']} periode.")
     return EXIT_OK
 
@@ -264,9 +266,13 @@ COMMANDS["publish"] = _cmd_publish
 def _cmd_paparan(args) -> int:
     from report.exports import bundle
     from etl import db
-    written = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
-                                           progress=lambda line: print(line, file=sys.stderr))
-    for path in written:
+    done = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
+                                        progress=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        import json
+        print(json.dumps(done.public_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for path in done.files:
         print(f"Ditulis: {path}")
     return EXIT_OK
 
