@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("list", parents=[users_db], help="daftar akun (tanpa kata sandi)")
     q = users.add_parser("remove", parents=[users_db], help="hapus akun")
     q.add_argument("name", metavar="NAMA")
+    q = users.add_parser("unlock", parents=[users_db], help="buka kunci akun (semua alamat yang terkunci)")
+    q.add_argument("name", metavar="NAMA")
     users.add_parser("ensure-demo", parents=[users_db],
                      help="buat akun operator 'demo' dengan kata sandi acak (dicetak sekali)")
 
@@ -191,8 +193,11 @@ def _cmd_users(args) -> int:
         print(f"Akun '{args.name.strip().lower()}' ({args.role}) disimpan di {path}.")
     elif args.users_command == "list":
         for u in users.list_users(path):
-            lock = f"  terkunci s.d. {u['locked_until']}" if u["locked_until"] else ""
-            print(f"{u['name']}\t{u['role']}{lock}")
+            locks = "".join(f"  terkunci untuk {client} s.d. {until}" for client, until in u["locked_clients"].items())
+            print(f"{u['name']}\t{u['role']}{locks}")
+    elif args.users_command == "unlock":
+        count = users.unlock(args.name, path)
+        print(f"Akun '{args.name.strip().lower()}' dibuka: kunci {count} alamat dihapus, hitungan gagal direset.")
     elif args.users_command == "remove":
         users.remove_user(args.name, path)
         print(f"Akun '{args.name.strip().lower()}' dihapus.")
