@@ -49,10 +49,21 @@ def session_record(name: str, role: str, now: float | None = None) -> dict:
     return {"name": name, "role": role, "since": now, "seen": now}
 
 
+def client_address() -> str:
+    """Where this session's browser connects from: the TCP peer's address (``st.context.ip_address``, which a
+    visitor cannot forge with a header), or "lokal" on this machine. Failed logins are counted per address."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no browser connection (a script)
+        address = None
+    # AppTest answers with a stand-in object, a local browser with None
+    return address if isinstance(address, str) and address else users.LOCAL_CLIENT
+
+
 def sign_in(name: str, password: str) -> str | None:
     """Check the credentials; on success remember the role in the session and return None, else the error text."""
     try:
-        role = users.authenticate(name, password, users.users_path())
+        role = users.authenticate(name, password, users.users_path(), client=client_address())
     except (users.LoginRefused, users.AccountLocked, users.AccountError) as exc:
         return str(exc)
     st.session_state[SESSION_KEY] = session_record(name.strip().lower(), role)

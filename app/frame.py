@@ -10,6 +10,7 @@ role-based navigation. ``begin()`` notices that and reruns through the entry scr
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -22,11 +23,13 @@ from app.filters import sidebar_filters
 from report.queries import Filters
 
 PAGE_TITLE = "Kekerasan terhadap Perempuan dan Anak — Kota Jambi"
+# A file served by this server: a ":material/…:" icon makes the browser fetch it from fonts.gstatic.com
+PAGE_ICON = str(Path(__file__).parent / "assets" / "ikon-halaman.png")
 
 
 def configure_page() -> None:
     """Title, icon and wide layout of the browser page."""
-    st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/shield:", layout="wide")
+    st.set_page_config(page_title=PAGE_TITLE, page_icon=PAGE_ICON, layout="wide")
 
 
 def ensure_entry_script() -> None:

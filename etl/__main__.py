@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("list", parents=[users_db], help="daftar akun (tanpa kata sandi)")
     q = users.add_parser("remove", parents=[users_db], help="hapus akun")
     q.add_argument("name", metavar="NAMA")
+    q = users.add_parser("unlock", parents=[users_db], help="buka kunci akun (semua alamat yang terkunci)")
+    q.add_argument("name", metavar="NAMA")
     users.add_parser("ensure-demo", parents=[users_db],
                      help="buat akun operator 'demo' dengan kata sandi acak (dicetak sekali)")
 
@@ -92,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sampai", required=True, metavar="YYYY-MM", help="bulan terakhir, mis. 2024-10")
     p.add_argument("--out", required=True, metavar="DIR", help="folder tujuan (dibuat bila belum ada)")
     p.add_argument("--db")
+    p.add_argument("--json", action="store_true",
+                   help="cetak JSON: angka publik infografis (baris rilis publik) dan file yang ditulis")
 
     return parser
 
@@ -212,8 +216,11 @@ def _cmd_users(args) -> int:
         print(f"Akun '{args.name.strip().lower()}' ({args.role}) disimpan di {path}.")
     elif args.users_command == "list":
         for u in users.list_users(path):
-            lock = f"  terkunci s.d. {u['locked_until']}" if u["locked_until"] else ""
-            print(f"{u['name']}\t{u['role']}{lock}")
+            locks = "".join(f"  terkunci untuk {client} s.d. {until}" for client, until in u["locked_clients"].items())
+            print(f"{u['name']}\t{u['role']}{locks}")
+    elif args.users_command == "unlock":
+        count = users.unlock(args.name, path)
+        print(f"Akun '{args.name.strip().lower()}' dibuka: kunci {count} alamat dihapus, hitungan gagal direset.")
     elif args.users_command == "remove":
         users.remove_user(args.name, path)
         print(f"Akun '{args.name.strip().lower()}' dihapus.")
@@ -227,8 +234,8 @@ def _cmd_users(args) -> int:
 
 def _cmd_publish(args) -> int:
     from etl import db
-    from report import publish
-    summary = publish.publish(db.db_path(args.db), args.out)
+    from report import release
+    summary = release.publish(db.db_path(args.db), args.out)
     print(f"Database publik ditulis ke {args.out}: {summary['tables']} tabel, {summary['periods']} periode.")
     return EXIT_OK
 
@@ -287,9 +294,13 @@ COMMANDS["publish"] = _cmd_publish
 def _cmd_paparan(args) -> int:
     from report.exports import bundle
     from etl import db
-    written = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
-                                           progress=lambda line: print(line, file=sys.stderr))
-    for path in written:
+    done = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
+                                        progress=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        import json
+        print(json.dumps(done.public_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for path in done.files:
         print(f"Ditulis: {path}")
     return EXIT_OK
 

@@ -1,8 +1,14 @@
-"""Staff accounts: a JSON file of argon2id hashes and roles, with failed-login slowdown and lockout.
+"""Staff accounts: a JSON file of argon2id hashes and roles, with failed-login slowdown and lockout per client.
 
 The file lives next to the database (``data/users.json``) unless ``PPA_USERS`` names another path; it is written
 with mode 0600 and never tracked by git. Failure counts and lock times are stored in the same file so they hold
 across Streamlit reruns, sessions and processes.
+
+Failures are counted per account *and client* (the address the login came from): a stranger who guesses wrong
+only slows and locks themselves out, never the staff member whose name they typed, who still logs in from their
+own computer. Each failure waits longer than the one before, each lockout of the same client lasts longer than the
+one before, and every lockout is logged with the client's address. ``python -m etl users unlock NAME`` lifts all
+of an account's locks.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import re
 import secrets
@@ -27,10 +34,14 @@ from etl.model import EtlError, UsageError
 ROLES = ("analis", "operator")
 DEMO_USER = "demo"
 MIN_PASSWORD = 8
-MAX_FAILURES = 5                      # failed attempts in a row before the account locks
-LOCK_SECONDS = 15 * 60
-FAILURE_DELAY_SECONDS = 0.5           # extra wait per earlier failure, capped below
-MAX_DELAY_SECONDS = 3.0
+MAX_FAILURES = 5                      # failed attempts in a row from one client before it is locked out
+LOCK_SECONDS = 15 * 60                # the first lockout; each further one of the same client doubles it
+MAX_LOCK_SECONDS = 24 * 3600
+FAILURE_DELAY_SECONDS = 0.5           # the wait after a first failure; it doubles with each further one
+MAX_DELAY_SECONDS = 8.0
+FORGET_SECONDS = 7 * 24 * 3600        # a client's record is dropped this long after its last failure or lock
+LOCAL_CLIENT = "lokal"                # the client name when the login comes from this machine (or a test)
+log = logging.getLogger("ppa.auth")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 _hasher = PasswordHasher()            # argon2id with the library's current recommended parameters
@@ -47,12 +58,13 @@ class LoginRefused(EtlError):
 
 
 class AccountLocked(EtlError):
-    """Too many failed logins: the account is locked until ``until``."""
+    """Too many failed logins from this client: the account is locked for it until ``until``."""
 
     def __init__(self, until: dt.datetime):
         self.until = until
-        super().__init__(f"Akun dikunci sementara karena terlalu banyak percobaan gagal; coba lagi setelah "
-                         f"pukul {until.astimezone():%H.%M}.")
+        super().__init__(f"Terlalu banyak percobaan gagal dari komputer ini: masuk dengan akun ini dari sini dikunci "
+                         f"sementara; coba lagi setelah pukul {until.astimezone():%H.%M}, atau minta operator "
+                         "menjalankan `python -m etl users unlock NAMA`.")
 
 
 def users_path(db: str | os.PathLike | None = None) -> Path:
@@ -128,7 +140,7 @@ def add_user(name: str, role: str, password: str, path: Path | None = None, repl
         if name in data["users"] and not replace:
             raise AccountError(f"Pengguna '{name}' sudah ada; hapus dulu dengan `users remove {name}`.")
         data["users"][name] = {"role": role, "hash": _hasher.hash(password), "created_at": _now().isoformat(),
-                               "failures": 0, "locked_until": None}
+                               "clients": {}}
 
 
 def remove_user(name: str, path: Path | None = None) -> None:
@@ -140,11 +152,32 @@ def remove_user(name: str, path: Path | None = None) -> None:
         del data["users"][name]
 
 
-def list_users(path: Path | None = None) -> list[dict]:
-    """Accounts as {name, role, created_at, locked_until}, sorted by name; never the hashes."""
+def list_users(path: Path | None = None, now: Callable[[], dt.datetime] = _now) -> list[dict]:
+    """Accounts as {name, role, created_at, locked_clients}, sorted by name; never the hashes.
+
+    ``locked_clients`` maps each client now locked out of the account to the end of its lock (ISO time).
+    """
     data = _read(path or users_path())
-    return [{"name": n, "role": u["role"], "created_at": u.get("created_at"), "locked_until": u.get("locked_until")}
+    current = now()
+    return [{"name": n, "role": u["role"], "created_at": u.get("created_at"),
+             "locked_clients": {c: r["locked_until"] for c, r in sorted(u.get("clients", {}).items())
+                                if r.get("locked_until") and dt.datetime.fromisoformat(r["locked_until"]) > current}}
             for n, u in sorted(data["users"].items())]
+
+
+def unlock(name: str, path: Path | None = None) -> int:
+    """Lift every client's lock and failure count on an account; the number of clients that were locked out."""
+    name = name.strip().lower()
+    with _locked(path or users_path()) as data:
+        user = data["users"].get(name)
+        if user is None:
+            raise AccountError(f"Pengguna '{name}' tidak ada.")
+        clients = user.pop("clients", {})
+        user.pop("failures", None)
+        user.pop("locked_until", None)
+    locked = sum(1 for c in clients.values() if c.get("locked_until"))
+    log.warning("Akun '%s' dibuka kuncinya lewat `users unlock` (%d klien terkunci).", name, locked)
+    return locked
 
 
 def ensure_demo(path: Path | None = None) -> str | None:
@@ -155,51 +188,89 @@ def ensure_demo(path: Path | None = None) -> str | None:
             return None
         password = secrets.token_urlsafe(12)
         data["users"][DEMO_USER] = {"role": "operator", "hash": _hasher.hash(password),
-                                    "created_at": _now().isoformat(), "failures": 0, "locked_until": None}
+                                    "created_at": _now().isoformat(), "clients": {}}
         return password
 
 
-def authenticate(name: str, password: str, path: Path | None = None,
+def failure_delay(failures: int) -> float:
+    """Seconds to wait after the n-th failure in a row from one client: 0.5, 1, 2, 4, 8, 8, …"""
+    return min(FAILURE_DELAY_SECONDS * 2 ** max(failures - 1, 0), MAX_DELAY_SECONDS)
+
+
+def lock_seconds(lockouts: int) -> int:
+    """How long the n-th lockout of one client lasts: 15 min, 30 min, 1 h, … at most a day."""
+    return min(LOCK_SECONDS * 2 ** max(lockouts - 1, 0), MAX_LOCK_SECONDS)
+
+
+def _forget_old(records: dict, current: dt.datetime) -> None:
+    """Drop client records with no lock in force and no failure for FORGET_SECONDS (the file stays small)."""
+    for client in [c for c, r in records.items()
+                   if dt.datetime.fromisoformat(r.get("last") or r.get("locked_until") or "1970-01-01T00:00:00+00:00")
+                   + dt.timedelta(seconds=FORGET_SECONDS) < current
+                   and not (r.get("locked_until") and dt.datetime.fromisoformat(r["locked_until"]) > current)]:
+        del records[client]
+
+
+def authenticate(name: str, password: str, path: Path | None = None, client: str | None = None,
                  now: Callable[[], dt.datetime] = _now, sleep: Callable[[float], None] = time.sleep) -> str:
     """The account's role if name and password match; LoginRefused or AccountLocked otherwise.
 
-    Each failure is recorded; after MAX_FAILURES in a row the account locks for LOCK_SECONDS, and every failure
-    waits a little longer than the one before, so guessing is slow even below the lock.
+    ``client`` is where the attempt comes from (an IP address; None means this machine). Failures are counted per
+    account and client: each waits longer than the one before, and after MAX_FAILURES in a row that client (only)
+    is locked out of the account, for longer each time. Unknown names are counted per client too, so trying names
+    is as slow as trying passwords.
     """
     name = (name or "").strip().lower()
+    client = (client or LOCAL_CLIENT).strip()[:64] or LOCAL_CLIENT
     path = path or users_path()
+    locked = None
     with _locked(path) as data:
+        current = now()
         user = data["users"].get(name)
         if user is None:
             try:
                 _hasher.verify(_DUMMY_HASH, password or "")
             except VerificationError:
                 pass
-            sleep(FAILURE_DELAY_SECONDS)
-            raise LoginRefused("Nama pengguna atau kata sandi salah.")
-        current = now()
-        locked_until = user.get("locked_until")
-        if locked_until and dt.datetime.fromisoformat(locked_until) > current:
-            raise AccountLocked(dt.datetime.fromisoformat(locked_until))
-        try:
-            _hasher.verify(user["hash"], password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            user["failures"] = int(user.get("failures", 0)) + 1
-            if user["failures"] >= MAX_FAILURES:
-                until = current + dt.timedelta(seconds=LOCK_SECONDS)
-                user["locked_until"] = until.isoformat()
-                user["failures"] = 0
-                locked = AccountLocked(until)
-            else:
-                user["locked_until"] = None
-                locked = None
-            delay = min(FAILURE_DELAY_SECONDS * user["failures"], MAX_DELAY_SECONDS)
+            strangers = data.setdefault("unknown_names", {})
+            _forget_old(strangers, current)
+            record = strangers.setdefault(client, {"failures": 0})
+            record["failures"] = int(record.get("failures", 0)) + 1
+            record["last"] = current.isoformat()
+            delay = failure_delay(record["failures"])
         else:
-            user["failures"] = 0
-            user["locked_until"] = None
-            if _hasher.check_needs_rehash(user["hash"]):
-                user["hash"] = _hasher.hash(password)
-            return user["role"]
+            user.pop("failures", None)      # the account-wide counters of before: a stranger locked everyone out
+            user.pop("locked_until", None)
+            records = user.setdefault("clients", {})
+            _forget_old(records, current)
+            record = records.get(client, {})
+            until = record.get("locked_until")
+            if until and dt.datetime.fromisoformat(until) > current:
+                raise AccountLocked(dt.datetime.fromisoformat(until))
+            try:
+                _hasher.verify(user["hash"], password or "")
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                record = records.setdefault(client, {"failures": 0, "lockouts": 0})
+                record["failures"] = int(record.get("failures", 0)) + 1
+                record["last"] = current.isoformat()
+                delay = failure_delay(record["failures"])
+                if record["failures"] >= MAX_FAILURES:
+                    record["lockouts"] = int(record.get("lockouts", 0)) + 1
+                    seconds = lock_seconds(record["lockouts"])
+                    ends = current + dt.timedelta(seconds=seconds)
+                    record["locked_until"] = ends.isoformat()
+                    record["failures"] = 0
+                    locked = AccountLocked(ends)
+                    log.warning("Akun '%s' dikunci untuk klien %s selama %d menit (penguncian ke-%d) setelah %d "
+                                "percobaan gagal.", name, client, seconds // 60, record["lockouts"], MAX_FAILURES)
+            else:
+                if client in records:  # a success clears this client's failures; past lockouts still count
+                    records[client] = {k: v for k, v in records[client].items() if k in ("lockouts", "last")}
+                    if not records[client]:
+                        del records[client]
+                if _hasher.check_needs_rehash(user["hash"]):
+                    user["hash"] = _hasher.hash(password)
+                return user["role"]
     # wait outside the file lock so one guesser does not stall everyone else's login
     sleep(delay)
     if locked is not None:

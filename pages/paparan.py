@@ -3,7 +3,8 @@
 import streamlit as st
 
 from app import frame
-from report import briefing, db
+from app import public_release as pr
+from report import briefing, db, release, sentences
 from report.exports import bundle, infographic, names, pdf, png, pptx
 
 
@@ -36,15 +37,24 @@ page.download_button("Ringkasan 1 halaman (PDF)", lambda: pdf.build_summary_pdf(
 charts_zip.download_button("Grafik (PNG, zip)", lambda: bundle.charts_zip(png.chart_pngs(b), b),
                            file_name=names.charts_zip_name(start, end), mime="application/zip",
                            icon=":material/bar_chart:", on_click="ignore", key="unduh_png")
-public = infographic.public_headline(b)
+st.caption(f"{sentences.INTERNAL_USE} Paparan, PDF dan grafik memakai angka lengkap untuk {b.period}.")
+offered = pr.periods()
+if offered.empty:
+    square.info("Infografis publik belum dapat dibuat: belum ada triwulan yang lengkap.")
+    frame.end(f)
+    st.stop()
+public = infographic.for_months(start, end, release.periods_of(offered), offered["end_month"].max(), pr.year_counts,
+                                b.demo)
 square.download_button(
     "Infografis publik (PNG)",
     lambda: png.render_png(infographic.infographic_figure(public), scale=1),
-    file_name=names.infographic_name(start, end), mime="image/png", icon=":material/public:", on_click="ignore",
-    key="unduh_infografis")
-st.caption(f"Infografis 1080×1080 untuk situs dan media sosial memakai angka terlindungi (publik): "
+    file_name=names.infographic_name(public.period.start, public.period.end), mime="image/png",
+    icon=":material/public:", on_click="ignore", key="unduh_infografis")
+st.caption(f"Infografis 1080×1080 untuk situs dan media sosial memakai angka rilis publik {public.period.label}: "
            f"{public.cases.label} kasus, {public.tppo_cases.label} kasus TPPO, {public.victims.label} korban, "
-           f"{public.child_share.label} korban anak.")
+           f"{public.child_victims.label} korban anak.")
+if public.note:
+    st.caption(public.note)
 
 with st.expander("Catatan data"):
     st.markdown("\n".join(f"- {c}" for c in b.caveats))

@@ -2,19 +2,21 @@
 
 import streamlit as st
 
+from app import public_release as pr
+from app import public_tables as pt
 from app import public_view as pv
-from report import charts
+from report import charts, release, sentences
 
 page = pv.begin()
 period = page.period
-counts = pv.counts_for([period.year, period.year - 1])
-h = pv.headline(counts, period)
-by_district = pv.ranked(pv.table(counts, "korban_kecamatan", period.code))
-by_form = pv.ranked(pv.table(counts, "korban_bentuk", period.code))
+counts = pr.counts_for([period.year, period.year - 1])
+h = release.headline(counts, period)
+by_district = pt.ranked(release.table(counts, "korban_kecamatan", period.code))
+by_form = pt.ranked(release.table(counts, "korban_bentuk", period.code))
 
 st.title("Ringkasan")
-st.caption(pv.PUBLIC_NOTE)
-st.markdown(f"#### {pv.headline_sentence(h)}")
+st.caption(sentences.PUBLIC_NOTE)
+st.markdown(f"#### {sentences.public_headline_sentence(h)}")
 compared = f"dibanding {period.previous_year().label}"
 for column, (label, now, name) in zip(st.columns(3), (("Kasus", h.cases, "kasus"), ("Korban", h.victims, "korban"),
                                                        ("Kasus TPPO", h.tppo_cases, "kasus_tppo"))):
@@ -27,7 +29,7 @@ left.plotly_chart(charts.protected_bar_figure(by_district.cells, "Kecamatan", "J
                                               period.label), config=charts.CHART_CONFIG)
 right.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan",
                                                "Jumlah korban menurut bentuk kekerasan", period.label,
-                                               note=charts.MULTI_FORM_NOTE, colours=pv.form_colours(by_form)),
+                                               note=charts.MULTI_FORM_NOTE, colours=pt.form_colours(by_form)),
                    config=charts.CHART_CONFIG)
 
 pv.end(period.label, page.provisional, {"Korban per kecamatan": by_district, "Korban per bentuk": by_form},

@@ -2,29 +2,31 @@
 
 import streamlit as st
 
+from app import public_release as pr
+from app import public_tables as pt
 from app import public_view as pv
-from report import charts, disclosure as dc
+from report import charts, disclosure as dc, release, sentences
 
 page = pv.begin()
 period = page.period
-counts = pv.counts_for([period.year, period.year - 1])
-h = pv.headline(counts, period)
-by_form = pv.ranked(pv.table(counts, "korban_bentuk", period.code))
-by_form_age = pv.table(counts, "korban_bentuk_umur", period.code)
+counts = pr.counts_for([period.year, period.year - 1])
+h = release.headline(counts, period)
+by_form = pt.ranked(release.table(counts, "korban_bentuk", period.code))
+by_form_age = release.table(counts, "korban_bentuk_umur", period.code)
 quarters = pv.periods_of_year(page, "triwulan", period.year) or [period]
-tppo_trend = pv.series(counts, "kasus_tppo", quarters)
+tppo_trend = pt.series(counts, "kasus_tppo", quarters)
 
 st.title("Bentuk kekerasan dan TPPO")
-st.caption(f"{pv.PUBLIC_NOTE} Satu korban dapat mengalami lebih dari satu bentuk kekerasan, sehingga jumlah per "
+st.caption(f"{sentences.PUBLIC_NOTE} Satu korban dapat mengalami lebih dari satu bentuk kekerasan, sehingga jumlah per "
            "bentuk lebih besar daripada jumlah korban.")
 st.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan", "Jumlah korban menurut bentuk kekerasan",
                                             period.label, note=charts.MULTI_FORM_NOTE,
-                                            colours=pv.form_colours(by_form)), config=charts.CHART_CONFIG)
+                                            colours=pt.form_colours(by_form)), config=charts.CHART_CONFIG)
 st.subheader("Korban menurut bentuk kekerasan dan kelompok umur")
 st.caption(f"Anak korban kekerasan seksual dan TPPO memakai ambang {dc.STRICT_THRESHOLD}.")
 if by_form_age.withheld:
-    st.caption(pv.WITHHELD_NOTE)
-st.dataframe(pv.grid(by_form_age), hide_index=True)
+    st.caption(sentences.WITHHELD_NOTE)
+st.dataframe(pt.grid(by_form_age), hide_index=True)
 
 st.header("Tindak Pidana Perdagangan Orang (TPPO)")
 compared = f"dibanding {period.previous_year().label}"

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from app import public_release as pr
+from app import public_tables as pt
 from app import public_view as pv
-from report import charts, disclosure as dc
+from report import charts, disclosure as dc, sentences
 
 page = pv.begin(choose_period=False)
 kinds = {"triwulan": "Triwulan", "semester": "Semester"}
@@ -13,13 +15,13 @@ chosen = pv.trend_periods(page, kind)
 if not chosen:
     st.info(f"Belum ada {kind} yang lengkap untuk ditampilkan.")
     st.stop()
-counts = pv.counts_for({p.year for p in chosen})
+counts = pr.counts_for({p.year for p in chosen})
 span = f"{chosen[0].label} – {chosen[-1].label}"
-cases, victims, tppo = (pv.series(counts, name, chosen) for name in ("kasus", "korban", "kasus_tppo"))
-forms = pv.series_by(counts, "korban_bentuk", chosen)
+cases, victims, tppo = (pt.series(counts, name, chosen) for name in ("kasus", "korban", "kasus_tppo"))
+forms = pt.series_by(counts, "korban_bentuk", chosen)
 
 st.title("Tren")
-st.caption(f"{pv.PUBLIC_NOTE} Periode {page.latest_year} masih data sementara.")
+st.caption(f"{sentences.PUBLIC_NOTE} Periode {page.latest_year} masih data sementara.")
 left, right = st.columns(2)
 left.plotly_chart(charts.protected_bar_figure(cases.cells, "periode_singkat", f"Jumlah kasus per {kind}", span, "kasus",
                                               horizontal=False), config=charts.CHART_CONFIG)

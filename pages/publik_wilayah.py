@@ -2,18 +2,20 @@
 
 import streamlit as st
 
+from app import public_release as pr
+from app import public_tables as pt
 from app import public_view as pv
-from report import charts, geography
+from report import charts, geography, release, sentences
 
 page = pv.begin()
 period = page.period
-counts = pv.counts_for([period.year])
-victims = pv.table(counts, "korban_kecamatan", period.code)
-by_sex = pv.table(counts, "korban_kecamatan_jenis_kelamin", period.code)
-ranked = pv.ranked(victims)
+counts = pr.counts_for([period.year])
+victims = release.table(counts, "korban_kecamatan", period.code)
+by_sex = release.table(counts, "korban_kecamatan_jenis_kelamin", period.code)
+ranked = pt.ranked(victims)
 
 st.title("Wilayah")
-st.caption(f"{pv.PUBLIC_NOTE} Rincian paling kecil untuk publik adalah kecamatan.")
+st.caption(f"{sentences.PUBLIC_NOTE} Rincian paling kecil untuk publik adalah kecamatan.")
 left, right = st.columns([3, 2])
 left.plotly_chart(charts.protected_tile_map_figure(victims.cells.rename(columns={"kode_kecamatan": "district_code"}),
                                                    geography.district_tiles(), "Jumlah korban menurut kecamatan",
@@ -22,8 +24,8 @@ right.plotly_chart(charts.protected_bar_figure(ranked.cells, "Kecamatan", "Kecam
                                                period.label), config=charts.CHART_CONFIG)
 st.subheader("Korban menurut kecamatan dan jenis kelamin")
 if by_sex.withheld:
-    st.caption(pv.WITHHELD_NOTE)
-st.dataframe(pv.grid(by_sex), hide_index=True)
+    st.caption(sentences.WITHHELD_NOTE)
+st.dataframe(pt.grid(by_sex), hide_index=True)
 
 pv.end(period.label, page.provisional, {"Korban per kecamatan": victims,
                                         "Korban per kecamatan dan jenis kelamin": by_sex},

@@ -199,18 +199,6 @@ def period_for(start: dt.date | str, end: dt.date | str) -> Period:
                           f"(diminta {first:%Y-%m} s.d. {last:%Y-%m}).")
 
 
-def snap_period(start: dt.date | str, end: dt.date | str) -> Period:
-    """The largest public period lying inside start..end; if none fits, the quarter containing ``end``."""
-    first, last = _month(start), _month(end)
-    for kind, size in (("tahun", 12), ("semester", 6), ("triwulan", 3)):
-        for year in range(last.year, first.year - 1, -1):
-            for number in range(12 // size, 0, -1):
-                p = Period(kind, year, number)
-                if first <= p.start and p.end <= last:
-                    return p
-    return Period("triwulan", last.year, (last.month - 1) // 3 + 1)
-
-
 def public_periods(latest_month: dt.date | str, first_month: dt.date | str | None = None) -> list[Period]:
     """Complete quarters, semesters and years from ``first_month`` (default: two years back) to ``latest_month``.
 

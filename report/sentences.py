@@ -79,3 +79,39 @@ def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) 
 def is_demo(facts: pd.DataFrame) -> bool:
     """Whether the database holds the synthetic demo data."""
     return not facts.empty and facts["dataset"].iloc[0] == "demo"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Standing sentences of the public artefacts (pages, downloads, infographic) and of the staff-only ones.
+
+PUBLIC_NOTE = ("Angka terlindungi untuk publik: angka kecil disamarkan agar korban tidak dapat dikenali. "
+               "Staf DPMPPA melihat angka lengkap setelah masuk.")
+WITHHELD_NOTE = ("Rincian ini disamarkan seluruhnya untuk periode ini (angkanya terlalu kecil); pilih semester atau "
+                 "tahun untuk rincian yang lebih lengkap.")
+INTERNAL_MARK = "Untuk kalangan internal"
+INTERNAL_USE = ("Untuk kalangan internal: angka lengkap yang belum disamarkan; jangan disebarkan. "
+                "Untuk publik pakai infografis atau halaman publik.")
+
+
+def snapped_period_note(start: dt.date, end: dt.date, label: str, span: str) -> str:
+    """Why a public artefact shows a release period instead of the month range that was asked for."""
+    return (f"Angka publik memakai {label} ({span}), bukan {fmt.period_label(start, end)}: angka untuk publik "
+            "hanya diterbitkan per triwulan, semester, atau tahun penuh dari satu rilis yang sama, agar dua angka "
+            "publik tidak dapat dikurangkan untuk membuka angka yang disamarkan.")
+
+
+def public_headline_sentence(h) -> str:
+    """'Triwulan I 2024 (Januari–Maret 2024): 35 kasus dilaporkan, <10 di antaranya TPPO, dengan 41 korban. …'
+
+    ``h`` is a report.release.Headline (protected labels only).
+    """
+    p = h.period
+    if h.cases.value == 0:
+        return f"{p.label} ({p.span}): tidak ada kasus yang dilaporkan."
+    text = (f"{p.label} ({p.span}): {h.cases.label} kasus dilaporkan, {h.tppo_cases.label} di antaranya TPPO, "
+            f"dengan {h.victims.label} korban.")
+    before = h.before["kasus"]
+    if before is not None and h.cases.value is not None and before.value is not None:
+        text += (f" Dibanding {p.previous_year().label} ({before.label} kasus), jumlah kasus "
+                 f"{fmt.change(h.cases.value, before.value)}.")
+    return text

@@ -186,10 +186,10 @@ def test_public_periods_change_the_figures_and_stay_protected(env):
 
 
 def test_public_ringkasan_agrees_with_the_release_and_compares_with_last_year(env, demo_db_master):
-    from report import publish
+    from report import release
 
     with duckdb.connect(str(demo_db_master), read_only=True) as con:
-        counts = publish.release(con, years={2023})[1]
+        counts = release.release(con, years={2023})[1]
     published = counts[(counts["period_code"] == "2023") & (counts["part"] == "total")].set_index("table_name")
     at = start(periode="2023")
     assert not at.exception, [e.message for e in at.exception]
@@ -291,7 +291,7 @@ def test_analis_does_not_get_operator_pages(env):
 
 
 def test_public_extract_serves_every_public_page_without_login(demo_db_master, tmp_path, monkeypatch, repo_root):
-    from report import publish
+    from report import release
 
     out = tmp_path / "publik.duckdb"
     subprocess.run([sys.executable, "-m", "etl", "publish", "--db", str(demo_db_master), "--out", str(out)],
@@ -300,7 +300,7 @@ def test_public_extract_serves_every_public_page_without_login(demo_db_master, t
     monkeypatch.setenv("PPA_PUBLIC", "1")
     live = {}
     with duckdb.connect(str(demo_db_master), read_only=True) as con:
-        counts = publish.release(con, years={2024})[1]
+        counts = release.release(con, years={2024})[1]
     live = counts[(counts["period_code"] == "2024-S1") & (counts["part"] == "total")].set_index("table_name")
     at = start()
     assert not at.exception, [e.message for e in at.exception]
@@ -315,12 +315,12 @@ def test_public_extract_serves_every_public_page_without_login(demo_db_master, t
 
 
 def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
-    from app import downloads, public_view
-    from report import publish
+    from app import downloads
+    from report import release
 
     with duckdb.connect(str(demo_db_master), read_only=True) as con:
-        counts = publish.release(con, years={2024})[1]
-    tables = {name: public_view.table(counts, name, "2024-T1")
+        counts = release.release(con, years={2024})[1]
+    tables = {name: release.table(counts, name, "2024-T1")
               for name in ("korban_kecamatan", "korban_bentuk", "korban_bentuk_umur",
                            "korban_kecamatan_jenis_kelamin")}
     frames = downloads.downloadable(tables, "publik")
@@ -338,14 +338,14 @@ def test_public_downloads_are_the_protected_tables_shown(demo_db_master):
 
 _WARM_UP_THEN_EXIT = """
 import atexit, threading, time
-from app import auth, public_view
+from app import auth, public_release
 from report.db import database_version
 years, version, public = [2022, 2023, 2024], database_version(), auth.public_mode()
-atexit.register(lambda: print("protected", sum(public_view._YEARS.has(version, public, y) for y in years)))
-page_run = threading.Thread(target=public_view.warm_up, args=(years,), daemon=True)  # as Streamlit runs a page
+atexit.register(lambda: print("protected", sum(public_release._YEARS.has(version, public, y) for y in years)))
+page_run = threading.Thread(target=public_release.warm_up, args=(years,), daemon=True)  # as Streamlit runs a page
 page_run.start()
 page_run.join()
-while not public_view._YEARS.has(version, public, 2024):
+while not public_release._YEARS.has(version, public, 2024):
     time.sleep(0.01)
 """
 

@@ -47,24 +47,86 @@ def test_wrong_password_and_unknown_name_are_refused_alike(accounts):
         users.authenticate("budi", "rahasia-panjang", accounts, sleep=no_sleep)
 
 
-def test_failures_slow_down_then_lock_and_the_lock_expires(accounts):
+STRANGER, STAFF_PC = "203.0.113.7", "10.20.0.15"
+
+
+def test_failures_slow_down_then_lock_the_client_out_and_the_lock_expires(accounts):
     users.add_user("rina", "operator", "rahasia-panjang", accounts)
     waits = []
     clock = [dt.datetime(2024, 11, 1, 8, 0, tzinfo=dt.timezone.utc)]
     now = lambda: clock[0]  # noqa: E731
     for _ in range(users.MAX_FAILURES - 1):
         with pytest.raises(users.LoginRefused):
-            users.authenticate("rina", "tebakan", accounts, now=now, sleep=waits.append)
-    assert waits == sorted(waits) and waits[-1] > waits[0] > 0
+            users.authenticate("rina", "tebakan", accounts, client=STRANGER, now=now, sleep=waits.append)
+    assert waits == [0.5, 1.0, 2.0, 4.0]  # each failure waits twice as long as the one before
     with pytest.raises(users.AccountLocked):
-        users.authenticate("rina", "tebakan", accounts, now=now, sleep=waits.append)
-    # locked: even the right password is refused, and the lock is in the file (survives processes)
-    with pytest.raises(users.AccountLocked):
-        users.authenticate("rina", "rahasia-panjang", accounts, now=now, sleep=no_sleep)
-    assert json.loads(accounts.read_text())["users"]["rina"]["locked_until"]
+        users.authenticate("rina", "tebakan", accounts, client=STRANGER, now=now, sleep=waits.append)
+    # locked for that client: even the right password is refused there, and the lock is in the file
+    with pytest.raises(users.AccountLocked, match="dari komputer ini"):
+        users.authenticate("rina", "rahasia-panjang", accounts, client=STRANGER, now=now, sleep=no_sleep)
+    assert json.loads(accounts.read_text())["users"]["rina"]["clients"][STRANGER]["locked_until"]
     clock[0] += dt.timedelta(seconds=users.LOCK_SECONDS + 1)
-    assert users.authenticate("rina", "rahasia-panjang", accounts, now=now, sleep=no_sleep) == "operator"
-    assert json.loads(accounts.read_text())["users"]["rina"]["failures"] == 0
+    assert users.authenticate("rina", "rahasia-panjang", accounts, client=STRANGER, now=now,
+                              sleep=no_sleep) == "operator"
+    assert "failures" not in json.loads(accounts.read_text())["users"]["rina"]["clients"][STRANGER]
+
+
+def test_a_stranger_cannot_lock_staff_out_from_their_own_computer(accounts, caplog):
+    users.add_user("rina", "analis", "rahasia-panjang", accounts)
+    with caplog.at_level("WARNING", logger="ppa.auth"):
+        for _ in range(users.MAX_FAILURES):
+            with pytest.raises((users.LoginRefused, users.AccountLocked)):
+                users.authenticate("rina", "tebakan", accounts, client=STRANGER, sleep=no_sleep)
+    assert users.authenticate("rina", "rahasia-panjang", accounts, client=STAFF_PC, sleep=no_sleep) == "analis"
+    assert users.authenticate("rina", "rahasia-panjang", accounts, sleep=no_sleep) == "analis"  # this machine
+    with pytest.raises(users.AccountLocked):
+        users.authenticate("rina", "rahasia-panjang", accounts, client=STRANGER, sleep=no_sleep)
+    # the lockout is logged with the stranger's address
+    lockouts = [r.getMessage() for r in caplog.records if "dikunci" in r.getMessage()]
+    assert len(lockouts) == 1 and STRANGER in lockouts[0] and "'rina'" in lockouts[0]
+
+
+def test_each_lockout_of_the_same_client_lasts_longer(accounts):
+    users.add_user("rina", "analis", "rahasia-panjang", accounts)
+    clock = [dt.datetime(2024, 11, 1, 8, 0, tzinfo=dt.timezone.utc)]
+    now = lambda: clock[0]  # noqa: E731
+    lengths = []
+    for _ in range(3):
+        for _ in range(users.MAX_FAILURES):
+            try:
+                users.authenticate("rina", "tebakan", accounts, client=STRANGER, now=now, sleep=no_sleep)
+            except users.AccountLocked as exc:
+                lengths.append((exc.until - clock[0]).total_seconds())
+            except users.LoginRefused:
+                pass
+        clock[0] += dt.timedelta(days=2)
+    assert lengths == [users.LOCK_SECONDS, 2 * users.LOCK_SECONDS, 4 * users.LOCK_SECONDS]
+
+
+def test_unknown_names_are_slowed_per_client_too(accounts):
+    users.add_user("rina", "analis", "rahasia-panjang", accounts)
+    waits = []
+    for name in ("budi", "sari", "andi"):
+        with pytest.raises(users.LoginRefused):
+            users.authenticate(name, "tebakan", accounts, client=STRANGER, sleep=waits.append)
+    with pytest.raises(users.LoginRefused):
+        users.authenticate("joko", "tebakan", accounts, client=STAFF_PC, sleep=waits.append)
+    assert waits == [0.5, 1.0, 2.0, 0.5]
+
+
+def test_cli_unlock_lifts_every_lock_of_an_account(accounts, repo_root):
+    users.add_user("rina", "analis", "rahasia-panjang", accounts)
+    for _ in range(users.MAX_FAILURES):
+        with pytest.raises((users.LoginRefused, users.AccountLocked)):
+            users.authenticate("rina", "tebakan", accounts, client=STRANGER, sleep=no_sleep)
+    env = {"PPA_USERS": str(accounts)}
+    listed = run_cli(repo_root, "users", "list", env_extra=env)
+    assert f"terkunci untuk {STRANGER}" in listed.stdout
+    r = run_cli(repo_root, "users", "unlock", "Rina", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert "kunci 1 alamat dihapus" in r.stdout and "unlock" in r.stderr  # the unlock is logged too
+    assert users.authenticate("rina", "rahasia-panjang", accounts, client=STRANGER, sleep=no_sleep) == "analis"
+    assert run_cli(repo_root, "users", "unlock", "budi", env_extra=env).returncode == 1
 
 
 def test_lock_is_shared_between_processes(accounts, repo_root):
@@ -126,3 +188,29 @@ def test_accounts_default_beside_the_database(repo_root, tmp_path):
     again = subprocess.run([sys.executable, "-m", "etl", "users", "ensure-demo", "--db", str(db)], cwd=repo_root,
                            text=True, capture_output=True, env=env)
     assert again.returncode == 0 and again.stdout == ""  # printed once only
+
+
+def _login_sidebar():
+    from app import auth
+    st_role = auth.sidebar_login()
+    import streamlit as st
+    st.write(f"peran: {st_role}")
+
+
+def test_the_sidebar_login_counts_failures_for_the_browser_s_address(accounts, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    users.add_user("rina", "analis", "rahasia-panjang", accounts)
+    monkeypatch.setenv("PPA_USERS", str(accounts))
+    monkeypatch.delenv("PPA_PUBLIC", raising=False)
+    monkeypatch.setattr(users, "FAILURE_DELAY_SECONDS", 0.01)  # keep the test quick; the doubling stays
+    at = AppTest.from_function(_login_sidebar, default_timeout=60).run()
+    for _ in range(users.MAX_FAILURES):
+        at.sidebar.text_input(key="login_name").input("rina")
+        at.sidebar.text_input(key="login_password").input("tebakan")
+        at.sidebar.button[0].click().run()
+    assert "dari komputer ini" in at.sidebar.error[0].value
+    clients = json.loads(accounts.read_text())["users"]["rina"]["clients"]
+    assert list(clients) == [users.LOCAL_CLIENT] and clients[users.LOCAL_CLIENT]["locked_until"]
+    # another computer still gets in with the right password
+    assert users.authenticate("rina", "rahasia-panjang", accounts, client=STAFF_PC, sleep=no_sleep) == "analis"

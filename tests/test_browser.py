@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -140,3 +141,35 @@ def test_public_page_renders_protected_charts_in_a_real_browser(server, browser,
     assert "bukan angka prevalensi" in body and "Masuk staf" in body
     assert "penyamaran" in body and "<5" in body
     page.close()
+
+
+def test_no_request_leaves_the_server_on_any_page(server, browser):
+    """Offline office laptops and a site about victims that calls no third party: every request the browser makes
+    on every page (public, then analyst and operator pages after signing in) goes to the dashboard's own server."""
+    own = urlsplit(server).netloc
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requests, elsewhere = [], []
+
+    def seen(request):
+        requests.append(request.url)
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("data", "blob", "about") and parts.netloc != own:
+            elsewhere.append(request.url)
+
+    page.on("request", seen)
+    for spec in PUBLIC_PAGES:
+        page.goto(f"{server}/{Path(spec.path).stem}?periode=2024-T1", wait_until="domcontentloaded")
+        wait_until_rendered(page)
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{server}/?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    sign_in(page)  # an operator sees every staff page (the analyst's are a subset)
+    for spec in PAGES:
+        page.locator('[data-testid="stSidebarNav"] a', has_text=spec.title).first.click()
+        page.wait_for_timeout(500)
+        wait_until_rendered(page, charts=Path(spec.path).stem not in ("paparan",))
+        page.wait_for_load_state("networkidle")
+    context.close()
+    assert len(requests) > 20  # the pages really loaded (scripts, styles, icon, websocket)
+    assert elsewhere == []

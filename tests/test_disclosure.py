@@ -280,7 +280,6 @@ def test_periods_are_quarters_semesters_years():
     assert dc.period_for("2023-01", "2023-12").code == "2023"
     with pytest.raises(dc.DisclosureError, match="triwulan"):
         dc.period_for("2024-01", "2024-10")
-    assert dc.snap_period("2024-01", "2024-10") == dc.Period("semester", 2024, 1)
     assert dc.parse_period("2024-T3") == dc.Period("triwulan", 2024, 3)
     with pytest.raises(dc.DisclosureError):
         dc.parse_period("2024-T5")

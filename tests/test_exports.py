@@ -17,7 +17,7 @@ import pytest
 from pptx import Presentation
 from pptx.util import Pt
 
-from report import briefing, disclosure, queries
+from report import briefing, disclosure, queries, release
 from report.exports import bundle, infographic, names, pdf, png, pptx, xlsx
 
 JAN, OCT = dt.date(2024, 1, 1), dt.date(2024, 10, 1)
@@ -65,6 +65,12 @@ def test_file_names_say_what_they_are():
         "grafik-kecamatan-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.png"
     assert names.table_name("bentuk", JAN, OCT, "xlsx") == \
         "tabel-bentuk-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.xlsx"
+
+
+def test_staff_deck_and_chart_pngs_are_marked_for_internal_use(deck, b):
+    assert "UNTUK KALANGAN INTERNAL" in slide_text(deck.slides[0])
+    assert "Untuk kalangan internal" in slide_text(deck.slides[2])  # every chart slide's source line
+    assert "Untuk kalangan internal" in " ".join(png.footer_lines(b))
 
 
 def test_deck_is_16_9_with_the_expected_slides(deck):
@@ -193,33 +199,55 @@ def drawn_numbers(fig) -> list[str]:
     return [a.text for a in fig.layout.annotations if a.name != "footer"]
 
 
-def test_infographic_numbers_pass_through_disclosure(b):
-    h = infographic.public_headline(b)
-    assert h.cases == disclosure.protect_total(149) and h.tppo_cases == disclosure.protect_total(22, strict=True)
+@pytest.fixture(scope="module")
+def release_2024(demo_con):
+    periods, latest = release.public_period_list(demo_con)
+    counts = release.release(demo_con, years={2024})[1]
+    return periods, latest, counts
+
+
+def public_for(release_2024, start, end):
+    periods, latest, counts = release_2024
+    return infographic.for_months(start, end, periods, latest, lambda year: counts, demo=True)
+
+
+def test_infographic_numbers_are_rows_of_the_release(release_2024):
+    counts = release_2024[2]
+    h = public_for(release_2024, JAN, OCT)  # Jan–Oct is no release period: Semester I 2024 is shown, and why
+    assert h.period.code == "2024-S1" and "Semester I 2024" in h.note and "Januari–Oktober 2024" in h.note
+    for n in h.numbers:
+        rows = counts[(counts["period_code"] == n.period_code) & (counts["table_name"] == n.table_name)
+                      & (counts["part"] == ("total" if n.key1 is None else "sel"))]
+        if n.key1 is not None:
+            rows = rows[rows["key1"] == n.key1]
+        assert list(rows["label"]) == [n.label]
     fig = infographic.infographic_figure(h)
     texts = " ".join(drawn_numbers(fig))
     assert all(label in texts for label in h.labels())
-    assert "149" in texts and "22" in texts
     assert not SMALL.search(re.sub(r"<[^>]+>", " ", texts).replace("SAPA 129", "").replace("08111-129-129", ""))
     footer = [a.text for a in fig.layout.annotations if a.name == "footer"][0].replace("<br>", " ")
-    assert "bukan angka prevalensi" in footer and "Periode: Januari–Oktober 2024" in footer
+    assert "bukan angka prevalensi" in footer and "Periode: Semester I 2024" in footer
 
 
-def test_infographic_hides_small_counts_even_for_an_analyst(demo_con):
-    # February 2024 alone: one TPPO case, which the public may only see as "<10"
-    small = briefing.build_briefing(demo_con, dt.date(2024, 2, 1), dt.date(2024, 2, 1), today=TODAY)
-    assert small.figures["kasus_tppo"] == 1
-    h = infographic.public_headline(small)
-    assert h.tppo_cases.label == "<10" and h.tppo_cases.value is None
+def test_infographic_for_one_month_shows_its_quarter_protected(release_2024):
+    # February 2024 alone: the public sees Triwulan I 2024, whose TPPO count is under 10
+    h = public_for(release_2024, dt.date(2024, 2, 1), dt.date(2024, 2, 1))
+    assert h.period.code == "2024-T1" and h.note
+    assert h.tppo_cases.label == "<10"
     for _, count in h.top_districts:
-        assert count.value >= disclosure.THRESHOLD
+        assert int(count.label) >= disclosure.THRESHOLD
     texts = re.sub(r"<[^>]+>", " ", " ".join(drawn_numbers(infographic.infographic_figure(h))))
     assert not SMALL.search(texts.replace("SAPA 129", "").replace("08111-129-129", "").replace("<10", "")
                             .replace("<5", ""))
 
 
-def test_infographic_png_is_a_1080_square(b, renderer):
-    data = png.render_png(infographic.infographic_figure(infographic.public_headline(b)), scale=1)
+def test_a_release_period_asked_for_is_shown_without_a_note(release_2024):
+    h = public_for(release_2024, dt.date(2024, 4, 1), dt.date(2024, 6, 1))
+    assert h.period.code == "2024-T2" and h.note is None
+
+
+def test_infographic_png_is_a_1080_square(release_2024, renderer):
+    data = png.render_png(infographic.infographic_figure(public_for(release_2024, JAN, OCT)), scale=1)
     (OUT / names.infographic_name(JAN, OCT)).write_bytes(data)
     assert png_size(data) == (1080, 1080)
 

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from pptx import Presentation
 
+from report import release
+
 STEM = "kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10"
+PUBLIC_STEM = "kekerasan-perempuan-anak-kota-jambi-2024-01_2024-06"
 
 
 def run(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -25,7 +32,7 @@ def run(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
 def written(repo_root, demo_db_master, tmp_path_factory):
     out = tmp_path_factory.mktemp("paparan") / "keluar"
     result = run(repo_root, "--dari", "2024-01", "--sampai", "2024-10", "--out", str(out), "--db",
-                 str(demo_db_master))
+                 str(demo_db_master), "--json")
     return result, out
 
 
@@ -34,11 +41,12 @@ def test_writes_deck_pdf_chart_pngs_infographic_and_tables(written):
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in out.iterdir())
     assert f"paparan-{STEM}.pptx" in files and f"paparan-{STEM}.pdf" in files
-    assert f"infografis-{STEM}.png" in files and f"tabel-grafik-{STEM}.xlsx" in files
+    assert f"tabel-grafik-{STEM}.xlsx" in files
+    # the public infographic shows the release period Jan–Oct snaps to (Semester I), with its numbers beside it
+    assert f"infografis-{PUBLIC_STEM}.png" in files and "angka-publik.csv" in files
     charts = [f for f in files if f.startswith("grafik-")]
     assert len(charts) == 6 and all(f.endswith(f"-{STEM}.png") for f in charts)
-    for name in files:
-        assert f"Ditulis: {out / name}" in result.stdout
+    assert sorted(Path(f).name for f in json.loads(result.stdout)["files"]) == files
 
 
 def test_progress_is_in_indonesian_and_states_the_headline(written):
@@ -55,12 +63,31 @@ def test_written_files_open_and_state_149_and_22(written):
     pdf_text = " ".join(subprocess.run(["pdftotext", str(out / f"paparan-{STEM}.pdf"), "-"], capture_output=True,
                                        text=True, check=True).stdout.split())
     assert "tercatat 149 kasus" in pdf_text and "22 di antaranya TPPO" in pdf_text
-    square = (out / f"infografis-{STEM}.png").read_bytes()
+    assert "UNTUK KALANGAN INTERNAL" in text and "UNTUK KALANGAN INTERNAL" in pdf_text
+    square = (out / f"infografis-{PUBLIC_STEM}.png").read_bytes()
     assert struct.unpack(">II", square[16:24]) == (1080, 1080)
     chart = (out / f"grafik-kecamatan-{STEM}.png").read_bytes()
     assert struct.unpack(">II", chart[16:24]) == (2400, 1350)
     book = openpyxl.load_workbook(io.BytesIO((out / f"tabel-grafik-{STEM}.xlsx").read_bytes()))
     assert "Catatan" in book.sheetnames
+
+
+def test_json_lists_every_public_number_as_a_row_of_the_release(written, demo_db_master):
+    result, out = written
+    printed = json.loads(result.stdout)  # one JSON object, nothing else on stdout
+    assert printed["public_period"] == "2024-S1" and "Januari–Oktober 2024" in printed["note"]
+    public = printed["public"]
+    assert public and all(set(n) == {"period_code", "table_name", "key1", "key2", "label"} for n in public)
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        counts = release.release(con, years={2024})[1]
+    rows = {(r.period_code, r.table_name, None if pd.isna(r.key1) else r.key1, None if pd.isna(r.key2) else r.key2):
+            r.label for r in counts[counts["part"] != "margin"].itertuples()}
+    for n in public:
+        assert rows[(n["period_code"], n["table_name"], n["key1"], n["key2"])] == n["label"], n
+    with open(out / "angka-publik.csv", newline="", encoding="utf-8") as f:
+        beside = [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(f)]
+    assert beside == public
+    assert "Angka publik memakai Semester I 2024" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,4 +1,9 @@
-"""Every paparan file for one briefing, named for what it is: deck, PDF page, chart PNGs, infographic, tables."""
+"""Every paparan file for one briefing, named for what it is: deck, PDF page, chart PNGs, infographic, tables.
+
+The deck, the PDF page, the chart PNGs and the Excel tables are staff artefacts: exact numbers for the months asked
+for, marked for internal use. The infographic and ``angka-publik.csv`` are public: they show the release period
+the months snap to (report/release.py), never the free range.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,14 @@ import datetime as dt
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
 from report import db as app_db
+from report import disclosure, release
 from report.briefing import Briefing, build_briefing
 from report.exports import infographic, names, pdf, png, pptx, xlsx
 from etl.model import EtlError, UsageError
@@ -51,8 +58,20 @@ def charts_zip(pngs: dict[str, bytes], b: Briefing) -> bytes:
     return out.getvalue()
 
 
-def build_paparan(b: Briefing, progress: Progress = lambda _: None) -> dict[str, bytes]:
-    """File name -> bytes for the deck, the PDF page, each chart PNG, the infographic and the Excel tables."""
+PUBLIC_NUMBERS_NAME = "angka-publik.csv"
+
+
+def public_headline(con, b: Briefing) -> infographic.PublicHeadline:
+    """The infographic's figures for the briefing's months, read from the public release (snapped to its period)."""
+    periods, latest = release.public_period_list(con)
+    return infographic.for_months(b.filters.start, b.filters.end, periods, latest,
+                                  lambda year: release.release(con, years={year})[1], b.demo)
+
+
+def build_paparan(b: Briefing, public: infographic.PublicHeadline,
+                  progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """File name -> bytes for the deck, the PDF page, each chart PNG (staff: exact, the briefing's months), the
+    infographic and its ``angka-publik.csv`` (public: the release period ``public``), and the Excel tables."""
     start, end = b.filters.start, b.filters.end
     files: dict[str, bytes] = {}
     progress("Membuat paparan PowerPoint …")
@@ -63,20 +82,24 @@ def build_paparan(b: Briefing, progress: Progress = lambda _: None) -> dict[str,
             files[names.chart_png_name(chart, start, end)] = data
         progress("Membuat ringkasan satu halaman (PDF) …")
         files[names.summary_pdf_name(start, end)] = pdf.build_summary_pdf(b, pdf.chart_images(b))
-        progress("Membuat infografis publik 1080×1080 (angka terlindungi) …")
-        figure = infographic.infographic_figure(infographic.public_headline(b))
-        files[names.infographic_name(start, end)] = png.render_png(figure, scale=1)
+        progress(f"Membuat infografis publik 1080×1080 untuk {public.period.label} (angka rilis publik) …")
+        if public.note:
+            progress(public.note)
+        figure = infographic.infographic_figure(public)
+        files[names.infographic_name(public.period.start, public.period.end)] = png.render_png(figure, scale=1)
+        files[PUBLIC_NUMBERS_NAME] = infographic.numbers_frame(public).to_csv(index=False).encode("utf-8")
     progress("Menulis tabel data (Excel) …")
     files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
     return files
 
 
-def write_paparan(b: Briefing, out_dir: Path, progress: Progress = lambda _: None) -> list[Path]:
+def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path,
+                  progress: Progress = lambda _: None) -> list[Path]:
     """Write every paparan file into out_dir (created if needed); the paths written, in order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in build_paparan(b, progress).items():
+    for name, data in build_paparan(b, public, progress).items():
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
@@ -91,8 +114,23 @@ def parse_month_argument(text: str, option: str) -> dt.date:
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
+@dataclass(frozen=True)
+class Paparan:
+    """What ``paparan_from_database`` wrote, and the public numbers placed on the infographic."""
+
+    files: list[Path]
+    public: infographic.PublicHeadline
+
+    def public_json(self) -> dict:
+        """The object ``python -m etl paparan --json`` prints: ``public`` lists every public number's release row."""
+        p = self.public.period
+        return {"public": [n.as_dict() for n in self.public.numbers], "public_period": p.code,
+                "public_period_label": f"{p.label} ({p.span})", "note": self.public.note,
+                "files": [str(path) for path in self.files]}
+
+
 def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir: Path,
-                          progress: Progress = lambda _: None, today: dt.date | None = None) -> list[Path]:
+                          progress: Progress = lambda _: None, today: dt.date | None = None) -> Paparan:
     """The command line's work: check the months, read the database read-only, write every paparan file."""
     start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
     if end < start:
@@ -100,9 +138,11 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
     try:
         with app_db.read_only(Path(db_path)) as con:
             b = build_briefing(con, start, end, today)
-    except (app_db.DatabaseMissing, app_db.DatabaseBusy) as exc:
+            if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
+                raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau muat "
+                               "data dulu.")
+            public = public_headline(con, b)
+    except (app_db.DatabaseMissing, app_db.DatabaseBusy, disclosure.DisclosureError) as exc:
         raise EtlError(str(exc)) from exc
-    if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
-        raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau muat data dulu.")
     progress(f"Bahan paparan {b.period}: {b.headline}")
-    return write_paparan(b, out_dir, progress)
+    return Paparan(write_paparan(b, public, out_dir, progress), public)

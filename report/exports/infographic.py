@@ -1,63 +1,95 @@
-"""The square (1080×1080) infographic for the city's website and social media, built only from protected figures.
+"""The square (1080×1080) infographic for the city's website and social media, built only from the public release.
 
-Whoever asks for it (publik, analis or operator), the numbers first pass through report/disclosure.py: the figure
-builder receives a ``PublicHeadline`` holding nothing but protected labels, never the exact briefing.
+Whoever asks for it (publik, analis or operator), every number on it is a row of report/release.py for one release
+period (a triwulan, semester or year): a free month range is snapped to such a period first, so the infographic can
+never be subtracted from a public page or another infographic to reveal a hidden count. ``PublicHeadline.numbers``
+names each number by its release row (``angka-publik.csv``, ``paparan --json``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Callable
 
+import pandas as pd
 import plotly.graph_objects as go
 
-from report import charts, disclosure
-from report.briefing import Briefing
+from report import charts, disclosure, release
 from report.exports.png import wrap
 
 SIZE = 1080
 SOURCE = "DPMPPA Kota Jambi (register kasus lembaga Gugus Tugas TPPO)"
 HOTLINE = "Laporkan kekerasan: SAPA 129 (telepon 129, WhatsApp 08111-129-129)"
 BACKGROUND, INK, MUTED, ACCENT = "#F4F1EA", "#1A1A1A", "#555555", charts.TOTAL_COLOUR
+DEMO_LABEL = "DATA CONTOH (sintetis): angka bukan data sebenarnya."
+TOP_DISTRICTS = 3
 
 
 @dataclass(frozen=True)
 class PublicHeadline:
-    """The headline figures of a period after disclosure control: labels such as "149", "<10", "x", "54%"."""
+    """The headline figures of a release period: nothing but release rows, labels such as "149", "<10", "x"."""
 
-    period: str
-    cases: disclosure.ProtectedCount
-    victims: disclosure.ProtectedCount
-    tppo_cases: disclosure.ProtectedCount
-    child_share: disclosure.ProtectedShare
-    top_districts: tuple[tuple[str, disclosure.ProtectedCount], ...]
+    period: disclosure.Period
+    cases: release.PublicNumber
+    victims: release.PublicNumber
+    tppo_cases: release.PublicNumber
+    child_victims: release.PublicNumber
+    top_districts: tuple[tuple[str, release.PublicNumber], ...]
     footer: str
     demo_label: str | None
+    note: str | None = None     # why the period differs from the months asked for
+
+    @property
+    def numbers(self) -> list[release.PublicNumber]:
+        """Every number the infographic draws, as the release row it is."""
+        return [self.cases, self.tppo_cases, self.victims, self.child_victims,
+                *(n for _, n in self.top_districts)]
 
     def labels(self) -> list[str]:
         """Every figure the infographic draws, as drawn."""
-        return [self.cases.label, self.victims.label, self.tppo_cases.label, self.child_share.label,
-                *(count.label for _, count in self.top_districts)]
+        return [n.label for n in self.numbers]
 
 
-def public_headline(b: Briefing) -> PublicHeadline:
-    """Protect the briefing's headline figures for publik (TPPO under the threshold of 10)."""
-    g = b.figures
-    districts = disclosure.protect(b.tables["kecamatan"][["district", "kasus"]], "kasus", by=["district"])
-    published = districts.cells[~districts.cells["suppressed"] & (districts.cells["value"] > 0)]
-    top = published.sort_values("value", ascending=False, kind="stable").head(3)
-    top_districts = tuple((name, disclosure.ProtectedCount(int(v), label, False))
-                          for name, v, label in zip(top["district"], top["value"], top["label"]))
-    cases, victims = disclosure.protect_total(g["kasus"]), disclosure.protect_total(g["korban"])
-    tppo = disclosure.protect_total(g["kasus_tppo"], strict=True)
-    suppressed = districts.any_suppressed or any(c.suppressed for c in (cases, victims, tppo))
-    provisional = bool(b.provisional_months) or any("sementara" in line for line in b.footer)
-    return PublicHeadline(
-        period=b.period, cases=cases, victims=victims, tppo_cases=tppo,
-        child_share=disclosure.safe_share(g["korban_anak"], g["korban"], decimals=0),
-        top_districts=top_districts,
-        footer=disclosure.public_footer(b.period, provisional, SOURCE, suppressed=suppressed),
-        demo_label=b.footer[-1] if b.demo else None,
-    )
+def public_headline(counts: pd.DataFrame, period: disclosure.Period, provisional: bool, demo: bool,
+                    note: str | None = None) -> PublicHeadline:
+    """The infographic's figures for a release period, read from the release rows ``counts`` (that period's year)."""
+    code = period.code
+
+    def get(name, key1=None):
+        found = release.number(counts, name, code, key1)
+        if found is None:
+            raise disclosure.DisclosureError(f"Rilis publik tidak memuat {name} untuk {period.label}.")
+        return found
+
+    districts = release.table(counts, "kasus_kecamatan", code).cells
+    shown = districts[~districts["suppressed"] & (districts["value"].fillna(0) > 0)]
+    top = shown.sort_values("value", ascending=False, kind="stable").head(TOP_DISTRICTS)
+    top_districts = tuple((name, release.number(counts, "kasus_kecamatan", code, key))
+                          for name, key in zip(top["Kecamatan"], top["kode_kecamatan"]))
+    h = PublicHeadline(period=period, cases=get("kasus"), victims=get("korban"), tppo_cases=get("kasus_tppo"),
+                       child_victims=get("korban_umur", "anak"), top_districts=top_districts, footer="",
+                       demo_label=DEMO_LABEL if demo else None, note=note)
+    suppressed = any(n.label in ("<5", "<10", "x") for n in h.numbers) or bool(districts["suppressed"].any())
+    footer = disclosure.public_footer(period, provisional, SOURCE, suppressed=suppressed)
+    return dataclasses.replace(h, footer=footer)
+
+
+def for_months(start, end, periods: list[disclosure.Period], latest_month, year_counts: Callable[[int], pd.DataFrame],
+               demo: bool) -> PublicHeadline:
+    """The infographic asked for months start..end: the release period it shows (with the reason when snapped).
+
+    ``periods`` are the release's periods, ``year_counts(year)`` the release rows of one year (live or cached).
+    """
+    snapped = release.release_period(start, end, periods)
+    p = snapped.period
+    return public_headline(year_counts(p.year), p, disclosure.is_provisional(p, latest_month), demo, snapped.note)
+
+
+def numbers_frame(h: PublicHeadline) -> pd.DataFrame:
+    """The infographic's numbers as ``angka-publik.csv`` holds them: one release row per number."""
+    return pd.DataFrame([n.as_dict() for n in h.numbers], columns=["period_code", "table_name", "key1", "key2",
+                                                                   "label"])
 
 
 def _text(fig: go.Figure, text: str, y: float, size: int, colour: str = INK, bold: bool = False, x: float = 0.5,
@@ -78,12 +110,12 @@ def infographic_figure(h: PublicHeadline) -> go.Figure:
     fig.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0.86, y1=1, fillcolor=ACCENT,
                   line={"width": 0})
     _text(fig, "KEKERASAN TERHADAP PEREMPUAN DAN ANAK", 0.948, 38, "white", bold=True, name="judul")
-    _text(fig, f"Kota Jambi · {h.period}", 0.895, 30, "white", name="periode")
+    _text(fig, f"Kota Jambi · {h.period.label} ({h.period.span})", 0.895, 30, "white", name="periode")
     tiles = (
         (h.cases.label, "kasus dilaporkan", 0.27, 0.70),
         (h.tppo_cases.label, "kasus TPPO<br>(perdagangan orang)", 0.73, 0.70),
         (h.victims.label, "korban", 0.27, 0.44),
-        (h.child_share.label, "korban adalah anak", 0.73, 0.44),
+        (h.child_victims.label, "korban anak<br>(di bawah 18 tahun)", 0.73, 0.44),
     )
     for value, caption, x, y in tiles:
         fig.add_shape(type="rect", xref="paper", yref="paper", x0=x - 0.21, x1=x + 0.21, y0=y - 0.115, y1=y + 0.115,

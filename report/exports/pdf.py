@@ -13,7 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from report import charts
+from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
 from report.exports import png
@@ -65,7 +65,7 @@ def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
                             bottomMargin=10 * mm, title=f"{TITLE}, {b.period}", author="DPMPPA Kota Jambi",
                             subject=b.headline, lang="id-ID")
     story = [
-        Paragraph(AGENCY, _STYLES["agency"]),
+        Paragraph(f"{AGENCY} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
         Table([[""]], colWidths=[width], rowHeights=[2],
               style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
         _paragraph(TITLE, "title"),

@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 
 import plotly.graph_objects as go
 
-from report import charts
+from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
 
@@ -53,7 +53,7 @@ def footer_lines(b: Briefing) -> list[str]:
     status = ["Data sementara: laporan terlambat masih bisa menambah angka."] if b.provisional_months else []
     lines = [b.footer[0],
              " ".join([f"Periode {b.period}.", *status, "Kasus yang dilaporkan, bukan angka prevalensi."]),
-             f"Disiapkan {fmt.date_label(b.prepared_on)}."]
+             f"Disiapkan {fmt.date_label(b.prepared_on)}. {sentences.INTERNAL_MARK}."]
     if b.demo:
         lines[-1] += f" {b.footer[-1]}"
     return lines

@@ -13,7 +13,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from report import charts
+from report import charts, sentences
 from report import format as fmt
 from report.briefing import MULTI_FORM_SENTENCE, Briefing
 
@@ -51,7 +51,7 @@ def _notes(slide, lines: Sequence[str]) -> None:
 
 
 def _source_line(b: Briefing) -> str:
-    parts = [b.footer[0], f"Periode {b.period}."]
+    parts = [f"{sentences.INTERNAL_MARK}.", b.footer[0], f"Periode {b.period}."]
     if b.provisional_months:
         parts.append("Data sementara.")
     parts.append("Kasus yang dilaporkan, bukan angka prevalensi.")
@@ -124,6 +124,8 @@ def _title_slide(prs, b: Briefing) -> None:
     band.line.fill.background()
     _text(slide, MARGIN, Inches(0.9), WIDTH - 2 * MARGIN, Inches(0.5), "BAHAN PAPARAN", Pt(20), bold=True,
           colour=MUTED)
+    _text(slide, MARGIN, Inches(0.4), WIDTH - 2 * MARGIN, Inches(0.5), sentences.INTERNAL_MARK.upper(), Pt(20),
+          bold=True, colour=DEMO_COLOUR)
     _text(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(2.2), DECK_TITLE, Pt(44), bold=True, colour=ACCENT)
     _text(slide, MARGIN, Inches(3.6), WIDTH - 2 * MARGIN, Inches(0.8), f"Periode {b.period}", Pt(32), colour=INK)
     _text(slide, MARGIN, Inches(4.5), WIDTH - 2 * MARGIN, Inches(1.2),

@@ -1,21 +1,26 @@
-"""The public release: protected aggregates for fixed public periods, and the separate DuckDB file that holds them.
+"""The public release: the one place where public numbers are made, and the only thing public artefacts read.
 
-``release(con)`` computes every public table from the analytics database (the dashboard's ``publik`` pages use it
-live); ``publish(db, out)`` writes the same rows to a new DuckDB file with no victim rows, no accounts and no count
-the disclosure rules forbid, so a public web server can run on that file alone (``PPA_PUBLIC=1``).
-Schema: docs/data-contract.md, "Public extract".
+``release(con)`` computes every public table from the analytics database (protected and audited by
+report/disclosure.py, a year's quarters, semesters and the year together); ``publish(db, out)`` writes the same rows
+to a new DuckDB file with no victim rows, no accounts and no count the disclosure rules forbid, so a public web
+server can run on that file alone (``PPA_PUBLIC=1``). The public pages, their downloads and chart images, the public
+extract and the infographic all read these rows back (``total``, ``table``, ``headline``) and protect nothing
+themselves, so no two public artefacts can be subtracted to reveal a hidden count. A free month range asked for a
+public artefact is snapped to a release period (``release_period``). Schema: docs/data-contract.md, "Public extract".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from report import disclosure as dc
+from report import sentences
 from etl import vocab
 from etl.model import EtlError
 
@@ -110,6 +115,11 @@ def public_period_list(con: duckdb.DuckDBPyConnection, latest_month: dt.date | N
     latest = latest_month or span[1]
     first = first_month or span[0]
     return [p for p in dc.public_periods(latest, first) if p.start >= dt.date(first.year, first.month, 1)], latest
+
+
+def periods_of(frame: pd.DataFrame) -> list[dc.Period]:
+    """The periods of a ``public_periods`` frame (live or from the extract) as Period objects, in its order."""
+    return [dc.Period(k, int(y), int(n)) for k, y, n in zip(frame["kind"], frame["year"], frame["number"])]
 
 
 def periods_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -210,3 +220,137 @@ def publish(db: str | os.PathLike, out: str | os.PathLike) -> dict:
         pub.executemany("INSERT INTO public_meta VALUES (?, ?)", list(meta.items()))
     os.replace(tmp, out)
     return {"tables": counts["table_name"].nunique(), "periods": len(periods), "rows": len(counts)}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reading the release back: rows -> ProtectedCount / ProtectedTable (what charts, tables and downloads take).
+
+HEADERS = {"kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "kelompok_umur": "Kelompok umur",
+           "jenis_kelamin": "Jenis kelamin"}
+
+
+def _part(counts: pd.DataFrame, name: str, code: str, part: str) -> pd.DataFrame:
+    return counts[(counts["table_name"] == name) & (counts["period_code"] == code) & (counts["part"] == part)]
+
+
+def _count(row) -> dc.ProtectedCount:
+    value = None if pd.isna(row["value"]) else int(row["value"])
+    return dc.ProtectedCount(value, row["label"], bool(row["suppressed"]),
+                             row["reason"] if isinstance(row["reason"], str) else None)
+
+
+def total(counts: pd.DataFrame, name: str, code: str) -> dc.ProtectedCount | None:
+    """The protected grand total of a public table for a period, or None when the release has none."""
+    rows = _part(counts, name, code, "total")
+    return _count(rows.iloc[0]) if len(rows) else None
+
+
+def _cells(rows: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    cells = pd.DataFrame({HEADERS[d]: rows[f"label{i + 1}"].tolist() for i, d in enumerate(dims)})
+    for i, d in enumerate(dims):
+        cells[f"kode_{d}"] = rows[f"key{i + 1}"].tolist()
+    cells["value"] = pd.array([None if pd.isna(v) else int(v) for v in rows["value"]], dtype="Int64")
+    cells["label"] = rows["label"].tolist()
+    cells["suppressed"] = rows["suppressed"].astype(bool).tolist()
+    cells["reason"] = [r if isinstance(r, str) else None for r in rows["reason"]]
+    return cells
+
+
+def table(counts: pd.DataFrame, name: str, code: str) -> dc.ProtectedTable:
+    """One public table of one period as a ProtectedTable (columns named in Indonesian)."""
+    rows = _part(counts, name, code, "sel")
+    dims = [d for d in (rows["dim1"].iloc[0], rows["dim2"].iloc[0]) if isinstance(d, str)] if len(rows) else []
+    margins = {}
+    for kept, part in _part(counts, name, code, "margin").groupby("dim1", sort=False):
+        summed = [d for d in dims if d != kept][0]
+        margins[HEADERS[summed]] = _cells(part, [kept])
+    cells = _cells(rows, dims)
+    withheld = bool(len(cells)) and bool((cells["reason"] == "ditahan").all())
+    out = dc.ProtectedTable([HEADERS[d] for d in dims], cells, margins, total(counts, name, code), withheld)
+    out.footnotes = [dc.FOOTNOTE_SUPPRESSION] if out.any_suppressed else []
+    return out
+
+
+@dataclass(frozen=True)
+class PublicNumber:
+    """One number placed on a public artefact, named by the release row it is: equal to that row's label."""
+
+    period_code: str
+    table_name: str
+    key1: str | None
+    key2: str | None
+    label: str
+
+    def as_dict(self) -> dict:
+        return {"period_code": self.period_code, "table_name": self.table_name, "key1": self.key1,
+                "key2": self.key2, "label": self.label}
+
+
+def number(counts: pd.DataFrame, name: str, code: str, key1: str | None = None,
+           key2: str | None = None) -> PublicNumber | None:
+    """The release row for (period, table, keys) as a PublicNumber (a total when no key), or None if absent."""
+    part = "total" if key1 is None else "sel"
+    rows = _part(counts, name, code, part)
+    if key1 is not None:
+        rows = rows[rows["key1"] == key1]
+        rows = rows[rows["key2"].isna()] if key2 is None else rows[rows["key2"] == key2]
+    if not len(rows):
+        return None
+    return PublicNumber(code, name, key1, key2, str(rows["label"].iloc[0]))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Kasus, korban and kasus TPPO of a period (protected), and of the same period a year earlier if published."""
+
+    period: dc.Period
+    cases: dc.ProtectedCount
+    victims: dc.ProtectedCount
+    tppo_cases: dc.ProtectedCount
+    tppo_victims: dc.ProtectedCount
+    before: dict[str, dc.ProtectedCount | None]
+
+
+def headline(counts: pd.DataFrame, period: dc.Period) -> Headline:
+    """The headline of a period from the release (``counts`` must hold the period's year and the year before)."""
+    zero = dc.protect_total(0)
+    now = {name: total(counts, name, period.code) or zero for name in ("kasus", "korban", "kasus_tppo",
+                                                                      "korban_tppo")}
+    before = {name: total(counts, name, period.previous_year().code) for name in now}
+    return Headline(period, now["kasus"], now["korban"], now["kasus_tppo"], now["korban_tppo"], before)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Free month ranges -> release periods (public artefacts show release periods only).
+
+@dataclass(frozen=True)
+class SnappedPeriod:
+    """The release period a public artefact shows for a requested month range, and why it differs, if it does."""
+
+    period: dc.Period
+    note: str | None          # None when the request was exactly a release period
+
+
+def release_period(start: dt.date, end: dt.date, available: list[dc.Period]) -> SnappedPeriod:
+    """The release period to show for start..end (months): the request itself if it is one, else the longest
+    release period inside it (the latest of equals), else the shortest one holding ``end``, else the latest one
+    ending by ``end``, else the latest.
+
+    ``available`` are the release's periods; DisclosureError when there are none.
+    """
+    if not available:
+        raise dc.DisclosureError("Belum ada periode publik (triwulan, semester, atau tahun) yang lengkap.")
+    first, last = dt.date(start.year, start.month, 1), dt.date(end.year, end.month, 1)
+    exact = [p for p in available if p.start == first and p.end == last]
+    if exact:
+        return SnappedPeriod(exact[0], None)
+    inside = [p for p in available if first <= p.start and p.end <= last]
+    holding_end = [p for p in available if p.start <= last <= p.end]
+    before = [p for p in available if p.end <= last]
+    if inside:
+        chosen = max(inside, key=lambda p: (p.months, p.end))
+    elif holding_end:
+        chosen = min(holding_end, key=lambda p: p.months)
+    else:
+        chosen = max(before or available, key=lambda p: (p.end, p.months))
+    return SnappedPeriod(chosen, sentences.snapped_period_note(first, last, chosen.label, chosen.span))

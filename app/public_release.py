@@ -1,0 +1,129 @@
+"""The public release as the publik pages read it: one year at a time, cached per database version, warmed ahead.
+
+The numbers are made in one place, report/release.py: live from the analytics database for a staff-run server, or
+read from the public extract's ``public_counts`` on a public server (``PPA_PUBLIC=1``), which computes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from app import auth, cached
+from etl import db as etl_db
+from report import release, sentences
+from report.db import database_file, database_version, read_only
+
+
+class _YearCache:
+    """Release rows per (database version, source, year); concurrent requests for a year compute it once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, pd.DataFrame] = {}
+        self._computing: dict[tuple, threading.Lock] = {}
+
+    def get(self, version: str, public: bool, year: int, background: bool = False) -> pd.DataFrame:
+        key = (version, public, year)
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                if key in self._entries:
+                    return self._entries[key]
+            counts = _compute_year(public, year, background)
+            with self._lock:
+                # a new load changes the version: drop what was computed for older files
+                self._entries = {k: v for k, v in self._entries.items() if k[0] == version}
+                self._entries[key] = counts
+                self._computing.pop(key, None)
+            return counts
+
+    def has(self, version: str, public: bool, year: int) -> bool:
+        with self._lock:
+            return (version, public, year) in self._entries
+
+
+_YEARS = _YearCache()
+
+
+def _compute_year(public: bool, year: int, background: bool = False) -> pd.DataFrame:
+    if public:
+        with etl_db.connect(database_file(), read_only=True) as con:  # the extract: nothing but public tables
+            return con.execute("SELECT * FROM public_counts WHERE period_code LIKE ?", [f"{year}%"]).df()
+    if background:
+        # its own short connection, outside the page run's shared one (which closes when the page is drawn)
+        with etl_db.connect(database_file(), read_only=True) as con:
+            return release.release(con, years={year})[1]
+    with read_only() as con:
+        return release.release(con, years={year})[1]
+
+
+def year_counts(year: int) -> pd.DataFrame:
+    """Every release row of one year's public periods (long format, as in the extract's public_counts)."""
+    return _YEARS.get(database_version(), auth.public_mode(), year)
+
+
+def counts_for(years) -> pd.DataFrame:
+    """Release rows of several years."""
+    frames = [year_counts(y) for y in sorted(set(years))]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=release.COLUMNS)
+
+
+def warm_up(years) -> None:
+    """Protect the given years in a background thread, so the next public page finds them ready.
+
+    The thread is not a daemon, although the page run that starts it is (a thread inherits that unless told):
+    when the server stops, Python waits for the year being protected (a second or two) and skips the rest. A
+    daemon thread would be cut off at exit in the middle of the solver or a DuckDB query, and the process would
+    abort ("terminate called without an active exception").
+    """
+    version, public = database_version(), auth.public_mode()
+    missing = [y for y in sorted(set(years), reverse=True) if not _YEARS.has(version, public, y)]
+    if missing:
+        threading.Thread(target=_warm, args=(version, public, missing), daemon=False,
+                         name="ppa-public-warm-up").start()
+
+
+def _warm(version: str, public: bool, years: list[int]) -> None:
+    for year in years:
+        if not threading.main_thread().is_alive():  # the server is stopping: nobody will ask for it
+            return
+        try:
+            _YEARS.get(version, public, year, background=True)
+        except (duckdb.Error, OSError):  # a load swapped the file meanwhile: the next page run computes it
+            return
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _periods(version: str, public: bool) -> pd.DataFrame:
+    # version only keys the cache: a new load or a new extract shows up at once
+    if public:
+        with etl_db.connect(database_file(), read_only=True) as con:
+            return con.execute("SELECT * FROM public_periods").df()
+    with read_only() as con:
+        return release.periods_frame(con)
+
+
+def periods() -> pd.DataFrame:
+    """The release's periods (newest first, years before semesters before quarters)."""
+    return _periods(database_version(), auth.public_mode())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _is_demo(version: str, public: bool) -> bool:
+    if public:
+        with etl_db.connect(database_file(), read_only=True) as con:
+            row = con.execute("SELECT value FROM public_meta WHERE key = 'dataset'").fetchone()
+        return bool(row) and row[0] == "demo"
+    return sentences.is_demo(cached.database_facts())
+
+
+def is_demo() -> bool:
+    """Whether the release was made from the synthetic demo data."""
+    return _is_demo(database_version(), auth.public_mode())
