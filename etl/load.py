@@ -14,10 +14,8 @@ A register and a recap of the same agency never replace each other (the views le
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import db as dbmod
+from etl import archive as archiving
 from etl import backups, dedupe, vocab, workers, writer
+from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
-RAW_DIR = "raw"
 
 # A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
 # and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
@@ -92,6 +91,7 @@ class LoadReport:
     """The outcome of a batch of files."""
 
     files: list[FileResult] = field(default_factory=list)
+    leftovers_removed: list[str] = field(default_factory=list)  # files a killed load had left (etl.writer)
 
     @property
     def rows_loaded(self) -> int:
@@ -106,8 +106,11 @@ class LoadReport:
         return any(f.status == "failed" for f in self.files)
 
     def as_dict(self) -> dict:
-        return {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
-                "rows_rejected": self.rows_rejected}
+        out = {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
+               "rows_rejected": self.rows_rejected}
+        if self.leftovers_removed:
+            out["leftovers_removed"] = self.leftovers_removed
+        return out
 
 
 @dataclass
@@ -180,26 +183,17 @@ def check_agency(agency: str | None) -> str | None:
     return code
 
 
-def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind a connection, or None for an in-memory database."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else None
-
-
-def archive_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """<db folder>/raw, where the bytes of every committed file are kept (the source of truth for rebuild)."""
-    db_file = database_file(con)
-    return dbmod.data_dir(db_file) / RAW_DIR if db_file else None
-
-
 def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db: str | os.PathLike | None = None,
                progress: Callable[[int, int, FileResult], None] | None = None) -> LoadReport:
     """Load files and folders into the database, one transaction per file; a failing file stops nothing else."""
     agency = check_agency(agency)
     files = workbook_files(paths)
     # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
-    with writer.writing(db) as con:
-        return load_batch(con, [(path, agency, path.name) for path in files], progress)
+    removed: list[Path] = []
+    with writer.writing(db, removed=removed) as con:
+        report = load_batch(con, [(path, agency, path.name) for path in files], progress)
+    report.leftovers_removed = [str(p) for p in removed]
+    return report
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
@@ -295,7 +289,7 @@ def _sha256_of(path: Path) -> str | None:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return archiving.identity(path, path.read_bytes())[0]
     except OSError:
         return None
 
@@ -359,7 +353,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     except OSError as exc:
         return _failed(con, ledger, path, file_name, None, started,
                        f"File {file_name} tidak dapat dibaca ({exc.strerror or exc}). Periksa izin akses file.", agency)
-    submission_id = hashlib.sha256(data).hexdigest()
+    submission_id, file_ext = archiving.identity(path, data)
 
     known = (ledger.known.get(submission_id) if ledger is not None else
              con.execute("SELECT agency, shape, months, status FROM submissions WHERE submission_id = ?",
@@ -375,16 +369,16 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
         return _failed(con, ledger, path, file_name, submission_id, started, str(exc), agency)
 
     target_dir = archive if archive is not None else archive_dir(con)
-    archiving: Path | None = None
+    staged: Path | None = None
     kept = None if pending is None else list(pending)
     try:
         if target_dir is not None:
-            archiving = _stage_archive(target_dir, data)
+            staged = archiving.stage(target_dir, parsed.archive_copy, submission_id, file_ext)
         with dbmod.transaction(con):
             if known:  # the same bytes were loaded once and undone: load them afresh
                 for table in ("rejected_rows", "load_warnings", "submissions"):
                     con.execute(f"DELETE FROM {table} WHERE submission_id = ?", [submission_id])  # fixed names
-            months, replaced, released = store_parsed(con, parsed, submission_id, file_name, path.suffix.lower(),
+            months, replaced, released = store_parsed(con, parsed, submission_id, file_name, file_ext,
                                                       started, agency_parameter=agency, pending=kept,
                                                       covered=None if ledger is None else ledger.covered)
             if mark_duplicates and parsed.shape == "register":
@@ -394,8 +388,8 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
             if ledger is None:  # a ledger takes the entry once the transaction has committed (below)
                 _log(con, None, submission_id, file_name, started, status, note)
     except Exception as exc:
-        if archiving is not None:
-            archiving.unlink(missing_ok=True)
+        if staged is not None:
+            staged.unlink(missing_ok=True)
         message = str(exc) if isinstance(exc, EtlError) else (
             f"File {file_name} gagal disimpan ke database ({type(exc).__name__}: {exc}); tidak ada data yang "
             "berubah. Laporkan pesan ini ke pengelola sistem.")
@@ -405,23 +399,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, agency: s
     if ledger is not None:
         ledger.stored(submission_id, parsed.agency, parsed.shape, months)
         _log(con, ledger, submission_id, file_name, started, status, note)
-    if archiving is not None:
-        os.replace(archiving, target_dir / f"{submission_id}{path.suffix.lower()}")
+    if staged is not None:
+        archiving.keep(staged, target_dir, submission_id)
     return FileResult(path=path, status=status, submission_id=submission_id, agency=parsed.agency,
                       shape=parsed.shape, months=months, rows_read=parsed.rows_read,
                       rows_loaded=parsed.rows_loaded, rows_rejected=parsed.rows_rejected, errors=list(parsed.errors),
                       warnings=list(parsed.warnings), detected=dict(parsed.detected), replaced=replaced,
                       released=[] if mark_duplicates else released)
-
-
-def _stage_archive(target_dir: Path, data: bytes) -> Path:
-    """Write the bytes to a private temporary file beside the archive; renamed into place after the commit."""
-    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(target_dir, 0o700)
-    fd, name = tempfile.mkstemp(dir=target_dir, prefix=".pending-")  # mkstemp creates it 0600
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return Path(name)
 
 
 def _month(d: dt.date) -> dt.date:
@@ -651,19 +635,17 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
     finally:
         src.close()
     raw = dbmod.data_dir(target) / RAW_DIR
-    missing = [f"{sid}{ext}" for sid, ext, _name, _agency in plan if not (raw / f"{sid}{ext}").is_file()]
+    missing = [p.name for p in (archiving.copy_path(raw, sid) for sid, *_ in plan) if not p.is_file()]
     if missing:
         raise EtlError(f"Arsip {raw} tidak lengkap: {len(missing)} file hilang (mis. {missing[0]}). "
                        "Database lama dibiarkan apa adanya.")
 
-    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
-    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    fresh = writer.work_file(target, "rebuild")  # created 0600: the lock holder's umask (etl.writer)
     con = dbmod.connect(fresh)
     try:
         try:
-            report = load_batch(con, [(raw / f"{sid}{ext}", agency, name) for sid, ext, name, agency in plan],
-                                progress, stop_on_failure=True)
+            items = [(archiving.copy_path(raw, sid), agency, name) for sid, _ext, name, agency in plan]
+            report = load_batch(con, items, progress, stop_on_failure=True)
         except EtlError as exc:
             raise EtlError(f"Membangun ulang gagal. {exc}. Database lama dibiarkan apa adanya.") from exc
         if meta:
