@@ -101,12 +101,27 @@ def blank_of(value):
     return None if value is None else _BLANKS.get(value.__class__, BLANK_TEXT)
 
 
+def _normaliser(field: str):
+    """How the parser reads a field's cell (etl.parse), for comparing a cell with its masked text; None: unread."""
+    from etl import values
+
+    today = dt.date.today()  # both texts are read on the same day: what differs is the text alone
+    return {
+        "report_date": lambda v: values.parse_date(v, today), "incident_date": lambda v: values.parse_date(v, today),
+        "age": values.parse_age, "sex": values.parse_sex, "violence": values.parse_violence,
+        "district": values.parse_district, "subdistrict": values.parse_subdistrict,
+        "place_of_incident": lambda v: values.parse_closed(v, "place_of_incident"),
+        "relationship": lambda v: values.parse_closed(v, "relationship"), "services": values.parse_services,
+        "case_ref": values.case_reference,
+    }.get(field)
+
+
 def _unrecognised_place(field: str):
     """For an address-like field, a test: the cell is not recognised as a place (it may be an address)."""
     from etl.values import parse_closed, parse_district, parse_subdistrict
 
     if field == "place_of_incident":
-        return lambda v: v is not None and parse_closed(v, "place_of_incident").value is None
+        return lambda v: parse_closed(v, "place_of_incident").value is None
     parse = parse_district if field == "district" else parse_subdistrict
 
     def unrecognised(v) -> bool:
@@ -118,25 +133,65 @@ def _unrecognised_place(field: str):
 ADDRESS_LIKE_FIELDS = ("district", "subdistrict", "place_of_incident")
 
 
-def _blanked(column: Column, rows: np.ndarray, only=None) -> Column:
-    """The column with its cells at these rows blanked (all of them, or those whose value passes ``only``);
-    values no row holds any more are dropped, so nothing blanked stays in the copy."""
+def _field_rewrite(field: str):
+    """values -> what the copy keeps of each (the value itself when unchanged) for a field the parser reads:
+    a cell of an address-like field that is not recognised as a place is blanked; any other text with a NIK-like
+    or phone number is kept masked, when the parser reads the masked text as it reads the original (a date with a
+    time can look like a phone number: it stays)."""
+    from etl.values import NIK_MASK, PHONE_MASK, masked_texts
+
+    read = _normaliser(field)
+    unrecognised = _unrecognised_place(field) if field in ADDRESS_LIKE_FIELDS else None
+
+    def rewrite(values: list) -> list:
+        out = list(values)
+        for i, (v, masked) in enumerate(zip(values, masked_texts(values))):
+            if v is None:
+                continue
+            if unrecognised is not None and unrecognised(v):
+                out[i] = blank_of(v)
+            elif (isinstance(v, str) and masked is not v and (NIK_MASK in masked or PHONE_MASK in masked)
+                  and read is not None and _same_reading(read(masked), read(v))):
+                out[i] = masked
+        return out
+    return rewrite
+
+
+def _same_reading(a, b) -> bool:
+    """Two outcomes of a normaliser (etl.values) that store the same: the same value and kind of warning, or the
+    same kind of error (a message may word it differently: 'Umur [NIK disamarkan] tidak masuk akal' becomes
+    '... tidak dapat dibaca' once masked)."""
+    if isinstance(a, Problem) or isinstance(b, Problem):
+        return isinstance(a, Problem) and isinstance(b, Problem) and a.reason == b.reason
+    if hasattr(a, "warning") and hasattr(b, "warning"):
+        return a.value == b.value and getattr(a.warning, "reason", None) == getattr(b.warning, "reason", None)
+    return a == b
+
+
+def _blanked(column: Column, rows: np.ndarray, rewrite=None) -> Column:
+    """The column with its cells at these rows blanked (``rewrite`` None) or rewritten (values -> new values);
+    values no row holds any more are dropped, so nothing taken out stays in the copy."""
     values = column.values
-    # per distinct value: the kind of its blank, or -1 to keep it (vectorised: a register has thousands of names)
-    kinds = np.fromiter(map(_KIND_OF.__getitem__, map(type, values)), np.int64, len(values))
-    if only is not None:
-        kinds[[i for i, v in enumerate(values) if v is not None and not only(v)]] = -1
-    present = np.flatnonzero(np.bincount(kinds[kinds >= 0], minlength=len(_KINDS)))
-    if not len(present) or not len(rows):
+    if rewrite is None:  # every cell: vectorised, a register has thousands of names
+        kinds = np.fromiter(map(_KIND_OF.__getitem__, map(type, values)), np.int64, len(values))
+        present = np.flatnonzero(np.bincount(kinds[kinds >= 0], minlength=len(_KINDS)))
+        position = np.zeros(len(_KINDS), np.int64)
+        position[present] = len(values) + np.arange(len(present))
+        targets = np.where(kinds >= 0, position[np.maximum(kinds, 0)], np.arange(len(values)))
+        added = [_BLANKS[_KINDS[k]] for k in present.tolist()]
+    else:
+        targets, added = np.arange(len(values)), []
+        for i, (old, new) in enumerate(zip(values, rewrite(values))):
+            if new is not old:
+                targets[i] = len(values) + len(added)
+                added.append(new)
+    if not added or not len(rows):
         return column
-    position = np.zeros(len(_KINDS), np.int64)
-    position[present] = len(values) + np.arange(len(present))
-    targets = np.where(kinds >= 0, position[np.maximum(kinds, 0)], np.arange(len(values)))
     codes = column.codes.copy()
     inside = rows[rows < len(codes)]
     codes[inside] = targets[codes[inside]]
     used, codes = np.unique(codes, return_inverse=True)
-    pool = list(values) + [_BLANKS[_KINDS[k]] for k in present.tolist()]
+    pool = list(values) + added
     kept = [pool[i] for i in used.tolist()]
     if None in values and None not in kept:
         kept.append(None)  # the reader's columns always hold one: keep the copy's alike
@@ -144,8 +199,8 @@ def _blanked(column: Column, rows: np.ndarray, only=None) -> Column:
 
 
 def _redacted_sheet(sheet: Sheet, columns: dict[int, object], rows: list[int] | None) -> Sheet:
-    """A sheet with the given columns (index -> None for all cells, or a test for some) blanked at ``rows``
-    (None: every row, every column)."""
+    """A sheet with the given columns (index -> None to blank every cell, or a rewrite) changed at ``rows``
+    (None: every cell of the sheet blanked)."""
     if rows is None:
         everything = np.arange(max((len(c.codes) for c in sheet.columns), default=0))
         new = [_blanked(c, everything) for c in sheet.columns]
@@ -175,10 +230,11 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
             blank.update({j: None for j in cols.unknown})
             if "notes" in cols.fields:
                 blank[cols.fields["notes"]] = None
-        for field in ADDRESS_LIKE_FIELDS:
-            j = cols.fields.get(field)
-            if j is not None and j not in blank:
-                blank[j] = _unrecognised_place(field)
+            for field, j in cols.fields.items():
+                if j not in blank and _normaliser(field) is not None:
+                    blank[j] = _field_rewrite(field)
+        elif "district" in cols.fields and cols.fields["district"] not in blank:
+            blank[cols.fields["district"]] = _field_rewrite("district")
         sheets.append(_redacted_sheet(lay.sheet, blank, lay.data_rows))
     copy = Workbook(book.file_name, sheets)
     if skipped and _agency(copy, layouts) != found_agency:

@@ -57,6 +57,21 @@ def _quote(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# How older versions quoted an address-like cell (migration 4 rewords what they stored; etl.db)
+_OLD_ADDRESS_QUOTE = re.compile(r"^(Kecamatan|Kelurahan|Tempat kejadian) '.*?' (?=tidak dikenal di wilayah ini|"
+                                r"tidak ada dalam daftar)", re.S)
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def reworded_message(message: str | None) -> str | None:
+    """A message stored by an older version as this one words it: no address-like cell quoted, NIK-like and phone
+    numbers masked in what it quotes."""
+    if not message:
+        return message
+    message = _OLD_ADDRESS_QUOTE.sub(r"\1 ", message)
+    return _QUOTED.sub(lambda m: f"'{mask_personal_numbers(m[1]) or ''}'", message)
+
+
 def _mention(value, field: str) -> str:
     """The quoted cell as a message names it (space first), or nothing when the field is address-like."""
     return "" if field in ADDRESS_LIKE else f" '{_quote(value)}'"

@@ -41,7 +41,8 @@ def _lock_file(target: Path) -> Path:
 
 
 def work_file(target: Path, kind: str) -> Path:
-    """The private copy of ``target`` a writer of this process makes (kind: 'work', 'restore' or 'rebuild')."""
+    """The private copy of ``target`` a writer of this process makes (kind: 'work', 'restore', 'rebuild' or
+    'rewrite')."""
     return target.with_name(f".{target.name}.{kind}-{os.getpid()}")
 
 
@@ -49,8 +50,8 @@ def leftovers(target: Path) -> list[Path]:
     """Files a killed writer of this database left: its copies (and their logs and temporary folders, and those of
     older versions: '<name>.rebuild-<pid>'), staged archive copies and half-written backups."""
     folder = target.parent
-    found = [p for pattern in (f".{target.name}.work-*", f".{target.name}.restore-*", f".{target.name}.rebuild-*",
-                               f"{target.name}.rebuild-*") for p in folder.glob(pattern)]
+    found = [p for kind in ("work", "restore", "rebuild", "rewrite") for p in folder.glob(f".{target.name}.{kind}-*")]
+    found += folder.glob(f"{target.name}.rebuild-*")
     found += archive.staged_leftovers(dbmod.data_dir(target) / archive.RAW_DIR)
     backup_folder = backups.backup_dir(target)
     if backup_folder.is_dir():
@@ -134,6 +135,7 @@ def writing(db: str | os.PathLike | None = None, *, backup: bool = True,
             yield con
             con.execute("SET fsync_mode = 'STANDARD'")
             con.execute("CHECKPOINT")
+            rewrite = dbmod.needs_rewrite(con)
         except BaseException:
             con.close()
             work.unlink(missing_ok=True)
@@ -141,7 +143,24 @@ def writing(db: str | os.PathLike | None = None, *, backup: bool = True,
             raise
         con.close()
         work_wal.unlink(missing_ok=True)
+        if rewrite:
+            work = _rewritten(work, target)
         swap_in(work, target)
+
+
+def _rewritten(work: Path, target: Path) -> Path:
+    """A fresh file holding only the current rows of ``work`` (which is removed): DuckDB leaves the old contents
+    of changed and deleted rows in the file's free blocks, so a database a migration cleaned is copied anew."""
+    fresh = work_file(target, "rewrite")
+    try:
+        dbmod.copy_database(work, fresh)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        Path(f"{fresh}.wal").unlink(missing_ok=True)
+        work.unlink(missing_ok=True)
+        raise
+    work.unlink(missing_ok=True)
+    return fresh
 
 
 def restore(db: str | os.PathLike | None, backup_name: str) -> Path:
