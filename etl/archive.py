@@ -368,6 +368,8 @@ def private_folder(folder: Path) -> Path:
 def stage(folder: Path, copy: bytes, submission_id: str, ext: str) -> Path:
     """Write a redacted copy, with the original's sha256 and extension, to a private temporary file in the archive
     folder (mkstemp: 0600); ``keep`` renames it into place once the file's transaction has committed."""
+    if copy is None:  # a parse that did not go through etl.parse.parse_workbook: nothing redacted to keep
+        raise ValueError("tidak ada salinan tersamarkan untuk arsip")
     private_folder(folder)
     fd, name = tempfile.mkstemp(dir=folder, prefix=_STAGING_PREFIX)
     with os.fdopen(fd, "wb") as f:
@@ -404,3 +406,17 @@ def archive_original(folder: Path, submission_id: str, ext: str, file_name: str,
     keep(stage(folder, parsed.archive_copy, submission_id, ext), folder, submission_id)
     original.unlink()
     return True
+
+
+def redact_originals(con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
+    """Replace every original an older version archived for this database's submissions by its redacted copy
+    (archive_original); return the names of those left as they were."""
+    if not folder.is_dir():
+        return []
+    left = []
+    for sid, ext, name, agency in con.execute(
+            "SELECT submission_id, file_ext, file_name, json_extract_string(detected, '$.agency_parameter') "
+            "FROM submissions ORDER BY loaded_at, submission_id").fetchall():
+        if not archive_original(folder, sid, ext, name, agency):
+            left.append(f"{sid}{ext}")
+    return left

@@ -64,21 +64,19 @@ def _forget_personal_data(con: duckdb.DuckDBPyConnection) -> None:
     """
     from etl import archive, values
 
-    con.execute("UPDATE victim_records SET notes = NULL WHERE notes IS NOT NULL")
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, '4')", [_REWRITE])
+    cleaned = con.execute("UPDATE victim_records SET notes = NULL WHERE notes IS NOT NULL").fetchone()[0]
     for table in ("rejected_rows", "load_warnings", "load_log"):  # a fixed list of names
         changed = [(new, old) for (old,) in con.execute(f"SELECT DISTINCT message FROM {table} "
                                                         "WHERE message IS NOT NULL").fetchall()
                    if (new := values.reworded_message(old)) != old]
         if changed:
             con.executemany(f"UPDATE {table} SET message = ? WHERE message = ?", changed)
+            cleaned += len(changed)
+    if cleaned:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, '4')", [_REWRITE])
     folder = archive.archive_dir(con)
-    if folder is None or not folder.is_dir():
-        return
-    for sid, ext, name, agency in con.execute(
-            "SELECT submission_id, file_ext, file_name, json_extract_string(detected, '$.agency_parameter') "
-            "FROM submissions ORDER BY loaded_at").fetchall():
-        archive.archive_original(folder, sid, ext, name, agency)
+    if folder is not None:
+        archive.redact_originals(con, folder)
 
 
 # Each migration is applied once, in order, inside one transaction; never edit one that has shipped. A migration

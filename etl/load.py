@@ -632,9 +632,10 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
                            "'$.agency_parameter') FROM submissions "
                            "WHERE status <> 'undone' ORDER BY loaded_at, submission_id").fetchall()
         meta = src.execute("SELECT key, value FROM meta").fetchall()
+        raw = dbmod.data_dir(target) / RAW_DIR
+        archiving.redact_originals(src, raw)  # what an older version archived: redacted before the replay
     finally:
         src.close()
-    raw = dbmod.data_dir(target) / RAW_DIR
     missing = [p.name for p in (archiving.copy_path(raw, sid) for sid, *_ in plan) if not p.is_file()]
     if missing:
         raise EtlError(f"Arsip {raw} tidak lengkap: {len(missing)} file hilang (mis. {missing[0]}). "

@@ -201,11 +201,12 @@ def _problems(db: Path) -> list:
         con.close()
 
 
-def test_migration_4_redacts_what_an_older_version_stored(tmp_path, db):
+def as_version_3_left_it(tmp_path: Path, db: Path) -> tuple[Path, str]:
+    """A database and archive as version 3 left them: the original in the archive, notes, messages quoting an
+    address and a NIK; (the file, its submission id)."""
     path = agency_register(tmp_path / "juni.xlsx")
     loaded = load.load_files([path], db=db).files[0]
     raw = db.parent / "raw"
-    # what version 3 left: the original in the archive, notes, messages quoting an address and a NIK
     archive.copy_path(raw, loaded.submission_id).unlink()
     (raw / f"{loaded.submission_id}.xlsx").write_bytes(path.read_bytes())
     con = duckdb.connect(str(db))
@@ -217,6 +218,12 @@ def test_migration_4_redacts_what_an_older_version_stored(tmp_path, db):
     con.execute("DELETE FROM schema_version WHERE version = 4")
     con.close()
     assert set(personal_values_on_disk(db.parent)) >= {NOTE_NAME, TKP_ADDRESS, AGE_NIK, NAME}
+    return path, loaded.submission_id
+
+
+def test_migration_4_redacts_what_an_older_version_stored(tmp_path, db):
+    path, submission_id = as_version_3_left_it(tmp_path, db)
+    raw = db.parent / "raw"
 
     # the next change migrates (and writes the file anew): here, loading the same file again (unchanged)
     assert load.load_files([path], db=db).files[0].status == "unchanged"
@@ -227,7 +234,7 @@ def test_migration_4_redacts_what_an_older_version_stored(tmp_path, db):
     for old in backups_of(db):
         old.unlink()
     assert personal_values_on_disk(db.parent) == {}
-    assert sorted(p.name for p in raw.iterdir()) == [f"{loaded.submission_id}.cells"]
+    assert sorted(p.name for p in raw.iterdir()) == [f"{submission_id}.cells"]
     con = dbmod.connect(db, read_only=True)
     try:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(dbmod.MIGRATIONS)
@@ -238,6 +245,17 @@ def test_migration_4_redacts_what_an_older_version_stored(tmp_path, db):
     before = checksums(db)
     load.rebuild(db)   # from the copy the migration made
     assert checksums(db) == before
+
+
+def test_rebuild_redacts_an_older_versions_originals_before_replaying_them(tmp_path, db):
+    _path, submission_id = as_version_3_left_it(tmp_path, db)
+    load.rebuild(db)
+    raw = db.parent / "raw"
+    assert sorted(p.name for p in raw.iterdir()) == [f"{submission_id}.cells"]
+    assert personal_values_on_disk(raw) == {}
+    for old in backups_of(db):
+        old.unlink()
+    assert personal_values_on_disk(db.parent) == {}   # a rebuilt database is a new file, written by this version
 
 
 # ---------------------------------------------------------------- killed loads
