@@ -2,24 +2,27 @@
 
 ``<db folder>/raw/<sha256>.cells`` (folder 0700, files 0600) holds what the reader took from the file (every
 sheet's cells, name, position and visibility), with what the product must not keep replaced by a blank of the
-same kind (text ``[dihapus]``, number 0, date 1 January 2000): in the data rows of the sheets the loader used,
+same kind (text ``[dihapus]``, number 0, date 1 January 2000). In the data rows of the sheets the loader used:
 every cell of a personal-data column (names, NIK, addresses, phone numbers, dates of birth), of the free-text
-column (Keterangan) and, in registers, of every column the loader does not read; in address-like columns
-(kecamatan, kelurahan, tempat kejadian) every cell the loader could not recognise as a place (where an address
-would be); in sheets the loader skipped, every cell. A blank keeps its cell filled and of its kind, so the
-layout found on the copy is the one found on the original, and parsing the copy gives the same records, rejected
-rows and messages (messages never quote a blanked cell). ``rebuild`` and ``undo`` read the copy.
+column (Keterangan) and, in registers, of every column the loader does not read; in an address-like column
+(kecamatan, kelurahan, tempat kejadian) every cell the loader does not recognise as a place (where an address
+would be); in any other column the loader reads, text with a NIK-like or phone number is kept masked when the
+loader reads the masked text the same way. Sheets the loader skipped are blanked whole (their title block is kept
+only when it is what names the agency). A blank keeps its cell filled and of its kind, so the layout found on the
+copy is the original's, and parsing the copy gives the same records, rejected rows and warnings (messages never
+quote a blanked cell; a row rejected for a NIK-like number may be worded differently). ``rebuild`` and ``undo``
+read the copy.
 
-Why not a redacted workbook: writing a 4,000-row register with openpyxl takes ~0.5 s and even a hand-written
-.xlsx some 30 ms (its XML is compressed again), against ~50 ms for parsing the file; the copy here takes a few
-milliseconds (docs/data-contract.md has the measurements), and a copy of the reader's own cells cannot differ
-from them when read back. The copy also records the original's sha256 and extension, so loading the same
+Why not a redacted workbook: rewriting a 4,000-row register with openpyxl took 0.6-5.6 s on the build machine,
+many times the ~80 ms of parsing it; this copy takes ~5 ms (docs/data-contract.md), and a copy of the reader's
+own cells cannot read back differently. It also records the original's sha256 and extension, so loading the same
 original again is still "unchanged" and a rebuilt database names the same submissions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -134,26 +137,30 @@ ADDRESS_LIKE_FIELDS = ("district", "subdistrict", "place_of_incident")
 
 
 def _field_rewrite(field: str):
-    """values -> what the copy keeps of each (the value itself when unchanged) for a field the parser reads:
-    a cell of an address-like field that is not recognised as a place is blanked; any other text with a NIK-like
-    or phone number is kept masked, when the parser reads the masked text as it reads the original (a date with a
-    time can look like a phone number: it stays)."""
-    from etl.values import NIK_MASK, PHONE_MASK, masked_texts
+    """values -> {index: what the copy keeps instead} for a field the parser reads: a cell of an address-like field
+    that is not recognised as a place is blanked; other text with a NIK-like or phone number is kept masked, when
+    the parser reads the masked text as it reads the original (a date with a time can look like a phone number:
+    it stays)."""
+    from etl.values import _DIGIT_RUN, NIK_MASK, PHONE_MASK, masked_texts
+
+    digit_run = _DIGIT_RUN.search  # what both masks need: without it no text changes
 
     read = _normaliser(field)
     unrecognised = _unrecognised_place(field) if field in ADDRESS_LIKE_FIELDS else None
 
-    def rewrite(values: list) -> list:
-        out = list(values)
-        for i, (v, masked) in enumerate(zip(values, masked_texts(values))):
-            if v is None:
-                continue
-            if unrecognised is not None and unrecognised(v):
-                out[i] = blank_of(v)
-            elif (isinstance(v, str) and masked is not v and (NIK_MASK in masked or PHONE_MASK in masked)
-                  and read is not None and _same_reading(read(masked), read(v))):
-                out[i] = masked
-        return out
+    def rewrite(values: list) -> dict[int, object]:
+        changes = {}
+        if unrecognised is not None:
+            changes = {i: blank_of(v) for i, v in enumerate(values) if v is not None and unrecognised(v)}
+        # a NIK or phone number needs nine digits: shorter text, and anything but text, is left alone unread
+        texts = [i for i, v in enumerate(values) if v.__class__ is str and len(v) >= 9 and digit_run(v)
+                 and i not in changes]
+        for i, masked in zip(texts, masked_texts([values[i] for i in texts]) if texts else ()):
+            v = values[i]
+            if (masked is not v and (NIK_MASK in masked or PHONE_MASK in masked) and read is not None
+                    and _same_reading(read(masked), read(v))):
+                changes[i] = masked
+        return changes
     return rewrite
 
 
@@ -169,7 +176,7 @@ def _same_reading(a, b) -> bool:
 
 
 def _blanked(column: Column, rows: np.ndarray, rewrite=None) -> Column:
-    """The column with its cells at these rows blanked (``rewrite`` None) or rewritten (values -> new values);
+    """The column with its cells at these rows blanked (``rewrite`` None) or rewritten (values -> {index: new});
     values no row holds any more are dropped, so nothing taken out stays in the copy."""
     values = column.values
     if rewrite is None:  # every cell: vectorised, a register has thousands of names
@@ -180,11 +187,11 @@ def _blanked(column: Column, rows: np.ndarray, rewrite=None) -> Column:
         targets = np.where(kinds >= 0, position[np.maximum(kinds, 0)], np.arange(len(values)))
         added = [_BLANKS[_KINDS[k]] for k in present.tolist()]
     else:
-        targets, added = np.arange(len(values)), []
-        for i, (old, new) in enumerate(zip(values, rewrite(values))):
-            if new is not old:
-                targets[i] = len(values) + len(added)
-                added.append(new)
+        changes = rewrite(values)
+        if not changes:
+            return column
+        targets, added = np.arange(len(values)), list(changes.values())
+        targets[list(changes)] = len(values) + np.arange(len(added))
     if not added or not len(rows):
         return column
     codes = column.codes.copy()
@@ -344,8 +351,6 @@ def read_copy(path: str | os.PathLike, file_name: str | None = None) -> Workbook
 def identity(path: Path, data: bytes) -> tuple[str, str]:
     """(submission id, file extension) of a file: the original's, recorded in an archived copy; else the sha256
     of its bytes and its own extension."""
-    import hashlib
-
     if is_copy(path):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
