@@ -13,9 +13,9 @@ copy is the original's, and parsing the copy gives the same records, rejected ro
 quote a blanked cell; a row rejected for a NIK-like number may be worded differently). ``rebuild`` and ``undo``
 read the copy.
 
-Why not a redacted workbook: rewriting a 4,000-row register with openpyxl took 0.6-5.6 s on the build machine,
-many times the ~80 ms of parsing it; this copy takes ~5 ms (docs/data-contract.md), and a copy of the reader's
-own cells cannot read back differently. It also records the original's sha256 and extension, so loading the same
+Why not a redacted workbook: rewriting a 4,000-row register with openpyxl took 4.2-4.7 s on the (busy) build
+machine, against ~90 ms of CPU for parsing it; this copy takes ~8 ms of CPU (docs/data-contract.md), and a copy of
+the reader's own cells cannot read back differently. It also records the original's sha256 and extension, so loading the same
 original again is still "unchanged" and a rebuilt database names the same submissions.
 """
 
