@@ -1,14 +1,14 @@
 """Snapshots of the database file taken before every change, kept up to a retention limit, and their restore.
 
-Backups live in ``<db folder>/backups/ppa-<timestamp>.duckdb`` (owner-only). ``PPA_BACKUP_KEEP`` sets how many are
-kept (default 10); the oldest go first. A restore is itself preceded by a snapshot, so it can be undone too.
+Backups live in ``<db folder>/backups/ppa-<timestamp>.duckdb`` (folder 0700, files 0600 from the moment they
+exist). ``PPA_BACKUP_KEEP`` sets how many are kept (default 10); the oldest go first. A restore is itself preceded
+by a snapshot, so it can be undone too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 from etl import db as dbmod
@@ -17,6 +17,7 @@ from etl.model import UsageError
 BACKUP_DIR = "backups"
 DEFAULT_KEEP = 10
 _PREFIX = "ppa-"
+PARTIAL_PREFIX = ".partial-"
 
 
 def backup_dir(target: Path) -> Path:
@@ -39,16 +40,37 @@ def snapshot(target: Path, keep: int | None = None) -> Path | None:
         return None
     folder = backup_dir(target)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     copy = folder / f"{_PREFIX}{stamp}.duckdb"
-    shutil.copyfile(target, copy)
-    os.chmod(copy, 0o600)
+    # written under a name list_backups does not show, then renamed: a killed copy is never taken for a backup
+    partial = folder / f"{PARTIAL_PREFIX}{stamp}.duckdb"
     wal = Path(f"{target}.wal")
     if wal.exists():
-        shutil.copyfile(wal, f"{copy}.wal")
-        os.chmod(f"{copy}.wal", 0o600)
+        private_copy(wal, Path(f"{partial}.wal"))
+        os.replace(f"{partial}.wal", f"{copy}.wal")
+    private_copy(target, partial)
+    os.replace(partial, copy)
     prune(target, keep if keep is not None else retention())
     return copy
+
+
+def private_copy(source: Path, copy: Path) -> None:
+    """Copy a file to a new file that is owner-only (0600) from the moment it exists (a copy of the database holds
+    what the database holds, so it must never be readable by other users, not even while being written)."""
+    Path(copy).unlink(missing_ok=True)
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with open(source, "rb") as src:
+            size, offset = os.fstat(src.fileno()).st_size, 0
+            while offset < size:
+                sent = os.sendfile(fd, src.fileno(), offset, size - offset)
+                if not sent:
+                    break
+                offset += sent
+    finally:
+        os.close(fd)
 
 
 def list_backups(target: Path) -> list[Path]:

@@ -36,6 +36,9 @@ FIELDS = {
     "personal": "(data pribadi: dibuang)",
     "ignore": "(diabaikan)",
 }
+# Dropped like personal data: free text (Keterangan) can name a victim, a perpetrator or an address, and nothing
+# the product shows reads it (docs/data-contract.md, "notes").
+DROPPED_FIELDS = ("personal", "notes")
 REGISTER_FIELDS = tuple(f for f in FIELDS if f not in ("number", "personal", "ignore"))
 # Words that mark a header as personal data even when no synonym lists it: safer to drop than to keep.
 _PERSONAL_WORDS = {"nama", "nik", "ktp", "alamat", "telp", "telpon", "telepon", "hp", "handphone", "wa",
@@ -146,7 +149,7 @@ def map_columns(headers: list[str | None], agency: str | None = None) -> ColumnM
             continue
         mapping.headers[index] = header
         name = field_of(header, agency)
-        if name == "personal":
+        if name in DROPPED_FIELDS:
             mapping.personal.append(index)
         elif name is None or name == "ignore":
             mapping.unknown.append(index)

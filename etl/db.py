@@ -28,8 +28,60 @@ def data_dir(db: Path) -> Path:
     return db.resolve().parent
 
 
-# Each migration is applied once, in order, inside one transaction; never edit one that has shipped.
-MIGRATIONS: list[str] = [
+_REWRITE = "rewrite_file"  # a meta key: the file still holds old contents in free blocks (etl.writer rewrites it)
+
+
+def needs_rewrite(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a migration asked for the file to be written anew (see copy_database)."""
+    return bool(con.execute("SELECT count(*) FROM meta WHERE key = ?", [_REWRITE]).fetchone()[0])
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a closed database's current contents (tables, views, sequences) into a new file, without the old
+    contents DuckDB leaves in free blocks and without the rewrite request."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS old (READ_ONLY)", [str(source)])
+        con.execute("ATTACH ? AS new", [str(target)])
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DELETE FROM new.meta WHERE key = ?", [_REWRITE])
+        con.execute("DETACH old")
+        con.execute("CHECKPOINT new")
+        con.execute("DETACH new")
+    finally:
+        con.close()
+
+
+def _forget_personal_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 4: clean what older versions stored (docs/operations.md, "Data pribadi").
+
+    Free text (``notes``) is no longer kept: emptied. Messages are reworded as this version words them (no
+    address-like cell quoted, NIK-like and phone numbers masked in quotes). Each original file in the archive
+    (``raw/<sha256><ext>``) is replaced by its redacted copy (etl.archive); one that can no longer be parsed stays,
+    for the operator to deal with. The next writer (etl.writer) writes the file anew, so that the old values are
+    not left in its free blocks. The files are changed before the transaction commits; a copy made for a
+    transaction that then fails is what the next attempt finds, and it is equally valid.
+    """
+    from etl import archive, values
+
+    cleaned = con.execute("UPDATE victim_records SET notes = NULL WHERE notes IS NOT NULL").fetchone()[0]
+    for table in ("rejected_rows", "load_warnings", "load_log"):  # a fixed list of names
+        changed = [(new, old) for (old,) in con.execute(f"SELECT DISTINCT message FROM {table} "
+                                                        "WHERE message IS NOT NULL").fetchall()
+                   if (new := values.reworded_message(old)) != old]
+        if changed:
+            con.executemany(f"UPDATE {table} SET message = ? WHERE message = ?", changed)
+            cleaned += len(changed)
+    if cleaned:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, '4')", [_REWRITE])
+    folder = archive.archive_dir(con)
+    if folder is not None:
+        archive.redact_originals(con, folder)
+
+
+# Each migration is applied once, in order, inside one transaction; never edit one that has shipped. A migration
+# is SQL, or a function of the connection where SQL alone cannot do it (files, Python rules).
+MIGRATIONS: list = [
     # 1: initial model
     """
     CREATE TABLE submissions (
@@ -197,6 +249,9 @@ MIGRATIONS: list[str] = [
     DROP TABLE victim_records;
     ALTER TABLE victim_records_v3 RENAME TO victim_records;
     """,
+    # 4: nothing personal on disk: notes emptied, old messages reworded, archived originals replaced by redacted
+    # copies (etl.archive); the tables keep their columns.
+    _forget_personal_data,
 ]
 
 
@@ -218,7 +273,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
+            if callable(sql):
+                sql(con)
+            else:
+                con.execute(sql)
             con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
             con.execute("COMMIT")
         except Exception:

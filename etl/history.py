@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import db as dbmod
-from etl import dedupe, ledger, load, workers, writer
+from etl import archive, dedupe, ledger, load, workers, writer
 from etl.model import EtlError, UsageError
 
 STATUS_LABELS = {"active": "berlaku", "superseded": "digantikan", "undone": "dibatalkan"}
@@ -110,9 +110,9 @@ def _restore_months(con, submission_id: str, months: list[dt.date]) -> None:
     """Re-read an archived file and insert its records for these months only."""
     raw = load.archive_dir(con)
     # fetchall, not fetchone: DuckDB refuses to register the incoming rows while a result is half-read
-    file_ext, file_name, detected = con.execute(
-        "SELECT file_ext, file_name, detected FROM submissions WHERE submission_id = ?", [submission_id]).fetchall()[0]
-    path = raw / f"{submission_id}{file_ext}" if raw else None
+    file_name, detected = con.execute(
+        "SELECT file_name, detected FROM submissions WHERE submission_id = ?", [submission_id]).fetchall()[0]
+    path = archive.copy_path(raw, submission_id) if raw else None
     if path is None or not path.is_file():
         raise EtlError(f"File arsip kiriman {submission_id[:12]} ({file_name}) tidak ada di {raw}, sehingga data "
                        "yang digantikannya tidak dapat dipulihkan. Pembatalan tidak dilakukan.")

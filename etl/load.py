@@ -19,10 +19,8 @@ propagates, so it is never reported as a bad file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -33,13 +31,14 @@ import duckdb
 import pyarrow as pa
 
 from etl import db as dbmod
+from etl import archive as archiving
 from etl import backups, dedupe, ledger, vocab, workers, writer
+from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
-RAW_DIR = "raw"
 
 # A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
 # and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
@@ -113,6 +112,7 @@ class LoadReport:
     """The outcome of a batch of files."""
 
     files: list[FileResult] = field(default_factory=list)
+    leftovers_removed: list[str] = field(default_factory=list)  # files a killed load had left (etl.writer)
 
     @property
     def rows_loaded(self) -> int:
@@ -128,8 +128,11 @@ class LoadReport:
         return any(f.status in ("failed", "held") for f in self.files)
 
     def as_dict(self) -> dict:
-        return {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
-                "rows_rejected": self.rows_rejected}
+        out = {"files": [f.as_dict() for f in self.files], "rows_loaded": self.rows_loaded,
+               "rows_rejected": self.rows_rejected}
+        if self.leftovers_removed:
+            out["leftovers_removed"] = self.leftovers_removed
+        return out
 
 
 @dataclass
@@ -144,10 +147,7 @@ class Checked:
     data: bytes | None = None                # the bytes read, archived once stored
     parsed: ParsedWorkbook | None = None     # None when the file failed, or when its bytes are loaded already
     message: str | None = None               # why the file cannot be loaded
-
-    @property
-    def suffix(self) -> str:
-        return self.path.suffix.lower()
+    file_ext: str | None = None              # the original's extension (an archived copy records it)
 
 
 @dataclass
@@ -192,18 +192,6 @@ def check_agency(agency: str | None) -> str | None:
     return code
 
 
-def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind a connection, or None for an in-memory database."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else None
-
-
-def archive_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """<db folder>/raw, where the bytes of every committed file are kept (the source of truth for rebuild)."""
-    db_file = database_file(con)
-    return dbmod.data_dir(db_file) / RAW_DIR if db_file else None
-
-
 # ---------------------------------------------------------------- entry points
 
 def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db: str | os.PathLike | None = None,
@@ -216,9 +204,12 @@ def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db
     agency = check_agency(agency)
     files = workbook_files(paths)
     # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
-    with writer.writing(db) as con:
-        return load_batch(con, [(path, agency, path.name) for path in files], progress,
-                          replace_partial=replace_partial)
+    removed: list[Path] = []
+    with writer.writing(db, removed=removed) as con:
+        report = load_batch(con, [(path, agency, path.name) for path in files], progress,
+                            replace_partial=replace_partial)
+    report.leftovers_removed = [str(p) for p in removed]
+    return report
 
 
 def inspect_files(paths: Iterable[str | os.PathLike], agency: str | None = None,
@@ -299,8 +290,9 @@ def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con:
     except WorkbookError as exc:
         checked.message = str(exc)
         return checked
-    if checked.submission_id is None:
-        checked.submission_id = hashlib.sha256(checked.data).hexdigest()
+    if checked.submission_id is None or archiving.is_copy(checked.path):  # a copy records the original's id
+        checked.submission_id, checked.file_ext = archiving.identity(checked.path, checked.data)
+    checked.file_ext = checked.file_ext or checked.path.suffix.lower()
     if cache is not None and ledger.is_loaded(ledger.known_status(con, checked.submission_id, cache)):
         return checked
     try:
@@ -326,7 +318,7 @@ def _read(path: Path, file_name: str) -> bytes:
 def _sha256_of(path: Path) -> str | None:
     """The submission id of a file's bytes, or None when it cannot be read (check_file then says why)."""
     try:
-        return hashlib.sha256(_read(path, path.name)).hexdigest()
+        return archiving.identity(path, _read(path, path.name))[0]
     except WorkbookError:
         return None
 
@@ -451,7 +443,7 @@ def store(con: duckdb.DuckDBPyConnection, batch: Batch, checked: Checked) -> Fil
                     con.execute(f"DELETE FROM {table} WHERE submission_id = ?",  # fixed names
                                 [checked.submission_id])
             _months, _replaced, result.released = store_parsed(
-                con, parsed, checked.submission_id, checked.file_name, checked.suffix, started,
+                con, parsed, checked.submission_id, checked.file_name, checked.file_ext, started,
                 agency_parameter=checked.agency, pending=kept, decision=decision)
     except (duckdb.Error, WorkbookError) as exc:
         message = str(exc) if isinstance(exc, EtlError) else (
@@ -469,18 +461,18 @@ def store(con: duckdb.DuckDBPyConnection, batch: Batch, checked: Checked) -> Fil
 
 @contextmanager
 def _archived(target_dir: Path | None, checked: Checked) -> Iterator[None]:
-    """Archive a file's bytes as raw/<submission_id><ext> once the block (its transaction) has succeeded: staged
-    in a private temporary file first, renamed into place at the end, removed if the block fails."""
+    """Archive the file's redacted copy as raw/<submission_id>.cells (etl.archive) once the block (its transaction)
+    has succeeded: staged in a private temporary file first, renamed into place at the end, removed if it fails."""
     if target_dir is None:
         yield
         return
-    staged = _stage_archive(target_dir, checked.data)
+    staged = archiving.stage(target_dir, checked.parsed.archive_copy, checked.submission_id, checked.file_ext)
     try:
         yield
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
-    os.replace(staged, target_dir / f"{checked.submission_id}{checked.suffix}")
+    archiving.keep(staged, target_dir, checked.submission_id)
 
 
 def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], files: int) -> None:
@@ -538,16 +530,6 @@ def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         con.execute(f"INSERT INTO load_log ({', '.join(_LOG_COLUMNS)}) VALUES "
                     + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)), [value for row in chunk for value in row])
     rows.clear()
-
-
-def _stage_archive(target_dir: Path, data: bytes) -> Path:
-    """Write the bytes to a private temporary file beside the archive; renamed into place after the commit."""
-    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(target_dir, 0o700)
-    fd, name = tempfile.mkstemp(dir=target_dir, prefix=".pending-")  # mkstemp creates it 0600
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return Path(name)
 
 
 def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submission_id: str, file_name: str,
@@ -709,22 +691,21 @@ def _rebuild(target: Path, progress: Progress | None) -> LoadReport:
                            "'$.agency_parameter') FROM submissions "
                            "WHERE status <> 'undone' ORDER BY loaded_at, submission_id").fetchall()
         meta = src.execute("SELECT key, value FROM meta").fetchall()
+        raw = dbmod.data_dir(target) / RAW_DIR
+        archiving.redact_originals(src, raw)  # what an older version archived: redacted before the replay
     finally:
         src.close()
-    raw = dbmod.data_dir(target) / RAW_DIR
-    missing = [f"{sid}{ext}" for sid, ext, _name, _agency in plan if not (raw / f"{sid}{ext}").is_file()]
+    missing = [p.name for p in (archiving.copy_path(raw, sid) for sid, *_ in plan) if not p.is_file()]
     if missing:
         raise EtlError(f"Arsip {raw} tidak lengkap: {len(missing)} file hilang (mis. {missing[0]}). "
                        "Database lama dibiarkan apa adanya.")
 
-    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
-    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    fresh = writer.work_file(target, "rebuild")  # created 0600: the lock holder's umask (etl.writer)
     con = dbmod.connect(fresh)
     try:
         try:
-            report = load_batch(con, [(raw / f"{sid}{ext}", agency, name) for sid, ext, name, agency in plan],
-                                progress, stop_on_failure=True, replace_partial=True)  # confirmed once
+            items = [(archiving.copy_path(raw, sid), agency, name) for sid, _ext, name, agency in plan]
+            report = load_batch(con, items, progress, stop_on_failure=True, replace_partial=True)  # confirmed once
         except EtlError as exc:
             raise EtlError(f"Membangun ulang gagal. {exc}. Database lama dibiarkan apa adanya.") from exc
         if meta:

@@ -104,6 +104,7 @@ class ParsedWorkbook:
     errors: list[Problem] = field(default_factory=list)     # problems of rejected rows (several per row possible)
     warnings: list[Problem] = field(default_factory=list)
     detected: dict = field(default_factory=dict)            # what was detected and from where (for the summary)
+    archive_copy: bytes | None = None                       # what the archive keeps of the file (etl.archive)
 
     @property
     def victims(self) -> list[VictimRow]:

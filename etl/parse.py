@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import vocab
+from etl import archive, vocab
 from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
@@ -30,7 +30,7 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
                    today: dt.date | None = None) -> ParsedWorkbook:
     """Read, lay out, map and normalise one workbook; raise WorkbookError when the file as a whole can't be used."""
     today = today or dt.date.today()
-    book = read_workbook(path, file_name)
+    book = archive.read_copy(path, file_name) if archive.is_copy(path) else read_workbook(path, file_name)
     name = book.file_name
     if agency is not None:
         agency = agency.strip().upper()
@@ -90,6 +90,7 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
     detected["skipped_sheets"] = skipped
     detected["period"] = list(result.period) if result.period else None
     result.detected = detected
+    result.archive_copy = archive.copy_bytes(archive.redacted(book, layouts, found))
     return result
 
 

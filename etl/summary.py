@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from etl import vocab
@@ -104,7 +105,12 @@ def load_summary(report: LoadReport) -> str:
               f"menggantikan, {counts['unchanged']} tidak berubah, {counts['failed']} gagal"
               + (f", {counts['held']} ditahan" if counts["held"] else "") + "; "
               f"{number(report.rows_loaded)} baris dimuat, {number(report.rows_rejected)} baris ditolak.")
-    return "\n\n".join([file_summary(f) for f in report.files] + [totals])
+    parts = [file_summary(f) for f in report.files] + [totals]
+    if report.leftovers_removed:
+        parts.append(f"Sisa pemuatan sebelumnya yang terhenti (salinan kerja, file arsip sementara, cadangan "
+                     f"setengah jadi) dihapus: {len(report.leftovers_removed)} file "
+                     f"({', '.join(Path(p).name for p in report.leftovers_removed)}).")
+    return "\n\n".join(parts)
 
 
 def inspect_summary(report: LoadReport) -> str:

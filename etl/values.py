@@ -43,13 +43,39 @@ def _error(reason: str, message: str) -> Problem:
     return Problem(None, None, None, reason, message)
 
 
+# Fields whose cells messages never quote: an address may be typed there, and the archive blanks such a cell
+# when it is not recognised (etl.archive), so a message about it must read the same without it.
+ADDRESS_LIKE = ("kecamatan", "kelurahan", "place_of_incident")
+
+
 def _quote(value, limit: int = 60) -> str:
+    """A cell as a message quotes it (the one place that does): shortened, NIK-like and phone numbers masked."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, float):
         value = str(value).replace(".", ",")  # Indonesian decimal comma
-    text = " ".join(str(value).split())
+    text = mask_personal_numbers(" ".join(str(value).split())) or ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# How older versions quoted an address-like cell (migration 4 rewords what they stored; etl.db)
+_OLD_ADDRESS_QUOTE = re.compile(r"^(Kecamatan|Kelurahan|Tempat kejadian) '.*?' (?=tidak dikenal di wilayah ini|"
+                                r"tidak ada dalam daftar)", re.S)
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def reworded_message(message: str | None) -> str | None:
+    """A message stored by an older version as this one words it: no address-like cell quoted, NIK-like and phone
+    numbers masked in what it quotes."""
+    if not message:
+        return message
+    message = _OLD_ADDRESS_QUOTE.sub(r"\1 ", message)
+    return _QUOTED.sub(lambda m: f"'{mask_personal_numbers(m[1]) or ''}'", message)
+
+
+def _mention(value, field: str) -> str:
+    """The quoted cell as a message names it (space first), or nothing when the field is address-like."""
+    return "" if field in ADDRESS_LIKE else f" '{_quote(value)}'"
 
 
 # ---------------------------------------------------------------- months and dates
@@ -329,7 +355,7 @@ def _match_place(value, level: str) -> Value | Problem | None:
         code = index.fuzzy_choices[spelling]
         return Value(code, _error("wilayah_mirip", f"{label} '{_quote(value)}' dibaca sebagai "
                                   f"'{index.official[code]}' (ejaan mirip). Periksa bila keliru."))
-    return _error("wilayah_tidak_dikenal", f"{label} '{_quote(value)}' tidak dikenal di wilayah ini. Tulis nama "
+    return _error("wilayah_tidak_dikenal", f"{label}{_mention(value, level)} tidak dikenal di wilayah ini. Tulis nama "
                   f"{label.lower()} resmi (lihat daftar di template), atau tambahkan ejaan ini ke "
                   "data/reference/place_aliases.csv.")
 
@@ -557,7 +583,7 @@ def _unknown_closed(value, list_name: str) -> Problem:
     labels = ", ".join(label for _, label in vocab.closed_lists().get(list_name, ()))
     name = _LIST_NAMES.get(list_name, list_name)
     return Problem(None, None, None, "daftar_tidak_dikenal",
-                   f"{name} '{_quote(value)}' tidak ada dalam daftar ({labels}); nilai ini dikosongkan. "
+                   f"{name}{_mention(value, list_name)} tidak ada dalam daftar ({labels}); nilai ini dikosongkan. "
                    "Pilih dari daftar pada template.")
 
 

@@ -11,7 +11,10 @@ from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 begin_operator_page()
 st.title("Unggah Data")
 st.caption("Periksa file dari lembaga sebelum disimpan. Tidak ada yang masuk ke database sebelum Anda menekan "
-           "tombol **Muat ke database**. Nama, NIK, alamat dan nomor telepon tidak pernah disimpan.")
+           "tombol **Muat ke database**. Yang disimpan dari file yang dimuat: data per korban tanpa nama, NIK, "
+           "alamat, nomor telepon dan isi Keterangan (di database), serta salinan file dengan kolom-kolom itu "
+           "dikosongkan (arsip), selama database dipakai; cadangan database: 10 terbaru (bawaan). File asli tidak "
+           "disimpan.")
 
 agency_choice = st.selectbox("Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
                              help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")

@@ -131,7 +131,7 @@ def test_cli_history_json_and_undo_exit_codes(loaded, repo_root):
 def test_a_failed_undo_changes_nothing(loaded):
     db, (first, second, third) = loaded
     before = state(db)
-    (db.parent / "raw" / f"{first}.xlsx").unlink()   # what would be restored is gone from the archive
+    (db.parent / "raw" / f"{first}.cells").unlink()   # what would be restored is gone from the archive
     with pytest.raises(Exception, match="tidak dapat dipulihkan"):
         history.undo(db, second)
     assert state(db) == before

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import Workbook
 
 from etl import db as dbmod
-from etl import load, workers
+from etl import archive as archiving
+from etl import load, workers, writer
 from etl.model import EtlError
 from loadhelpers import entry, recap, register, snapshot
 
@@ -290,9 +291,10 @@ def test_archive_is_owner_only_and_named_by_hash(tmp_path, db):
     result = load.load_files([path], db=db).files[0]
     raw = db.parent / "raw"
     assert stat.S_IMODE(raw.stat().st_mode) == 0o700
-    archived = raw / f"{result.submission_id}.xlsx"
+    archived = raw / f"{result.submission_id}.cells"   # the redacted copy (etl.archive), named by the original
     assert stat.S_IMODE(archived.stat().st_mode) == 0o600
-    assert archived.read_bytes() == path.read_bytes()
+    assert archived.read_bytes() != path.read_bytes()
+    assert archiving.identity(archived, archived.read_bytes()) == (result.submission_id, ".xlsx")
     assert [p.name for p in raw.iterdir()] == [archived.name]
 
 

@@ -73,7 +73,7 @@ def test_official_register_parses_every_field(official_register):
     assert (first.age, first.is_child, first.sex, first.violence_types) == (7, True, "P", ("fisik", "psikis"))
     assert (first.place_of_incident, first.relationship, first.services) == ("rumah_tangga", "orang_tua",
                                                                               ("pengaduan", "kesehatan"))
-    assert first.notes == "ibu korban, NIK [NIK disamarkan], hp [nomor telepon disamarkan]"
+    assert first.notes is None  # Keterangan is free text: not kept (docs/data-contract.md)
     assert second.case_ref == first.case_ref                     # two victims, one case
     assert (third.report_date, third.district_code, third.violence_types) == (dt.date(2024, 6, 12), "15.71.03",
                                                                             ("tppo",))
@@ -261,7 +261,7 @@ def test_messy_police_register(tmp_path):
     assert sheet["data_rows"] == [8, 13] and sheet["total_row"] == 14
     assert sheet["columns"]["IDENTITAS KORBAN / UMUR"] == "age"
     assert sheet["columns"]["KEJADIAN / KECAMATAN"] == "district"
-    assert sheet["personal_columns_dropped"] == ["IDENTITAS KORBAN / NAMA", "IDENTITAS KORBAN / NIK"]
+    assert sheet["personal_columns_dropped"] == ["IDENTITAS KORBAN / NAMA", "IDENTITAS KORBAN / NIK", "KET"]
     assert {s["sheet"]: s["reason"] for s in parsed.detected["skipped_sheets"]} == {
         "data lama": "lembar tersembunyi", "Kosong": "lembar kosong"}
     got = [(v.row, v.case_ref, v.report_date, v.district_code, v.subdistrict_code, v.age, v.sex, v.violence_types)
@@ -273,7 +273,7 @@ def test_messy_police_register(tmp_path):
          ("psikis", "penelantaran")),
         (13, "LP/B/106/VI/2024", dt.date(2024, 6, 14), "15.71.10", None, 17, "P", ("tppo",)),
     ]
-    assert parsed.victims[0].notes == "hub. ibu [nomor telepon disamarkan]"
+    assert parsed.victims[0].notes is None  # free text is not kept
     assert [(e.row, e.reason) for e in parsed.errors] == [(11, "wilayah_luar"), (12, "bentuk_tidak_dikenal")]
     assert "Sungai Gelam" in parsed.errors[0].message and "Kabupaten Muaro Jambi" in parsed.errors[0].message
     assert "'Santet'" in parsed.errors[1].message

@@ -93,7 +93,7 @@ def test_dinsos_rejections_warnings_and_details(samples):
     assert by_row[7].district_code == "15.71.01"                 # blank kecamatan, from Simpang IV Sipin
     assert by_row[5].district_code == "15.71.03"                 # "Jamtim"
     sheet = parsed.detected["sheets"][0]
-    assert sheet["personal_columns_dropped"] == ["NAMA"]
+    assert sheet["personal_columns_dropped"] == ["NAMA", "KETERANGAN"]  # free text is dropped too
     assert sheet["footer_row"] == 16                             # "Jambi, 28 Juni 2024" is not data
 
 

@@ -224,7 +224,7 @@ def test_out_of_area_district_is_rejected_naming_the_place(cell, belongs):
 
 def test_unknown_district_is_rejected():
     outcome = parse_district("Bandung")
-    assert outcome.message == ("Kecamatan 'Bandung' tidak dikenal di wilayah ini. Tulis nama kecamatan resmi "
+    assert outcome.message == ("Kecamatan tidak dikenal di wilayah ini. Tulis nama kecamatan resmi "
                                "(lihat daftar di template), atau tambahkan ejaan ini ke "
                                "data/reference/place_aliases.csv.")
 
@@ -289,7 +289,8 @@ def test_closed_lists_keep_known_values_and_warn_on_unknown():
     assert value_of(parse_closed("saudara", "relationship")) == "keluarga"
     outcome = parse_closed("Kebun sawit", "place_of_incident")
     assert outcome.value is None
-    assert outcome.warning.message.startswith("Tempat kejadian 'Kebun sawit' tidak ada dalam daftar (Rumah Tangga,")
+    # an address may be typed in the place-of-incident column: the message names the column, never the cell
+    assert outcome.warning.message.startswith("Tempat kejadian tidak ada dalam daftar (Rumah Tangga,")
     services = parse_services("Pengaduan, Kesehatan, Doa bersama")
     assert services.value == ("pengaduan", "kesehatan")
     assert "Layanan 'Doa bersama' tidak ada dalam daftar" in services.warning.message
