@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+
 from etl import parse, values
 from etl.model import Problem, VictimRow
 from etl.read import read_workbook
@@ -80,7 +81,7 @@ SUBDISTRICTS = ["Simpang IV Sipin", "Pematang Sulur", "Legok", "Jelutung", "Kena
                 "Telanaipura", "Pasir Putih", "Sungai Gelam"]
 districts = st.one_of(_spelling(DISTRICTS), st.none(), _texts("-", "Kec.", ""))
 subdistricts = st.one_of(_spelling(SUBDISTRICTS), st.none(), st.none(), _texts("-"))
-settings_ = st.one_of(st.sampled_from(["Rumah Tangga", "rumah tangga", "Sekolah", "Fasilitas Umum", "Lainnya",
+incident_places = st.one_of(st.sampled_from(["Rumah Tangga", "rumah tangga", "Sekolah", "Fasilitas Umum", "Lainnya",
                                        "Planet Mars", "Tempat Kerja", "-"]).flatmap(_case), st.none())
 relations = st.one_of(st.sampled_from(["Orang Tua", "Saudara", "Keluarga/Saudara", "Pacar", "Teman", "Tetangga",
                                        "Guru", "Alien", "Suami", "Tidak diketahui", "Ayah Tiri", "Paman"]
@@ -104,7 +105,7 @@ def _mostly(clean, messy):
 rows = st.tuples(refs, _mostly(st.dates(D(2024, 5, 1), D(2024, 5, 31)), dates), _mostly(st.none(), dates),
                  _mostly(st.sampled_from(DISTRICTS[:11]), districts), _mostly(st.none(), subdistricts),
                  _mostly(st.integers(0, 80), ages), _mostly(st.sampled_from(["L", "P"]), sexes),
-                 _mostly(st.sampled_from(FORMS[:5]), forms), _mostly(st.none(), settings_),
+                 _mostly(st.sampled_from(FORMS[:5]), forms), _mostly(st.none(), incident_places),
                  _mostly(st.none(), relations), _mostly(st.none(), services), notes)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import subprocess
@@ -119,3 +120,46 @@ def test_kdrt_wordings_give_the_household_as_place_and_ask_for_a_missing_form(ce
     assert read.value == forms
     assert (read.warning is not None) == asks_for_form
     assert place_of_violence(cell) == place
+
+
+def _published(shared_dir, file_name: str, column: str) -> list[str]:
+    """The distinct wordings of one column of the UPT P2TP2A DKI Jakarta 2020 open data (../shared/real)."""
+    path = shared_dir / "real" / "dki_saramoniica" / "data" / file_name
+    if not path.exists():
+        pytest.skip("../shared/real not present")
+    with open(path, encoding="utf-8", newline="") as f:
+        return sorted({r[column] for r in csv.DictReader(f) if r[column] and r[column] != column})
+
+
+def test_a_register_with_every_wording_a_real_service_published_loads_with_nothing_blanked(tmp_path, repo_root,
+                                                                                            shared_dir):
+    services = _published(shared_dir, "pelayanan.csv", "jenis_pelayanan")
+    relationships = _published(shared_dir, "hub_pelaku.csv", "pelaku_kekerasan")
+    places = _published(shared_dir, "tempat_perkara.csv", "tempat_kejadian")
+    forms = (_published(shared_dir, "bentuk_kekerasan.csv", "bentuk_kekerasan")
+             + _published(shared_dir, "jenis_kekerasan.csv", "jenis_kekerasan"))
+    assert len(services) >= 25 and "Rujukan Rumah Aman/Shelter" in services
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["DATA KORBAN UPTD PPA KOTA JAMBI"])
+    ws.append(["BULAN SEPTEMBER 2024"])
+    ws.append(["No. Register", "Tanggal Lapor", "Kecamatan", "Jenis Kelamin", "Jenis Kekerasan", "Tempat Kejadian",
+               "Hubungan dengan Pelaku", "Layanan"])
+    for n, service in enumerate(services):
+        ws.append([f"R-{n}", D, "Jelutung", "P", forms[n % len(forms)], places[n % len(places)],
+                   relationships[n % len(relationships)], service])
+    path = tmp_path / "UPTD PPA September 2024.xlsx"
+    wb.save(path)
+    db = tmp_path / "ppa.duckdb"
+    run = subprocess.run([sys.executable, "-m", "etl", "load", path, "--db", db, "--agency", "UPTD_PPA", "--json"],
+                         cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(run.stdout)["files"]
+    assert (result["rows_loaded"], result["rows_rejected"]) == (len(services), 0)
+    assert {w["message"].split(" '")[0] for w in result["warnings"]} <= {"Jenis kekerasan"}  # only 'KDRT' alone
+    con = duckdb.connect(str(db), read_only=True)
+    blanked = con.execute("SELECT count(*) FROM victims WHERE relationship IS NULL OR place_of_incident IS NULL "
+                          "OR len(services) = 0").fetchone()[0]
+    con.close()
+    assert blanked == 0
