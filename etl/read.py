@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import logging
 import re
 import zipfile
 import zlib
@@ -42,6 +43,12 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+# The reader logs what it skips ("'chartsheet' not a valid worksheet") through Python's logging, which prints
+# warnings nobody handles on stderr, in English, beside the loader's own output: the file's message is enough.
+for _logger in ("calamine", "fastexcel"):
+    logging.getLogger(_logger).addHandler(logging.NullHandler())
+    logging.getLogger(_logger).propagate = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,10 +295,15 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     """Read every sheet of a workbook file; raise WorkbookError (Indonesian, naming the file) if it can't be read.
 
     Whatever the reader raises for a broken file, a Rust panic (pyo3's PanicException, a BaseException) included,
-    becomes that message; only a stop (KeyboardInterrupt, SystemExit) and MemoryError pass through.
+    becomes that message; only a stop (KeyboardInterrupt, SystemExit) and MemoryError pass through. A file that
+    no pre-scan here bounds (an OLE .xls, a zipped .ods) is read in a worker process (etl.workers), whoever calls.
     """
     path = Path(path)
     name = file_name or path.name
+    if unbounded_by_prescan(path, name):
+        from etl import workers
+        if not workers.in_worker():  # read where a memory bomb or a crash cannot spread
+            return workers.read_in_worker(path, name)
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:

@@ -56,6 +56,8 @@ DEFAULT_SECONDS = 60
 WALL_PER_CPU_SECOND = 4  # a worker that neither finishes nor uses its CPU (blocked) is stopped after this long
 
 Item = tuple[Path, str | None, str]  # (path, --agency or None, file name as the operator knows it)
+Task = tuple[str, Item]  # ("parse" | "read", item): what a worker does with the file
+_IN_WORKER = False  # set in a worker process
 
 
 def unsafe_file(file_name: str) -> WorkbookError:
@@ -108,14 +110,11 @@ def _reuse_freed_memory() -> None:
 
 
 def _parse_here(item: Item) -> ParsedWorkbook:
-    """Parse one file in this process (EtlError for a file that can't be used; a MemoryError is the file's too)."""
+    """Parse one file in this process (EtlError for a file that can't be used)."""
     from etl.parse import parse_workbook  # imported on first use: the loader's CLI starts faster
 
     path, agency, file_name = item
-    try:
-        return parse_workbook(path, agency, file_name=file_name)
-    except MemoryError:
-        raise unsafe_file(file_name) from None
+    return parse_workbook(path, agency, file_name=file_name)
 
 
 # ---------------------------------------------------------------------------------------------------- the worker
@@ -129,15 +128,32 @@ def _vm_size() -> int | None:
         return None
 
 
+def in_worker() -> bool:
+    """Whether this process is a parsing worker (where a file is read directly)."""
+    return _IN_WORKER
+
+
 def _serve(conn, memory_mb: int, seconds: int) -> None:
-    """A worker: parse the items that arrive on ``conn`` one by one and send back each outcome, until None."""
+    """A worker: do the tasks that arrive on ``conn`` one by one and send back each outcome, until None."""
     import resource
 
+    global _IN_WORKER
+    _IN_WORKER = True
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # a panic's or an allocation failure's text is not the operator's to read
     os.close(devnull)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file (it would hold the file's data)
-    from etl import parse  # noqa: F401 (imported before the cap, so the cap is over what parsing itself needs)
+    # what parsing imports and reserves, before the cap: a module mapped at the cap fails to load, and Arrow's
+    # allocator (mimalloc) reserves a 1 GiB arena of address space on first use, of which it uses what it needs
+    import xml.etree.ElementTree as ET
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from etl import parse  # noqa: F401
+
+    ET.fromstring("<x/>")  # loads pyexpat
+    pc.sum(pa.array([1, 2]))
 
     _reuse_freed_memory()
     base = _vm_size()
@@ -147,23 +163,32 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
     hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)[1]
     while True:
         try:
-            item = conn.recv()
+            task = conn.recv()
         except (EOFError, OSError):  # the loader is gone
             return
-        if item is None:
+        if task is None:
             return
         used = resource.getrusage(resource.RUSAGE_SELF)
         limit = int(used.ru_utime + used.ru_stime) + seconds + 1  # SIGXCPU ends the worker past it
         if hard_cpu == resource.RLIM_INFINITY or limit <= hard_cpu:
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard_cpu))
-        conn.send(_outcome(item))
+        outcome = _outcome(task)
+        conn.send(outcome)
+        if outcome[0] == "unsafe":  # at its cap once: a fresh worker takes the next file
+            return
 
 
-def _outcome(item: Item) -> tuple[str, object]:
+def _outcome(task: Task) -> tuple[str, object]:
+    kind, (path, agency, file_name) = task
     try:
-        return "parsed", _parse_here(item)
+        if kind == "read":
+            from etl.read import read_workbook
+            return "parsed", read_workbook(path, file_name)
+        return "parsed", _parse_here((path, agency, file_name))
     except EtlError as exc:
         return "refused", exc
+    except MemoryError:
+        return "unsafe", unsafe_file(file_name)
     except Exception as exc:  # the project's own error: the caller raises it
         return "bug", (f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)))
 
@@ -190,7 +215,7 @@ class ParsingBug(RuntimeError):
 
 
 class _Worker:
-    """One worker process and the items it was handed, in order (their outcomes come back in that order)."""
+    """One worker process and the tasks it was handed, in order (their outcomes come back in that order)."""
 
     def __init__(self, limits: tuple[int, int]) -> None:
         context = multiprocessing.get_context("spawn")
@@ -199,14 +224,14 @@ class _Worker:
         with _bare_main_module():
             self.process.start()
         child.close()
-        self.items: deque[Item] = deque()
-        self.head_since = time.monotonic()  # when the first item still waiting began, at the latest
+        self.items: deque[Task] = deque()
+        self.head_since = time.monotonic()  # when the first task still waiting began, at the latest
 
-    def send(self, item: Item) -> None:
+    def send(self, task: Task) -> None:
         if not self.items:
             self.head_since = time.monotonic()
-        self.items.append(item)
-        self.conn.send(item)
+        self.items.append(task)
+        self.conn.send(task)
 
     def stop(self) -> None:
         """Let an idle worker exit on its own; end a busy one (its files are no longer wanted)."""
@@ -227,8 +252,8 @@ class _Pool:
         self.size = max(size, 1)
         self.limits = parse_limits()
         self.workers: list[_Worker] = []
-        self.outcomes: dict[Item, tuple[str, object]] = {}  # arrived, not yet asked for
-        self.unwanted: set[Item] = set()  # handed to a worker, then skipped
+        self.outcomes: dict[Task, tuple[str, object]] = {}  # arrived, not yet asked for
+        self.unwanted: set[Task] = set()  # handed to a worker, then skipped
 
     def busy(self) -> int:
         return sum(len(w.items) for w in self.workers)
@@ -236,32 +261,32 @@ class _Pool:
     def has_room(self) -> bool:
         return self.busy() < self.size * PER_WORKER
 
-    def submit(self, item: Item) -> None:
+    def submit(self, item: Task) -> None:
         if len(self.workers) < self.size and all(w.items for w in self.workers):
             self.workers.append(_Worker(self.limits))
         min(self.workers, key=lambda w: len(w.items)).send(item)
 
-    def holds(self, item: Item) -> bool:
+    def holds(self, item: Task) -> bool:
         return item in self.outcomes or any(item in w.items for w in self.workers)
 
-    def done(self, item: Item) -> bool:
+    def done(self, item: Task) -> bool:
         self._collect(0)
         return item in self.outcomes
 
-    def outcome(self, item: Item) -> tuple[str, object]:
+    def outcome(self, item: Task) -> tuple[str, object]:
         """Wait for an item's outcome."""
         while item not in self.outcomes:
             if not self.holds(item):
-                raise RuntimeError(f"{item[2]} was never handed to a parsing worker")
+                raise RuntimeError(f"{item[1][2]} was never handed to a parsing worker")
             self._collect(None)
         return self.outcomes.pop(item)
 
-    def forget(self, item: Item) -> None:
+    def forget(self, item: Task) -> None:
         """An item no longer wanted: its outcome is dropped when it arrives."""
         if self.outcomes.pop(item, None) is None and any(item in w.items for w in self.workers):
             self.unwanted.add(item)
 
-    def _arrived(self, item: Item, outcome: tuple[str, object]) -> None:
+    def _arrived(self, item: Task, outcome: tuple[str, object]) -> None:
         if item in self.unwanted:
             self.unwanted.discard(item)
         else:
@@ -285,6 +310,9 @@ class _Pool:
                         outcome = worker.conn.recv()  # before taking the item: it raises if the worker died
                         self._arrived(worker.items.popleft(), outcome)
                         worker.head_since = time.monotonic()
+                        if outcome[0] == "unsafe":  # the worker exits after it
+                            self._replace(worker, culprit=False)
+                            break
                     continue
                 except (EOFError, OSError):
                     pass  # died after its last outcome, or while sending one
@@ -292,17 +320,18 @@ class _Pool:
                 continue
             self._replace(worker)
 
-    def _replace(self, worker: _Worker) -> None:
-        """The worker died (or is stopped for running too long): its first item is not read safely, the items
-        queued behind it go to a new worker."""
+    def _replace(self, worker: _Worker, culprit: bool = True) -> None:
+        """The worker died (or is stopped for running too long, or has exited after reaching its memory cap): its
+        first task, if ``culprit``, is not read safely; the tasks queued behind it go to a new worker."""
         worker.process.kill()
         worker.process.join(5)
         self.workers.remove(worker)
         worker.conn.close()
-        culprit = worker.items.popleft()
-        self._arrived(culprit, ("refused", unsafe_file(culprit[2])))
-        for item in worker.items:
-            self.submit(item)
+        if culprit:
+            task = worker.items.popleft()
+            self._arrived(task, ("unsafe", unsafe_file(task[1][2])))
+        for task in worker.items:
+            self.submit(task)
 
     def close(self) -> None:
         for worker in self.workers:
@@ -317,7 +346,7 @@ def _result(outcome: tuple[str, object]) -> ParsedWorkbook:
     kind, value = outcome
     if kind == "parsed":
         return value
-    if kind == "refused":
+    if kind in ("refused", "unsafe"):
         raise value
     summary, remote = value
     raise ParsingBug(f"{summary}\n\nDi proses pembaca:\n{remote}")
@@ -334,6 +363,18 @@ def worker_count(files: int) -> int:
     configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
     wanted = int(configured) if configured.isdigit() and int(configured) >= 1 else min(cores(), MAX_WORKERS)
     return wanted if wanted > 1 and files > wanted * MIN_FILES_PER_PROCESS else 1
+
+
+def read_in_worker(path: Path, file_name: str):
+    """etl.read.read_workbook in a worker process (the Workbook, or the file's WorkbookError): how a caller in
+    another process reads a file that no pre-scan bounds."""
+    pool = _Pool(1)
+    task = ("read", (Path(path), None, file_name))
+    try:
+        pool.submit(task)
+        return _result(pool.outcome(task))
+    finally:
+        pool.close()
 
 
 def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
@@ -377,7 +418,7 @@ class Prefetch:
             if not self._pool.has_room():
                 return
             self._waiting.remove(item)
-            self._pool.submit(item)
+            self._pool.submit(("parse", item))
 
     def parsed(self, path: Path, agency: str | None, file_name: str) -> ParsedWorkbook:
         item = (Path(path), agency, file_name)
@@ -387,16 +428,16 @@ class Prefetch:
             if error is not None:
                 raise error
             return result
-        if item not in self._waiting and not self._pool.holds(item):  # not given: parse it as parse_file would
+        if item not in self._waiting and not self._pool.holds(("parse", item)):  # not given: parse it as parse_file would
             self._here.setdefault(item, parses_safely_here(item[0], item[2]))
             self._waiting.insert(0, item)
         if item in self._waiting:
             self._waiting.remove(item)
             if self._here[item] and (not self._spread or not self._pool.has_room()):
                 return _parse_here(item)
-            self._pool.submit(item)
+            self._pool.submit(("parse", item))
         self._fill()
-        while not self._pool.done(item) and len(self._parsed_here) < PARSED_HERE_AHEAD:
+        while not self._pool.done(("parse", item)) and len(self._parsed_here) < PARSED_HERE_AHEAD:
             ahead = next((i for i in self._waiting if self._here[i]), None)
             if ahead is None:
                 break
@@ -405,7 +446,7 @@ class Prefetch:
                 self._parsed_here[ahead] = (_parse_here(ahead), None)
             except EtlError as exc:
                 self._parsed_here[ahead] = (None, exc)
-        result = _result(self._pool.outcome(item))
+        result = _result(self._pool.outcome(("parse", item)))
         self._fill()
         return result
 
@@ -418,4 +459,4 @@ class Prefetch:
             if skipped in self._waiting:
                 self._waiting.remove(skipped)
             self._parsed_here.pop(skipped, None)
-            self._pool.forget(skipped)
+            self._pool.forget(("parse", skipped))

@@ -194,7 +194,7 @@ def test_a_worker_reuses_the_memory_the_last_file_freed(tmp_path):
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
         pool = etl_workers._Pool(1)
         for i in range(files):
-            item = (path, None, f"register-{i}.xlsx")
+            item = ("parse", (path, None, f"register-{i}.xlsx"))
             pool.submit(item)  # straight to the worker, although this file could be parsed here
             assert etl_workers._result(pool.outcome(item)).rows_loaded == 4000
         processes = [w.process for w in pool.workers]
