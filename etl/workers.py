@@ -261,40 +261,49 @@ class _Pool:
     def has_room(self) -> bool:
         return self.busy() < self.size * PER_WORKER
 
-    def submit(self, item: Task) -> None:
+    def submit(self, task: Task) -> None:
+        for worker in [w for w in self.workers if not w.items and w.process.exitcode is not None]:
+            self._drop(worker)  # died while idle (killed from outside): nothing of it is lost
         if len(self.workers) < self.size and all(w.items for w in self.workers):
             self.workers.append(_Worker(self.limits))
-        min(self.workers, key=lambda w: len(w.items)).send(item)
+        worker = min(self.workers, key=lambda w: len(w.items))
+        try:
+            worker.send(task)
+        except OSError:  # it died just now, before the task reached it: another takes it
+            worker.items.remove(task)
+            self._drop(worker)
+            for queued in [task, *worker.items]:
+                self.submit(queued)
 
-    def holds(self, item: Task) -> bool:
-        return item in self.outcomes or any(item in w.items for w in self.workers)
+    def holds(self, task: Task) -> bool:
+        return task in self.outcomes or any(task in w.items for w in self.workers)
 
-    def done(self, item: Task) -> bool:
+    def done(self, task: Task) -> bool:
         self._collect(0)
-        return item in self.outcomes
+        return task in self.outcomes
 
-    def outcome(self, item: Task) -> tuple[str, object]:
-        """Wait for an item's outcome."""
-        while item not in self.outcomes:
-            if not self.holds(item):
-                raise RuntimeError(f"{item[1][2]} was never handed to a parsing worker")
+    def outcome(self, task: Task) -> tuple[str, object]:
+        """Wait for a task's outcome."""
+        while task not in self.outcomes:
+            if not self.holds(task):
+                raise RuntimeError(f"{task[1][2]} was never handed to a parsing worker")
             self._collect(None)
-        return self.outcomes.pop(item)
+        return self.outcomes.pop(task)
 
-    def forget(self, item: Task) -> None:
-        """An item no longer wanted: its outcome is dropped when it arrives."""
-        if self.outcomes.pop(item, None) is None and any(item in w.items for w in self.workers):
-            self.unwanted.add(item)
+    def forget(self, task: Task) -> None:
+        """A task no longer wanted: its outcome is dropped when it arrives."""
+        if self.outcomes.pop(task, None) is None and any(task in w.items for w in self.workers):
+            self.unwanted.add(task)
 
-    def _arrived(self, item: Task, outcome: tuple[str, object]) -> None:
-        if item in self.unwanted:
-            self.unwanted.discard(item)
+    def _arrived(self, task: Task, outcome: tuple[str, object]) -> None:
+        if task in self.unwanted:
+            self.unwanted.discard(task)
         else:
-            self.outcomes[item] = outcome
+            self.outcomes[task] = outcome
 
     def _collect(self, timeout: float | None) -> None:
         """Take the outcomes that have arrived (waiting up to ``timeout``, None: until one arrives or a worker
-        fails); a worker that died or ran past its wall time gives its first item the unsafe-file message."""
+        fails); a worker that died or ran past its wall time gives its first task the unsafe-file message."""
         working = [w for w in self.workers if w.items]
         if not working:
             return
@@ -320,13 +329,16 @@ class _Pool:
                 continue
             self._replace(worker)
 
-    def _replace(self, worker: _Worker, culprit: bool = True) -> None:
-        """The worker died (or is stopped for running too long, or has exited after reaching its memory cap): its
-        first task, if ``culprit``, is not read safely; the tasks queued behind it go to a new worker."""
+    def _drop(self, worker: _Worker) -> None:
         worker.process.kill()
         worker.process.join(5)
         self.workers.remove(worker)
         worker.conn.close()
+
+    def _replace(self, worker: _Worker, culprit: bool = True) -> None:
+        """The worker died (or is stopped for running too long, or has exited after reaching its memory cap): its
+        first task, if ``culprit``, is not read safely; the tasks queued behind it go to a new worker."""
+        self._drop(worker)
         if culprit:
             task = worker.items.popleft()
             self._arrived(task, ("unsafe", unsafe_file(task[1][2])))
