@@ -31,8 +31,9 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # unzipping (checked by streaming every member before the reader sees it, so a zip bomb's declared or real size is
 # caught), and rows and cells of a sheet (counted in the sheet's XML before reading, and again on the reader's
 # dimensions before any cell is converted). Columns are limited only through cells: a 10 x 256 sheet is small.
-# The XML pre-scan measures a sheet's widest column and highest row exactly only when a cell lies past column Z
-# or on row 10000 or further: within A-Z and rows 1-9999 the reader's dense range is at most 9999 x 26 cells.
+# The XML pre-scan finds the highest row number of every reference, and the widest column exactly only when a
+# cell lies past column Z: within A-Z the reader's dense range is at most MAX_ROWS x 26 cells, so the rows x
+# columns product can wait for the reader's own dimension check.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -128,9 +129,8 @@ class Workbook:
 
 
 _SAVE_AGAIN = "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang."
-# the first record of an Excel 2.x-4.0 (BIFF2-4) worksheet or workbook stream saved without an OLE container, and
-# of Excel 5's (BIFF5) stream when it is
-_OLD_EXCEL_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")
+# the first record (BOF) of an Excel 2.x-4.0 (BIFF2-4) worksheet or workbook, which has no OLE container
+_OLD_EXCEL_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx keeps in its OLE file
 
 

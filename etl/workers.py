@@ -139,9 +139,6 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
 
     global _IN_WORKER
     _IN_WORKER = True
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)  # a panic's or an allocation failure's text is not the operator's to read
-    os.close(devnull)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file (it would hold the file's data)
     # what parsing imports and reserves, before the cap: a module mapped at the cap fails to load, and Arrow's
     # allocator (mimalloc) reserves a 1 GiB arena of address space on first use, of which it uses what it needs
@@ -161,6 +158,10 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
         cap = base + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
     hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    conn.send(("ready", None))  # a worker that dies before this failed to start: no file's fault
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # from now on: a panic's or an allocation failure's text is not the operator's to read
+    os.close(devnull)
     while True:
         try:
             task = conn.recv()
@@ -226,6 +227,7 @@ class _Worker:
         child.close()
         self.items: deque[Task] = deque()
         self.head_since = time.monotonic()  # when the first task still waiting began, at the latest
+        self.ready = False  # has said it started
 
     def send(self, task: Task) -> None:
         if not self.items:
@@ -317,6 +319,9 @@ class _Pool:
                 try:
                     while worker.items and worker.conn.poll():
                         outcome = worker.conn.recv()  # before taking the item: it raises if the worker died
+                        if outcome[0] == "ready":
+                            worker.ready = True
+                            continue
                         self._arrived(worker.items.popleft(), outcome)
                         worker.head_since = time.monotonic()
                         if outcome[0] == "unsafe":  # the worker exits after it
@@ -339,6 +344,8 @@ class _Pool:
         """The worker died (or is stopped for running too long, or has exited after reaching its memory cap): its
         first task, if ``culprit``, is not read safely; the tasks queued behind it go to a new worker."""
         self._drop(worker)
+        if not worker.ready and (worker.process.exitcode or 0) > 0:  # it raised while starting (its output says why)
+            raise RuntimeError(f"A parsing worker failed to start (exit code {worker.process.exitcode})")
         if culprit:
             task = worker.items.popleft()
             self._arrived(task, ("unsafe", unsafe_file(task[1][2])))
