@@ -319,8 +319,8 @@ class _Pool:
                 try:
                     while worker.items and worker.conn.poll():
                         outcome = worker.conn.recv()  # before taking the item: it raises if the worker died
-                        if outcome[0] == "ready":
-                            worker.ready = True
+                        if outcome[0] == "ready":  # its first file's time starts now
+                            worker.ready, worker.head_since = True, time.monotonic()
                             continue
                         self._arrived(worker.items.popleft(), outcome)
                         worker.head_since = time.monotonic()
@@ -330,7 +330,8 @@ class _Pool:
                     continue
                 except (EOFError, OSError):
                     pass  # died after its last outcome, or while sending one
-            elif worker.process.sentinel not in ready and time.monotonic() - worker.head_since < wall:
+            elif worker.process.sentinel not in ready and (not worker.ready
+                                                             or time.monotonic() - worker.head_since < wall):
                 continue
             self._replace(worker)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import random
@@ -150,6 +151,41 @@ def test_a_file_that_kills_its_worker_fails_alone_and_the_batch_loads(tmp_path, 
     assert (failed.submission_id, "3a-bom-sektor.xls", "failed", failed.message) in log
     assert [row for row in log if row[1] != "3a-bom-sektor.xls"] == without_bomb.pop("load_log")
     assert content == without_bomb
+
+
+TIMED = """\
+import json, resource, sys
+from pathlib import Path
+from etl import workers
+workers.WALL_PER_CPU_SECOND = 0.5  # half a second of wall time a file (from the worker's start)
+tasks = [("parse", (Path(sys.argv[1]), "DINSOS", "bom.xls")), ("parse", (Path(sys.argv[2]), "DINSOS", "lama.xls"))]
+pool = workers._Pool(1)
+for task in tasks:
+    pool.submit(task)
+outcomes = [pool.outcome(task) for task in tasks]
+processes = [w.process for w in pool.workers]
+pool.close()
+for process in processes:
+    process.join(30)
+print(json.dumps({"outcomes": [[kind, str(error)] for kind, error in outcomes],
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def test_a_file_read_past_the_time_limit_is_unsafe_and_the_next_file_is_read(tmp_path, repo_root):
+    # the sector loop under a 3 GB cap: measured, the wall-time limit stops it at ~180 MB; without it the CPU
+    # limit (1 s here) stops it at ~1.9 GB, the cap at ~2.2 GB
+    bomb = hostile_files.sector_loop_xls(tmp_path / "bom.xls")
+    old = hostile_files.old_excel(tmp_path / "lama.xls")  # refused by its first bytes, in no time
+    env = {**os.environ, "PPA_PARSE_MEMORY_MB": "3000", "PPA_PARSE_SECONDS": "1"}
+    run = subprocess.run([sys.executable, "-c", TIMED, str(bomb), str(old)], cwd=repo_root, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    measured = json.loads(run.stdout)
+    (kind, message), (next_kind, next_message) = measured["outcomes"]
+    assert kind == "unsafe" and UNSAFE in message
+    assert next_kind == "refused" and "format Excel lama" in next_message  # a new worker read the next file
+    assert measured["max_rss_mb"] < 1000, measured
 
 
 def test_a_worker_killed_from_outside_costs_at_most_the_file_it_was_reading(tmp_path, monkeypatch):
