@@ -129,8 +129,9 @@ class Workbook:
 
 
 _SAVE_AGAIN = "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang."
-# the first record (BOF) of an Excel 2.x-4.0 (BIFF2-4) worksheet or workbook, which has no OLE container
-_OLD_EXCEL_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")
+# the first record (BOF: type and length) of an Excel 2.x-4.0 (BIFF2-4) worksheet or workbook, which has no OLE
+# container (some BIFF4 writers give it the later record type 0x0809, with BIFF4's length of 6)
+_OLD_EXCEL_BOF = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00", b"\x09\x08\x06\x00")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx keeps in its OLE file
 
 
@@ -145,7 +146,7 @@ def _format_problem(path: Path, head: bytes, name: str) -> str | None:
     if suffix not in SUPPORTED_SUFFIXES:
         return (f"File '{name}' bukan workbook yang didukung (akhiran '{Path(name).suffix or '-'}'). "
                 "Simpan sebagai .xlsx, .xlsm, .xls atau .ods lalu kirim ulang.")
-    if head[:2] in _OLD_EXCEL_BOF and not head.startswith(_OLE_MAGIC):
+    if head[:4] in _OLD_EXCEL_BOF:
         return (f"File '{name}' tersimpan dalam format Excel lama (Excel 2.x-4.0) yang tidak dapat dibaca. "
                 f"{_SAVE_AGAIN}")
     if suffix in (".xlsx", ".xlsm") and head.startswith(_OLE_MAGIC):
