@@ -228,6 +228,7 @@ class _Worker:
         self.items: deque[Task] = deque()
         self.head_since = time.monotonic()  # when the first task still waiting began, at the latest
         self.ready = False  # has said it started
+        self.started = time.monotonic()
 
     def send(self, task: Task) -> None:
         if not self.items:
@@ -332,6 +333,9 @@ class _Pool:
                     pass  # died after its last outcome, or while sending one
             elif worker.process.sentinel not in ready and (not worker.ready
                                                              or time.monotonic() - worker.head_since < wall):
+                if not worker.ready and time.monotonic() - worker.started > wall:
+                    self._drop(worker)
+                    raise RuntimeError(f"A parsing worker did not start within {wall} s")
                 continue
             self._replace(worker)
 
