@@ -9,6 +9,8 @@ each at its Excel row and column. Nothing is interpreted here; etl.values does t
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
 import re
 import zipfile
 import zlib
@@ -24,16 +26,17 @@ from etl.model import WorkbookError
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 # Agency workbooks have a few hundred rows; these caps only stop a hostile or broken file from hanging a load or
-# exhausting memory. They are the product's only size limits (docs/operations.md states the memory they bound):
-# bytes on disk, bytes after unzipping (checked by streaming every member before the reader sees it, so a zip
-# bomb's declared or real size is caught), and rows, columns and cells of a sheet (counted in the sheet's XML
-# before reading, and again on the reader's dimensions before any cell is converted). The XML pre-scan finds the
-# widest column exactly only when a cell lies past column Z: within A-Z the reader's dense range is at most
-# MAX_ROWS x 26 cells, so the rows x columns product can wait for the reader's own dimension check.
+# exhausting memory (the worker processes of etl.workers cap what a file may take in any case). They are the
+# product's only size limits (docs/operations.md states the memory they bound): bytes on disk, bytes after
+# unzipping (checked by streaming every member before the reader sees it, so a zip bomb's declared or real size is
+# caught), and rows and cells of a sheet (counted in the sheet's XML before reading, and again on the reader's
+# dimensions before any cell is converted). Columns are limited only through cells: a 10 x 256 sheet is small.
+# The XML pre-scan finds the highest row number of every reference, and the widest column exactly only when a
+# cell lies past column Z: within A-Z the reader's dense range is at most MAX_ROWS x 26 cells, so the rows x
+# columns product can wait for the reader's own dimension check.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 100_000
-MAX_COLUMNS = 200
 MAX_CELLS = 2_000_000
 MAX_SHEETS = 100
 
@@ -41,6 +44,12 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+# The reader logs what it skips ("'chartsheet' not a valid worksheet") through Python's logging, which prints
+# warnings nobody handles on stderr, in English, beside the loader's own output: the file's message is enough.
+for _logger in ("calamine", "fastexcel"):
+    logging.getLogger(_logger).addHandler(logging.NullHandler())
+    logging.getLogger(_logger).propagate = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,23 +128,94 @@ class Workbook:
     sheets: list[Sheet]
 
 
-def _format_problem(path: Path, head: bytes) -> str | None:
-    """Why the bytes cannot be a spreadsheet of the kind the suffix claims, or None if they might be."""
-    suffix = path.suffix.lower()
+_SAVE_AGAIN = "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang."
+# the first record (BOF: type and length) of an Excel 2.x-4.0 (BIFF2-4) worksheet or workbook, which has no OLE
+# container (some BIFF4 writers give it the later record type 0x0809, with BIFF4's length of 6)
+_OLD_EXCEL_BOF = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00", b"\x09\x08\x06\x00")
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx keeps in its OLE file
+
+
+def _password_protected(name: str) -> WorkbookError:
+    return WorkbookError(f"File '{name}' dilindungi kata sandi: simpan ulang tanpa kata sandi (di Excel: File > "
+                         "Info, hapus kata sandinya), lalu kirim ulang.")
+
+
+def _format_problem(path: Path, head: bytes, name: str) -> str | None:
+    """Why the bytes cannot be a spreadsheet of the kind the suffix of ``name`` claims, or None if they might be."""
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        return (f"File '{path.name}' bukan workbook yang didukung (akhiran '{path.suffix or '-'}'). "
+        return (f"File '{name}' bukan workbook yang didukung (akhiran '{Path(name).suffix or '-'}'). "
                 "Simpan sebagai .xlsx, .xlsm, .xls atau .ods lalu kirim ulang.")
+    if head[:4] in _OLD_EXCEL_BOF:
+        return (f"File '{name}' tersimpan dalam format Excel lama (Excel 2.x-4.0) yang tidak dapat dibaca. "
+                f"{_SAVE_AGAIN}")
     if suffix in (".xlsx", ".xlsm") and head.startswith(_OLE_MAGIC):
-        # An .xlsx protected with a password is stored as an OLE container holding the encrypted package.
-        return (f"File '{path.name}' dilindungi kata sandi (terenkripsi) sehingga tidak dapat dibaca. "
-                "Buka di Excel, hapus kata sandinya (File > Info > Protect Workbook), simpan, lalu kirim ulang.")
+        if _holds(path, _ENCRYPTED_PACKAGE):  # an .xlsx protected with a password is an OLE file holding it
+            return str(_password_protected(name))
+        return (f"File '{name}' berformat lama (Excel 97-2003 atau dokumen Office lain), bukan {suffix}. "
+                f"{_SAVE_AGAIN}")
     if suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(_ZIP_MAGIC):
-        return (f"File '{path.name}' bukan workbook {suffix} yang sah (isinya bukan format spreadsheet). "
-                "Buka file di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.")
+        return f"File '{name}' bukan workbook {suffix} yang sah (isinya bukan format spreadsheet). {_SAVE_AGAIN}"
     if suffix == ".xls" and not head.startswith(_OLE_MAGIC):
-        return (f"File '{path.name}' bukan workbook .xls yang sah (isinya bukan format spreadsheet). "
-                "Buka file di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.")
+        return f"File '{name}' bukan workbook .xls yang sah (isinya bukan format spreadsheet). {_SAVE_AGAIN}"
     return None
+
+
+def unbounded_by_prescan(path: Path, file_name: str | None = None) -> bool:
+    """Whether reading this file would hand the reader bytes that nothing here bounds first: an OLE .xls or a
+    zipped .ods (.xlsx/.xlsm are streamed and counted before the reader sees them; anything else is refused by
+    its first bytes). Such a file may ask the reader for any memory or time: etl.workers reads it in a worker."""
+    suffix = Path(file_name or path.name).suffix.lower()
+    if suffix not in (".xls", ".ods"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False  # refused in a sentence before reading
+    return head.startswith(_OLE_MAGIC if suffix == ".xls" else _ZIP_MAGIC)
+
+
+def _holds(path: Path, needle: bytes) -> bool:
+    """Whether the file's bytes hold this byte string (files here are at most MAX_FILE_BYTES)."""
+    try:
+        return needle in path.read_bytes()
+    except OSError:
+        return False
+
+
+_BIFF_BOF = re.compile(rb"\x09\x08(..)\x00[\x05\x06]\x05\x00", re.S)  # a BIFF5/8 workbook globals BOF record
+_FILEPASS, _RECORDS_BEFORE_FILEPASS = 0x002F, 4
+
+
+def _xls_encrypted(path: Path) -> bool:
+    """Whether an .xls file declares encryption (a FILEPASS record among the first records after the workbook's
+    BOF): the reader names most such files itself, but reads some XOR-obfuscated ones as an unknown codepage."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    for bof in _BIFF_BOF.finditer(data):
+        at = bof.start()
+        for _ in range(_RECORDS_BEFORE_FILEPASS):
+            at += 4 + int.from_bytes(data[at + 2:at + 4], "little")
+            kind = int.from_bytes(data[at:at + 2], "little")
+            if kind == _FILEPASS:
+                return True
+            if at + 4 > len(data):
+                break
+    return False
+
+
+def _reader_failure(path: Path, name: str, exc: BaseException) -> WorkbookError:
+    """The file's message for what the reader raised: never the reader's own (English) text."""
+    text = str(exc)
+    if "password protected" in text or (Path(name).suffix.lower() == ".xls" and _xls_encrypted(path)):
+        return _password_protected(name)
+    if "Cell limit exceeded" in text:  # an .ods that repeats cells past the reader's own bound
+        return WorkbookError(f"File '{name}' berisi lembar yang terlalu besar (lebih dari {MAX_CELLS} sel). "
+                             "Hapus isi di luar tabel data (termasuk baris/kolom kosong yang diulang), lalu kirim ulang.")
+    return WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet. {_SAVE_AGAIN}")
 
 
 # The reader (fastexcel) hands every cell over as text; a cell's own type is read back from the exact form the
@@ -187,10 +267,8 @@ def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sh
     columns = sheet.available_columns()
     first = columns[0].absolute_index if columns else 0
     height, width = sheet.total_height, first + len(columns)
-    if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_CELLS:
-        raise WorkbookError(
-            f"File '{file_name}', lembar '{sheet.name}': terlalu besar ({height} baris x {width} kolom; batas "
-            f"{MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data lalu kirim ulang.")
+    if height > MAX_ROWS or height * width > MAX_CELLS:
+        raise _too_big(file_name, sheet.name, f"{height} baris x {width} kolom")
     table = sheet.to_arrow()
     typed = [_typed_column(column) for column in table.columns]
     empty = Column([None], np.zeros(table.num_rows, np.int32))
@@ -201,23 +279,45 @@ def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str) -> Sh
     return Sheet(sheet.name, index, sheet.visible == "visible", [empty] * first + typed, height)
 
 
+def _too_big(file_name: str, sheet: str, size: str) -> WorkbookError:
+    return WorkbookError(
+        f"File '{file_name}', lembar '{sheet}': terlalu besar ({size}; batas {MAX_ROWS} baris dan {MAX_CELLS} sel). "
+        "Hapus isi di luar tabel data (termasuk sel kosong berformat di baris/kolom yang jauh) lalu kirim ulang.")
+
+
+_OPEN_PROBLEMS = {errno.ENOENT: "tidak ditemukan", errno.EACCES: "tidak boleh dibaca (izin akses)",
+                  errno.EISDIR: "adalah folder, bukan file"}
+# what the reader raises that is not the file's fault: a stop asked for, or the memory the process may use
+# (etl.workers gives the file its message); anything else it raises, a Rust panic included, is the file's
+_NOT_THE_FILE = (KeyboardInterrupt, SystemExit, MemoryError)
+
+
 def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
-    """Read every sheet of a workbook file; raise WorkbookError (Indonesian, naming the file) if it can't be read."""
+    """Read every sheet of a workbook file; raise WorkbookError (Indonesian, naming the file) if it can't be read.
+
+    Whatever the reader raises for a broken file, a Rust panic (pyo3's PanicException, a BaseException) included,
+    becomes that message; only a stop (KeyboardInterrupt, SystemExit) and MemoryError pass through. A file that
+    no pre-scan here bounds (an OLE .xls, a zipped .ods) is read in a worker process (etl.workers), whoever calls.
+    """
     path = Path(path)
     name = file_name or path.name
-    shown = Path(name)
+    if unbounded_by_prescan(path, name):
+        from etl import workers
+        if not workers.in_worker():  # read where a memory bomb or a crash cannot spread
+            return workers.read_in_worker(path, name)
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
             head = f.read(8)
     except OSError as exc:
-        raise WorkbookError(f"File '{name}' tidak dapat dibuka ({exc.strerror or exc}). Periksa nama dan lokasinya.") from exc
+        problem = _OPEN_PROBLEMS.get(exc.errno, "tidak dapat dibuka")
+        raise WorkbookError(f"File '{name}' {problem}. Periksa nama, lokasi dan izin aksesnya.") from exc
     if size == 0:
         raise WorkbookError(f"File '{name}' kosong (0 byte). Kirim ulang file yang benar.")
     if size > MAX_FILE_BYTES:
         raise WorkbookError(f"File '{name}' terlalu besar ({size // (1024 * 1024)} MB; batas "
                             f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.")
-    problem = _format_problem(shown if file_name else path, head)
+    problem = _format_problem(path, head, name)
     if problem:
         raise WorkbookError(problem)
     if head.startswith(_ZIP_MAGIC):
@@ -225,32 +325,30 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     try:
         reader = fastexcel.read_excel(str(path))
         names = reader.sheet_names
-    except Exception as exc:  # the reader raises several error types for broken files
-        raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
-                            "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
+    except _NOT_THE_FILE:
+        raise
+    except BaseException as exc:  # the reader raises several error types for broken files, and panics
+        raise _reader_failure(path, name, exc) from exc
     if len(names) > MAX_SHEETS:
         raise WorkbookError(f"File '{name}' berisi {len(names)} lembar (batas {MAX_SHEETS}). "
                             "Kirim satu file per periode dengan lembar seperlunya.")
     try:
         sheets = [_read_sheet(reader, index, name) for index in range(len(names))]
-    except WorkbookError:
+    except (WorkbookError, *_NOT_THE_FILE):
         raise
-    except Exception as exc:
-        raise WorkbookError(f"File '{name}' rusak atau tidak dapat dibaca sebagai spreadsheet ({_short(exc)}). "
-                            "Buka di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.") from exc
+    except BaseException as exc:
+        raise _reader_failure(path, name, exc) from exc
     return Workbook(name, sheets)
 
 
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
 _CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})\d')  # cells are the only elements whose r holds a column
-_FAR_ROW = re.compile(rb'\sr="[A-Z]{0,3}(\d{5,})"')  # rows and cells on row 10000 or further
 _CHUNK = 1 << 20
 
 
 def _check_zip(path: Path, name: str) -> None:
     """Stream every member of a zip-based workbook and refuse it before reading if it is broken or too big."""
-    corrupt = (f"File '{name}' rusak atau terpotong sehingga tidak dapat dibaca. Buka di Excel atau LibreOffice, "
-               "simpan ulang sebagai .xlsx, lalu kirim ulang.")
+    corrupt = f"File '{name}' rusak atau terpotong sehingga tidak dapat dibaca. {_SAVE_AGAIN}"
     limit_mb = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
     too_big = (f"File '{name}' berisi data yang terlalu besar setelah dibuka (lebih dari {limit_mb} MB; workbook "
                "laporan biasanya di bawah 5 MB). Hapus isi di luar tabel data atau pecah per bulan, lalu kirim ulang.")
@@ -285,10 +383,9 @@ class _SheetCounter:
     """Rows, highest row number, widest column and cells of a worksheet's XML, counted chunk by chunk.
 
     Tags and references are found with vectorised byte comparisons (a pass over the XML costs about as much as
-    decompressing it). Only a reference past column Z or on row 10000 or further can make the reader's dense
-    range pass a bound: below both, a range holds at most 9999 x 200 cells once the widest column is known to be
-    within MAX_COLUMNS, and at most MAX_ROWS x 26 within A-Z. Such a reference is rare (no agency workbook has
-    one), and the chunk holding it is then measured exactly with regular expressions.
+    decompressing it), and so is the highest row number any reference names. Only a reference past column Z can
+    make the columns matter: within A-Z a range holds at most MAX_ROWS x 26 cells. Such a reference is rare (no
+    agency workbook has one), and the chunk holding it is then measured exactly with a regular expression.
     """
 
     def __init__(self, sheet: str, declared_size: int) -> None:
@@ -335,10 +432,9 @@ class _SheetCounter:
         self._open_row_cells = int(per_row[-1])
         # past Z: a second letter; row 10000 or further: a fifth digit after no letter or after one letter
         # (anything else that matches is measured exactly below, so a false alarm costs time, not correctness)
-        first = xml[refs + 2]
-        if (_LETTER[xml[refs + 3]] | (_DIGIT[first] & _DIGIT[xml[refs + 6]])
-                | (_LETTER[first] & _DIGIT[xml[refs + 7]])).any():
-            self.max_row = max(self.max_row, *map(int, _FAR_ROW.findall(text) or [0]))
+        if len(refs):
+            self.max_row = max(self.max_row, _highest_row(xml, refs + 2))
+        if _LETTER[xml[refs + 3]].any():  # past Z: a second letter
             self.max_column = max(self.max_column, *map(_column_number, set(_CELL_COLUMN.findall(text)) or [b""]))
 
     def finish(self) -> None:
@@ -348,15 +444,12 @@ class _SheetCounter:
     def check(self, name: str) -> None:
         """Raise WorkbookError when the sheet passes a bound."""
         rows = max(self.rows, self.max_row)
-        columns = self.max_column  # 0 unless a reference lies past Z or on row 10000 or further
+        columns = self.max_column  # 0 unless a reference lies past Z
         if self.unreferenced_cells:  # such a cell may follow a referenced one: beyond the widest reference
             columns = (columns or 26) + self.most_cells_in_a_row
-        if rows > MAX_ROWS or columns > MAX_COLUMNS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
+        if rows > MAX_ROWS or self.cells > MAX_CELLS or rows * columns > MAX_CELLS:
             size = f"{rows} baris x {columns} kolom" if columns else f"{rows} baris"
-            raise WorkbookError(
-                f"File '{name}', lembar '{self.sheet}': terlalu besar (sedikitnya {size}; "
-                f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom). Hapus isi di luar tabel data (termasuk sel kosong "
-                "berformat di baris/kolom yang jauh) lalu kirim ulang.")
+            raise _too_big(name, self.sheet, f"sedikitnya {size}")
 
 
 _LT, _EQ, _QUOTE, _R, _O, _W, _C = b'<="row' b"c"
@@ -397,16 +490,27 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
+def _highest_row(xml: np.ndarray, values: np.ndarray) -> int:
+    """The highest row number among references starting at these positions ('7' of a row, 'AB7' of a cell; up
+    to 7 digits, which is past any sheet's last row)."""
+    letters = _LETTER[xml[values]].astype(np.int64)
+    for k in (1, 2):  # a column has at most three letters
+        letters += _LETTER[xml[values + k]] & (letters == k)
+    digits = values + letters
+    number = np.zeros(len(values), np.int64)
+    going = np.ones(len(values), bool)
+    for k in range(7):
+        byte = xml[digits + k]
+        going &= _DIGIT[byte]
+        number = np.where(going, number * 10 + byte.astype(np.int64) - 48, number)
+    return int(number.max())
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for ch in letters:
         number = number * 26 + ch - 64
     return number
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:160] if text else type(exc).__name__
 
 
 def column_letter(index: int) -> str:

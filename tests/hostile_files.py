@@ -214,8 +214,16 @@ def unreferenced_wide_row(path: Path, cells: int = 5000) -> Path:
     return write_xlsx(path, {"Register": xml})
 
 
-def wide_sheet(path: Path, columns: int = 5000) -> Path:
-    return write_xlsx(path, {"Register": [REGISTER_HEADER + [f"K{i}" for i in range(columns)], *REGISTER_ROWS]})
+def wide_sheet(path: Path, columns: int = 256, rows: int = 10) -> Path:
+    """A sheet of ``rows`` x ``columns`` numbers (small: a 10 x 256 sheet is 2,560 cells)."""
+    return write_xlsx(path, {"Data": [[r * columns + c for c in range(columns)] for r in range(rows)]})
+
+
+def wide_and_long(path: Path, columns: int = 300, last_row: int = 9000) -> Path:
+    """A header 300 columns wide and one cell on row 9000: a dense range of 2.7 million cells in a few KB."""
+    xml = sheet_xml([REGISTER_HEADER + [f"K{i}" for i in range(columns - len(REGISTER_HEADER))]]).replace(
+        "</sheetData>", f'<row r="{last_row}"><c r="A{last_row}"><v>1</v></c></row></sheetData>')
+    return write_xlsx(path, {"Register": xml})
 
 
 def big_sparse_file(path: Path, size: int = 100 * 1024 * 1024 + 1) -> Path:
@@ -249,4 +257,53 @@ def encrypted_ole(path: Path) -> Path:
               + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
     assert len(header) == sector and len(directory) == sector
     path.write_bytes(header + fat_bytes + directory + info + package)
+    return path
+
+
+def sector_loop_xls(path: Path) -> Path:
+    """A 1.5 KB .xls whose compound-file directory chain points at itself: a reader following it allocates
+    without end (as phpspreadsheet's oleloop.xls does)."""
+    free, end, fat_sect = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    fat = struct.pack("<3I", fat_sect, 1, end) + struct.pack("<I", free) * 125  # sector 1 is followed by itself
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    path.write_bytes(header + fat + b"\0" * 512)
+    return path
+
+
+def old_excel(path: Path) -> Path:
+    """An Excel 2.1 (BIFF2) worksheet, as Excel 2.x-4.0 saved it: no OLE container, a BOF record first."""
+    def record(kind: int, body: bytes) -> bytes:
+        return struct.pack("<HH", kind, len(body)) + body
+    label = b"Tanggal Lapor"
+    path.write_bytes(record(0x0009, struct.pack("<HH", 2, 0x10))                   # BOF: BIFF2 worksheet
+                     + record(0x0000, struct.pack("<HHHH", 0, 2, 0, 1))              # DIMENSIONS
+                     + record(0x0004, struct.pack("<HH", 0, 0) + b"\0\0\0" + bytes([len(label)]) + label)  # LABEL
+                     + record(0x0003, struct.pack("<HH", 1, 0) + b"\0\0\0" + struct.pack("<d", 9.0))  # NUMBER
+                     + record(0x000A, b""))                                           # EOF
+    return path
+
+
+def repeated_cells_ods(path: Path, repeat: int = 1 << 30) -> Path:
+    """A 2 KB .ods whose one cell is repeated a billion times across and down (ODF's repeat attributes)."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               '<office:spreadsheet><table:table table:name="Data">'
+               f'<table:table-row table:number-rows-repeated="{repeat}">'
+               f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+               '<text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'
+               '</office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                '</manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")  # first and stored, as ODF wants
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
     return path

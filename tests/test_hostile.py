@@ -16,10 +16,11 @@ import openpyxl
 import pytest
 
 from etl import inspect, load, markup
-from etl.read import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
+from etl.read import MAX_CELLS, MAX_FILE_BYTES, MAX_ROWS
 from tests import hostile_files as h
 
 CORRUPT = "rusak atau terpotong"
+TOO_BIG = f"batas {MAX_ROWS} baris dan {MAX_CELLS} sel"
 NOT_A_WORKBOOK = "bukan workbook .xlsx yang sah"
 REFUSED = {
     "terpotong.xlsx": (lambda p, good: h.truncated(p, good), CORRUPT),
@@ -34,11 +35,10 @@ REFUSED = {
     "bom-zip-bohong.xlsx": (lambda p, good: h.real_zip_bomb(p, size=110 * 1024 * 1024, lie=True), CORRUPT),
     "100mb.xlsx": (lambda p, good: h.big_sparse_file(p), f"batas {MAX_FILE_BYTES // (1024 * 1024)} MB"),
     "sejuta-baris.xlsx": (lambda p, good: h.million_rows(p), f"batas {MAX_ROWS} baris"),
-    "sel-jauh.xlsx": (lambda p, good: h.far_cell(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
+    "sel-jauh.xlsx": (lambda p, good: h.far_cell(p), TOO_BIG),
     "sel-jauh-baris-tanpa-nomor.xlsx": (lambda p, good: h.far_cell_in_unnumbered_row(p), f"batas {MAX_ROWS} baris"),
-    "lebar.xlsx": (lambda p, good: h.wide_sheet(p), f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
-    "lebar-tanpa-referensi.xlsx": (lambda p, good: h.unreferenced_wide_row(p),
-                                   f"batas {MAX_ROWS} baris x {MAX_COLUMNS} kolom"),
+    "lebar-dan-panjang.xlsx": (lambda p, good: h.wide_and_long(p), TOO_BIG),
+    "lebar-tanpa-referensi.xlsx": (lambda p, good: h.unreferenced_wide_row(p, cells=2_100_000), TOO_BIG),
     "lama.xls": (lambda p, good: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) and p,
                  "rusak atau tidak dapat dibaca"),
     "kalkulasi.ods": (lambda p, good: p.write_bytes(b"PK\x03\x04" + b"\0" * 100) and p, CORRUPT),

@@ -474,10 +474,12 @@ def test_truncated_xlsx(tmp_path, official_register):
 
 def test_password_protected_xlsx(tmp_path):
     path = tmp_path / "rahasia.xlsx"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000)   # how Excel stores an encrypted xlsx
+    # how Excel stores an encrypted xlsx: an OLE file holding an EncryptedPackage stream
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000 + "EncryptedPackage".encode("utf-16-le")
+                     + b"\0" * 2000)
     with pytest.raises(WorkbookError) as caught:
         parse_workbook(path, "DINSOS")
-    assert str(caught.value).startswith("File 'rahasia.xlsx' dilindungi kata sandi (terenkripsi)")
+    assert str(caught.value).startswith("File 'rahasia.xlsx' dilindungi kata sandi: simpan ulang tanpa kata sandi")
 
 
 def test_file_name_given_separately_is_used_in_messages(tmp_path):

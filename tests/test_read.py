@@ -10,8 +10,9 @@ from hypothesis import given, strategies as st
 from openpyxl import Workbook
 
 from etl.model import WorkbookError
+from etl import workers
 from etl.read import MAX_CELLS, _SheetCounter, cell_value, column_letter, read_workbook
-from hostile_files import write_xlsx
+from hostile_files import old_excel, sector_loop_xls, wide_sheet, write_xlsx
 
 
 @pytest.mark.parametrize("text, value", [
@@ -102,6 +103,13 @@ def test_a_far_row_and_a_wide_column_in_different_chunks_are_refused_before_read
     assert 99999 * 100 > MAX_CELLS
 
 
+@pytest.mark.parametrize("columns", [255, 256])
+def test_a_small_wide_sheet_is_read_the_size_limit_counts_cells(tmp_path, columns):
+    path = wide_sheet(tmp_path / "lebar.xlsx", columns=columns, rows=10)
+    sheet = read_workbook(path).sheets[0]
+    assert (sheet.height, len(sheet.columns)) == (10, columns) and sheet.rows[9][-1] == 10 * columns - 1
+
+
 def test_a_long_narrow_sheet_within_the_bounds_is_read(tmp_path):
     path = write_xlsx(tmp_path / "panjang.xlsx", {"Data": _sheet(_filler(20000))})
     sheet = read_workbook(path).sheets[0]
@@ -143,3 +151,41 @@ def test_the_sheet_counter_finds_what_plain_regular_expressions_find_whatever_th
                                             (16383, "XFD")])
 def test_column_letters_are_excel_s(index, letters):
     assert column_letter(index) == letters
+
+
+def test_a_missing_file_is_named_in_indonesian(tmp_path):
+    with pytest.raises(WorkbookError, match=r"^File 'hilang.xlsx' tidak ditemukan\. Periksa nama"):
+        read_workbook(tmp_path / "hilang.xlsx")
+
+
+def test_an_excel_2_to_4_file_is_named_as_an_old_excel_format(tmp_path):
+    with pytest.raises(WorkbookError, match=r"format Excel lama \(Excel 2\.x-4\.0\).*simpan ulang sebagai \.xlsx"):
+        read_workbook(old_excel(tmp_path / "lama.xls"))
+
+
+def test_an_xls_renamed_to_xlsx_is_not_called_password_protected(tmp_path):
+    path = tmp_path / "lama.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    with pytest.raises(WorkbookError, match="berformat lama \\(Excel 97-2003") as refused:
+        read_workbook(path)
+    assert "kata sandi" not in str(refused.value)
+
+
+def test_a_reader_panic_becomes_the_files_message(shared_dir, monkeypatch):
+    """fastexcel raises pyo3's PanicException (a BaseException, not an Exception) for some broken .xls files."""
+    path = shared_dir / "corpus" / "files" / "calamine__tests_ptgexp-truncated-operand.xls"
+    if not path.exists():
+        pytest.skip("../shared/corpus not present")
+    monkeypatch.setattr(workers, "_IN_WORKER", True)  # read here, as a worker does, so the panic is raised here
+    with pytest.raises(WorkbookError, match=r"rusak atau tidak dapat dibaca sebagai spreadsheet\. Buka") as refused:
+        read_workbook(path)
+    assert type(refused.value.__cause__).__name__ == "PanicException"
+    assert not isinstance(refused.value.__cause__, Exception)
+
+
+def test_an_xls_or_ods_is_read_in_a_worker_whoever_calls(tmp_path):
+    # a memory bomb read by a caller in its own process (the upload page, inspect) would take that process down
+    bomb = sector_loop_xls(tmp_path / "bom.xls")
+    with pytest.raises(WorkbookError, match="tidak dapat dibaca dengan aman"):
+        read_workbook(bomb)
+    assert not workers._reuse_freed_memory.cache_info().currsize  # the worker's allocator settings stay there
