@@ -16,17 +16,22 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app import auth, cached, navigation
+from etl import vocab
 from report import charts, sentences
 from report.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
 from report.queries import Filters
 
-PAGE_TITLE = "Kekerasan terhadap Perempuan dan Anak — Kota Jambi"
+
+
+def page_title() -> str:
+    """The browser tab's title, with the region's name (region.toml)."""
+    return f"Kekerasan terhadap Perempuan dan Anak — {vocab.region().name}"
 
 
 def configure_page() -> None:
     """Title, icon and wide layout of the browser page."""
-    st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/shield:", layout="wide")
+    st.set_page_config(page_title=page_title(), page_icon=":material/shield:", layout="wide")
 
 
 def ensure_entry_script() -> None:
@@ -74,7 +79,7 @@ def begin() -> Filters:
     if span.empty or pd.isna(span["first_month"].iloc[0]):
         st.info("Database belum berisi data. Muat workbook lembaga dengan `python -m etl load FILE`.")
         st.stop()
-    st.sidebar.markdown("**DPMPPA Kota Jambi**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
+    st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     if sentences.is_demo(facts):
         st.sidebar.warning(sentences.DEMO_LABEL)
         st.warning(f"{sentences.DEMO_LABEL} — angka di halaman ini bukan data sebenarnya.",

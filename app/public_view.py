@@ -306,7 +306,7 @@ def begin(choose_period: bool = True) -> PublicPage:
     ensure_entry_script()
     configure_page()
     require_page_role()
-    st.sidebar.markdown("**DPMPPA Kota Jambi**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
+    st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     try:
         offered = periods()
     except Exception as exc:  # a missing or locked database: say so instead of a stack trace
@@ -340,7 +340,7 @@ def begin(choose_period: bool = True) -> PublicPage:
 
 def footer_lines(label: str, provisional: bool) -> tuple[str, ...]:
     """Source, period, 'data sementara', 'reported cases, not prevalence', the legend and the footnote."""
-    return (f"Sumber: {dc.DEFAULT_SOURCE}.", f"Periode: {label}.",
+    return (f"Sumber: {dc.default_source()}.", f"Periode: {label}.",
             *(("Data sementara: laporan yang terlambat masih dapat menambah angka.",) if provisional else ()),
             dc.NOT_PREVALENCE, f"Keterangan: {dc.legend_text()}.",
             f"Catatan: {dc.FOOTNOTE_SUPPRESSION}.")

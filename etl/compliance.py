@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from etl import vocab
 from etl.values import MONTH_NAMES_ID
 
 ON_TIME, LATE, MISSING, NOT_DUE = "tepat_waktu", "terlambat", "belum_diterima", "belum_jatuh_tempo"
 STATUS_LABELS = {ON_TIME: "Tepat waktu", LATE: "Terlambat", MISSING: "Belum diterima", NOT_DUE: "Belum jatuh tempo"}
-DEFAULT_SENDER = "DPMPPA Kota Jambi"
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def months_text(months: list[dt.date]) -> str:
     return _listed(parts)
 
 
-def reminders(statuses: list[MonthStatus], sender: str = DEFAULT_SENDER) -> dict[str, str]:
+def reminders(statuses: list[MonthStatus], sender: str | None = None) -> dict[str, str]:
     """A message per agency with missing or late months, ready to paste into WhatsApp (agency code -> text)."""
     texts = {}
     for agency in dict.fromkeys(s.agency for s in statuses):
@@ -127,6 +127,6 @@ def reminders(statuses: list[MonthStatus], sender: str = DEFAULT_SENDER) -> dict
             lines.append(f"{'Selain itu, l' if missing else 'L'}aporan bulan "
                          f"{months_text([s.month for s in late])} sudah kami terima tetapi melewati batas. "
                          f"Mohon laporan berikutnya dikirim paling lambat tanggal {late[-1].due.day} bulan berikutnya.")
-        lines.append(f"Terima kasih atas kerja samanya.\n{sender}")
+        lines.append(f"Terima kasih atas kerja samanya.\n{sender or vocab.region().office_short}")
         texts[agency] = "\n".join(lines)
     return texts

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from etl import settings
 from etl.model import EtlError, ParsedWorkbook
 
 MAX_WORKERS = 4
@@ -82,7 +83,7 @@ def cores() -> int:
 
 def worker_count(files: int) -> int:
     """How many processes parse a batch of this many files, the loader's own included (1: only this one)."""
-    configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
+    configured = (settings.get("load_workers") or "").strip()
     wanted = int(configured) if configured.isdigit() and int(configured) >= 1 else min(cores(), MAX_WORKERS)
     return wanted if wanted > 1 and files > wanted * MIN_FILES_PER_PROCESS else 1
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import frame
+from etl import vocab
 from report import briefing, db
 from report.exports import bundle, infographic, names, pdf, png, pptx
 
@@ -18,7 +19,7 @@ f = frame.begin()  # refuses any role but analis/operator (app/navigation.py)
 b = _briefing(f.start, f.end, db.database_version())
 
 st.title("Bahan Paparan")
-st.caption(f"Periode {b.period} (atur di panel samping). Bahan paparan selalu mencakup seluruh Kota Jambi; "
+st.caption(f"Periode {b.period} (atur di panel samping). Bahan paparan selalu mencakup seluruh {vocab.region().name}; "
            "filter kecamatan, bentuk dan lembaga tidak dipakai di sini.")
 st.markdown(f"#### {b.headline}")
 st.markdown("\n".join(f"{i}. {point}" for i, point in enumerate(b.key_points, start=1)))

@@ -23,7 +23,6 @@ SEX_LABELS = {"P": "Perempuan", "L": "Laki-laki"}
 SEQUENTIAL = "Blues"
 STATUS_COLOURS = {"diterima": "#009E73", "diganti": "#E69F00", "belum ada": "#D9D9D9"}
 
-DEFAULT_SOURCE = "register kasus lembaga Gugus Tugas TPPO, diolah DPMPPA Kota Jambi"
 RECAP_SOURCE = "rekap bulanan lembaga yang tidak mengirim register"
 MULTI_FORM_NOTE = "satu korban dapat mengalami lebih dari satu bentuk"
 EMPTY_MESSAGE = "Tidak ada data untuk pilihan ini. Coba perluas periode atau hapus filter."
@@ -46,8 +45,18 @@ def form_colours() -> dict[str, str]:
     return {v.code: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(vocab.violence_types())}
 
 
-def _subtitle(period: str, source: str, note: str | None = None) -> str:
-    lines = [f"Periode {period}", f"Sumber: {source}"]
+def default_source() -> str:
+    """The source line of staff charts, from the region file (vocab.region)."""
+    return vocab.region().source_line
+
+
+def public_source() -> str:
+    """The source line of public charts: the region's office, protected figures."""
+    return f"{vocab.region().office_short}, angka terlindungi"
+
+
+def _subtitle(period: str, source: str | None, note: str | None = None) -> str:
+    lines = [f"Periode {period}", f"Sumber: {source or default_source()}"]
     return "<br>".join([note, *lines] if note else lines)
 
 
@@ -56,7 +65,7 @@ def _top_margin(subtitle: str) -> int:
     return 70 + 20 * (subtitle.count("<br>") + 1)
 
 
-def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE, note: str | None = None,
+def _frame(fig: go.Figure, title: str, period: str, source: str | None = None, note: str | None = None,
            height: int = 380) -> go.Figure:
     subtitle = _subtitle(period, source, note)
     fig.update_layout(
@@ -73,7 +82,7 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
     return fig
 
 
-def empty_figure(title: str, period: str, source: str = DEFAULT_SOURCE, message: str = EMPTY_MESSAGE) -> go.Figure:
+def empty_figure(title: str, period: str, source: str | None = None, message: str = EMPTY_MESSAGE) -> go.Figure:
     """A figure that states there is nothing to show, without axes."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
@@ -347,7 +356,7 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
                              showlegend=False))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    return _frame(fig, title, period, source=f"{DEFAULT_SOURCE}; batas wilayah: file konfigurasi", height=520)
+    return _frame(fig, title, period, source=f"{default_source()}; batas wilayah: file konfigurasi", height=520)
 
 
 def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figure:
@@ -461,7 +470,7 @@ def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
                                  marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
     fig.update_xaxes(type="category")
     fig.update_layout(plot_bgcolor="white")
-    return _frame(fig, title, period, source="catatan pemuatan file (submissions)",
+    return _frame(fig, title, period, source="catatan pemuatan file",
                   height=max(260, 40 * len(agencies) + 160))
 
 
@@ -501,7 +510,6 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
 # suppressed cell and ``label`` is what people see ("12", "0", "<5", "<10", "x"). A suppressed cell is drawn as a
 # grey hatched stub of the threshold's height with its label, never as a bar of its true height and never as 0.
 
-PUBLIC_SOURCE = "DPMPPA Kota Jambi, angka terlindungi"
 SUPPRESSED_COLOUR = "#BDBDBD"
 SUPPRESSED_LINE = "#8C8C8C"
 LIGHT_SEQUENTIAL = [[0, "#F7FBFF"], [1, "#6BAED6"]]  # light enough for dark numbers written in every cell
@@ -532,7 +540,7 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
                          horizontal: bool = True) -> go.Figure:
     """Bars of protected counts per category (in the order given); suppressed cells as labelled grey stubs."""
     if df.empty:
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     data = df.iloc[::-1] if horizontal else df
     hidden = data["value"].isna().tolist()
     names = data[category].astype(str).tolist()
@@ -557,7 +565,7 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
         fig.update_xaxes(type="category")
     note = _public_note(note, any(hidden))
     height = (max(260, 32 * len(data) + 140) if horizontal else 400) + (22 * note.count("<br>") if note else 0)
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=height)
+    return _frame(fig, title, period, public_source(), note, height=height)
 
 
 def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
@@ -565,7 +573,7 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     """The kecamatan tile map with protected counts: shaded by value, suppressed tiles grey with "<5"/"x"."""
     data = tiles.merge(df[["district_code", "value", "label"]], on="district_code", how="left")
     if data["label"].isna().all():
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     known = data["value"].dropna()
     top = float(known.max()) if len(known) and known.max() > 0 else 1.0
     rows = int(data["row"].max())
@@ -595,14 +603,14 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     note = "peta petak: posisi kira-kira, bukan batas wilayah"
     if data["value"].isna().any():
         note += "; petak abu-abu bergaris putus = disamarkan"
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)
+    return _frame(fig, title, period, public_source(), note, height=440)
 
 
 def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, period: str, unit: str = "korban",
                              note: str | None = None) -> go.Figure:
     """A grid of protected counts (e.g. form × period) with the label written in each cell; hidden cells grey."""
     if df.empty:
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     xs, ys = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[y]))[::-1]
     cell = {(r[x], r[y]): r for _, r in df.iterrows()}
     values = [[None if pd.isna(cell[(a, b)]["value"]) else int(cell[(a, b)]["value"]) for a in xs] for b in ys]
@@ -624,4 +632,4 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
     note = _public_note(note, False)
     if suppressed:
         note = "<br>".join(p for p in (note, "sel abu-abu = disamarkan, lihat label") if p)
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=max(300, 36 * len(ys) + 190))
+    return _frame(fig, title, period, public_source(), note, height=max(300, 36 * len(ys) + 190))

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl import vocab
 from report import format as fmt
 from report.queries import Filters
 
-SOURCE_SENTENCE = ("Sumber: register kasus lembaga Gugus Tugas TPPO Kota Jambi (UPTD PPA, Unit PPA Polresta, "
-                   "RSUD, Puskesmas, Dinas Sosial, LSM), diolah DPMPPA Kota Jambi.")
 NOT_PREVALENCE = "Angka ini adalah kasus yang dilaporkan, bukan angka prevalensi."
 DEMO_LABEL = "DATA CONTOH (sintetis)"
 
@@ -60,7 +59,7 @@ def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, prev
 
 def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) -> list[str]:
     """Source, 'data per <last load>', provisional note, 'reported cases, not prevalence', demo label."""
-    lines = [SOURCE_SENTENCE]
+    lines = [vocab.region().source_sentence]
     last_load = facts["last_load"].iloc[0] if not facts.empty else None
     if last_load is not None and not pd.isna(last_load):
         lines.append(f"Data per {fmt.date_label(pd.Timestamp(last_load).date())}.")

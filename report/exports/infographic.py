@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from etl import vocab
 from report import charts, disclosure
 from report.briefing import Briefing
 from report.exports.png import wrap
 
 SIZE = 1080
-SOURCE = "DPMPPA Kota Jambi (register kasus lembaga Gugus Tugas TPPO)"
 HOTLINE = "Laporkan kekerasan: SAPA 129 (telepon 129, WhatsApp 08111-129-129)"
 BACKGROUND, INK, MUTED, ACCENT = "#F4F1EA", "#1A1A1A", "#555555", charts.TOTAL_COLOUR
 
@@ -55,7 +55,7 @@ def public_headline(b: Briefing) -> PublicHeadline:
         period=b.period, cases=cases, victims=victims, tppo_cases=tppo,
         child_share=disclosure.safe_share(g["korban_anak"], g["korban"], decimals=0),
         top_districts=top_districts,
-        footer=disclosure.public_footer(b.period, provisional, SOURCE, suppressed=suppressed),
+        footer=disclosure.public_footer(b.period, provisional, suppressed=suppressed),
         demo_label=b.footer[-1] if b.demo else None,
     )
 
@@ -78,7 +78,7 @@ def infographic_figure(h: PublicHeadline) -> go.Figure:
     fig.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0.86, y1=1, fillcolor=ACCENT,
                   line={"width": 0})
     _text(fig, "KEKERASAN TERHADAP PEREMPUAN DAN ANAK", 0.948, 38, "white", bold=True, name="judul")
-    _text(fig, f"Kota Jambi · {h.period}", 0.895, 30, "white", name="periode")
+    _text(fig, f"{vocab.region().name} · {h.period}", 0.895, 30, "white", name="periode")
     tiles = (
         (h.cases.label, "kasus dilaporkan", 0.27, 0.70),
         (h.tppo_cases.label, "kasus TPPO<br>(perdagangan orang)", 0.73, 0.70),
