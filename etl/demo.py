@@ -4,7 +4,8 @@ The cases are invented (random.Random(42)) for whatever region data/reference na
 agencies.csv). For Kota Jambi (code 15.71) they are calibrated to its published figures in DOMAIN.md, counted as
 the views' contract says (cases = distinct case_key over victims with duplicate_of IS NULL, by report date):
 96 cases in 2023; 117 in Jan–Aug 2024 with the published kecamatan split; 149 in Jan–Oct 2024, 22 of them TPPO.
-Another region gets the same totals spread over its own kecamatan.
+Another region gets the same figures scaled to its number of kecamatan (Kota Jambi has 11), spread over its own
+kecamatan.
 Some victims are also reported by a second, lower-priority agency (planted duplicates, which dedupe must find);
 the generator nudges ages until no other pair of records satisfies the duplicate rule, so nothing is paired by
 chance. Recaps (RSUD, PUSKESMAS) never change case counts. Every file says "DATA CONTOH SINTETIS" in its title.
@@ -115,19 +116,36 @@ def recap_agencies() -> dict[str, int]:
     return {a: months for a, months in RECAP_AGENCIES.items() if a in known}
 
 
+CALIBRATED_DISTRICTS = 11
+
+
+def is_calibrated() -> bool:
+    """Whether the configured region is Kota Jambi with its 11 kecamatan (the published figures apply)."""
+    codes = {d.code for d in vocab.districts()}
+    return vocab.region().code == CALIBRATED_REGION and codes == set(CASES_JAN_AUG_2024)
+
+
+def scaled(count: int) -> int:
+    """A published count for the configured region: as published for Kota Jambi, else scaled by kecamatan."""
+    if is_calibrated():
+        return count
+    return max(1, round(count * len(vocab.districts()) / CALIBRATED_DISTRICTS))
+
+
 def jan_aug_split() -> dict[str, int]:
     """Cases of Jan–Aug 2024 per kecamatan code: Kota Jambi's published split, or an invented one elsewhere."""
     codes = [d.code for d in vocab.districts()]
     if not codes:
         raise EtlError("Data contoh: districts.csv di folder rujukan belum berisi kecamatan.")
-    if vocab.region().code == CALIBRATED_REGION and set(codes) == set(CASES_JAN_AUG_2024):
+    if is_calibrated():
         return dict(CASES_JAN_AUG_2024)
     rng = random.Random(f"{SEED}:{vocab.region().code}")
     weights = [1 + rng.random() * 3 for _ in codes]
-    raw = [CASES_JAN_AUG_2024_TOTAL * w / sum(weights) for w in weights]
+    total = scaled(CASES_JAN_AUG_2024_TOTAL)
+    raw = [total * w / sum(weights) for w in weights]
     counts = [int(x) for x in raw]
     for i in sorted(range(len(codes)), key=lambda i: raw[i] - counts[i], reverse=True)[
-            : CASES_JAN_AUG_2024_TOTAL - sum(counts)]:
+            : total - sum(counts)]:
         counts[i] += 1
     return dict(zip(codes, counts))
 
@@ -290,6 +308,7 @@ class _Generator:
         codes, w = list(weights), list(weights.values())
         cases: list[DemoCase] = []
         for year, total in CASES_PER_YEAR.items():
+            total = scaled(total)
             per_month = _spread(r, total, _months(dt.date(year, 1, 1), dt.date(year, 12, 1)))
             for month, n in per_month.items():
                 for _ in range(n):
@@ -302,9 +321,9 @@ class _Generator:
         r.shuffle(places)
         slots = [(m, code) for m, n in _spread(r, len(places), jan_aug).items() for code in
                  [places.pop() for _ in range(n)]]
-        sep_oct = _spread(r, CASES_SEP_OCT_2024, _months(dt.date(2024, 9, 1), dt.date(2024, 10, 1)))
+        sep_oct = _spread(r, scaled(CASES_SEP_OCT_2024), _months(dt.date(2024, 9, 1), dt.date(2024, 10, 1)))
         slots += [(m, r.choices(codes, weights=w)[0]) for m, n in sep_oct.items() for _ in range(n)]
-        tppo_slots = set(r.sample(range(len(slots)), TPPO_CASES_JAN_OCT_2024))
+        tppo_slots = set(r.sample(range(len(slots)), min(len(slots), scaled(TPPO_CASES_JAN_OCT_2024))))
         for i, (month, code) in enumerate(slots):
             cases.append(self._case("tppo" if i in tppo_slots else self._kind(), code, month))
         return cases

@@ -53,10 +53,25 @@ def charts_zip(pngs: dict[str, bytes], b: Briefing) -> bytes:
 
 def build_paparan(b: Briefing, progress: Progress = lambda _: None) -> dict[str, bytes]:
     """File name -> bytes for the deck, the PDF page, each chart PNG, the infographic and the Excel tables."""
+    files = build_without_browser(b, progress)
+    files.update(build_with_browser(b, progress))
+    return files
+
+
+def build_without_browser(b: Briefing, progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """The files that need no Chromium: the PowerPoint deck (native charts) and the Excel tables."""
+    start, end = b.filters.start, b.filters.end
+    progress("Membuat paparan PowerPoint …")
+    files = {names.deck_name(start, end): pptx.build_deck(b)}
+    progress("Menulis tabel data (Excel) …")
+    files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
+    return files
+
+
+def build_with_browser(b: Briefing, progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """The files Chromium draws: chart PNGs, the one-page PDF, the public infographic (ChromiumMissing without)."""
     start, end = b.filters.start, b.filters.end
     files: dict[str, bytes] = {}
-    progress("Membuat paparan PowerPoint …")
-    files[names.deck_name(start, end)] = pptx.build_deck(b)
     with png.rendering():
         progress("Menggambar grafik (PNG) …")
         for chart, data in png.chart_pngs(b).items():
@@ -66,8 +81,6 @@ def build_paparan(b: Briefing, progress: Progress = lambda _: None) -> dict[str,
         progress("Membuat infografis publik 1080×1080 (angka terlindungi) …")
         figure = infographic.infographic_figure(infographic.public_headline(b))
         files[names.infographic_name(start, end)] = png.render_png(figure, scale=1)
-    progress("Menulis tabel data (Excel) …")
-    files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
     return files
 
 
@@ -76,10 +89,18 @@ def write_paparan(b: Briefing, out_dir: Path, progress: Progress = lambda _: Non
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in build_paparan(b, progress).items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
+
+    def write(files: dict[str, bytes]) -> None:
+        for name, data in files.items():
+            path = out_dir / name
+            path.write_bytes(data)
+            written.append(path)
+
+    write(build_without_browser(b, progress))   # written before Chromium is asked for, so they exist without it
+    try:
+        write(build_with_browser(b, progress))
+    except png.ChromiumMissing as exc:
+        raise png.ChromiumMissing(f"{exc} Yang sudah ditulis: {', '.join(p.name for p in written)}.") from None
     return written
 
 
