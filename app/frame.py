@@ -20,6 +20,7 @@ from etl import vocab
 from report import charts, sentences
 from report.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
+from report import queries
 from report.queries import Filters
 
 
@@ -84,8 +85,16 @@ def begin() -> Filters:
         st.sidebar.warning(sentences.DEMO_LABEL)
         st.warning(f"{sentences.DEMO_LABEL} — angka di halaman ini bukan data sebenarnya.",
                    icon=":material/science:")
-    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(),
-                           pd.Timestamp(span["last_month"].iloc[0]).date())
+    last = pd.Timestamp(span["last_month"].iloc[0]).date()
+    complete = queries.last_complete_month(last, cached.missing_recent_reports())
+    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(), last, complete)
+
+
+def missing_reports_note(f: Filters) -> None:
+    """A warning beside a headline when expected agencies have not reported some month of the period yet."""
+    note = sentences.missing_reports_sentence(cached.missing_recent_reports(), f.start, f.end)
+    if note:
+        st.warning(note, icon=":material/pending:")
 
 
 def table(container, df: pd.DataFrame, empty: str = "Tidak ada.") -> None:

@@ -17,7 +17,9 @@ from etl import vocab
 from etl.values import MONTH_NAMES_ID
 
 ON_TIME, LATE, MISSING, NOT_DUE = "tepat_waktu", "terlambat", "belum_diterima", "belum_jatuh_tempo"
-STATUS_LABELS = {ON_TIME: "Tepat waktu", LATE: "Terlambat", MISSING: "Belum diterima", NOT_DUE: "Belum jatuh tempo"}
+NOT_EXPECTED = "belum_wajib"
+STATUS_LABELS = {ON_TIME: "Tepat waktu", LATE: "Terlambat", MISSING: "Belum diterima", NOT_DUE: "Belum jatuh tempo",
+                 NOT_EXPECTED: "Belum wajib lapor"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,26 @@ def default_period(con: duckdb.DuckDBPyConnection, today: dt.date, months: int =
     return start, end
 
 
+def first_expected_months(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date | None]:
+    """Agency code -> the first month it must report: ``first_month`` in agencies.csv when set, else the first
+    month any agency reported (when the deployment started); None while nothing has been loaded."""
+    started = con.execute("SELECT min(m) FROM (SELECT unnest(months) AS m FROM submissions "
+                          "WHERE status <> 'undone')").fetchone()[0]
+    configured = vocab.agency_first_months()
+    return {code: configured.get(code) or started for code in vocab.agency_codes()}
+
+
 def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, today: dt.date) -> list[MonthStatus]:
-    """Status of every agency (in priority order) for every month from start to end."""
+    """Status of every agency (in priority order) for every month from start to end.
+
+    A month before the agency's first expected month (``first_expected_months``) is 'belum wajib lapor', never
+    missing: a new deployment or a newly added agency is not asked for months before it started.
+    """
     agencies = con.execute("SELECT agency, name, report_due_day FROM ref_agencies ORDER BY priority, agency").fetchall()
     received = {(a, m): t for a, m, t in con.execute(
         "SELECT agency, m, min(loaded_at) FROM (SELECT agency, unnest(months) AS m, loaded_at FROM submissions "
         "WHERE status <> 'undone') GROUP BY ALL").fetchall()}
+    first_expected = first_expected_months(con)
     out = []
     for agency, name, due_day in agencies:
         for month in month_range(start, end):
@@ -70,6 +86,8 @@ def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, tod
             at = received.get((agency, month))
             if at is not None:
                 status = ON_TIME if at.date() <= due else LATE
+            elif first_expected.get(agency) is None or month < first_expected[agency]:
+                status = NOT_EXPECTED
             else:
                 status = MISSING if today > due else NOT_DUE
             out.append(MonthStatus(agency, name, month, due, status, at))

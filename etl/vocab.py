@@ -187,7 +187,8 @@ def closed_lists() -> dict[str, tuple[tuple[str, str], ...]]:
 def clear_caches() -> None:
     """Forget what was read, after the reference files changed (e.g. an alias saved from the browser)."""
     for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types,
-               violence_aliases, age_bands, agencies, agency_keywords, closed_lists, region):
+               violence_aliases, age_bands, agencies, agency_keywords, closed_lists, region,
+               agency_first_months):
         fn.cache_clear()
 
 
@@ -251,3 +252,20 @@ def region() -> Region:
         public_source=(data.get("public_source") or f"{office_short}, angka terlindungi").strip(),
         population_source=(data.get("population_source") or f"BPS, {name} Dalam Angka").strip(),
         reporting_agencies=(data.get("reporting_agencies") or ", ".join(a.name for a in agencies())).strip())
+
+
+@lru_cache(maxsize=1)
+def agency_first_months() -> dict[str, "dt.date"]:
+    """Agency code -> first month it must report, from the optional ``first_month`` column of agencies.csv
+    (YYYY-MM); agencies without one are expected from the first month any agency reported."""
+    import datetime as dt
+    months = {}
+    for r in _read("agencies.csv"):
+        text = (r.get("first_month") or "").strip()
+        if text:
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+            if not match or not 1 <= int(match.group(2)) <= 12:
+                raise ValueError(f"agencies.csv: first_month '{text}' untuk {r['agency']} harus tahun-bulan, "
+                                 "mis. 2024-01.")
+            months[r["agency"]] = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return months

@@ -54,6 +54,8 @@ def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, prev
     previous = _value(before, "kasus")
     if previous:
         text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {fmt.change(cases, previous)}."
+    else:
+        text += f" Belum ada data pembanding untuk {previous_period}."
     return text
 
 
@@ -78,3 +80,21 @@ def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) 
 def is_demo(facts: pd.DataFrame) -> bool:
     """Whether the database holds the synthetic demo data."""
     return not facts.empty and facts["dataset"].iloc[0] == "demo"
+
+
+def missing_reports_sentence(missing: pd.DataFrame, start: dt.date, end: dt.date) -> str | None:
+    """'Belum lengkap: laporan Oktober 2024 belum diterima dari Dinas Sosial, LSM; …' for the months of a period
+    that expected agencies have not reported yet (None when every expected agency has reported)."""
+    if missing.empty:
+        return None
+    months = [pd.Timestamp(m).date() for m in missing["month"]]
+    inside = missing[[start <= m <= end for m in months]]
+    if inside.empty:
+        return None
+    parts = []
+    for month, part in inside.groupby("month", sort=True):
+        names = [n or a for a, n in zip(part["agency"], part["agency_name"])]
+        parts.append(f"laporan {fmt.month_label(pd.Timestamp(month).date(), short=False)} belum diterima dari "
+                     f"{', '.join(names)}")
+    return ("Belum lengkap: " + "; ".join(parts) + ". Angka bulan itu dan perbandingannya masih akan berubah; "
+            "pilih periode sampai bulan yang sudah lengkap untuk perbandingan yang adil.")
