@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/python -m etl demo --jika-belum-ada
 
 run: install demo
-	$(BIN)/streamlit run dashboard.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m app.serve --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
 config: install
 	$(BIN)/python -m etl config
