@@ -86,7 +86,8 @@ def _from_session(months: list[dt.date]) -> Filters | None:
                    include_duplicates=bool(st.session_state.get("filter_duplicates")))
 
 
-def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = None) -> Filters:
+def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = None,
+                    period_only: bool = False) -> Filters:
     """Draw the filters in the sidebar (starting from the URL), write the choice back to the URL, return it.
 
     Without a period in the URL the default ends at ``complete``, the last month every expected agency reported.
@@ -103,6 +104,13 @@ def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = No
         "Periode (bulan laporan)", options=months, value=(initial.start, initial.end),
         format_func=fmt.month_label, key="filter_period",
     )
+    side.caption(f"Dipilih: {fmt.period_label(start, end)}")  # the slider's own labels crowd at its ends
+    if period_only:  # a page that covers the whole region (Bahan Paparan) shows no filter it would ignore
+        chosen = Filters(start=start, end=end)
+        for name, value in ((PARAM_FROM, month_param(start)), (PARAM_TO, month_param(end))):
+            if st.query_params.get(name) != value:
+                st.query_params[name] = value
+        return chosen
     district = side.selectbox(
         "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
         format_func=lambda c: "Semua kecamatan" if c is None else districts[c], key="filter_district",

@@ -67,8 +67,11 @@ def require_page_role() -> str:
     return auth.require_role(*sorted(spec.roles))
 
 
-def begin() -> Filters:
-    """Check the role, draw the banner and sidebar filters and return the filters; stop when there is no data."""
+def begin(period_only: bool = False) -> Filters:
+    """Check the role, draw the banner and sidebar filters and return the filters; stop when there is no data.
+
+    ``period_only``: the page ignores kecamatan, form and agency, so only the period is offered.
+    """
     ensure_entry_script()
     configure_page()
     require_page_role()
@@ -87,7 +90,7 @@ def begin() -> Filters:
                    icon=":material/science:")
     last = pd.Timestamp(span["last_month"].iloc[0]).date()
     complete = queries.last_complete_month(last, cached.missing_recent_reports())
-    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(), last, complete)
+    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(), last, complete, period_only)
 
 
 def missing_reports_note(f: Filters) -> None:

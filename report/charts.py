@@ -6,6 +6,8 @@ An empty selection gives a figure with a sentence instead of an empty axis.
 
 from __future__ import annotations
 
+import numbers
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -93,7 +95,7 @@ def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
         values = getattr(trace, key)
         if values is None:
             continue
-        found[key] += [float(v) for v in values if isinstance(v, (int, float)) and not pd.isna(v)]
+        found[key] += [float(v) for v in values if isinstance(v, numbers.Real) and not pd.isna(v)]
     return found
 
 
@@ -131,8 +133,12 @@ def monthly_figure(df: pd.DataFrame, period: str, measure: str = "kasus", moving
         return empty_figure(title, period)
     labels = _month_labels(df["month"])
     provisional = df["provisional"].fillna(False).astype(bool).tolist()
+    # value labels while they stay legible (up to two years of months); beyond that the axis carries the values
+    values_shown = len(labels) <= 24
     fig = go.Figure(go.Bar(
         x=labels, y=df[measure], name=unit.capitalize(), marker_color=TOTAL_COLOUR,
+        text=[fmt.number(int(v)) for v in df[measure]] if values_shown else None,
+        textposition="outside" if values_shown else None, cliponaxis=False,
         marker_pattern_shape=["/" if p else "" for p in provisional],
         marker_opacity=[0.55 if p else 1.0 for p in provisional],
         customdata=["data sementara" if p else "" for p in provisional],

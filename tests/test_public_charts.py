@@ -82,3 +82,12 @@ def test_an_all_hidden_table_gives_way_to_the_coarser_one_with_a_reason(public):
     shown = at.dataframe[-1].value
     assert list(shown.columns) == ["Jenis kelamin", "Jumlah korban"]
     assert not (shown["Jumlah korban"] == "x").all()
+
+
+def test_staff_monthly_bars_carry_value_labels_and_whole_number_ticks():
+    import datetime as dt
+    df = pd.DataFrame({"month": [dt.date(2024, m, 1) for m in range(1, 11)], "kasus": [3, 1, 2, 4, 0, 2, 1, 3, 2, 1],
+                       "provisional": [False] * 8 + [True] * 2})
+    fig = charts.monthly_figure(df, "Januari–Oktober 2024")
+    assert list(fig.data[0].text) == ["3", "1", "2", "4", "0", "2", "1", "3", "2", "1"]
+    assert fig.layout.yaxis.dtick == 1
