@@ -104,7 +104,7 @@ def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = No
         "Periode (bulan laporan)", options=months, value=(initial.start, initial.end),
         format_func=fmt.month_label, key="filter_period",
     )
-    side.caption(f"Dipilih: {fmt.period_label(start, end)}")  # the slider's own labels crowd at its ends
+    side.markdown(f":gray[Dipilih: {fmt.period_label(start, end)}]")  # the slider's own labels crowd at its ends
     if period_only:  # a page that covers the whole region (Bahan Paparan) shows no filter it would ignore
         chosen = Filters(start=start, end=end)
         for name, value in ((PARAM_FROM, month_param(start)), (PARAM_TO, month_param(end))):
