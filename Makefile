@@ -1,11 +1,10 @@
 # Two commands: `make run` (set-up + demo database + dashboard) and `make test`.
+# The database, the region's reference folder and the rest come from ppa.toml (or PPA_* variables): see README.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-PPA_DB  ?= data/ppa.duckdb
-export PPA_DB
 
-.PHONY: run test install install-dev demo bench clean
+.PHONY: run test install install-dev demo config bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,14 +21,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-$(PPA_DB): | $(VENV)/.installed
-	$(BIN)/python -m etl demo --db $(PPA_DB)
-	$(BIN)/python -m etl users ensure-demo --db $(PPA_DB)
-
-demo: $(PPA_DB)
+# the synthetic demo database for the configured region, only when the configured database does not exist yet
+demo: install
+	$(BIN)/python -m etl demo --jika-belum-ada
 
 run: install demo
-	$(BIN)/streamlit run dashboard.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m app.serve --server.port 8501 --server.headless true --browser.gatherUsageStats false
+
+config: install
+	$(BIN)/python -m etl config
 
 test: install-dev
 	$(BIN)/python -m pytest -n 2 -q tests

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import streamlit as st
 
-from etl import users
+from etl import settings, users
 
 PUBLIC, ANALYST, OPERATOR = "publik", "analis", "operator"
 STAFF = (ANALYST, OPERATOR)
@@ -18,7 +17,7 @@ SESSION_KEY = "ppa_auth"
 
 def public_mode() -> bool:
     """Whether this server only serves the public extract (``PPA_PUBLIC=1``): no login at all."""
-    return os.environ.get("PPA_PUBLIC", "").strip() not in ("", "0", "false", "False")
+    return settings.flag("public")
 
 
 def current_role(now: float | None = None) -> str:

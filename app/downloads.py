@@ -84,7 +84,7 @@ def table_downloads(tables: Mapping[str, pd.DataFrame | disclosure.ProtectedTabl
     extra = [*filter_lines(f), *footer_lines]
     if public:
         extra += [disclosure.legend_text(), disclosure.FOOTNOTE_SUPPRESSION]
-    notes = xlsx.TableNotes(period=period or fmt.period_label(f.start, f.end), source=sentences.SOURCE_SENTENCE,
+    notes = xlsx.TableNotes(period=period or fmt.period_label(f.start, f.end), source=vocab.region().source_sentence,
                             extra=tuple(extra))
     csv_name, csv_data, csv_mime = csv_download(frames, f)
     with st.expander("Unduh data (CSV, Excel)", icon=":material/download:"):

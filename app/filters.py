@@ -38,14 +38,16 @@ def month_options(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def default_period(last: dt.date) -> tuple[dt.date, dt.date]:
-    """January of the latest year with data, to its latest month."""
-    return dt.date(last.year, 1, 1), first_of_month(last)
+def default_period(last: dt.date, complete: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """January to the last month every expected agency has reported (``complete``), else to the latest month."""
+    end = first_of_month(min(complete, last) if complete else last)
+    return dt.date(end.year, 1, 1), end
 
 
-def filters_from_params(params: dict[str, str], first: dt.date, last: dt.date) -> Filters:
+def filters_from_params(params: dict[str, str], first: dt.date, last: dt.date,
+                        complete: dt.date | None = None) -> Filters:
     """Filters described by URL parameters, clamped to the months with data; unknown codes are ignored."""
-    start, end = default_period(last)
+    start, end = default_period(last, complete)
     start = parse_month(params.get(PARAM_FROM)) or start
     end = parse_month(params.get(PARAM_TO)) or end
     start = min(max(start, first_of_month(first)), first_of_month(last))
@@ -84,11 +86,15 @@ def _from_session(months: list[dt.date]) -> Filters | None:
                    include_duplicates=bool(st.session_state.get("filter_duplicates")))
 
 
-def sidebar_filters(first: dt.date, last: dt.date) -> Filters:
-    """Draw the filters in the sidebar (starting from the URL), write the choice back to the URL, return it."""
+def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = None,
+                    period_only: bool = False) -> Filters:
+    """Draw the filters in the sidebar (starting from the URL), write the choice back to the URL, return it.
+
+    Without a period in the URL the default ends at ``complete``, the last month every expected agency reported.
+    """
     months = month_options(first, last)
     initial = _from_session(months) or filters_from_params(
-        {k: st.query_params.get(k) for k in st.query_params}, first, last)
+        {k: st.query_params.get(k) for k in st.query_params}, first, last, complete)
     districts = {d.code: d.name for d in vocab.districts()}
     forms = vocab.violence_labels()
     agencies = {a.code: a.name for a in vocab.agencies()}
@@ -98,6 +104,13 @@ def sidebar_filters(first: dt.date, last: dt.date) -> Filters:
         "Periode (bulan laporan)", options=months, value=(initial.start, initial.end),
         format_func=fmt.month_label, key="filter_period",
     )
+    side.markdown(f":gray[Dipilih: {fmt.period_label(start, end)}]")  # the slider's own labels crowd at its ends
+    if period_only:  # a page that covers the whole region (Bahan Paparan) shows no filter it would ignore
+        chosen = Filters(start=start, end=end)
+        for name, value in ((PARAM_FROM, month_param(start)), (PARAM_TO, month_param(end))):
+            if st.query_params.get(name) != value:
+                st.query_params[name] = value
+        return chosen
     district = side.selectbox(
         "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
         format_func=lambda c: "Semua kecamatan" if c is None else districts[c], key="filter_district",

@@ -17,19 +17,25 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app import auth, cached, navigation
+from etl import vocab
 from report import charts, sentences
 from report.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
+from report import queries
 from report.queries import Filters
 
-PAGE_TITLE = "Kekerasan terhadap Perempuan dan Anak — Kota Jambi"
 # A file served by this server: a ":material/…:" icon makes the browser fetch it from fonts.gstatic.com
 PAGE_ICON = str(Path(__file__).parent / "assets" / "ikon-halaman.png")
 
 
+def page_title() -> str:
+    """The browser tab's title, with the region's name (region.toml)."""
+    return f"Kekerasan terhadap Perempuan dan Anak — {vocab.region().name}"
+
+
 def configure_page() -> None:
     """Title, icon and wide layout of the browser page."""
-    st.set_page_config(page_title=PAGE_TITLE, page_icon=PAGE_ICON, layout="wide")
+    st.set_page_config(page_title=page_title(), page_icon=PAGE_ICON, layout="wide")
 
 
 def ensure_entry_script() -> None:
@@ -64,8 +70,11 @@ def require_page_role() -> str:
     return auth.require_role(*sorted(spec.roles))
 
 
-def begin() -> Filters:
-    """Check the role, draw the banner and sidebar filters and return the filters; stop when there is no data."""
+def begin(period_only: bool = False) -> Filters:
+    """Check the role, draw the banner and sidebar filters and return the filters; stop when there is no data.
+
+    ``period_only``: the page ignores kecamatan, form and agency, so only the period is offered.
+    """
     ensure_entry_script()
     configure_page()
     require_page_role()
@@ -77,13 +86,21 @@ def begin() -> Filters:
     if span.empty or pd.isna(span["first_month"].iloc[0]):
         st.info("Database belum berisi data. Muat workbook lembaga dengan `python -m etl load FILE`.")
         st.stop()
-    st.sidebar.markdown("**DPMPPA Kota Jambi**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
+    st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     if sentences.is_demo(facts):
         st.sidebar.warning(sentences.DEMO_LABEL)
         st.warning(f"{sentences.DEMO_LABEL} — angka di halaman ini bukan data sebenarnya.",
                    icon=":material/science:")
-    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(),
-                           pd.Timestamp(span["last_month"].iloc[0]).date())
+    last = pd.Timestamp(span["last_month"].iloc[0]).date()
+    complete = queries.last_complete_month(last, cached.missing_recent_reports())
+    return sidebar_filters(pd.Timestamp(span["first_month"].iloc[0]).date(), last, complete, period_only)
+
+
+def missing_reports_note(f: Filters) -> None:
+    """A warning beside a headline when expected agencies have not reported some month of the period yet."""
+    note = sentences.missing_reports_sentence(cached.missing_recent_reports(), f.start, f.end)
+    if note:
+        st.warning(note, icon=":material/pending:")
 
 
 def table(container, df: pd.DataFrame, empty: str = "Tidak ada.") -> None:

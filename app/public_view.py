@@ -7,13 +7,17 @@ for charts in app/public_tables.py; the standing sentences are in report/sentenc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
 from app import auth, downloads
 from app import public_release as pr
+from app import public_tables as pt
 from app.frame import configure_page, ensure_entry_script, require_page_role
+from etl import vocab
+from report import charts
 from report import disclosure as dc
 from report import format as fmt
 from report import sentences
@@ -40,7 +44,7 @@ def begin(choose_period: bool = True) -> PublicPage:
     ensure_entry_script()
     configure_page()
     require_page_role()
-    st.sidebar.markdown("**DPMPPA Kota Jambi**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
+    st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     try:
         offered = pr.periods()
     except Exception as exc:  # a missing or locked database: say so instead of a stack trace
@@ -81,7 +85,7 @@ def change(now: dc.ProtectedCount, before: dc.ProtectedCount | None) -> str | No
 
 def footer_lines(label: str, provisional: bool) -> tuple[str, ...]:
     """Source, period, 'data sementara', 'reported cases, not prevalence', the legend and the footnote."""
-    return (f"Sumber: {dc.DEFAULT_SOURCE}.", f"Periode: {label}.",
+    return (f"Sumber: {dc.default_source()}.", f"Periode: {label}.",
             *(("Data sementara: laporan yang terlambat masih dapat menambah angka.",) if provisional else ()),
             dc.NOT_PREVALENCE, f"Keterangan: {dc.legend_text()}.",
             f"Catatan: {dc.FOOTNOTE_SUPPRESSION}.")
@@ -109,3 +113,22 @@ def periods_of_year(page: PublicPage, kind: str, year: int) -> list[dc.Period]:
     chosen = [dc.parse_period(c) for c, k, y in zip(page.periods["period_code"], page.periods["kind"],
                                                      page.periods["year"]) if k == kind and y == year]
     return sorted(chosen, key=lambda p: p.start)
+
+
+def two_way_or_coarser(fine: dc.ProtectedTable, fine_title: str, coarser: Callable[[], dc.ProtectedTable],
+                       coarser_title: str, period_label: str, note: str | None = None) -> tuple[str, dc.ProtectedTable]:
+    """Draw a two-way table (subheader, caption, cells) or, when every cell of it would be hidden, the coarser
+    one-way table that can be shown, with one sentence why; return (its download name, the table shown)."""
+    if not fine.withheld:
+        st.subheader(fine_title)
+        if note:
+            st.caption(note)
+        st.dataframe(pt.grid(fine), hide_index=True)
+        return fine_title, fine
+    table = coarser()
+    st.subheader(coarser_title)
+    st.caption(f"Rincian {' × '.join(b.lower() for b in fine.by)} untuk {period_label} tidak ditampilkan karena "
+               f"semua angkanya terlalu kecil dan harus disamarkan; yang ditampilkan {coarser_title[0].lower()}"
+               f"{coarser_title[1:]} saja.")
+    st.dataframe(charts.protected_table(table.cells, table.by[0]), hide_index=True)
+    return coarser_title, table

@@ -13,23 +13,51 @@ from contextlib import contextmanager
 from etl.model import EtlError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ARGPARSE_WORDS = (("the following arguments are required:", "argumen berikut wajib diisi:"),
+                  ("unrecognized arguments:", "argumen tidak dikenal:"), ("invalid choice:", "pilihan tidak dikenal:"),
+                  ("choose from", "pilih dari"), ("expected one argument", "butuh satu nilai"),
+                  ("argument ", "argumen "), ("invalid int value:", "bukan bilangan bulat:"))
+DB_HELP = "file database (bawaan: pengaturan db di ppa.toml, $PPA_DB, atau data/ppa.duckdb)"
+
+
+def _help_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-h", "--help", action="help", help="tampilkan bantuan ini lalu keluar")
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        wants_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "argumen"
+        self._optionals.title = "pilihan"
+        if wants_help:
+            _help_option(self)
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "penggunaan:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "penggunaan:", 1)
+
     def error(self, message: str) -> None:  # argparse's own usage errors also exit 2, in Indonesian
+        for english, indonesian in ARGPARSE_WORDS:
+            message = message.replace(english, indonesian)
         self.print_usage(sys.stderr)
         print(f"Kesalahan penggunaan: {message}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m etl", description="Memuat dan mengelola data kasus kekerasan perempuan dan anak.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="python -m etl", description="Memuat dan mengelola data kasus kekerasan perempuan dan anak.",
+                     add_help=False)
+    _help_option(parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="perintah",
+                                metavar="PERINTAH", help="perintah yang dijalankan (PERINTAH --help: pilihannya)")
 
     p = sub.add_parser("load", help="muat file/folder workbook ke database")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file workbook atau folder berisi workbook")
     p.add_argument("--agency", help="kode lembaga (mis. UPTD_PPA); mengisi atau menimpa yang terdeteksi")
-    p.add_argument("--db", help="file database (bawaan: $PPA_DB atau data/ppa.duckdb)")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
     p.add_argument("--ganti-sebagian", dest="replace_partial", action="store_true",
                    help="tetap mengganti data lama walau bulan itu berkurang karena ada baris ditolak")
@@ -41,61 +69,68 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
 
     p = sub.add_parser("rebuild", help="bangun ulang database dari arsip data/raw")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
 
     p = sub.add_parser("template", help="tulis template resmi (register dan rekap) ke folder")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder tujuan (dibuat bila belum ada)")
 
-    p = sub.add_parser("demo", help="buat data contoh sintetis dan muat ke database")
-    p.add_argument("--db")
+    p = sub.add_parser("demo", help="buat data contoh sintetis untuk wilayah yang diatur dan muat ke database")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--jika-belum-ada", dest="if_missing", action="store_true",
+                   help="hanya bila database belum ada (database yang sudah ada tidak disentuh); "
+                        "membuat juga akun operator 'demo'")
 
     p = sub.add_parser("duplicates", help="daftar pasangan korban yang dilaporkan dua lembaga")
-    p.add_argument("--db")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--json", action="store_true", help="keluaran JSON di stdout (untuk program lain)")
 
     p = sub.add_parser("users", help="kelola akun staf (analis, operator)")
-    users = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    users = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser, title="perintah akun",
+                             metavar="PERINTAH_AKUN", help="add, list, remove atau ensure-demo")
     users_db = _Parser(add_help=False)
+    users_db._optionals.title = "pilihan file akun"
     users_db.add_argument("--db", help="akun disimpan di users.json di samping database (atau $PPA_USERS)")
     q = users.add_parser("add", parents=[users_db],
                          help="tambah akun; kata sandi dari prompt, atau dari stdin bila bukan terminal")
-    q.add_argument("name", metavar="NAMA")
-    q.add_argument("--role", required=True, choices=["analis", "operator"])
+    q.add_argument("name", metavar="NAMA", help="nama pengguna")
+    q.add_argument("--role", required=True, choices=["analis", "operator"], help="peran akun: analis atau operator")
     q.add_argument("--replace", action="store_true", help="ganti kata sandi/peran akun yang sudah ada")
     users.add_parser("list", parents=[users_db], help="daftar akun (tanpa kata sandi)")
     q = users.add_parser("remove", parents=[users_db], help="hapus akun")
-    q.add_argument("name", metavar="NAMA")
+    q.add_argument("name", metavar="NAMA", help="nama pengguna yang dihapus")
     q = users.add_parser("unlock", parents=[users_db], help="buka kunci akun (semua alamat yang terkunci)")
-    q.add_argument("name", metavar="NAMA")
+    q.add_argument("name", metavar="NAMA", help="nama pengguna yang kuncinya dibuka")
     users.add_parser("ensure-demo", parents=[users_db],
                      help="buat akun operator 'demo' dengan kata sandi acak (dicetak sekali)")
 
     p = sub.add_parser("history", help="daftar semua kiriman: file, lembaga, bulan, status, jumlah baris")
-    p.add_argument("--db")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--json", action="store_true", help="keluaran JSON di stdout (untuk program lain)")
 
     p = sub.add_parser("undo", help="batalkan satu kiriman; kiriman yang digantikannya berlaku lagi")
     p.add_argument("submission_id", metavar="SUBMISSION_ID", help="ID kiriman (atau minimal 6 karakter awalnya)")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
 
     p = sub.add_parser("backups", help="daftar cadangan database (dibuat otomatis sebelum setiap pemuatan)")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
 
     p = sub.add_parser("restore", help="pulihkan database dari cadangan (database saat ini dicadangkan dulu)")
     p.add_argument("backup", metavar="CADANGAN", help="nama file cadangan, mis. ppa-20241105-101500-000000.duckdb")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
 
     p = sub.add_parser("publish", help="tulis database publik: hanya agregat yang sudah dilindungi")
-    p.add_argument("--out", required=True, metavar="PATH")
-    p.add_argument("--db")
+    p.add_argument("--out", required=True, metavar="PATH", help="file database publik yang ditulis")
+    p.add_argument("--db", help=DB_HELP)
 
     p = sub.add_parser("paparan", help="tulis bahan paparan: PowerPoint, PDF satu halaman, grafik PNG, infografis")
     p.add_argument("--dari", required=True, metavar="YYYY-MM", help="bulan pertama, mis. 2024-01")
     p.add_argument("--sampai", required=True, metavar="YYYY-MM", help="bulan terakhir, mis. 2024-10")
     p.add_argument("--out", required=True, metavar="DIR", help="folder tujuan (dibuat bila belum ada)")
-    p.add_argument("--db")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--json", action="store_true",
                    help="cetak JSON: angka publik infografis (baris rilis publik) dan file yang ditulis")
+
+    p = sub.add_parser("config", help="tampilkan pengaturan yang berlaku dan asal masing-masing")
 
     return parser
 
@@ -104,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # the reader went away (`python -m etl history | head`): stop quietly, and let the interpreter's final
+        # flush of stdout go nowhere instead of raising a second time
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except UsageError as exc:
         print(f"Kesalahan penggunaan: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -176,10 +217,19 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from etl import db, demo, summary
+    from etl import db, demo, summary, users, vocab
+    target = db.db_path(args.db)
+    if args.if_missing and target.exists():
+        print(f"Database {target} sudah ada; data contoh tidak dibuat.")
+        return EXIT_OK
     report = demo.build_demo(args.db)
-    print(f"Database contoh (DATA CONTOH SINTETIS) dibuat di {db.db_path(args.db)}: "
+    print(f"Database contoh (DATA CONTOH SINTETIS) untuk {vocab.region().name} dibuat di {target}: "
           f"{summary.number(len(report.files))} file, {summary.number(report.rows_loaded)} baris dimuat.")
+    if args.if_missing:
+        password = users.ensure_demo(users.users_path(args.db))
+        if password:
+            print(f"Akun demo dibuat: nama pengguna '{users.DEMO_USER}', kata sandi '{password}' "
+                  "(hanya ditampilkan sekali ini).")
     return EXIT_OK
 
 
@@ -240,6 +290,10 @@ def _cmd_publish(args) -> int:
     return EXIT_OK
 
 
+HISTORY_HEADER = (f"{'ID kiriman':<12}  {'diterima':<16}  {'lembaga':<10} {'bulan':<16} {'status':<11} "
+                  "baris  file")
+
+
 def _cmd_history(args) -> int:
     import json
     from etl import db, history, summary
@@ -248,6 +302,8 @@ def _cmd_history(args) -> int:
     if args.json:
         print(json.dumps(history.history_json(entries), ensure_ascii=False, indent=2))
         return EXIT_OK
+    if entries:
+        print(HISTORY_HEADER)
     for e in entries:
         months = sorted(e["months"])
         period = months[0].strftime("%Y-%m") + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
@@ -306,6 +362,26 @@ def _cmd_paparan(args) -> int:
 
 
 COMMANDS["paparan"] = _cmd_paparan
+
+
+def _cmd_config(args) -> int:
+    from etl import settings, vocab
+    print(f"File pengaturan: {settings.config_path()}"
+          + ("" if settings.config_path().is_file() else " (belum ada; semua nilai dari lingkungan atau bawaan)"))
+    for setting, value, origin in settings.in_force():
+        print(f"{setting.key:<13} = {value if value is not None else '(tidak diatur)'}\n"
+              f"{'':<16}{setting.meaning}; dari {origin}")
+    try:
+        region = vocab.region()
+        print(f"Wilayah: {region.name} (kode {region.code}), {len(vocab.districts())} kecamatan, "
+              f"{len(vocab.agencies())} lembaga pelapor")
+    except (OSError, ValueError) as exc:
+        print(f"Wilayah: belum dapat dibaca: {exc}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+COMMANDS["config"] = _cmd_config
 
 if __name__ == "__main__":
     sys.exit(main())

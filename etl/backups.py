@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from etl import db as dbmod
+from etl import settings
 from etl.model import UsageError
 
 BACKUP_DIR = "backups"
@@ -27,7 +28,7 @@ def backup_dir(target: Path) -> Path:
 
 def retention() -> int:
     """How many snapshots to keep: ``PPA_BACKUP_KEEP`` or 10 (at least 1)."""
-    raw = os.environ.get("PPA_BACKUP_KEEP", "").strip()
+    raw = (settings.get("backup_keep") or "").strip()
     try:
         return max(1, int(raw)) if raw else DEFAULT_KEEP
     except ValueError:

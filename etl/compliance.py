@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from etl import ledger
+from etl import ledger, vocab
 from etl.values import MONTH_NAMES_ID
 
 ON_TIME, LATE, MISSING, NOT_DUE = "tepat_waktu", "terlambat", "belum_diterima", "belum_jatuh_tempo"
-STATUS_LABELS = {ON_TIME: "Tepat waktu", LATE: "Terlambat", MISSING: "Belum diterima", NOT_DUE: "Belum jatuh tempo"}
-DEFAULT_SENDER = "DPMPPA Kota Jambi"
+NOT_EXPECTED = "belum_wajib"
+STATUS_LABELS = {ON_TIME: "Tepat waktu", LATE: "Terlambat", MISSING: "Belum diterima", NOT_DUE: "Belum jatuh tempo",
+                 NOT_EXPECTED: "Belum wajib lapor"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,23 @@ def default_period(con: duckdb.DuckDBPyConnection, today: dt.date, months: int =
     return start, end
 
 
+def first_expected_months(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date | None]:
+    """Agency code -> the first month it must report: ``first_month`` in agencies.csv when set, else the first
+    month any agency reported (when the deployment started); None while nothing has been loaded."""
+    started = ledger.first_month(con)
+    configured = vocab.agency_first_months()
+    return {code: configured.get(code) or started for code in vocab.agency_codes()}
+
+
 def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, today: dt.date) -> list[MonthStatus]:
-    """Status of every agency (in priority order) for every month from start to end."""
+    """Status of every agency (in priority order) for every month from start to end.
+
+    A month before the agency's first expected month (``first_expected_months``) is 'belum wajib lapor', never
+    missing: a new deployment or a newly added agency is not asked for months before it started.
+    """
     agencies = con.execute("SELECT agency, name, report_due_day FROM ref_agencies ORDER BY priority, agency").fetchall()
     received = ledger.received_months(con)
+    first_expected = first_expected_months(con)
     out = []
     for agency, name, due_day in agencies:
         for month in month_range(start, end):
@@ -69,6 +83,8 @@ def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, tod
             at = received.get((agency, month))
             if at is not None:
                 status = ON_TIME if at.date() <= due else LATE
+            elif first_expected.get(agency) is None or month < first_expected[agency]:
+                status = NOT_EXPECTED
             else:
                 status = MISSING if today > due else NOT_DUE
             out.append(MonthStatus(agency, name, month, due, status, at))
@@ -107,7 +123,7 @@ def months_text(months: list[dt.date]) -> str:
     return _listed(parts)
 
 
-def reminders(statuses: list[MonthStatus], sender: str = DEFAULT_SENDER) -> dict[str, str]:
+def reminders(statuses: list[MonthStatus], sender: str | None = None) -> dict[str, str]:
     """A message per agency with missing or late months, ready to paste into WhatsApp (agency code -> text)."""
     texts = {}
     for agency in dict.fromkeys(s.agency for s in statuses):
@@ -126,6 +142,6 @@ def reminders(statuses: list[MonthStatus], sender: str = DEFAULT_SENDER) -> dict
             lines.append(f"{'Selain itu, l' if missing else 'L'}aporan bulan "
                          f"{months_text([s.month for s in late])} sudah kami terima tetapi melewati batas. "
                          f"Mohon laporan berikutnya dikirim paling lambat tanggal {late[-1].due.day} bulan berikutnya.")
-        lines.append(f"Terima kasih atas kerja samanya.\n{sender}")
+        lines.append(f"Terima kasih atas kerja samanya.\n{sender or vocab.region().office_short}")
         texts[agency] = "\n".join(lines)
     return texts

@@ -13,14 +13,14 @@ from typing import Iterator
 
 import duckdb
 
-from etl import vocab
+from etl import settings, vocab
 
 DEFAULT_DB = vocab.REPO_ROOT / "data" / "ppa.duckdb"
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database file: ``--db`` if given, else ``PPA_DB``, else data/ppa.duckdb."""
-    return Path(explicit or os.environ.get("PPA_DB") or DEFAULT_DB)
+    """The database file: ``--db`` if given, else the setting ``db`` (``PPA_DB`` or ppa.toml), else data/ppa.duckdb."""
+    return Path(explicit or settings.get("db") or DEFAULT_DB)
 
 
 def data_dir(db: Path) -> Path:

@@ -1,8 +1,11 @@
 """Synthetic demo data: official-template submissions from several agencies, Jan 2019 – Oct 2024, loaded for real.
 
-The cases are invented (random.Random(42)) but calibrated to the published figures in DOMAIN.md, counted as the
-views' contract says (cases = distinct case_key over victims with duplicate_of IS NULL, by report date):
+The cases are invented (random.Random(42)) for whatever region data/reference names (region.toml, districts.csv,
+agencies.csv). For Kota Jambi (code 15.71) they are calibrated to its published figures in DOMAIN.md, counted as
+the views' contract says (cases = distinct case_key over victims with duplicate_of IS NULL, by report date):
 96 cases in 2023; 117 in Jan–Aug 2024 with the published kecamatan split; 149 in Jan–Oct 2024, 22 of them TPPO.
+Another region gets the same figures scaled to its number of kecamatan (Kota Jambi has 11), spread over its own
+kecamatan.
 Some victims are also reported by a second, lower-priority agency (planted duplicates, which dedupe must find);
 the generator nudges ages until no other pair of records satisfies the duplicate rule, so nothing is paired by
 chance. Recaps (RSUD, PUSKESMAS) never change case counts. Every file says "DATA CONTOH SINTETIS" in its title.
@@ -31,9 +34,11 @@ FILE_PREFIX = "contoh-"
 
 # published figures the demo reproduces (DOMAIN.md)
 CASES_PER_YEAR = {2019: 68, 2020: 74, 2021: 81, 2022: 88, 2023: 96}
-CASES_JAN_AUG_2024 = {"Alam Barajo": 29, "Kota Baru": 18, "Paal Merah": 16, "Jambi Timur": 13, "Telanaipura": 12,
-                      "Jelutung": 12, "Jambi Selatan": 8, "Danau Sipin": 7, "Pelayangan": 1, "Danau Teluk": 1,
-                      "Pasar Jambi": 0}
+CASES_JAN_AUG_2024_TOTAL = 117
+# Kota Jambi's published kecamatan split of Jan–Aug 2024, by Kemendagri code (names live in districts.csv)
+CALIBRATED_REGION = "15.71"
+CASES_JAN_AUG_2024 = {"15.71.09": 29, "15.71.07": 18, "15.71.11": 16, "15.71.03": 13, "15.71.01": 12,
+                      "15.71.08": 12, "15.71.02": 8, "15.71.10": 7, "15.71.05": 1, "15.71.06": 1, "15.71.04": 0}
 CASES_SEP_OCT_2024 = 149 - 117
 TPPO_CASES_JAN_OCT_2024 = 22
 
@@ -95,6 +100,56 @@ class DemoPlan:
         return pairs
 
 
+def register_agencies() -> dict[str, tuple[int, float]]:
+    """The demo's register agencies that the reference folder's agencies.csv lists (a region may have fewer)."""
+    known = set(vocab.agency_codes())
+    found = {a: plan for a, plan in REGISTER_AGENCIES.items() if a in known}
+    if not found:
+        raise EtlError(f"Data contoh: agencies.csv harus memuat minimal satu lembaga register "
+                       f"({', '.join(REGISTER_AGENCIES)}).")
+    return found
+
+
+def recap_agencies() -> dict[str, int]:
+    """The demo's recap agencies that agencies.csv lists."""
+    known = set(vocab.agency_codes())
+    return {a: months for a, months in RECAP_AGENCIES.items() if a in known}
+
+
+CALIBRATED_DISTRICTS = 11
+
+
+def is_calibrated() -> bool:
+    """Whether the configured region is Kota Jambi with its 11 kecamatan (the published figures apply)."""
+    codes = {d.code for d in vocab.districts()}
+    return vocab.region().code == CALIBRATED_REGION and codes == set(CASES_JAN_AUG_2024)
+
+
+def scaled(count: int) -> int:
+    """A published count for the configured region: as published for Kota Jambi, else scaled by kecamatan."""
+    if is_calibrated():
+        return count
+    return max(1, round(count * len(vocab.districts()) / CALIBRATED_DISTRICTS))
+
+
+def jan_aug_split() -> dict[str, int]:
+    """Cases of Jan–Aug 2024 per kecamatan code: Kota Jambi's published split, or an invented one elsewhere."""
+    codes = [d.code for d in vocab.districts()]
+    if not codes:
+        raise EtlError("Data contoh: districts.csv di folder rujukan belum berisi kecamatan.")
+    if is_calibrated():
+        return dict(CASES_JAN_AUG_2024)
+    rng = random.Random(f"{SEED}:{vocab.region().code}")
+    weights = [1 + rng.random() * 3 for _ in codes]
+    total = scaled(CASES_JAN_AUG_2024_TOTAL)
+    raw = [total * w / sum(weights) for w in weights]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(codes)), key=lambda i: raw[i] - counts[i], reverse=True)[
+            : total - sum(counts)]:
+        counts[i] += 1
+    return dict(zip(codes, counts))
+
+
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     out, m = [], first
     while m <= last:
@@ -142,7 +197,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.refs = _Refs()
         self.identity = 0
-        self.districts = {d.name: d.code for d in vocab.districts()}
+        self.split = jan_aug_split()
         self.kelurahan: dict[str, list[str]] = {}
         for s in vocab.subdistricts():
             self.kelurahan.setdefault(s.district_code, []).append(s.name)
@@ -226,7 +281,7 @@ class _Generator:
     def _case(self, kind: str, district_code: str, month: dt.date) -> DemoCase:
         r = self.rng
         report_date = month + dt.timedelta(days=r.randrange(_days_in(month)))
-        agency = self._pick([(a, share) for a, (_months, share) in REGISTER_AGENCIES.items()])
+        agency = self._pick([(a, share) for a, (_months, share) in register_agencies().items()])
         first = self._victim(kind, district_code, report_date)
         victims = [first]
         if r.random() < (0.22 if kind in ("fisik_anak", "penelantaran_anak", "tppo") else 0.06):
@@ -249,10 +304,11 @@ class _Generator:
     # -- the calendar of cases --------------------------------------------------------------------------------
     def cases(self) -> list[DemoCase]:
         r = self.rng
-        weights = {self.districts[name]: n + 2 for name, n in CASES_JAN_AUG_2024.items()}
+        weights = {code: n + 2 for code, n in self.split.items()}
         codes, w = list(weights), list(weights.values())
         cases: list[DemoCase] = []
         for year, total in CASES_PER_YEAR.items():
+            total = scaled(total)
             per_month = _spread(r, total, _months(dt.date(year, 1, 1), dt.date(year, 12, 1)))
             for month, n in per_month.items():
                 for _ in range(n):
@@ -261,13 +317,13 @@ class _Generator:
 
         # Jan–Oct 2024: exact kecamatan split for Jan–Aug, exact number of TPPO cases over the ten months
         jan_aug = _months(dt.date(2024, 1, 1), dt.date(2024, 8, 1))
-        places = [self.districts[name] for name, n in CASES_JAN_AUG_2024.items() for _ in range(n)]
+        places = [code for code, n in self.split.items() for _ in range(n)]
         r.shuffle(places)
         slots = [(m, code) for m, n in _spread(r, len(places), jan_aug).items() for code in
                  [places.pop() for _ in range(n)]]
-        sep_oct = _spread(r, CASES_SEP_OCT_2024, _months(dt.date(2024, 9, 1), dt.date(2024, 10, 1)))
+        sep_oct = _spread(r, scaled(CASES_SEP_OCT_2024), _months(dt.date(2024, 9, 1), dt.date(2024, 10, 1)))
         slots += [(m, r.choices(codes, weights=w)[0]) for m, n in sep_oct.items() for _ in range(n)]
-        tppo_slots = set(r.sample(range(len(slots)), TPPO_CASES_JAN_OCT_2024))
+        tppo_slots = set(r.sample(range(len(slots)), min(len(slots), scaled(TPPO_CASES_JAN_OCT_2024))))
         for i, (month, code) in enumerate(slots):
             cases.append(self._case("tppo" if i in tppo_slots else self._kind(), code, month))
         return cases
@@ -275,7 +331,7 @@ class _Generator:
     # -- planted duplicates -------------------------------------------------------------------------------------
     def copies(self, cases: list[DemoCase]) -> list[DemoCase]:
         r = self.rng
-        order = list(REGISTER_AGENCIES)
+        order = list(register_agencies())
         copies = []
         for case in cases:
             lower = order[order.index(case.agency) + 1:]
@@ -360,7 +416,7 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
     cases = gen.cases()
     copies = gen.copies(cases)
     _separate_chance_pairs(gen.rng, cases, copies)
-    recaps = {agency: _recap_months(gen.rng, agency) for agency in RECAP_AGENCIES}
+    recaps = {agency: _recap_months(gen.rng, agency) for agency in recap_agencies()}
     return DemoPlan(cases=cases, copies=copies, recaps=recaps)
 
 
@@ -391,17 +447,19 @@ def _entries(cases: list[DemoCase], text_dates: bool) -> list[RegisterEntry]:
 def _with_problems(entries: list[RegisterEntry]) -> list[RegisterEntry]:
     """Add the mistakes real files have, so the data-quality page and the row messages have something to show.
 
-    Three rows are rejected (a place outside the city, a wording no alias knows, an impossible age) and one
+    Three rows are rejected (a place outside the region, a wording no alias knows, an impossible age) and one
     kecamatan is misspelt (accepted with a warning); none of this changes the published figures.
     """
     first = entries[0]
     misspelt = replace(first, district=(first.district or "") + "h") if first.district else first
+    names = [d.name for d in vocab.districts()]
+    outside = next(iter(vocab.out_of_area_places()), "luar wilayah contoh").title()
     bad = [
-        RegisterEntry(case_ref="DS-SALAH-1", report_date="14/05/2024", district="Sungai Gelam", sex="P",
+        RegisterEntry(case_ref="DS-SALAH-1", report_date="14/05/2024", district=outside, sex="P",
                       forms=("Fisik",), age=15),
-        RegisterEntry(case_ref="DS-SALAH-2", report_date="21/05/2024", district="Jelutung", sex="P",
+        RegisterEntry(case_ref="DS-SALAH-2", report_date="21/05/2024", district=names[7 % len(names)], sex="P",
                       forms=("Kekerasan berbasis gender online",), age=19),
-        RegisterEntry(case_ref="DS-SALAH-3", report_date="03/06/2024", district="Danau Sipin", sex="P",
+        RegisterEntry(case_ref="DS-SALAH-3", report_date="03/06/2024", district=names[9 % len(names)], sex="P",
                       forms=("Psikis",), age=130),
     ]
     return [misspelt, *entries[1:], *bad]
@@ -430,7 +488,7 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
     received: list[tuple[dt.date, int, Path]] = []
     priority = {code: i for i, code in enumerate(vocab.agency_codes())}
     records = plan.cases + plan.copies
-    for agency, (months_per_file, _share) in REGISTER_AGENCIES.items():
+    for agency, (months_per_file, _share) in register_agencies().items():
         for first, last in _chunks(months_per_file):
             chunk = [c for c in records if c.agency == agency and first <= c.report_date <= _last_day(last)]
             stamp = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m}_{last:%Y-%m}"
@@ -448,7 +506,7 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
                 write_register(draft, _entries([c for c in chunk if c is not latest], False), agency=agency,
                                period=(first, last), title=title + " (DRAF)")
                 received.append((last, priority.get(agency, 99) - 0.5, draft))
-    for agency, months_per_file in RECAP_AGENCIES.items():
+    for agency, months_per_file in recap_agencies().items():
         for first, last in _chunks(months_per_file):
             months = [m for m in plan.recaps[agency] if first <= m.month <= last]
             stamp = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m}_{last:%Y-%m}"

@@ -277,6 +277,12 @@ def received_months(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, dt.date],
         "WHERE status <> 'undone') GROUP BY ALL").fetchall()}
 
 
+def first_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The earliest month any submission that is not undone stands for (when the deployment started)."""
+    return con.execute("SELECT min(m) FROM (SELECT unnest(months) AS m FROM submissions "
+                       "WHERE status <> 'undone')").fetchall()[0][0]
+
+
 def latest_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest month any submission that is not undone stands for."""
     return con.execute("SELECT max(m) FROM (SELECT unnest(months) AS m FROM submissions "

@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from etl import db as dbmod
+from etl import settings
 from etl.model import EtlError, UsageError
 
 ROLES = ("analis", "operator")
@@ -69,7 +70,7 @@ class AccountLocked(EtlError):
 
 def users_path(db: str | os.PathLike | None = None) -> Path:
     """The accounts file: ``PPA_USERS`` if set, else users.json beside the database."""
-    explicit = os.environ.get("PPA_USERS")
+    explicit = settings.get("users")
     if explicit:
         return Path(explicit)
     return dbmod.data_dir(dbmod.db_path(db)) / "users.json"

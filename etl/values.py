@@ -341,7 +341,7 @@ def _match_place(value, level: str) -> Value | Problem | None:
     if text in outside:
         return _error("wilayah_luar", f"{label} '{_quote(value)}' berada di luar wilayah ({outside[text]}), "
                       "bukan bagian dari wilayah laporan ini. Kasus di luar wilayah tidak dicatat di sini; "
-                      "bila sebenarnya terjadi di dalam kota, tulis nama wilayah yang benar.")
+                      f"bila sebenarnya terjadi di {vocab.region().name}, tulis nama wilayah yang benar.")
     if _compact(text) in index.compact:
         return Value(index.compact[_compact(text)])
     choices = list(index.fuzzy_choices) + list(outside)
@@ -351,7 +351,7 @@ def _match_place(value, level: str) -> Value | Problem | None:
         if spelling in outside:
             return _error("wilayah_luar", f"{label} '{_quote(value)}' tampaknya '{spelling.title()}' yang berada "
                           f"di luar wilayah ({outside[spelling]}). Kasus di luar wilayah tidak dicatat di sini; "
-                          "bila sebenarnya terjadi di dalam kota, tulis nama wilayah yang benar.")
+                          f"bila sebenarnya terjadi di {vocab.region().name}, tulis nama wilayah yang benar.")
         code = index.fuzzy_choices[spelling]
         return Value(code, _error("wilayah_mirip", f"{label} '{_quote(value)}' dibaca sebagai "
                                   f"'{index.official[code]}' (ejaan mirip). Periksa bila keliru."))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from etl import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +55,8 @@ def months_text(months: list[dt.date]) -> str:
 
 
 def reference_dir() -> Path:
-    """The folder holding the reference CSVs."""
-    return Path(os.environ.get("PPA_REFERENCE", REPO_ROOT / "data" / "reference"))
+    """The folder holding the reference files: the setting ``reference`` (``PPA_REFERENCE`` or ppa.toml)."""
+    return settings.path("reference") or REPO_ROOT / "data" / "reference"
 
 
 def normalize_text(value: str) -> str:
@@ -217,7 +218,7 @@ def agency_codes() -> tuple[str, ...]:
 
 
 def agency_name(code: str | None) -> str | None:
-    """The name people know an agency by ('UPTD_PPA' -> 'UPTD Perlindungan Perempuan dan Anak Kota Jambi'); an
+    """The name people know an agency by ('UPTD_PPA' -> its name in agencies.csv); an
     unknown code is returned as it is."""
     return next((a.name for a in agencies() if a.code == code), code)
 
@@ -287,5 +288,84 @@ def clear_caches() -> None:
     from the browser, or PPA_REFERENCE pointing elsewhere)."""
     for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types, violence_aliases,
                violence_wording_places, vague_violence_wordings, age_bands, agencies, agency_keywords, closed_lists,
-               closed_list_aliases, closed_list_index, *_derived):
+               closed_list_aliases, closed_list_index, region, agency_first_months, *_derived):
         fn.cache_clear()
+
+
+@dataclass(frozen=True)
+class Region:
+    """The region the product serves and the names that go on its pages, letterheads and file names."""
+
+    code: str                 # Kemendagri code, e.g. "15.71"
+    name: str                 # as written in a sentence: "Kota Jambi", "Kabupaten Contoh"
+    government: str           # letterhead line 1: "Pemerintah Kota Jambi"
+    office: str               # the office's full name, without the region
+    office_short: str         # "DPMPPA Kota Jambi": signs reminders, credits charts
+    task_force: str           # "Gugus Tugas TPPO Kota Jambi"
+    source_line: str          # what every chart and page credits as its source
+    public_source: str        # the source line of public (protected) outputs
+    population_source: str    # where a population table per kecamatan comes from
+    reporting_agencies: str   # the agencies as a source sentence names them ("UPTD PPA, Unit PPA Polresta, …")
+
+    @property
+    def slug(self) -> str:
+        """The name for file names: 'kota-jambi'."""
+        return normalize_text(self.name).replace(" ", "-")
+
+    @property
+    def source_sentence(self) -> str:
+        """The full source sentence of staff pages and downloads."""
+        return (f"Sumber: register kasus lembaga {self.task_force} ({self.reporting_agencies}), "
+                f"diolah {self.office_short}.")
+
+    @property
+    def office_full(self) -> str:
+        """'Dinas … Anak (DPMPPA) Kota Jambi' for a title slide."""
+        return f"{self.office} ({self.office_short})"
+
+
+REGION_FILE = "region.toml"
+
+
+@lru_cache(maxsize=1)
+def region() -> Region:
+    """The region named in region.toml of the reference folder (every page, export and message reads it here)."""
+    import tomllib
+    path = reference_dir() / REGION_FILE
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"File wilayah {path} tidak ada: salin data/reference/{REGION_FILE} dan isi nama wilayah "
+                         "Anda (lihat docs/wilayah-baru.md).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"File wilayah {path} tidak dapat dibaca: {exc}.") from None
+    missing = [k for k in ("code", "name", "government", "office", "office_short") if not str(data.get(k, "")).strip()]
+    if missing:
+        raise ValueError(f"File wilayah {path}: isian {', '.join(missing)} kosong atau tidak ada.")
+    name, office_short = data["name"].strip(), data["office_short"].strip()
+    return Region(
+        code=str(data["code"]).strip(), name=name, government=data["government"].strip(),
+        office=data["office"].strip(), office_short=office_short,
+        task_force=(data.get("task_force") or f"Gugus Tugas TPPO {name}").strip(),
+        source_line=(data.get("source_line") or f"register kasus lembaga pelapor, diolah {office_short}").strip(),
+        public_source=(data.get("public_source") or f"{office_short}, angka terlindungi").strip(),
+        population_source=(data.get("population_source") or f"BPS, {name} Dalam Angka").strip(),
+        reporting_agencies=(data.get("reporting_agencies") or ", ".join(a.name for a in agencies())).strip())
+
+
+@lru_cache(maxsize=1)
+def agency_first_months() -> dict[str, "dt.date"]:
+    """Agency code -> first month it must report, from the optional ``first_month`` column of agencies.csv
+    (YYYY-MM); agencies without one are expected from the first month any agency reported."""
+    import datetime as dt
+    months = {}
+    for r in _read("agencies.csv"):
+        text = (r.get("first_month") or "").strip()
+        if text:
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+            if not match or not 1 <= int(match.group(2)) <= 12:
+                raise ValueError(f"agencies.csv: first_month '{text}' untuk {r['agency']} harus tahun-bulan, "
+                                 "mis. 2024-01.")
+            months[r["agency"]] = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return months

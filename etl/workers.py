@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from etl import settings
 from etl.model import EtlError, ParsedWorkbook, WorkbookError
 
 MAX_WORKERS = 4
@@ -384,7 +385,7 @@ def cores() -> int:
 def worker_count(files: int) -> int:
     """How many processes parse a batch of this many files, the loader's own included (1: only this one, with
     a worker for the files that may not be parsed here)."""
-    configured = os.environ.get("PPA_LOAD_WORKERS", "").strip()
+    configured = (settings.get("load_workers") or "").strip()
     wanted = int(configured) if configured.isdigit() and int(configured) >= 1 else min(cores(), MAX_WORKERS)
     return wanted if wanted > 1 and files > wanted * MIN_FILES_PER_PROCESS else 1
 

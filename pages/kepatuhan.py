@@ -17,13 +17,14 @@ with reading() as con:
         st.info("Belum ada data yang dimuat.")
         st.stop()
     start, end = compliance.default_period(con, today)
-    months = compliance.month_range(dt.date(2019, 1, 1), today.replace(day=1))
+    first = min((m for m in compliance.first_expected_months(con).values() if m), default=today.replace(day=1))
+    months = compliance.month_range(first, today.replace(day=1))
     start, end = st.select_slider("Bulan laporan", options=months, value=(max(start, months[0]), end),
                                   format_func=compliance.month_label, key="compliance_period")
     statuses = compliance.compliance(con, start, end, today)
 
-st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batas (data/reference/agencies.csv) bulan "
-           f"berikutnya. Keadaan per {compliance.date_label(today)}.")
+st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batasnya di bulan berikutnya (tanggal batas dan "
+           f"bulan pertama wajib lapor diatur di daftar lembaga). Keadaan per {compliance.date_label(today)}.")
 matrix = pd.DataFrame([{"Lembaga": vocab.agency_name(s.agency), "Bulan": s.month.strftime("%m/%Y"),
                         "Status": compliance.STATUS_LABELS[s.status]} for s in statuses])
 table = matrix.pivot(index="Lembaga", columns="Bulan", values="Status").reindex(

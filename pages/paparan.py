@@ -4,6 +4,7 @@ import streamlit as st
 
 from app import frame
 from app import public_release as pr
+from etl import vocab
 from report import briefing, db, release, sentences
 from report.exports import bundle, infographic, names, pdf, png, pptx
 
@@ -15,12 +16,12 @@ def _briefing(start, end, database_version: str) -> briefing.Briefing:
         return briefing.build_briefing(con, start, end)
 
 
-f = frame.begin()  # refuses any role but analis/operator (app/navigation.py)
+f = frame.begin(period_only=True)  # refuses any role but analis/operator (app/navigation.py)
 b = _briefing(f.start, f.end, db.database_version())
 
 st.title("Bahan Paparan")
-st.caption(f"Periode {b.period} (atur di panel samping). Bahan paparan selalu mencakup seluruh Kota Jambi; "
-           "filter kecamatan, bentuk dan lembaga tidak dipakai di sini.")
+st.caption(f"Periode {b.period} (atur di panel samping). Bahan paparan selalu mencakup seluruh {vocab.region().name}, "
+           "semua bentuk kekerasan dan semua lembaga.")
 st.markdown(f"#### {b.headline}")
 st.markdown("\n".join(f"{i}. {point}" for i, point in enumerate(b.key_points, start=1)))
 

@@ -13,7 +13,9 @@ counts = pr.counts_for([period.year, period.year - 1])
 h = release.headline(counts, period)
 by_form = pt.ranked(release.table(counts, "korban_bentuk", period.code))
 by_form_age = release.table(counts, "korban_bentuk_umur", period.code)
-quarters = pv.periods_of_year(page, "triwulan", period.year) or [period]
+# quarters inside the chosen period only (a semester shows its two quarters, never the rest of the year)
+quarters = [q for q in pv.periods_of_year(page, "triwulan", period.year)
+            if period.start <= q.start and q.end <= period.end] or [period]
 tppo_trend = pt.series(counts, "kasus_tppo", quarters)
 
 st.title("Bentuk kekerasan dan TPPO")
@@ -22,11 +24,10 @@ st.caption(f"{sentences.PUBLIC_NOTE} Satu korban dapat mengalami lebih dari satu
 st.plotly_chart(charts.protected_bar_figure(by_form.cells, "Bentuk kekerasan", "Jumlah korban menurut bentuk kekerasan",
                                             period.label, note=charts.MULTI_FORM_NOTE,
                                             colours=pt.form_colours(by_form)), config=charts.CHART_CONFIG)
-st.subheader("Korban menurut bentuk kekerasan dan kelompok umur")
-st.caption(f"Anak korban kekerasan seksual dan TPPO memakai ambang {dc.STRICT_THRESHOLD}.")
-if by_form_age.withheld:
-    st.caption(sentences.WITHHELD_NOTE)
-st.dataframe(pt.grid(by_form_age), hide_index=True)
+by_form_age_name, by_form_age = pv.two_way_or_coarser(
+    by_form_age, "Korban menurut bentuk kekerasan dan kelompok umur",
+    lambda: release.table(counts, "korban_umur", period.code), "Korban menurut kelompok umur", period.label,
+    note=f"Anak korban kekerasan seksual dan TPPO memakai ambang {dc.STRICT_THRESHOLD}.")
 
 st.header("Tindak Pidana Perdagangan Orang (TPPO)")
 compared = f"dibanding {period.previous_year().label}"
@@ -35,11 +36,11 @@ for column, (label, now, name) in zip(st.columns(2), (("Kasus TPPO", h.tppo_case
     moved = pv.change(now, h.before[name])
     column.metric(label, now.label, delta=moved, delta_color="off", delta_arrow="off",
                   delta_description=compared if moved else None, border=True)
-st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "periode_singkat", f"Jumlah kasus TPPO per triwulan, {period.year}",
-                                            str(period.year), "kasus",
+st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "periode_singkat",
+                                            f"Jumlah kasus TPPO per triwulan, {period.label}", period.label, "kasus",
                                             note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
                                             horizontal=False), config=charts.CHART_CONFIG)
 
-pv.end(period.label, page.provisional, {"Korban per bentuk": by_form, "Bentuk dan kelompok umur": by_form_age,
+pv.end(period.label, page.provisional, {"Korban per bentuk": by_form, by_form_age_name: by_form_age,
                                         "Kasus TPPO per triwulan": tppo_trend},
        period, period, key="unduh_publik_bentuk")

@@ -22,11 +22,9 @@ left.plotly_chart(charts.protected_tile_map_figure(victims.cells.rename(columns=
                                                    period.label), config=charts.CHART_CONFIG)
 right.plotly_chart(charts.protected_bar_figure(ranked.cells, "Kecamatan", "Kecamatan menurut jumlah korban",
                                                period.label), config=charts.CHART_CONFIG)
-st.subheader("Korban menurut kecamatan dan jenis kelamin")
-if by_sex.withheld:
-    st.caption(sentences.WITHHELD_NOTE)
-st.dataframe(pt.grid(by_sex), hide_index=True)
+by_sex_name, by_sex = pv.two_way_or_coarser(
+    by_sex, "Korban menurut kecamatan dan jenis kelamin",
+    lambda: release.table(counts, "korban_jenis_kelamin", period.code), "Korban menurut jenis kelamin", period.label)
 
-pv.end(period.label, page.provisional, {"Korban per kecamatan": victims,
-                                        "Korban per kecamatan dan jenis kelamin": by_sex},
+pv.end(period.label, page.provisional, {"Korban per kecamatan": victims, by_sex_name: by_sex},
        period, period, key="unduh_publik_wilayah")

@@ -14,6 +14,7 @@ compared = f"dibanding {fmt.period_label_short(previous.start, previous.end)}"
 
 st.title("Ringkasan")
 st.markdown(f"#### {sentences.headline_sentence(now, before, period, previous_period)}")
+frame.missing_reports_note(f)
 
 for column, card in zip(st.columns(3), sentences.metric_cards(now, before)):
     column.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow=card.arrow,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import cached, downloads, frame
+from etl import vocab
 from report import charts, geography
 from report import format as fmt
 
@@ -31,8 +32,8 @@ else:
                       config=charts.CHART_CONFIG)
 right.plotly_chart(charts.district_bar_figure(districts, period, measure), config=charts.CHART_CONFIG)
 if not population:
-    st.caption("Angka per 10.000 penduduk tersedia bila tabel penduduk per kecamatan (BPS, Kota Jambi Dalam Angka) "
-               "disediakan lewat PPA_POPULATION.")
+    st.caption(f"Angka per 10.000 penduduk tersedia bila operator menyediakan tabel penduduk per kecamatan "
+               f"({vocab.region().population_source}) di pengaturan.")
 
 st.subheader("Kelurahan")
 subdistricts = cached.subdistrict_totals(f)

@@ -6,6 +6,8 @@ An empty selection gives a figure with a sentence instead of an empty axis.
 
 from __future__ import annotations
 
+import numbers
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -23,7 +25,6 @@ SEX_LABELS = {"P": "Perempuan", "L": "Laki-laki"}
 SEQUENTIAL = "Blues"
 STATUS_COLOURS = {"diterima": "#009E73", "diganti": "#E69F00", "belum ada": "#D9D9D9"}
 
-DEFAULT_SOURCE = "register kasus lembaga Gugus Tugas TPPO, diolah DPMPPA Kota Jambi"
 RECAP_SOURCE = "rekap bulanan lembaga yang tidak mengirim register"
 MULTI_FORM_NOTE = "satu korban dapat mengalami lebih dari satu bentuk"
 EMPTY_MESSAGE = "Tidak ada data untuk pilihan ini. Coba perluas periode atau hapus filter."
@@ -46,8 +47,18 @@ def form_colours() -> dict[str, str]:
     return {v.code: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(vocab.violence_types())}
 
 
-def _subtitle(period: str, source: str, note: str | None = None) -> str:
-    lines = [f"Periode {period}", f"Sumber: {source}"]
+def default_source() -> str:
+    """The source line of staff charts, from the region file (vocab.region)."""
+    return vocab.region().source_line
+
+
+def public_source() -> str:
+    """The source line of public charts: the region's office, protected figures."""
+    return f"{vocab.region().office_short}, angka terlindungi"
+
+
+def _subtitle(period: str, source: str | None, note: str | None = None) -> str:
+    lines = [f"Periode {period}", f"Sumber: {source or default_source()}"]
     return "<br>".join([note, *lines] if note else lines)
 
 
@@ -56,7 +67,7 @@ def _top_margin(subtitle: str) -> int:
     return 70 + 20 * (subtitle.count("<br>") + 1)
 
 
-def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE, note: str | None = None,
+def _frame(fig: go.Figure, title: str, period: str, source: str | None = None, note: str | None = None,
            height: int = 380) -> go.Figure:
     subtitle = _subtitle(period, source, note)
     fig.update_layout(
@@ -70,10 +81,32 @@ def _frame(fig: go.Figure, title: str, period: str, source: str = DEFAULT_SOURCE
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         hoverlabel={"namelength": -1},
     )
+    _whole_number_ticks(fig)
     return fig
 
 
-def empty_figure(title: str, period: str, source: str = DEFAULT_SOURCE, message: str = EMPTY_MESSAGE) -> go.Figure:
+def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
+    """'x'/'y' -> the numbers plotted along that axis by bars, lines and markers (heatmaps and maps excluded)."""
+    found: dict[str, list[float]] = {"x": [], "y": []}
+    for trace in fig.data:
+        if trace.type not in ("bar", "scatter"):
+            continue
+        key = "x" if trace.type == "bar" and trace.orientation == "h" else "y"
+        values = getattr(trace, key)
+        if values is None:
+            continue
+        found[key] += [float(v) for v in values if isinstance(v, numbers.Real) and not pd.isna(v)]
+    return found
+
+
+def _whole_number_ticks(fig: go.Figure) -> None:
+    """Counts get whole-number ticks: an axis of whole numbers all below 6 ticks every 1 (never 0,2 / 0,4)."""
+    for key, values in _value_axis_numbers(fig).items():
+        if values and all(v == int(v) for v in values) and max(values) < 6:
+            (fig.update_xaxes if key == "x" else fig.update_yaxes)(tick0=0, dtick=1, rangemode="tozero")
+
+
+def empty_figure(title: str, period: str, source: str | None = None, message: str = EMPTY_MESSAGE) -> go.Figure:
     """A figure that states there is nothing to show, without axes."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
@@ -100,8 +133,12 @@ def monthly_figure(df: pd.DataFrame, period: str, measure: str = "kasus", moving
         return empty_figure(title, period)
     labels = _month_labels(df["month"])
     provisional = df["provisional"].fillna(False).astype(bool).tolist()
+    # value labels while they stay legible (up to two years of months); beyond that the axis carries the values
+    values_shown = len(labels) <= 24
     fig = go.Figure(go.Bar(
         x=labels, y=df[measure], name=unit.capitalize(), marker_color=TOTAL_COLOUR,
+        text=[fmt.number(int(v)) for v in df[measure]] if values_shown else None,
+        textposition="outside" if values_shown else None, cliponaxis=False,
         marker_pattern_shape=["/" if p else "" for p in provisional],
         marker_opacity=[0.55 if p else 1.0 for p in provisional],
         customdata=["data sementara" if p else "" for p in provisional],
@@ -347,7 +384,7 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
                              showlegend=False))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    return _frame(fig, title, period, source=f"{DEFAULT_SOURCE}; batas wilayah: file konfigurasi", height=520)
+    return _frame(fig, title, period, source=f"{default_source()}; batas wilayah: file konfigurasi", height=520)
 
 
 def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figure:
@@ -461,7 +498,7 @@ def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
                                  marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
     fig.update_xaxes(type="category")
     fig.update_layout(plot_bgcolor="white")
-    return _frame(fig, title, period, source="catatan pemuatan file (submissions)",
+    return _frame(fig, title, period, source="catatan pemuatan file",
                   height=max(260, 40 * len(agencies) + 160))
 
 
@@ -499,27 +536,45 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------------------
 # Public (disclosure-controlled) charts. Their frames come from app/public_view.py: ``value`` is NA for a
 # suppressed cell and ``label`` is what people see ("12", "0", "<5", "<10", "x"). A suppressed cell is drawn as a
-# grey hatched stub of the threshold's height with its label, never as a bar of its true height and never as 0.
+# grey range marker spanning 1 to threshold-1 (a whisker with a hollow diamond in its middle) with its label: never
+# as a bar, so it cannot be read as a count at the threshold, at its true height, or as 0.
 
-PUBLIC_SOURCE = "DPMPPA Kota Jambi, angka terlindungi"
 SUPPRESSED_COLOUR = "#BDBDBD"
 SUPPRESSED_LINE = "#8C8C8C"
 LIGHT_SEQUENTIAL = [[0, "#F7FBFF"], [1, "#6BAED6"]]  # light enough for dark numbers written in every cell
-SUPPRESSED_NOTE = "batang berarsir = disamarkan, lihat label"
+SUPPRESSED_NOTE = "garis abu-abu = disamarkan (antara 1 dan ambang), lihat label"
 SUPPRESSED_HOVER = {"<5": "disamarkan (kurang dari 5)", "<10": "disamarkan (kurang dari 10)",
                     "x": "disamarkan agar angka kecil tidak dapat dihitung"}
 
 
-def _stub_height(label: str) -> int:
-    """Where a suppressed cell's stub ends: at its threshold, a marker, not a value."""
-    return 10 if label == "<10" else 5
+def suppressed_range(label: str) -> tuple[int, int]:
+    """The counts a suppressed label stands for: '<10' -> (1, 9); '<5' and 'x' (hidden below 5) -> (1, 4)."""
+    return (1, 9) if label == "<10" else (1, 4)
 
 
-def _stub_marker() -> dict:
-    # hollow and hatched: it marks "hidden, below the threshold" and must not read as a bar of that height
-    return {"color": "white", "pattern": {"shape": "/", "fgcolor": SUPPRESSED_LINE, "bgcolor": "white",
-                                          "size": 6, "solidity": 0.25},
-            "line": {"color": SUPPRESSED_LINE, "width": 1}}
+def _suppressed_traces(names: list[str], labels: list[str], hidden: list[bool],
+                       horizontal: bool) -> tuple[go.Scatter, go.Scatter]:
+    """Range markers for the suppressed cells (a whisker from 1 to threshold-1) and their labels at its end."""
+    lows, highs = zip(*(suppressed_range(lab) if h else (None, None) for h, lab in zip(hidden, labels))) \
+        if names else ((), ())
+    middle = [None if lo is None else (lo + hi) / 2 for lo, hi in zip(lows, highs)]
+    spread = [None if lo is None else (hi - lo) / 2 for lo, hi in zip(lows, highs)]
+    error = {"type": "data", "array": spread, "symmetric": True, "color": SUPPRESSED_LINE, "thickness": 2.5,
+             "width": 6}
+    axis = ({"x": middle, "y": names, "error_x": error} if horizontal
+            else {"x": names, "y": middle, "error_y": error})
+    hover = [f"{n}: {SUPPRESSED_HOVER.get(lab, lab)}" if h else "" for n, h, lab in zip(names, hidden, labels)]
+    marker = go.Scatter(
+        **axis, mode="markers", cliponaxis=False, hovertext=hover, hoverinfo="text", name="disamarkan",
+        marker={"symbol": "diamond-open", "size": 11, "color": SUPPRESSED_LINE, "line": {"width": 2}},
+        showlegend=False)
+    ends = {"x": list(highs), "y": names} if horizontal else {"x": names, "y": list(highs)}
+    label = go.Scatter(
+        **ends, mode="text", text=[lab if h else "" for h, lab in zip(hidden, labels)], cliponaxis=False,
+        texttemplate="  %{text}" if horizontal else "%{text}",
+        textposition="middle right" if horizontal else "top center", textfont={"color": "#333333"},
+        hovertext=hover, hoverinfo="text", name="disamarkan", showlegend=False)
+    return marker, label
 
 
 def _public_note(note: str | None, suppressed: bool) -> str | None:
@@ -532,32 +587,29 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
                          horizontal: bool = True) -> go.Figure:
     """Bars of protected counts per category (in the order given); suppressed cells as labelled grey stubs."""
     if df.empty:
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     data = df.iloc[::-1] if horizontal else df
     hidden = data["value"].isna().tolist()
     names = data[category].astype(str).tolist()
     shown = [None if h else int(v) for h, v in zip(hidden, data["value"])]
-    stubs = [_stub_height(lab) if h else None for h, lab in zip(hidden, data["label"])]
+    labels = data["label"].astype(str).tolist()
     colour = colours[::-1] if (colours and horizontal) else colours
     fig = go.Figure()
-    for values, is_stub in ((shown, False), (stubs, True)):
-        text = [lab if (h == is_stub) else "" for h, lab in zip(hidden, data["label"])]
-        hover = [f"{n}: {SUPPRESSED_HOVER.get(lab, lab)}" if h else f"{n}: {lab} {unit}"
-                 for n, h, lab in zip(names, hidden, data["label"])]
-        axis = {"x": values, "y": names} if horizontal else {"x": names, "y": values}
-        fig.add_trace(go.Bar(
-            **axis, orientation="h" if horizontal else "v", text=text, textposition="outside", cliponaxis=False,
-            hovertext=hover, hoverinfo="text", name="disamarkan" if is_stub else unit,
-            marker=_stub_marker() if is_stub else {"color": colour or TOTAL_COLOUR}, showlegend=False,
-        ))
-    fig.update_layout(barmode="overlay")
+    axis = {"x": shown, "y": names} if horizontal else {"x": names, "y": shown}
+    fig.add_trace(go.Bar(
+        **axis, orientation="h" if horizontal else "v", text=["" if h else lab for h, lab in zip(hidden, labels)],
+        textposition="outside", cliponaxis=False, hoverinfo="text", name=unit, showlegend=False,
+        hovertext=["" if h else f"{n}: {lab} {unit}" for n, h, lab in zip(names, hidden, labels)],
+        marker={"color": colour or TOTAL_COLOUR}))
+    if any(hidden):
+        fig.add_traces(list(_suppressed_traces(names, labels, hidden, horizontal)))
     axis_title = f"Jumlah {unit}"
     (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, rangemode="tozero")
     if not horizontal:
         fig.update_xaxes(type="category")
     note = _public_note(note, any(hidden))
     height = (max(260, 32 * len(data) + 140) if horizontal else 400) + (22 * note.count("<br>") if note else 0)
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=height)
+    return _frame(fig, title, period, public_source(), note, height=height)
 
 
 def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
@@ -565,7 +617,7 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     """The kecamatan tile map with protected counts: shaded by value, suppressed tiles grey with "<5"/"x"."""
     data = tiles.merge(df[["district_code", "value", "label"]], on="district_code", how="left")
     if data["label"].isna().all():
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     known = data["value"].dropna()
     top = float(known.max()) if len(known) and known.max() > 0 else 1.0
     rows = int(data["row"].max())
@@ -595,14 +647,14 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     note = "peta petak: posisi kira-kira, bukan batas wilayah"
     if data["value"].isna().any():
         note += "; petak abu-abu bergaris putus = disamarkan"
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=440)
+    return _frame(fig, title, period, public_source(), note, height=440)
 
 
 def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, period: str, unit: str = "korban",
                              note: str | None = None) -> go.Figure:
     """A grid of protected counts (e.g. form × period) with the label written in each cell; hidden cells grey."""
     if df.empty:
-        return empty_figure(title, period, PUBLIC_SOURCE)
+        return empty_figure(title, period, public_source())
     xs, ys = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[y]))[::-1]
     cell = {(r[x], r[y]): r for _, r in df.iterrows()}
     values = [[None if pd.isna(cell[(a, b)]["value"]) else int(cell[(a, b)]["value"]) for a in xs] for b in ys]
@@ -624,4 +676,9 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
     note = _public_note(note, False)
     if suppressed:
         note = "<br>".join(p for p in (note, "sel abu-abu = disamarkan, lihat label") if p)
-    return _frame(fig, title, period, PUBLIC_SOURCE, note, height=max(300, 36 * len(ys) + 190))
+    return _frame(fig, title, period, public_source(), note, height=max(300, 36 * len(ys) + 190))
+
+
+def protected_table(cells: pd.DataFrame, category: str, unit: str = "korban") -> pd.DataFrame:
+    """A one-breakdown protected table for display: the category and its label ("12", "<5", "x")."""
+    return cells[[category, "label"]].rename(columns={"label": f"Jumlah {unit}"}).reset_index(drop=True)

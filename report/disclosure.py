@@ -23,6 +23,8 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
+from etl import vocab
+
 THRESHOLD = 5
 STRICT_THRESHOLD = 10
 MAX_BREAKDOWNS = 2
@@ -43,7 +45,6 @@ LEGEND = {
     SECONDARY_LABEL: "disamarkan agar angka kecil tidak dapat dihitung dari total",
     "0": "tidak ada kasus yang dilaporkan",
 }
-DEFAULT_SOURCE = "DPMPPA Kota Jambi (UPTD PPA dan lembaga pelapor)"
 NOT_PREVALENCE = "Angka adalah kasus yang dilaporkan, bukan angka prevalensi."
 
 
@@ -222,11 +223,16 @@ def is_provisional(period: Period, latest_month: dt.date | str) -> bool:
     return period.year >= _month(latest_month).year
 
 
-def public_footer(period: Period | str, provisional: bool, source: str = DEFAULT_SOURCE,
+def default_source() -> str:
+    """The source line of public outputs, from the region file (vocab.region)."""
+    return vocab.region().public_source
+
+
+def public_footer(period: Period | str, provisional: bool, source: str | None = None,
                   suppressed: bool = True) -> str:
     """The sentence every public output carries: source, period, provisional status, and what the numbers are."""
     label = period.label if isinstance(period, Period) else str(period)
-    parts = [f"Sumber: {source}.", f"Periode: {label}."]
+    parts = [f"Sumber: {source or default_source()}.", f"Periode: {label}."]
     if provisional:
         parts.append("Data sementara: laporan yang terlambat masih dapat menambah angka.")
     parts.append(NOT_PREVALENCE)

@@ -59,12 +59,19 @@ def period_label_short(start: dt.date, end: dt.date) -> str:
     return f"{month_short(start.month)} {start.year}–{month_short(end.month)} {end.year}"
 
 
+NO_COMPARISON = "belum ada data pembanding"
+
+
 def change(current: float | int | None, previous: float | int | None) -> str:
-    """The change against a previous value in words: 'naik 12%', 'turun 3%', 'tetap', or 'belum ada pembanding'."""
-    if current is None or previous is None:
-        return "belum ada pembanding"
+    """The change against a previous value in words: 'naik 12%', 'turun 3%', 'tetap', or 'belum ada data pembanding'.
+
+    Nothing in the earlier period is read as "no data to compare with": a rise "from 0" is what a new deployment
+    or a late-starting agency shows, not a real increase, and a percentage of zero is undefined anyway.
+    """
+    if current is None or previous is None or (previous == 0 and current != 0):
+        return NO_COMPARISON
     if previous == 0:
-        return "tetap" if current == 0 else f"naik dari 0 menjadi {number(current)}"
+        return "tetap"
     ratio = (current - previous) / previous
     if round(ratio * 100) == 0:
         return "tetap"

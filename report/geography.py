@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from etl import vocab
+from etl import settings, vocab
 
 
 class GeographyError(Exception):
@@ -30,7 +29,7 @@ def district_tiles() -> pd.DataFrame:
 
 def boundaries_path() -> Path | None:
     """The boundary GeoJSON named by ``PPA_BOUNDARIES``, or None when none is configured."""
-    value = os.environ.get("PPA_BOUNDARIES")
+    value = settings.get("boundaries")
     return Path(value) if value else None
 
 
@@ -61,7 +60,7 @@ def boundaries() -> dict | None:
 
 def population() -> tuple[tuple[str, int], ...] | None:
     """Population per kecamatan from the CSV named by ``PPA_POPULATION`` (district_code,population), or None."""
-    value = os.environ.get("PPA_POPULATION")
+    value = settings.get("population")
     if not value:
         return None
     path = Path(value)

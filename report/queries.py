@@ -442,3 +442,49 @@ def load_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFram
         FROM load_log l LEFT JOIN submissions s USING (submission_id)
         ORDER BY l.started_at DESC LIMIT ?
     """, [limit])
+
+
+# How far back a default period may step to find a month every expected agency has reported.
+COMPLETE_MONTH_SEARCH = 6
+
+
+def missing_recent_reports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """month, agency, agency_name: every expected agency without a file for one of the latest months with data.
+
+    'Expected' is the compliance rule (etl.compliance.first_expected_months): from the agency's first expected
+    month on. Only the last COMPLETE_MONTH_SEARCH months up to the latest month any file covers are looked at.
+    """
+    from etl import compliance
+    first = compliance.first_expected_months(con)
+    rows = con.execute("""
+        WITH covered AS (SELECT DISTINCT agency, CAST(unnest(months) AS DATE) AS month FROM submissions
+                         WHERE status = 'active'),
+             latest AS (SELECT max(month) AS month FROM covered),
+             candidates AS (SELECT CAST(m AS DATE) AS month FROM latest,
+                            range(latest.month - to_months(?), latest.month + INTERVAL 1 DAY, INTERVAL 1 MONTH) t(m))
+        SELECT c.month, a.agency, a.name
+        FROM candidates c CROSS JOIN ref_agencies a
+        WHERE NOT EXISTS (SELECT 1 FROM covered v WHERE v.agency = a.agency AND v.month = c.month)
+        ORDER BY c.month, a.priority
+    """, [COMPLETE_MONTH_SEARCH - 1]).fetchall()
+    kept = [(m, a, n) for m, a, n in rows if first.get(a) is not None and m >= first[a]]
+    return pd.DataFrame(kept, columns=["month", "agency", "agency_name"])
+
+
+def last_complete_month(latest: dt.date, missing: pd.DataFrame) -> dt.date | None:
+    """The latest month, at most COMPLETE_MONTH_SEARCH back from ``latest``, that no expected agency is missing."""
+    gaps = {pd.Timestamp(m).date() for m in missing["month"]} if not missing.empty else set()
+    month = first_of_month(latest)
+    for _ in range(COMPLETE_MONTH_SEARCH):
+        if month not in gaps:
+            return month
+        month = add_months(month, -1)
+    return None
+
+
+def agencies_missing(missing: pd.DataFrame, month: dt.date) -> list[str]:
+    """Names of the expected agencies with no file for ``month``."""
+    if missing.empty:
+        return []
+    at = missing[[pd.Timestamp(m).date() == first_of_month(month) for m in missing["month"]]]
+    return [n or a for a, n in zip(at["agency"], at["agency_name"])]

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl import vocab
 from report import format as fmt
 from report.queries import Filters
 
-SOURCE_SENTENCE = ("Sumber: register kasus lembaga Gugus Tugas TPPO Kota Jambi (UPTD PPA, Unit PPA Polresta, "
-                   "RSUD, Puskesmas, Dinas Sosial, LSM), diolah DPMPPA Kota Jambi.")
 NOT_PREVALENCE = "Angka ini adalah kasus yang dilaporkan, bukan angka prevalensi."
 DEMO_LABEL = "DATA CONTOH (sintetis)"
 
@@ -55,12 +54,14 @@ def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, prev
     previous = _value(before, "kasus")
     if previous:
         text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {fmt.change(cases, previous)}."
+    else:
+        text += f" Belum ada data pembanding untuk {previous_period}."
     return text
 
 
 def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) -> list[str]:
     """Source, 'data per <last load>', provisional note, 'reported cases, not prevalence', demo label."""
-    lines = [SOURCE_SENTENCE]
+    lines = [vocab.region().source_sentence]
     last_load = facts["last_load"].iloc[0] if not facts.empty else None
     if last_load is not None and not pd.isna(last_load):
         lines.append(f"Data per {fmt.date_label(pd.Timestamp(last_load).date())}.")
@@ -86,8 +87,6 @@ def is_demo(facts: pd.DataFrame) -> bool:
 
 PUBLIC_NOTE = ("Angka terlindungi untuk publik: angka kecil disamarkan agar korban tidak dapat dikenali. "
                "Staf DPMPPA melihat angka lengkap setelah masuk.")
-WITHHELD_NOTE = ("Rincian ini disamarkan seluruhnya untuk periode ini (angkanya terlalu kecil); pilih semester atau "
-                 "tahun untuk rincian yang lebih lengkap.")
 INTERNAL_MARK = "Untuk kalangan internal"
 INTERNAL_USE = ("Untuk kalangan internal: angka lengkap yang belum disamarkan; jangan disebarkan. "
                 "Untuk publik pakai infografis atau halaman publik.")
@@ -115,3 +114,19 @@ def public_headline_sentence(h) -> str:
         text += (f" Dibanding {p.previous_year().label} ({before.label} kasus), jumlah kasus "
                  f"{fmt.change(h.cases.value, before.value)}.")
     return text
+def missing_reports_sentence(missing: pd.DataFrame, start: dt.date, end: dt.date) -> str | None:
+    """'Belum lengkap: laporan Oktober 2024 belum diterima dari Dinas Sosial, LSM; …' for the months of a period
+    that expected agencies have not reported yet (None when every expected agency has reported)."""
+    if missing.empty:
+        return None
+    months = [pd.Timestamp(m).date() for m in missing["month"]]
+    inside = missing[[start <= m <= end for m in months]]
+    if inside.empty:
+        return None
+    parts = []
+    for month, part in inside.groupby("month", sort=True):
+        names = [n or a for a, n in zip(part["agency"], part["agency_name"])]
+        parts.append(f"laporan {fmt.month_label(pd.Timestamp(month).date(), short=False)} belum diterima dari "
+                     f"{', '.join(names)}")
+    return ("Belum lengkap: " + "; ".join(parts) + ". Angka bulan itu dan perbandingannya masih akan berubah; "
+            "pilih periode sampai bulan yang sudah lengkap untuk perbandingan yang adil.")

@@ -60,8 +60,8 @@ def figure_values(at: AppTest) -> list[tuple[str, str, object]]:
                         if trace.get("mode") == "text" and key in ("x", "y"):
                             continue  # where a label is written (the tile map): a position, not data
                         if trace.get("name") == "disamarkan" and key in ("x", "y") and not isinstance(v, str):
-                            # where a suppressed cell's stub or marker stands: its threshold, not a count
-                            assert v in (None, 5, 10), (title, v)
+                            # where a suppressed cell's range marker stands: fixed by its threshold, not a count
+                            assert v in (None, 2.5, 4, 5, 9), (title, v)
                             continue
                         found.append((title, str(category), v))
     return found
@@ -222,11 +222,12 @@ def test_suppressed_cells_differ_from_zero_in_public_charts(env):
     assert not at.exception
     labels = {v for _, _, v in figure_values(at) if isinstance(v, str)}
     assert "<5" in labels or "x" in labels  # the demo has small kecamatan counts in a quarter
-    bars = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t.get("type") == "bar"]
-    stubs = [t for t in bars if t["name"] == "disamarkan"]
-    assert stubs and {v for v in stubs[0]["x"] if v is not None} <= {5, 10}
-    assert stubs[0]["marker"]["color"] != bars[0]["marker"]["color"]
-    assert stubs[0]["marker"]["pattern"]["shape"] == "/"
+    traces = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+    bars = [t for t in traces if t.get("type") == "bar"]
+    markers = [t for t in traces if t.get("name") == "disamarkan" and t.get("mode") == "markers"]
+    assert markers and markers[0]["type"] == "scatter" and markers[0]["marker"]["symbol"] == "diamond-open"
+    assert markers[0]["error_x"]["array"], "a suppressed cell is a range (1 to threshold-1), not a bar"
+    assert all(t["name"] != "disamarkan" for t in bars)
 
 
 @pytest.mark.parametrize("page", [p.path for p in PAGES])

@@ -29,6 +29,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float) -> None:
+    """Wait until the server answers its health check; fail with its output if it dies or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"streamlit did not start:\n{process.stdout.read()}")
+        time.sleep(0.1)
+
+
 STAFF_NAME, STAFF_PASSWORD = "uji-browser", "kata-sandi-uji-panjang"
 
 
@@ -45,18 +61,7 @@ def server(demo_db_master, repo_root, tmp_path_factory):
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail(f"streamlit did not start:\n{process.stdout.read()}")
-        time.sleep(0.3)
+    wait_healthy(url, process, 60)
     yield url
     process.terminate()
     process.wait(timeout=20)

@@ -58,8 +58,8 @@ def test_period_labels(start, end, expected):
 
 
 @pytest.mark.parametrize("now, before, expected", [
-    (112, 100, "naik 12%"), (97, 100, "turun 3%"), (100, 100, "tetap"), (5, 0, "naik dari 0 menjadi 5"),
-    (5, None, "belum ada pembanding"),
+    (112, 100, "naik 12%"), (97, 100, "turun 3%"), (100, 100, "tetap"), (5, 0, "belum ada data pembanding"),
+    (5, None, "belum ada data pembanding"), (0, 0, "tetap"),
 ])
 def test_changes_are_said_in_words(now, before, expected):
     assert fmt.change(now, before) == expected

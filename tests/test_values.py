@@ -219,7 +219,7 @@ def test_out_of_area_district_is_rejected_naming_the_place(cell, belongs):
     assert isinstance(outcome, Problem) and outcome.reason == "wilayah_luar"
     assert outcome.message == (f"Kecamatan '{cell}' berada di luar wilayah ({belongs}), bukan bagian dari "
                                "wilayah laporan ini. Kasus di luar wilayah tidak dicatat di sini; bila sebenarnya "
-                               "terjadi di dalam kota, tulis nama wilayah yang benar.")
+                               "terjadi di Kota Jambi, tulis nama wilayah yang benar.")
 
 
 def test_unknown_district_is_rejected():

@@ -72,10 +72,29 @@ def build_paparan(b: Briefing, public: infographic.PublicHeadline,
                   progress: Progress = lambda _: None) -> dict[str, bytes]:
     """File name -> bytes for the deck, the PDF page, each chart PNG (staff: exact, the briefing's months), the
     infographic and its ``angka-publik.csv`` (public: the release period ``public``), and the Excel tables."""
+    files = build_without_browser(b, public, progress)
+    files.update(build_with_browser(b, public, progress))
+    return files
+
+
+def build_without_browser(b: Briefing, public: infographic.PublicHeadline,
+                          progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """The files that need no Chromium: the PowerPoint deck (native charts), the Excel tables and
+    ``angka-publik.csv``."""
+    start, end = b.filters.start, b.filters.end
+    progress("Membuat paparan PowerPoint …")
+    files = {names.deck_name(start, end): pptx.build_deck(b)}
+    progress("Menulis tabel data (Excel) …")
+    files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
+    files[PUBLIC_NUMBERS_NAME] = infographic.numbers_frame(public).to_csv(index=False).encode("utf-8")
+    return files
+
+
+def build_with_browser(b: Briefing, public: infographic.PublicHeadline,
+                       progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """The files Chromium draws: chart PNGs, the one-page PDF, the public infographic (ChromiumMissing without)."""
     start, end = b.filters.start, b.filters.end
     files: dict[str, bytes] = {}
-    progress("Membuat paparan PowerPoint …")
-    files[names.deck_name(start, end)] = pptx.build_deck(b)
     with png.rendering():
         progress("Menggambar grafik (PNG) …")
         for chart, data in png.chart_pngs(b).items():
@@ -87,9 +106,6 @@ def build_paparan(b: Briefing, public: infographic.PublicHeadline,
             progress(public.note)
         figure = infographic.infographic_figure(public)
         files[names.infographic_name(public.period.start, public.period.end)] = png.render_png(figure, scale=1)
-        files[PUBLIC_NUMBERS_NAME] = infographic.numbers_frame(public).to_csv(index=False).encode("utf-8")
-    progress("Menulis tabel data (Excel) …")
-    files[names.table_name("grafik", start, end, "xlsx")] = xlsx.workbook_bytes(briefing_tables(b), table_notes(b))
     return files
 
 
@@ -99,10 +115,18 @@ def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in build_paparan(b, public, progress).items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
+
+    def write(files: dict[str, bytes]) -> None:
+        for name, data in files.items():
+            path = out_dir / name
+            path.write_bytes(data)
+            written.append(path)
+
+    write(build_without_browser(b, public, progress))  # written before Chromium is asked for: they exist without it
+    try:
+        write(build_with_browser(b, public, progress))
+    except png.ChromiumMissing as exc:
+        raise png.ChromiumMissing(f"{exc} Yang sudah ditulis: {', '.join(p.name for p in written)}.") from None
     return written
 
 

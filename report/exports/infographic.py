@@ -15,11 +15,11 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl import vocab
 from report import charts, disclosure, release
 from report.exports.png import wrap
 
 SIZE = 1080
-SOURCE = "DPMPPA Kota Jambi (register kasus lembaga Gugus Tugas TPPO)"
 HOTLINE = "Laporkan kekerasan: SAPA 129 (telepon 129, WhatsApp 08111-129-129)"
 BACKGROUND, INK, MUTED, ACCENT = "#F4F1EA", "#1A1A1A", "#555555", charts.TOTAL_COLOUR
 DEMO_LABEL = "DATA CONTOH (sintetis): angka bukan data sebenarnya."
@@ -71,7 +71,7 @@ def public_headline(counts: pd.DataFrame, period: disclosure.Period, provisional
                        child_victims=get("korban_umur", "anak"), top_districts=top_districts, footer="",
                        demo_label=DEMO_LABEL if demo else None, note=note)
     suppressed = any(n.label in ("<5", "<10", "x") for n in h.numbers) or bool(districts["suppressed"].any())
-    footer = disclosure.public_footer(period, provisional, SOURCE, suppressed=suppressed)
+    footer = disclosure.public_footer(period, provisional, suppressed=suppressed)
     return dataclasses.replace(h, footer=footer)
 
 
@@ -110,7 +110,7 @@ def infographic_figure(h: PublicHeadline) -> go.Figure:
     fig.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0.86, y1=1, fillcolor=ACCENT,
                   line={"width": 0})
     _text(fig, "KEKERASAN TERHADAP PEREMPUAN DAN ANAK", 0.948, 38, "white", bold=True, name="judul")
-    _text(fig, f"Kota Jambi · {h.period.label} ({h.period.span})", 0.895, 30, "white", name="periode")
+    _text(fig, f"{vocab.region().name} · {h.period.label} ({h.period.span})", 0.895, 30, "white", name="periode")
     tiles = (
         (h.cases.label, "kasus dilaporkan", 0.27, 0.70),
         (h.tppo_cases.label, "kasus TPPO<br>(perdagangan orang)", 0.73, 0.70),

@@ -13,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from etl import vocab
 from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
@@ -24,8 +25,15 @@ MARGIN = 14 * mm
 ACCENT = colors.HexColor(charts.TOTAL_COLOUR)
 MUTED = colors.HexColor("#555555")
 DEMO = colors.HexColor("#B03A2E")
-TITLE = "Ringkasan Kasus Kekerasan terhadap Perempuan dan Anak di Kota Jambi"
-AGENCY = ("PEMERINTAH KOTA JAMBI<br/>DINAS PEMBERDAYAAN MASYARAKAT, PEREMPUAN DAN PERLINDUNGAN ANAK")
+def page_title() -> str:
+    """The page's title with the region's name (region.toml)."""
+    return f"Ringkasan Kasus Kekerasan terhadap Perempuan dan Anak di {vocab.region().name}"
+
+
+def letterhead() -> str:
+    """The two-line letterhead: government and office, upper case as on official letters."""
+    r = vocab.region()
+    return f"{escape(r.government.upper())}<br/>{escape(r.office.upper())}"
 
 _STYLES = {
     "agency": ParagraphStyle("agency", fontName="Helvetica-Bold", fontSize=8.5, leading=10.5, textColor=MUTED),
@@ -62,13 +70,13 @@ def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     out = io.BytesIO()
     width = A4[0] - 2 * MARGIN
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
-                            bottomMargin=10 * mm, title=f"{TITLE}, {b.period}", author="DPMPPA Kota Jambi",
+                            bottomMargin=10 * mm, title=f"{page_title()}, {b.period}", author=vocab.region().office_short,
                             subject=b.headline, lang="id-ID")
     story = [
-        Paragraph(f"{AGENCY} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
+        Paragraph(f"{letterhead()} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
         Table([[""]], colWidths=[width], rowHeights=[2],
               style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
-        _paragraph(TITLE, "title"),
+        _paragraph(page_title(), "title"),
         _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · kasus yang dilaporkan, "
                    "bukan angka prevalensi", "meta"),
     ]

@@ -10,10 +10,13 @@ import shutil
 import textwrap
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import plotly.graph_objects as go
 
+from etl import settings
+from etl.model import EtlError
 from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
@@ -23,7 +26,12 @@ FOOTER_FONT = 13
 FOOTER_LINE_PX = 18
 AXIS_SPACE_PX = 56      # tick labels and axis title under the plot area
 LEGEND_SPACE_PX = 34
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
+
+
+class ChromiumMissing(EtlError):
+    """No usable Chromium: chart images and the PDF page cannot be drawn."""
 
 # kaleido's sync server is a process-wide singleton: one batch at a time, nested batches share it
 _render_lock = threading.RLock()
@@ -88,17 +96,55 @@ def export_figure(fig: go.Figure, footer: Sequence[str], width: int = WIDTH, hei
     return out
 
 
+MISSING_SENTENCE = ("Chromium tidak ditemukan, sehingga gambar grafik, infografis dan PDF tidak dapat dibuat. "
+                    "Pasang Chromium (Debian/Ubuntu: sudo apt-get install chromium) atau tulis letaknya di "
+                    "pengaturan chromium (ppa.toml) / PPA_CHROMIUM, lalu ulangi.")
+
+
+def chromium_path() -> Path:
+    """The Chromium that draws chart images: the setting ``chromium``, else the first one on PATH."""
+    configured = settings.path("chromium")
+    if configured is not None:
+        if configured.is_file() and os.access(configured, os.X_OK):
+            return configured
+        raise ChromiumMissing(f"Chromium '{configured}' (pengaturan chromium) tidak ada atau tidak dapat dijalankan. "
+                              + MISSING_SENTENCE.split(". ", 1)[1])
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    raise ChromiumMissing(MISSING_SENTENCE)
+
+
+def _start_within(start, seconds: float) -> None:
+    """Start kaleido's browser, giving up after ``seconds`` (a broken Chromium otherwise hangs the caller)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start(silence_warnings=True)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below, in Indonesian
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True, name="mulai-chromium")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive() or failure:
+        raise ChromiumMissing(f"Chromium ({os.environ.get('BROWSER_PATH')}) tidak dapat dijalankan"
+                              + (f": {failure[0]}" if failure else f" dalam {seconds:.0f} detik")
+                              + ". Gambar grafik, infografis dan PDF tidak dibuat.")
+
+
 @contextmanager
 def rendering() -> Iterator[None]:
     """Keep one headless Chromium open for a batch of renders (about 0.3 s per image instead of 6 s); nestable."""
     import kaleido
 
     global _render_depth
-    if "BROWSER_PATH" not in os.environ and shutil.which(CHROMIUM):
-        os.environ["BROWSER_PATH"] = CHROMIUM
     with _render_lock:
         if _render_depth == 0:
-            kaleido.start_sync_server(silence_warnings=True)
+            os.environ["BROWSER_PATH"] = str(chromium_path())
+            _start_within(kaleido.start_sync_server, START_TIMEOUT_SECONDS)
         _render_depth += 1
         try:
             yield

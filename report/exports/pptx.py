@@ -13,6 +13,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from etl import vocab
 from report import charts, sentences
 from report import format as fmt
 from report.briefing import MULTI_FORM_SENTENCE, Briefing
@@ -23,8 +24,9 @@ TITLE_SIZE, SUBTITLE_SIZE, BODY_SIZE, CHART_SIZE, FOOTER_SIZE = Pt(36), Pt(20), 
 INK, MUTED, ACCENT = RGBColor(0x1A, 0x1A, 0x1A), RGBColor(0x55, 0x5F, 0x6B), RGBColor.from_string(
     charts.TOTAL_COLOUR.lstrip("#"))
 DEMO_COLOUR = RGBColor(0xB0, 0x3A, 0x2E)
-ORGANISATION = "Dinas Pemberdayaan Masyarakat, Perempuan dan Perlindungan Anak (DPMPPA) Kota Jambi"
-DECK_TITLE = "Kekerasan terhadap Perempuan dan Anak di Kota Jambi"
+def deck_title() -> str:
+    """'Kekerasan terhadap Perempuan dan Anak di <region>' (region.toml)."""
+    return f"Kekerasan terhadap Perempuan dan Anak di {vocab.region().name}"
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -126,10 +128,10 @@ def _title_slide(prs, b: Briefing) -> None:
           colour=MUTED)
     _text(slide, MARGIN, Inches(0.4), WIDTH - 2 * MARGIN, Inches(0.5), sentences.INTERNAL_MARK.upper(), Pt(20),
           bold=True, colour=DEMO_COLOUR)
-    _text(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(2.2), DECK_TITLE, Pt(44), bold=True, colour=ACCENT)
+    _text(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(2.2), deck_title(), Pt(44), bold=True, colour=ACCENT)
     _text(slide, MARGIN, Inches(3.6), WIDTH - 2 * MARGIN, Inches(0.8), f"Periode {b.period}", Pt(32), colour=INK)
     _text(slide, MARGIN, Inches(4.5), WIDTH - 2 * MARGIN, Inches(1.2),
-          f"{ORGANISATION}\nDisiapkan {fmt.date_label(b.prepared_on)}", Pt(20), colour=MUTED)
+          f"{vocab.region().office_full}\nDisiapkan {fmt.date_label(b.prepared_on)}", Pt(20), colour=MUTED)
     _text(slide, MARGIN, Inches(5.7), WIDTH - 2 * MARGIN, Inches(1.0), b.footer[0], FOOTER_SIZE, colour=MUTED)
     if b.demo:
         _text(slide, MARGIN, Inches(6.6), WIDTH - 2 * MARGIN, Inches(0.5), b.footer[-1], Pt(20), bold=True,
@@ -278,8 +280,8 @@ def build_deck(b: Briefing) -> bytes:
     """The deck for a briefing as .pptx bytes."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    prs.core_properties.title = f"Bahan paparan: {DECK_TITLE}, {b.period}"
-    prs.core_properties.author = "DPMPPA Kota Jambi"
+    prs.core_properties.title = f"Bahan paparan: {deck_title()}, {b.period}"
+    prs.core_properties.author = vocab.region().office_short
     prs.core_properties.language = "id-ID"
     for add in SLIDES:
         add(prs, b)

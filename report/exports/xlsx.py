@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from etl import vocab
 from report import charts
 from report import format as fmt
 
@@ -118,7 +119,7 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame], notes: TableNotes) -> byt
     info = book.active
     info.title = NOTES_SHEET
     taken = {NOTES_SHEET.lower()}
-    lines = [("Judul", "Kekerasan terhadap perempuan dan anak, Kota Jambi: tabel di balik grafik"),
+    lines = [("Judul", f"Kekerasan terhadap perempuan dan anak, {vocab.region().name}: tabel di balik grafik"),
              ("Periode", notes.period), ("Sumber", notes.source),
              ("Disiapkan", fmt.date_label(notes.prepared_on))]
     lines += [("Definisi", d) for d in DEFINITIONS]
