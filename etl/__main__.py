@@ -179,6 +179,11 @@ def _cmd_rebuild(args) -> int:
     report = load.rebuild(args.db, progress=summary.ProgressBar(sys.stderr))
     print(f"Database {db.db_path(args.db)} dibangun ulang dari arsip: {summary.number(len(report.files))} file, "
           f"{summary.number(report.rows_loaded)} baris dimuat.")
+    if report.records_lost:
+        print(f"PERHATIAN: database baru berisi {summary.number(report.records_after)} catatan, "
+              f"{summary.number(report.records_lost)} lebih sedikit dari sebelumnya. Database lama disimpan sebagai "
+              f"cadangan {report.backup.name}; pulihkan dengan `python -m etl restore {report.backup.name}` "
+              "bila ini tidak diharapkan.")
     return EXIT_OK
 
 

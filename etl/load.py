@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import db as dbmod
-from etl import backups, dedupe, vocab, workers, writer
+from etl import backups, database_region, dedupe, vocab, workers, writer
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
 from etl.read import MAX_FILE_BYTES
 
@@ -92,6 +92,17 @@ class LoadReport:
     """The outcome of a batch of files."""
 
     files: list[FileResult] = field(default_factory=list)
+    # rebuild: victim records + recap victims of the old and the new database, and the snapshot of the old one
+    records_before: int | None = None
+    records_after: int | None = None
+    backup: Path | None = None
+
+    @property
+    def records_lost(self) -> int:
+        """How many records a rebuild's new database holds fewer than the old one (0 if none)."""
+        if self.records_before is None or self.records_after is None:
+            return 0
+        return max(self.records_before - self.records_after, 0)
 
     @property
     def rows_loaded(self) -> int:
@@ -636,9 +647,18 @@ def rebuild(db: str | os.PathLike | None = None, progress: Callable[[int, int, F
     target = dbmod.db_path(db)
     if not target.exists():
         raise UsageError(f"Database {target} tidak ada; tidak ada yang bisa dibangun ulang.")
+    database_region.verify_file(target)  # under another region's reference every row would be rejected
     with writer.exclusive(target):  # no load may land in the old file while it is being replayed
-        backups.snapshot(target)
-        return _rebuild(target, progress)
+        backup = backups.snapshot(target)
+        report = _rebuild(target, progress)
+    report.backup = backup
+    return report
+
+
+def _records(con: duckdb.DuckDBPyConnection) -> int:
+    """Victim records plus recap victims: what a rebuild must not lose without saying so."""
+    return con.execute("SELECT (SELECT count(*) FROM victim_records) "
+                       "+ (SELECT coalesce(sum(victims), 0) FROM recap_counts)").fetchone()[0]
 
 
 def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | None) -> LoadReport:
@@ -648,6 +668,7 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
                            "'$.agency_parameter') FROM submissions "
                            "WHERE status <> 'undone' ORDER BY loaded_at, submission_id").fetchall()
         meta = src.execute("SELECT key, value FROM meta").fetchall()
+        records_before = _records(src)
     finally:
         src.close()
     raw = dbmod.data_dir(target) / RAW_DIR
@@ -669,6 +690,7 @@ def _rebuild(target: Path, progress: Callable[[int, int, FileResult], None] | No
         if meta:
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
         con.execute("CHECKPOINT")
+        report.records_before, report.records_after = records_before, _records(con)
     except BaseException:
         con.close()
         fresh.unlink(missing_ok=True)

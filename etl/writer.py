@@ -19,7 +19,7 @@ from typing import Iterator
 
 import duckdb
 
-from etl import backups
+from etl import backups, database_region
 from etl import db as dbmod
 from etl.model import EtlError
 
@@ -75,6 +75,7 @@ def writing(db: str | os.PathLike | None = None, *, backup: bool = True,
         for leftover in (work, work_wal):
             leftover.unlink(missing_ok=True)
         if target.exists():
+            database_region.verify_file(target)  # another region's database is refused before anything is copied
             if backup:
                 backups.snapshot(target)
             shutil.copyfile(target, work)
@@ -108,6 +109,7 @@ def restore(db: str | os.PathLike | None, backup_name: str) -> Path:
     """Make a snapshot the live database (the current one is snapshotted first); return the snapshot used."""
     target = dbmod.db_path(db)
     source = backups.resolve_backup(target, backup_name)
+    database_region.verify_file(source)  # a backup of another region's database is refused, nothing changed
     with exclusive(target):
         backups.snapshot(target)
         work = target.with_name(f".{target.name}.restore-{os.getpid()}")
