@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from app import auth, cached, navigation
 from etl import vocab
 from report import charts, sentences
+from etl.database_region import RegionMismatch
 from report.db import DatabaseBusy, DatabaseMissing
 from app.filters import sidebar_filters
 from report import queries
@@ -82,6 +83,9 @@ def begin(period_only: bool = False) -> Filters:
         facts, span = cached.database_facts(), cached.data_span()
     except (DatabaseMissing, DatabaseBusy) as exc:
         st.error(str(exc))
+        st.stop()
+    except RegionMismatch as exc:
+        st.error(exc.for_page())
         st.stop()
     if span.empty or pd.isna(span["first_month"].iloc[0]):
         st.info("Database belum berisi data. Muat workbook lembaga dengan `python -m etl load FILE`.")

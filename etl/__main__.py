@@ -206,6 +206,11 @@ def _cmd_rebuild(args) -> int:
           f"{summary.number(report.rows_loaded)} baris dimuat.")
     for left_out in (f for f in report.files if f.status == "failed"):  # stored by an older version (ledger rules)
         print(f"  Dilewati: {left_out.message}")
+    if report.records_lost:
+        print(f"PERHATIAN: database baru berisi {summary.number(report.records_after)} catatan, "
+              f"{summary.number(report.records_lost)} lebih sedikit dari sebelumnya. Database lama disimpan sebagai "
+              f"cadangan {report.backup.name}; pulihkan dengan `python -m etl restore {report.backup.name}` "
+              "bila ini tidak diharapkan.")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import duckdb
 
-from etl import settings, vocab
+from etl import database_region, settings, vocab
 
 DEFAULT_DB = vocab.REPO_ROOT / "data" / "ppa.duckdb"
 
@@ -316,14 +316,20 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         try:
             con.execute("ATTACH ? AS ppa (READ_ONLY)", [str(target)])
             con.execute("USE ppa")
+            database_region.check(con, record=False)
         except BaseException:
             con.close()
             raise
         return con
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target))
-    migrate(con)
-    sync_reference(con)
+    try:
+        migrate(con)
+        database_region.check(con, record=True)  # before the reference tables are overwritten
+        sync_reference(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from etl import db as dbmod
 from etl import archive as archiving
-from etl import backups, dedupe, ledger, vocab, workers, writer
+from etl import backups, database_region, dedupe, ledger, vocab, workers, writer
 from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
@@ -113,6 +113,17 @@ class LoadReport:
 
     files: list[FileResult] = field(default_factory=list)
     leftovers_removed: list[str] = field(default_factory=list)  # files a killed load had left (etl.writer)
+    # rebuild: victim records + recap victims of the old and the new database, and the snapshot of the old one
+    records_before: int | None = None
+    records_after: int | None = None
+    backup: Path | None = None
+
+    @property
+    def records_lost(self) -> int:
+        """How many records a rebuild's new database holds fewer than the old one (0 if none)."""
+        if self.records_before is None or self.records_after is None:
+            return 0
+        return max(self.records_before - self.records_after, 0)
 
     @property
     def rows_loaded(self) -> int:
@@ -679,9 +690,18 @@ def rebuild(db: str | os.PathLike | None = None, progress: Progress | None = Non
     target = dbmod.db_path(db)
     if not target.exists():
         raise UsageError(f"Database {target} tidak ada; tidak ada yang bisa dibangun ulang.")
+    database_region.verify_file(target)  # under another region's reference every row would be rejected
     with writer.exclusive(target):  # no load may land in the old file while it is being replayed
-        backups.snapshot(target)
-        return _rebuild(target, progress)
+        backup = backups.snapshot(target)
+        report = _rebuild(target, progress)
+    report.backup = backup
+    return report
+
+
+def _records(con: duckdb.DuckDBPyConnection) -> int:
+    """Victim records plus recap victims: what a rebuild must not lose without saying so."""
+    return con.execute("SELECT (SELECT count(*) FROM victim_records) "
+                       "+ (SELECT coalesce(sum(victims), 0) FROM recap_counts)").fetchone()[0]
 
 
 def _rebuild(target: Path, progress: Progress | None) -> LoadReport:
@@ -693,6 +713,7 @@ def _rebuild(target: Path, progress: Progress | None) -> LoadReport:
         meta = src.execute("SELECT key, value FROM meta").fetchall()
         raw = dbmod.data_dir(target) / RAW_DIR
         archiving.redact_originals(src, raw)  # what an older version archived: redacted before the replay
+        records_before = _records(src)
     finally:
         src.close()
     missing = [p.name for p in (archiving.copy_path(raw, sid) for sid, *_ in plan) if not p.is_file()]
@@ -711,6 +732,7 @@ def _rebuild(target: Path, progress: Progress | None) -> LoadReport:
         if meta:
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
         con.execute("CHECKPOINT")
+        report.records_before, report.records_after = records_before, _records(con)
     except BaseException:
         con.close()
         fresh.unlink(missing_ok=True)

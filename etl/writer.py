@@ -24,7 +24,7 @@ from typing import Iterator
 
 import duckdb
 
-from etl import archive, backups
+from etl import archive, backups, database_region
 from etl import db as dbmod
 from etl.model import EtlError
 
@@ -116,6 +116,7 @@ def writing(db: str | os.PathLike | None = None, *, backup: bool = True,
         work = work_file(target, "work")
         work_wal = Path(f"{work}.wal")
         if target.exists():
+            database_region.verify_file(target)  # another region's database is refused before anything is copied
             if backup:
                 backups.snapshot(target)
             backups.private_copy(target, work)
@@ -167,6 +168,7 @@ def restore(db: str | os.PathLike | None, backup_name: str) -> Path:
     """Make a snapshot the live database (the current one is snapshotted first); return the snapshot used."""
     target = dbmod.db_path(db)
     source = backups.resolve_backup(target, backup_name)
+    database_region.verify_file(source)  # a backup of another region's database is refused, nothing changed
     with exclusive(target):
         backups.snapshot(target)
         work = work_file(target, "restore")
