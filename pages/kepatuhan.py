@@ -17,8 +17,9 @@ with reading() as con:
         st.info("Belum ada data yang dimuat.")
         st.stop()
     start, end = compliance.default_period(con, today)
-    months = compliance.month_range(dt.date(2019, 1, 1), today.replace(day=1))
-    start, end = st.select_slider("Bulan laporan", options=months, value=(max(start, months[0]), end),
+    # The options always hold the default period, even for data older than 2019 or reported ahead of today.
+    months = compliance.month_range(min(dt.date(2019, 1, 1), start), max(today.replace(day=1), end))
+    start, end = st.select_slider("Bulan laporan", options=months, value=(start, end),
                                   format_func=compliance.month_label, key="compliance_period")
     statuses = compliance.compliance(con, start, end, today)
 
