@@ -10,10 +10,16 @@ f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 try:
-    population, boundaries = geography.population(), geography.boundaries()
+    boundaries = geography.boundaries()
 except geography.GeographyError as exc:
     st.warning(str(exc))
-    population, boundaries = None, None
+    boundaries = None
+try:
+    residents = geography.population_table()
+except geography.GeographyError as exc:
+    st.warning(str(exc))
+    residents = None
+population = residents.totals() if residents else None
 
 measures = {"kasus": "Kasus", "korban": "Korban"}
 if population:
@@ -33,9 +39,23 @@ else:
 # Keys: for one kecamatan without victims the map and the ranking are the same empty figure (issue 18).
 right.plotly_chart(charts.district_bar_figure(districts, period, measure), config=charts.CHART_CONFIG,
                    key="wilayah_peringkat")
-if not population:
-    st.caption("Angka per 10.000 penduduk tersedia bila tabel penduduk per kecamatan (BPS, Kota Jambi Dalam Angka) "
-               "disediakan lewat PPA_POPULATION.")
+st.subheader("Angka per 10.000 penduduk")
+if residents:
+    rates = cached.district_rates(f, residents.rows)
+    st.caption(f"Penyebut: {residents.citation()} (file {residents.path}). Korban perempuan dibagi penduduk "
+               "perempuan dan korban anak dibagi penduduk anak, bila tabel penduduk memuatnya. Angka dari jumlah "
+               "kecil (di bawah 20 korban) mudah berubah dari periode ke periode.")
+    shown = [m for m, column in (("korban_perempuan_per_10rb", "female"), ("korban_anak_per_10rb", "child"))
+             if residents.has(column)]
+    for column, measure in zip(st.columns(len(shown)) if shown else [], shown):
+        column.plotly_chart(charts.rate_figure(rates, measure, period, residents.citation()),
+                            config=charts.CHART_CONFIG, key=f"wilayah_{measure}")
+    st.dataframe(charts.rates_display(rates), hide_index=True)
+else:
+    rates = None
+    st.info("Belum ada tabel penduduk per kecamatan, jadi angka per 10.000 penduduk belum dapat dihitung. Isi "
+            "template `template-penduduk-kecamatan.csv` (ditulis oleh `python -m etl template`) dengan angka BPS "
+            "(Kota Jambi Dalam Angka) dan arahkan PPA_POPULATION ke file itu.")
 
 st.subheader("Kelurahan")
 subdistricts = cached.subdistrict_totals(f)
@@ -46,6 +66,7 @@ with st.expander("Semua kelurahan (tabel)"):
 downloads.table_downloads({
     "Per kecamatan": districts,
     "Per kelurahan": subdistricts,
+    **({"Per 10.000 penduduk": charts.rates_display(rates)} if rates is not None else {}),
 }, f, key="unduh_wilayah")
 
 frame.end(f)

@@ -77,3 +77,28 @@ def comparison_table(df: pd.DataFrame, current_months: int, previous_months: int
     out["nyata"] = [v.beyond_chance for v in verdicts]
     out["penilaian"] = [v.words for v in verdicts]
     return out
+
+
+def months_between(start, end) -> int:
+    """Number of months from start's month to end's month, inclusive."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def period_sentence(current: int, previous: int, period: str, baseline_period: str, current_months: int,
+                    previous_months: int, unit: str = "kasus") -> str:
+    """'Januari–Oktober 2024: 149 kasus; Januari–Oktober 2023: 77 kasus. Naik 94%: kenaikan yang kemungkinan nyata.'"""
+    text = (f"{period}: {fmt.number(current)} {unit}; {baseline_period}: {fmt.number(previous)} {unit}.")
+    if current_months != previous_months:
+        # periods of different length are compared per month
+        per_now, per_before = current / current_months, previous / previous_months
+        text += (f" Rata-rata per bulan {fmt.number(per_now, 1)} dibanding {fmt.number(per_before, 1)} {unit}.")
+    verdict = compare_counts(current, previous, current_months, previous_months)
+    if verdict.current == 0 and verdict.previous == 0:
+        return f"{text} Perubahan {verdict.words}."
+    if current_months == previous_months:
+        change = fmt.change(current, previous)
+    else:
+        change = fmt.change(round(per_now * 1000), round(per_before * 1000)) if per_before else "naik dari 0"
+    if change == "tetap":
+        return f"{text} {'Jumlahnya' if current_months == previous_months else 'Rata-ratanya'} tetap."
+    return f"{text} {change[0].upper()}{change[1:]}: {verdict.words}."
