@@ -631,8 +631,8 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
 # Planning charts (issue 18): two periods side by side, services, time to report, rates per 10,000.
 
 LIKELY_REAL_COLOUR = "#D55E00"  # a change the exact test finds beyond chance
-COMPARISON_NOTE = ("titik oranye: perubahan yang kemungkinan nyata (uji eksak dua hitungan Poisson); "
-                   "lainnya masih dalam batas variasi biasa")
+COMPARISON_NOTE = ("abu-abu = periode pembanding, biru tua = periode ini<br>"
+                   "oranye = perubahan yang kemungkinan nyata (uji eksak)")
 
 
 def comparison_figure(df: pd.DataFrame, label_column: str, title: str, period: str, baseline_period: str,
@@ -661,7 +661,8 @@ def comparison_figure(df: pd.DataFrame, label_column: str, title: str, period: s
     ))
     fig.update_xaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
     fig.update_yaxes(type="category")
-    return _frame(fig, title, shown, note=COMPARISON_NOTE, height=max(260, 34 * len(data) + 150))
+    fig.update_layout(showlegend=False)  # the note names the colours: a legend below collided with the axis title
+    return _frame(fig, title, shown, note=COMPARISON_NOTE, height=max(300, 30 * len(data) + 200))
 
 
 def comparison_display(df: pd.DataFrame, label_column: str, label_header: str, period: str,
@@ -734,17 +735,17 @@ def delay_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
                                  line={"color": PREVIOUS_COLOUR, "width": 8}, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=data["median"], y=labels, mode="markers+text", name="Median", marker={"color": TOTAL_COLOUR, "size": 13},
-        text=[fmt.number(v, 0) for v in data["median"]], textposition="middle right", cliponaxis=False,
+        text=[fmt.number(v, 0) for v in data["median"]], textposition="top center", cliponaxis=False,
         customdata=list(zip(data["q1"], data["q3"], data["dengan_tanggal"])),
         hovertemplate="%{y}: median %{x:,.0f} hari (kuartil %{customdata[0]:,.0f}–%{customdata[1]:,.0f}; "
                       "%{customdata[2]:,} korban dengan kedua tanggal)<extra></extra>",
     ))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Kuartil 1–3 (separuh korban di tengah)",
-                             line={"color": PREVIOUS_COLOUR, "width": 8}))
     fig.update_xaxes(title_text="Hari dari kejadian sampai lapor", rangemode="tozero")
     fig.update_yaxes(type="category")
-    return _frame(fig, title, period, note="n = korban yang memiliki tanggal kejadian dan tanggal lapor",
-                  height=max(260, 34 * len(data) + 160))
+    fig.update_layout(showlegend=False)
+    return _frame(fig, title, period, height=max(300, 40 * len(data) + 200),
+                  note="titik = median; batang abu-abu = kuartil 1–3 (separuh korban di tengah)<br>"
+                       "n = korban yang memiliki tanggal kejadian dan tanggal lapor")
 
 
 def delay_display(df: pd.DataFrame, group_header: str) -> pd.DataFrame:
@@ -770,8 +771,7 @@ RATE_MEASURES = {
 
 def rate_figure(df: pd.DataFrame, measure: str, period: str, denominator: str) -> go.Figure:
     """Kecamatan ranked by a rate per 10,000 (all victims, female victims or child victims)."""
-    title, unit, _ = RATE_MEASURES[measure]
-    title = f"{title} menurut kecamatan"
+    title, unit, _ = RATE_MEASURES[measure]  # the bars are kecamatan; the title stays short for half a page
     data = df.dropna(subset=[measure])
     if data.empty or data[measure].sum() == 0:
         return empty_figure(title, period)
