@@ -10,22 +10,13 @@ from streamlit.testing.v1 import AppTest
 
 from app import auth
 from etl import vocab
-
-TIMEOUT = 120
+from tests.test_url_grid import TIMEOUT, demo_env, open_page as open_in_role  # noqa: F401
 
 
 @pytest.fixture()
-def open_page(demo_db_master, monkeypatch):
-    monkeypatch.setenv("PPA_DB", str(demo_db_master))
-    monkeypatch.delenv("PPA_BOUNDARIES", raising=False)
-    monkeypatch.delenv("PPA_POPULATION", raising=False)
-
+def open_page(demo_env):
     def start(page: str, role: str = "analis", **params: str) -> AppTest:
-        at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-        at.session_state[auth.SESSION_KEY] = auth.session_record("uji", role)
-        at.query_params.update(params)
-        at.switch_page(page)
-        at.run()
+        at = open_in_role(role, page, params)
         assert not at.exception, [e.message for e in at.exception]
         return at
 
