@@ -703,7 +703,7 @@ def service_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
         zmin=0, zmax=100, colorscale=LIGHT_SEQUENTIAL, text=text, texttemplate="%{text}", hovertext=hover,
         hoverinfo="text", xgap=2, ygap=2, colorbar={"title": {"text": "% korban"}},
     ))
-    fig.update_xaxes(type="category", side="top", tickangle=-30)
+    fig.update_xaxes(type="category", tickangle=-30, automargin=True)  # below the grid: above, they hit the subtitle
     fig.update_yaxes(type="category")
     return _frame(fig, title, period, note=note, height=max(300, 34 * len(groups) + 220))
 
