@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import streamlit as st
 
@@ -132,6 +133,42 @@ def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = No
                      include_duplicates=duplicates)
     wanted = params_from_filters(chosen)
     for name in (PARAM_FROM, PARAM_TO, PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+    return chosen
+
+
+# The comparison period of Tren and Perencanaan (issue 18): banding_dari, banding_sampai; by default the same months
+# a year earlier, and then absent from the URL so it follows the main period.
+PARAM_BASELINE_FROM, PARAM_BASELINE_TO = "banding_dari", "banding_sampai"
+
+
+def baseline_from_params(params: dict[str, str], f: Filters, first: dt.date, last: dt.date) -> Filters:
+    """The comparison period the URL asks for (either order), clamped to the data and the default; same filters."""
+    default = f.previous_year()
+    low, high = min(first_of_month(first), default.start), max(first_of_month(last), default.end)
+    start = parse_month(params.get(PARAM_BASELINE_FROM)) or default.start
+    end = parse_month(params.get(PARAM_BASELINE_TO)) or default.end
+    start, end = sorted((min(max(start, low), high), min(max(end, low), high)))
+    return replace(f, start=start, end=end)
+
+
+def sidebar_baseline(f: Filters, first: dt.date, last: dt.date) -> Filters:
+    """Draw the comparison period under the filters (starting from the URL), keep the URL in step, return it."""
+    default = f.previous_year()
+    chosen = baseline_from_params({k: st.query_params.get(k) for k in st.query_params}, f, first, last)
+    months = month_options(min(first_of_month(first), default.start), max(first_of_month(last), default.end))
+    # Unkeyed on purpose: the widget is redrawn from the URL each run, so the default follows the main period.
+    start, end = st.sidebar.select_slider(
+        "Periode pembanding", options=months, value=(chosen.start, chosen.end), format_func=fmt.month_label,
+        help="Bawaan: bulan yang sama setahun sebelumnya.",
+    )
+    chosen = replace(f, start=start, end=end)
+    wanted = {} if (start, end) == (default.start, default.end) else {
+        PARAM_BASELINE_FROM: month_param(start), PARAM_BASELINE_TO: month_param(end)}
+    for name in (PARAM_BASELINE_FROM, PARAM_BASELINE_TO):
         if name in wanted and st.query_params.get(name) != wanted[name]:
             st.query_params[name] = wanted[name]
         elif name not in wanted and name in st.query_params:

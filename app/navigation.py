@@ -30,6 +30,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/wilayah.py", "Wilayah", ":material/map:", STAFF),
     PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:", STAFF),
     PageSpec("pages/korban.py", "Korban", ":material/groups:", STAFF),
+    PageSpec("pages/perencanaan.py", "Perencanaan", ":material/insights:", STAFF),
     PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", STAFF),
     PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:", frozenset({"operator"})),
 )

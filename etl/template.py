@@ -6,6 +6,7 @@ tests) go through the same writer functions so they cannot drift apart. Every li
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,7 +334,26 @@ def write_recap(path: str | Path, months: Iterable[RecapMonth] = (), *, agency: 
 
 
 def write_templates(out_dir: str | Path) -> list[Path]:
-    """Write the two blank official templates into a folder and return their paths."""
+    """Write the blank official templates (register, recap, population table) into a folder; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [write_register(out / REGISTER_FILE), write_recap(out / RECAP_FILE)]
+    return [write_register(out / REGISTER_FILE), write_recap(out / RECAP_FILE),
+            write_population_template(out / POPULATION_FILE)]
+
+
+# The population table behind rates per 10,000 (PPA_POPULATION; read by report/geography.py). Only district_code
+# and population are required; district is for the person filling it in and is not read.
+POPULATION_FILE = "template-penduduk-kecamatan.csv"
+POPULATION_COLUMNS = ("district_code", "district", "population", "female_population", "child_population", "year",
+                      "source")
+
+
+def write_population_template(path: str | Path) -> Path:
+    """A CSV with one row per kecamatan (code and name) and empty population columns to fill from BPS."""
+    path = Path(path)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(POPULATION_COLUMNS)
+        for district in vocab.districts():
+            writer.writerow([district.code, district.name, "", "", "", "", "BPS, Kota Jambi Dalam Angka"])
+    return path

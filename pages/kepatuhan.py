@@ -18,8 +18,9 @@ with reading() as con:
         st.stop()
     start, end = compliance.default_period(con, today)
     first = min((m for m in compliance.first_expected_months(con).values() if m), default=today.replace(day=1))
-    months = compliance.month_range(first, today.replace(day=1))
-    start, end = st.select_slider("Bulan laporan", options=months, value=(max(start, months[0]), end),
+    # the options always hold the default period, even for data reported ahead of today (a URL past the data)
+    months = compliance.month_range(min(first, start), max(today.replace(day=1), end))
+    start, end = st.select_slider("Bulan laporan", options=months, value=(start, end),
                                   format_func=compliance.month_label, key="compliance_period")
     statuses = compliance.compliance(con, start, end, today)
 

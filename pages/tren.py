@@ -1,12 +1,14 @@
-"""Tren: victims per month and by form, this year against last year, running totals, moving average."""
+"""Tren: victims per month and by form, this year against last year, running totals, moving average, and the
+cases of two periods side by side (banding_dari, banding_sampai) with whether each change is beyond chance."""
 
 import streamlit as st
 
-from app import cached, downloads, frame
+from app import cached, comparison, downloads, frame
 from report import charts
 from report import format as fmt
 
 f = frame.begin()
+baseline = comparison.baseline_period(f)
 period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
@@ -15,11 +17,14 @@ st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "korban"
                 config=charts.CHART_CONFIG)
 st.plotly_chart(charts.form_months_figure(cached.form_months(f), period), config=charts.CHART_CONFIG)
 
-comparison = cached.year_over_year(f)
+year_on_year = cached.year_over_year(f)
 left, right = st.columns(2)
-left.plotly_chart(charts.year_comparison_figure(comparison, period, "kasus"), config=charts.CHART_CONFIG)
-right.plotly_chart(charts.year_comparison_figure(comparison, period, "kasus", cumulative=True),
+left.plotly_chart(charts.year_comparison_figure(year_on_year, period, "kasus"), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.year_comparison_figure(year_on_year, period, "kasus", cumulative=True),
                    config=charts.CHART_CONFIG)
+
+st.subheader("Dua periode berdampingan")
+two_periods = comparison.comparison_section(f, baseline, key="tren_banding")
 
 st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
@@ -29,7 +34,8 @@ st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=char
 downloads.table_downloads({
     "Korban per bulan": cached.monthly_totals(f),
     "Korban per bentuk per bulan": cached.form_months(f),
-    "Dibanding tahun lalu": comparison,
+    "Dibanding tahun lalu": year_on_year,
+    **two_periods,
     "Rekap bulanan": cached.recap_months(f),
 }, f, key="unduh_tren")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from report import compare
 from report import format as fmt
 from report import queries, sentences
 from report.queries import Filters
@@ -89,7 +90,8 @@ def headline_sentence(f: Filters, cases: int, tppo: int, previous_cases: int, pr
         if change == "tetap":
             text += f"; sama dengan {previous_period} ({fmt.number(previous_cases)} kasus)."
         else:
-            text += f"; {change} dibanding {previous_period} ({fmt.number(previous_cases)} kasus)."
+            text += (f"; {change} dibanding {previous_period} ({fmt.number(previous_cases)} kasus), "
+                     f"{compare.compare_counts(cases, previous_cases).words}.")
     else:
         text += f"; belum ada data pembanding untuk {previous_period}."
     return text
@@ -161,7 +163,10 @@ def tppo_point(now: pd.DataFrame, before: pd.DataFrame, tppo_months: pd.DataFram
         return text + (f" (periode yang sama tahun lalu: {fmt.number(previous)} kasus)." if previous else ".")
     text = f"Kasus TPPO (perdagangan orang): {fmt.number(cases)} kasus dengan {fmt.number(victims)} korban"
     if previous > 0:
-        text += f", {fmt.change(cases, previous)} dibanding {previous_period} ({fmt.number(previous)} kasus)"
+        change = fmt.change(cases, previous)
+        text += f", {change} dibanding {previous_period} ({fmt.number(previous)} kasus)"
+        if change != "tetap":
+            text += f", {compare.compare_counts(cases, previous).words}"
     else:
         text += f"; pada {previous_period} tidak ada kasus TPPO yang tercatat"
     peak = tppo_months.sort_values(["kasus", "month"], ascending=[False, True]).iloc[0]

@@ -682,3 +682,171 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
 def protected_table(cells: pd.DataFrame, category: str, unit: str = "korban") -> pd.DataFrame:
     """A one-breakdown protected table for display: the category and its label ("12", "<5", "x")."""
     return cells[[category, "label"]].rename(columns={"label": f"Jumlah {unit}"}).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Planning charts (issue 18): two periods side by side, services, time to report, rates per 10,000.
+
+LIKELY_REAL_COLOUR = "#D55E00"  # a change the exact test finds beyond chance
+COMPARISON_NOTE = ("abu-abu = periode pembanding, biru tua = periode ini<br>"
+                   "oranye = perubahan yang kemungkinan nyata (uji eksak)")
+
+
+def comparison_figure(df: pd.DataFrame, label_column: str, title: str, period: str, baseline_period: str,
+                      unit: str = "kasus") -> go.Figure:
+    """Two dots per row joined by a line: the comparison period (grey) and the period (dark, orange when the change
+    is likely real). ``df`` is a query result passed through report.compare.comparison_table."""
+    shown = f"{period} dibanding {baseline_period}"
+    if df.empty or (df["ini"].sum() == 0 and df["banding"].sum() == 0):
+        return empty_figure(title, shown)
+    data = df.iloc[::-1]
+    fig = go.Figure()
+    for label, now, before in zip(data[label_column], data["ini"], data["banding"]):
+        fig.add_trace(go.Scatter(x=[before, now], y=[label, label], mode="lines", showlegend=False,
+                                 line={"color": "#C8C8C8", "width": 3}, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=data["banding"], y=data[label_column], mode="markers", name=baseline_period,
+        marker={"color": PREVIOUS_COLOUR, "size": 12},
+        hovertemplate=f"%{{y}}: %{{x:,}} {unit} ({baseline_period})<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=data["ini"], y=data[label_column], mode="markers+text", name=period,
+        marker={"color": [LIKELY_REAL_COLOUR if n else TOTAL_COLOUR for n in data["nyata"]], "size": 13},
+        text=[fmt.number(v) for v in data["ini"]], textposition="middle right", cliponaxis=False,
+        customdata=data["penilaian"],
+        hovertemplate=f"%{{y}}: %{{x:,}} {unit} ({period})<br>%{{customdata}}<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
+    fig.update_yaxes(type="category")
+    fig.update_layout(showlegend=False)  # the note names the colours: a legend below collided with the axis title
+    return _frame(fig, title, shown, note=COMPARISON_NOTE, height=max(300, 30 * len(data) + 200))
+
+
+def comparison_display(df: pd.DataFrame, label_column: str, label_header: str, period: str,
+                       baseline_period: str) -> pd.DataFrame:
+    """The comparison as a table people read: the two counts, the difference, the change and the verdict."""
+    return pd.DataFrame({
+        label_header: df[label_column], period: df["ini"], baseline_period: df["banding"],
+        "Selisih": df["selisih"], "Perubahan": df["perubahan"], "Penilaian": df["penilaian"],
+    })
+
+
+def service_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
+    """Share of victims who received each service (coverage first): bars for one group, a grid for several."""
+    if df.empty or df["korban"].sum() == 0:
+        return empty_figure(title, period)
+    note = "persentase korban kelompok itu yang menerima layanan; satu korban dapat menerima beberapa layanan"
+    groups = list(dict.fromkeys(df["group_label"]))
+    services = list(dict.fromkeys(df["service_label"]))
+    if len(groups) == 1:
+        data = df.iloc[::-1]
+        fig = _hbars(data["share"] * 100, data["service_label"], "% korban", text="%{x:,.1f}%",
+                     axis_title="Persentase korban (%)")
+        fig.update_traces(customdata=list(zip(data["penerima"], data["korban"])),
+                          hovertemplate="%{y}: %{customdata[0]:,} dari %{customdata[1]:,} korban "
+                                        "(%{x:,.1f}%)<extra></extra>")
+        return _frame(fig, title, period, note=note, height=max(260, 32 * len(data) + 140))
+    grid = df.pivot(index="group_label", columns="service_label", values="share").reindex(
+        index=groups[::-1], columns=services)
+    counts = df.pivot(index="group_label", columns="service_label", values="penerima").reindex(
+        index=groups[::-1], columns=services)
+    totals = df.drop_duplicates("group_label").set_index("group_label")["korban"].reindex(groups[::-1])
+    text = [[fmt.percent(v, 0) for v in row] for row in grid.values]
+    hover = [[f"{g} · {s}: {fmt.number(int(c))} dari {fmt.number(int(totals[g]))} korban ({fmt.percent(v)})"
+              for s, c, v in zip(services, crow, vrow)]
+             for g, crow, vrow in zip(grid.index, counts.values, grid.values)]
+    fig = go.Figure(go.Heatmap(
+        z=grid.values * 100, x=services, y=[f"{g} ({fmt.number(int(totals[g]))} korban)" for g in grid.index],
+        zmin=0, zmax=100, colorscale=LIGHT_SEQUENTIAL, text=text, texttemplate="%{text}", hovertext=hover,
+        hoverinfo="text", xgap=2, ygap=2, colorbar={"title": {"text": "% korban"}},
+    ))
+    fig.update_xaxes(type="category", tickangle=-30, automargin=True)  # below the grid: above, they hit the subtitle
+    fig.update_yaxes(type="category")
+    return _frame(fig, title, period, note=note, height=max(300, 34 * len(groups) + 220))
+
+
+def service_display(df: pd.DataFrame, group_header: str) -> pd.DataFrame:
+    """Group × service table: '12,5% (3)' in each cell, the number of victims in its own column."""
+    if df.empty:
+        return pd.DataFrame()
+    cells = df.assign(cell=[f"{fmt.percent(s)} ({fmt.number(int(n))})" for s, n in zip(df["share"], df["penerima"])])
+    table = cells.pivot(index="group_label", columns="service_label", values="cell")
+    table = table.reindex(index=list(dict.fromkeys(df["group_label"])),
+                          columns=list(dict.fromkeys(df["service_label"])))
+    victims = df.drop_duplicates("group_label").set_index("group_label")["korban"]
+    table.insert(0, "Korban", [fmt.number(int(victims[g])) for g in table.index])
+    return table.rename_axis(group_header).reset_index()
+
+
+def delay_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
+    """Median days from incident to report per group, with a line from the first to the third quartile."""
+    data = df[df["dengan_tanggal"] > 0] if not df.empty else df
+    if data.empty:
+        return empty_figure(title, period, message="Tidak ada korban dengan tanggal kejadian dan tanggal lapor "
+                                                   "untuk pilihan ini.")
+    data = data.iloc[::-1]
+    labels = [f"{g} (n={fmt.number(int(n))})" for g, n in zip(data["group_label"], data["dengan_tanggal"])]
+    fig = go.Figure()
+    for label, q1, q3 in zip(labels, data["q1"], data["q3"]):
+        fig.add_trace(go.Scatter(x=[q1, q3], y=[label, label], mode="lines", showlegend=False,
+                                 line={"color": PREVIOUS_COLOUR, "width": 8}, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=data["median"], y=labels, mode="markers+text", name="Median", marker={"color": TOTAL_COLOUR, "size": 13},
+        text=[fmt.number(v, 0) for v in data["median"]], textposition="top center", cliponaxis=False,
+        customdata=list(zip(data["q1"], data["q3"], data["dengan_tanggal"])),
+        hovertemplate="%{y}: median %{x:,.0f} hari (kuartil %{customdata[0]:,.0f}–%{customdata[1]:,.0f}; "
+                      "%{customdata[2]:,} korban dengan kedua tanggal)<extra></extra>",
+    ))
+    fig.update_xaxes(title_text="Hari dari kejadian sampai lapor", rangemode="tozero")
+    fig.update_yaxes(type="category")
+    fig.update_layout(showlegend=False)
+    return _frame(fig, title, period, height=max(300, 40 * len(data) + 200),
+                  note="titik = median; batang abu-abu = kuartil 1–3 (separuh korban di tengah)<br>"
+                       "n = korban yang memiliki tanggal kejadian dan tanggal lapor")
+
+
+def delay_display(df: pd.DataFrame, group_header: str) -> pd.DataFrame:
+    """Time to report as a table: records, with both dates, median and quartiles in days."""
+    return pd.DataFrame({
+        group_header: df["group_label"], "Korban": df["korban"],
+        "Dengan kedua tanggal": df["dengan_tanggal"], "Tanggal kejadian setelah lapor (tidak dihitung)":
+            df["tanggal_terbalik"],
+        "Median (hari)": [fmt.number(v, 0) for v in df["median"]],
+        "Kuartil 1 (hari)": [fmt.number(v, 0) for v in df["q1"]],
+        "Kuartil 3 (hari)": [fmt.number(v, 0) for v in df["q3"]],
+    })
+
+
+RATE_MEASURES = {
+    "korban_per_10rb": ("Korban per 10.000 penduduk", "korban per 10.000 penduduk", "population"),
+    "korban_perempuan_per_10rb": ("Korban perempuan per 10.000 penduduk perempuan",
+                                  "korban perempuan per 10.000 penduduk perempuan", "female_population"),
+    "korban_anak_per_10rb": ("Korban anak per 10.000 penduduk anak", "korban anak per 10.000 penduduk anak",
+                             "child_population"),
+}
+
+
+def rate_figure(df: pd.DataFrame, measure: str, period: str, denominator: str) -> go.Figure:
+    """Kecamatan ranked by a rate per 10,000 (all victims, female victims or child victims)."""
+    title, unit, _ = RATE_MEASURES[measure]  # the bars are kecamatan; the title stays short for half a page
+    data = df.dropna(subset=[measure])
+    if data.empty or data[measure].sum() == 0:
+        return empty_figure(title, period)
+    data = data.sort_values(measure)
+    fig = _hbars(data[measure], data["district"], unit, text="%{x:,.1f}", axis_title=unit.capitalize())
+    return _frame(fig, title, period, note=f"penyebut: {denominator}", height=max(260, 34 * len(data) + 130))
+
+
+def rates_display(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts beside their rates per 10,000 and the population behind each rate."""
+    columns = {"district": "Kecamatan", "korban": "Korban", "population": "Penduduk",
+               "korban_per_10rb": "Korban per 10.000", "korban_perempuan": "Korban perempuan",
+               "female_population": "Penduduk perempuan", "korban_perempuan_per_10rb": "per 10.000 perempuan",
+               "korban_anak": "Korban anak", "child_population": "Penduduk anak",
+               "korban_anak_per_10rb": "per 10.000 anak"}
+    table = df[list(columns)].copy()
+    for column in ("population", "female_population", "child_population"):
+        table[column] = [fmt.number(None if pd.isna(v) else int(v)) for v in table[column]]
+    for column in RATE_MEASURES:
+        table[column] = [fmt.number(None if pd.isna(v) else float(v), 1) for v in table[column]]
+    return table.rename(columns=columns)

@@ -488,3 +488,153 @@ def agencies_missing(missing: pd.DataFrame, month: dt.date) -> list[str]:
         return []
     at = missing[[pd.Timestamp(m).date() == first_of_month(month) for m in missing["month"]]]
     return [n or a for a, n in zip(at["agency"], at["agency_name"])]
+# --------------------------------------------------------------------------------------------------------------
+# Planning (issue 18): two periods side by side, services, time to report, rates per 10,000.
+
+def _two_period_flags(f: Filters, baseline: Filters) -> tuple[str, str, list]:
+    """Boolean SQL for 'in the period' and 'in the comparison period', and their parameters in that order."""
+    now, before = _victim_where(f), _victim_where(baseline)
+    return now[0], before[0], [*now[1], *before[1]]
+
+
+def _two_period_counts(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters, key: str, names: str,
+                       chosen: str | None) -> pd.DataFrame:
+    # key (an expression over `victims` naming a group) and names (code, label, order of every group) are fixed
+    # SQL chosen by the public functions below, never user input
+    now, before, params = _two_period_flags(f, baseline)
+    return _df(con, f"""
+        WITH flagged AS (
+            SELECT case_key, {key} AS code, ({now}) AS in_now, ({before}) AS in_before
+            FROM victims WHERE ({now}) OR ({before})
+        ), counts AS (
+            SELECT code, count(DISTINCT case_key) FILTER (WHERE in_now) AS ini,
+                   count(DISTINCT case_key) FILTER (WHERE in_before) AS banding
+            FROM flagged GROUP BY 1
+        )
+        SELECT n.code, n.name, coalesce(c.ini, 0) AS ini, coalesce(c.banding, 0) AS banding
+        FROM ({names}) n(code, name, sort_order) LEFT JOIN counts c USING (code)
+        WHERE ? IS NULL OR n.code = ?
+        ORDER BY n.sort_order
+    """, [*params, *params, chosen, chosen])
+
+
+def district_comparison(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
+    """Kasus per kecamatan in the period (ini) and the comparison period (banding); every kecamatan, zeros kept."""
+    return _two_period_counts(
+        con, f, baseline, "district_code", "SELECT district_code, district, district_code FROM ref_districts",
+        f.district_code).rename(columns={"code": "district_code", "name": "district"})
+
+
+def form_comparison(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
+    """Kasus per form (a case counts once for each form among its victims) in the period and the comparison period."""
+    return _two_period_counts(
+        con, f, baseline, "unnest(violence_types)",
+        "SELECT violence_type, label, sort_order FROM ref_violence_types",
+        f.violence_type).rename(columns={"code": "violence_type", "name": "label"})
+
+
+# Breakdowns the planning tables offer: the key column (fixed SQL over `victims`) and where its labels come from.
+PLANNING_GROUPS = {
+    "semua": ("'semua'", "SELECT 'semua' AS group_code, 'Semua korban' AS group_label, 0 AS group_order"),
+    "kecamatan": ("district_code", "SELECT district_code, district, row_number() OVER (ORDER BY district_code) "
+                                   "FROM ref_districts"),
+    "bentuk": ("unnest(violence_types)", "SELECT violence_type, label, sort_order FROM ref_violence_types"),
+    "lembaga": ("agency", "SELECT agency, name, priority FROM ref_agencies"),
+}
+ANY_SERVICE = "__semua__"
+
+
+def _grouped_victims(f: Filters, by: str, columns: str) -> tuple[str, list]:
+    """Victims of the filters with a group_code per breakdown (a victim once per form for 'bentuk')."""
+    if by not in PLANNING_GROUPS:
+        raise ValueError(f"pengelompokan tidak dikenal: {by}")
+    where, params = _victim_where(f)
+    sql = f"SELECT {PLANNING_GROUPS[by][0]} AS group_code, {columns} FROM victims WHERE {where}"
+    if by == "bentuk" and f.violence_type:
+        sql = f"SELECT * FROM ({sql}) WHERE group_code = ?"
+        params = [*params, f.violence_type]
+    return sql, params
+
+
+def service_coverage(con: duckdb.DuckDBPyConnection, f: Filters, by: str = "semua") -> pd.DataFrame:
+    """Per group and service: korban, penerima (victims who received it) and their share; service '__semua__' is
+    the coverage, victims with at least one service. Groups: semua, kecamatan, bentuk (korban-bentuk), lembaga."""
+    rows, params = _grouped_victims(f, by, "victim_key, coalesce(services, []) AS services")
+    entries = [(ANY_SERVICE, "Layanan apa pun (cakupan)"), *vocab.closed_lists().get("service", ())]
+    codes, labels = [c for c, _ in entries], [label for _, label in entries]
+    return _df(con, f"""
+        WITH base AS ({rows}),
+        groups AS (
+            SELECT group_code, count(*) AS korban, count(*) FILTER (WHERE len(services) > 0) AS dengan_layanan
+            FROM base GROUP BY 1
+        ), received AS (
+            SELECT group_code, service, count(*) AS penerima
+            FROM (SELECT group_code, victim_key, unnest(list_distinct(services)) AS service FROM base)
+            GROUP BY ALL
+        ), entries AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS service, unnest(CAST(? AS VARCHAR[])) AS service_label,
+                   unnest(range(len(CAST(? AS VARCHAR[])))) AS service_order
+        ), names AS ({PLANNING_GROUPS[by][1]})
+        SELECT g.group_code, coalesce(n.group_label, g.group_code) AS group_label, e.service, e.service_label,
+               g.korban,
+               CASE WHEN e.service = ? THEN g.dengan_layanan ELSE coalesce(r.penerima, 0) END AS penerima,
+               CASE WHEN e.service = ? THEN g.dengan_layanan ELSE coalesce(r.penerima, 0) END / g.korban AS share
+        FROM groups g CROSS JOIN entries e
+        LEFT JOIN received r ON r.group_code = g.group_code AND r.service = e.service
+        LEFT JOIN (SELECT * FROM names) n(group_code, group_label, group_order) ON n.group_code = g.group_code
+        ORDER BY n.group_order NULLS LAST, g.group_code, e.service_order
+    """, [*params, codes, labels, codes, ANY_SERVICE, ANY_SERVICE])
+
+
+def reporting_delay(con: duckdb.DuckDBPyConnection, f: Filters, by: str = "semua") -> pd.DataFrame:
+    """Days from incident to report per group: korban, dengan_tanggal (both dates, incident not after the report),
+    tanggal_terbalik (incident after the report, left out), median and quartiles q1, q3."""
+    rows, params = _grouped_victims(f, by, "date_diff('day', incident_date, report_date) AS days")
+    return _df(con, f"""
+        WITH base AS ({rows}), names AS ({PLANNING_GROUPS[by][1]}),
+        stats AS (
+            SELECT group_code, count(*) AS korban,
+                   count(days) FILTER (WHERE days >= 0) AS dengan_tanggal,
+                   count(days) FILTER (WHERE days < 0) AS tanggal_terbalik,
+                   quantile_cont(days, 0.5) FILTER (WHERE days >= 0) AS median,
+                   quantile_cont(days, 0.25) FILTER (WHERE days >= 0) AS q1,
+                   quantile_cont(days, 0.75) FILTER (WHERE days >= 0) AS q3
+            FROM base GROUP BY 1
+        )
+        SELECT s.group_code, coalesce(n.group_label, s.group_code) AS group_label, s.korban, s.dengan_tanggal,
+               s.tanggal_terbalik, s.median, s.q1, s.q3
+        FROM stats s LEFT JOIN (SELECT * FROM names) n(group_code, group_label, group_order)
+             ON n.group_code = s.group_code
+        ORDER BY n.group_order NULLS LAST, s.group_code
+    """, params)
+
+
+def district_rates(con: duckdb.DuckDBPyConnection, f: Filters,
+                   population: tuple[tuple[str, int | None, int | None, int | None], ...]) -> pd.DataFrame:
+    """Per kecamatan: korban, korban perempuan, korban anak and each per 10,000 of its population (total, female,
+    children) where the population table gives it; population rows are (district_code, total, female, child)."""
+    where, params = _victim_where(f)
+    columns = list(zip(*population)) if population else [[], [], [], []]
+    return _df(con, f"""
+        WITH counts AS (
+            SELECT district_code, count(*) AS korban, count(*) FILTER (WHERE sex = 'P') AS korban_perempuan,
+                   count(*) FILTER (WHERE is_child) AS korban_anak
+            FROM victims WHERE {where} GROUP BY 1
+        ), pop AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS district_code, unnest(CAST(? AS BIGINT[])) AS population,
+                   unnest(CAST(? AS BIGINT[])) AS female_population, unnest(CAST(? AS BIGINT[])) AS child_population
+        )
+        SELECT d.district_code, d.district, coalesce(c.korban, 0) AS korban,
+               coalesce(c.korban_perempuan, 0) AS korban_perempuan, coalesce(c.korban_anak, 0) AS korban_anak,
+               p.population, p.female_population, p.child_population,
+               CASE WHEN p.population > 0 THEN coalesce(c.korban, 0) * 10000.0 / p.population END AS korban_per_10rb,
+               CASE WHEN p.female_population > 0
+                    THEN coalesce(c.korban_perempuan, 0) * 10000.0 / p.female_population END
+                   AS korban_perempuan_per_10rb,
+               CASE WHEN p.child_population > 0
+                    THEN coalesce(c.korban_anak, 0) * 10000.0 / p.child_population END AS korban_anak_per_10rb
+        FROM ref_districts d LEFT JOIN counts c USING (district_code) LEFT JOIN pop p USING (district_code)
+        WHERE ? IS NULL OR d.district_code = ?
+        ORDER BY d.district_code
+    """, [*params, list(columns[0]), list(columns[1]), list(columns[2]), list(columns[3]),
+          f.district_code, f.district_code])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl import vocab
+from report import compare
 from report import format as fmt
 from report.queries import Filters
 
@@ -53,7 +54,10 @@ def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, prev
             f"dengan {fmt.number(victims)} korban ({fmt.number(children)} di antaranya anak).")
     previous = _value(before, "kasus")
     if previous:
-        text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {fmt.change(cases, previous)}."
+        change = fmt.change(cases, previous)
+        text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {change}"
+        # a rise or fall is said together with whether it is beyond chance (report/compare.py)
+        text += "." if change == "tetap" else f": {compare.compare_counts(cases, previous).words}."
     else:
         text += f" Belum ada data pembanding untuk {previous_period}."
     return text

@@ -26,7 +26,8 @@ def test_headline_states_the_published_figures_and_the_change_against_last_year(
     previous = int(before["kasus"].iloc[0])
     assert jan_oct.headline == (
         "Sampai Oktober 2024 tercatat 149 kasus kekerasan terhadap perempuan dan anak, 22 di antaranya TPPO; "
-        f"{fmt.change(149, previous)} dibanding Januari–Oktober 2023 ({previous} kasus).")
+        f"{fmt.change(149, previous)} dibanding Januari–Oktober 2023 ({previous} kasus), "
+        "kenaikan yang kemungkinan nyata.")
     assert jan_oct.period == "Januari–Oktober 2024" and jan_oct.previous_period == "Januari–Oktober 2023"
     assert jan_oct.figures["kasus"] == 149 and jan_oct.figures["kasus_tppo"] == 22
 

@@ -73,10 +73,11 @@ def test_usage_errors_exit_2(repo_root, tmp_path, good, args):
     assert not (tmp_path / "ppa.duckdb").exists()  # a usage error touches no database
 
 
-def test_template_writes_both_files(repo_root, tmp_path):
+def test_template_writes_the_workbooks_and_the_population_table(repo_root, tmp_path):
     run = etl(repo_root, "template", "--out", tmp_path / "tpl")
     assert run.returncode == 0
-    assert sorted(p.name for p in (tmp_path / "tpl").iterdir()) == ["template-register-kasus.xlsx",
+    assert sorted(p.name for p in (tmp_path / "tpl").iterdir()) == ["template-penduduk-kecamatan.csv",
+                                                                     "template-register-kasus.xlsx",
                                                                      "template-rekap-bulanan.xlsx"]
 
 

@@ -22,7 +22,8 @@ def _validations(ws) -> dict[str, object]:
 
 
 def test_templates_have_the_official_names(blank):
-    assert [p.name for p in blank] == ["template-register-kasus.xlsx", "template-rekap-bulanan.xlsx"]
+    assert [p.name for p in blank] == ["template-register-kasus.xlsx", "template-rekap-bulanan.xlsx",
+                                       "template-penduduk-kecamatan.csv"]
     assert "rekap" not in blank[0].name and "rekap" in blank[1].name
 
 

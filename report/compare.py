@@ -1,0 +1,104 @@
+"""Whether a change between two periods is beyond chance, said in plain Indonesian (never as a bare p-value).
+
+Counts of reported cases are treated as Poisson. Given the total of both periods, the current period's count is
+binomial with p = t1 / (t1 + t0), where t are the periods' lengths in months (the exact conditional test for two
+Poisson counts, Przyborowski and Wilenski 1940). A two-sided p-value under ``ALPHA`` makes the change "likely real".
+With ~150 cases a year most rises of a kecamatan or a form are within ordinary variation, and the sentences say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy.stats import binomtest
+
+from report import format as fmt
+
+ALPHA = 0.05
+WITHIN_CHANCE = "masih dalam batas variasi biasa"
+LIKELY_RISE = "kenaikan yang kemungkinan nyata"
+LIKELY_FALL = "penurunan yang kemungkinan nyata"
+NO_DATA = "belum dapat dinilai (tidak ada kasus pada kedua periode)"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Two counts, the exact test's two-sided p-value and what it means in words."""
+
+    current: int
+    previous: int
+    p_value: float
+    beyond_chance: bool
+
+    @property
+    def direction(self) -> str:
+        """'naik', 'turun' or 'tetap'."""
+        return "naik" if self.current > self.previous else "turun" if self.current < self.previous else "tetap"
+
+    @property
+    def words(self) -> str:
+        """'kenaikan yang kemungkinan nyata', 'penurunan yang kemungkinan nyata' or 'masih dalam batas variasi biasa'."""
+        if self.current == 0 and self.previous == 0:
+            return NO_DATA
+        if not self.beyond_chance:
+            return WITHIN_CHANCE
+        return LIKELY_RISE if self.direction == "naik" else LIKELY_FALL
+
+
+def compare_counts(current: int, previous: int, current_months: int = 1, previous_months: int = 1,
+                   alpha: float = ALPHA) -> Verdict:
+    """The exact conditional binomial test of two Poisson counts observed over the given numbers of months."""
+    current, previous = int(current), int(previous)
+    if current < 0 or previous < 0 or current_months <= 0 or previous_months <= 0:
+        raise ValueError("jumlah dan panjang periode harus positif")
+    total = current + previous
+    if total == 0:
+        return Verdict(current, previous, 1.0, False)
+    share = current_months / (current_months + previous_months)
+    p_value = float(binomtest(current, total, share, alternative="two-sided").pvalue)
+    return Verdict(current, previous, p_value, p_value < alpha)
+
+
+def change_sentence(current: int, previous: int, current_months: int = 1, previous_months: int = 1) -> str:
+    """'naik 94%, kenaikan yang kemungkinan nyata' or 'naik 83%, masih dalam batas variasi biasa' (or 'tetap')."""
+    change = fmt.change(current, previous)
+    if change == "tetap":
+        return change
+    return f"{change}, {compare_counts(current, previous, current_months, previous_months).words}"
+
+
+def comparison_table(df: pd.DataFrame, current_months: int, previous_months: int) -> pd.DataFrame:
+    """Adds perubahan (words), selisih and penilaian (the verdict) to a frame with columns ``ini`` and ``banding``."""
+    verdicts = [compare_counts(c, p, current_months, previous_months) for c, p in zip(df["ini"], df["banding"])]
+    out = df.copy()
+    out["selisih"] = out["ini"].astype(int) - out["banding"].astype(int)
+    out["perubahan"] = [fmt.change(int(c), int(p)) for c, p in zip(df["ini"], df["banding"])]
+    out["nyata"] = [v.beyond_chance for v in verdicts]
+    out["penilaian"] = [v.words for v in verdicts]
+    return out
+
+
+def months_between(start, end) -> int:
+    """Number of months from start's month to end's month, inclusive."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def period_sentence(current: int, previous: int, period: str, baseline_period: str, current_months: int,
+                    previous_months: int, unit: str = "kasus") -> str:
+    """'Januari–Oktober 2024: 149 kasus; Januari–Oktober 2023: 77 kasus. Naik 94%: kenaikan yang kemungkinan nyata.'"""
+    text = (f"{period}: {fmt.number(current)} {unit}; {baseline_period}: {fmt.number(previous)} {unit}.")
+    if current_months != previous_months:
+        # periods of different length are compared per month
+        per_now, per_before = current / current_months, previous / previous_months
+        text += (f" Rata-rata per bulan {fmt.number(per_now, 1)} dibanding {fmt.number(per_before, 1)} {unit}.")
+    verdict = compare_counts(current, previous, current_months, previous_months)
+    if verdict.current == 0 and verdict.previous == 0:
+        return f"{text} Perubahan {verdict.words}."
+    if current_months == previous_months:
+        change = fmt.change(current, previous)
+    else:
+        change = fmt.change(round(per_now * 1000), round(per_before * 1000)) if per_before else "naik dari 0"
+    if change == "tetap":
+        return f"{text} {'Jumlahnya' if current_months == previous_months else 'Rata-ratanya'} tetap."
+    return f"{text} {change[0].upper()}{change[1:]}: {verdict.words}."

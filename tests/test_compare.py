@@ -1,0 +1,81 @@
+"""The two-period verdict: the exact conditional test of two Poisson counts, and the sentences that use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from math import comb
+
+import pandas as pd
+import pytest
+
+from report import briefing, compare, sentences
+from report.queries import Filters
+
+
+def exact_p(current: int, previous: int, share: float = 0.5) -> float:
+    """Two-sided p-value of the binomial test by hand: outcomes no likelier than the one observed."""
+    n = current + previous
+    probs = [comb(n, k) * share ** k * (1 - share) ** (n - k) for k in range(n + 1)]
+    return sum(p for p in probs if p <= probs[current] * (1 + 1e-7))
+
+
+@pytest.mark.parametrize("current, previous", [(11, 6), (6, 11), (30, 10), (5, 20), (149, 77), (3, 0)])
+def test_p_value_is_the_exact_binomial_one(current, previous):
+    assert compare.compare_counts(current, previous).p_value == pytest.approx(exact_p(current, previous), rel=1e-6)
+
+
+def test_a_rise_of_83_percent_on_small_counts_is_within_chance():
+    verdict = compare.compare_counts(11, 6)
+    assert not verdict.beyond_chance and verdict.direction == "naik"
+    assert verdict.words == "masih dalam batas variasi biasa"
+    assert compare.change_sentence(11, 6) == "naik 83%, masih dalam batas variasi biasa"
+
+
+def test_a_tripling_is_a_likely_real_rise_and_a_quartering_a_likely_real_fall():
+    assert compare.compare_counts(30, 10).words == "kenaikan yang kemungkinan nyata"
+    assert compare.compare_counts(5, 20).words == "penurunan yang kemungkinan nyata"
+    assert compare.change_sentence(5, 20) == "turun 75%, penurunan yang kemungkinan nyata"
+
+
+def test_periods_of_different_length_compare_rates_per_month():
+    # 20 cases in 10 months against 12 in 6 months: 2.0 a month both times
+    same_rate = compare.compare_counts(20, 12, current_months=10, previous_months=6)
+    assert same_rate.p_value == pytest.approx(exact_p(20, 12, 10 / 16), rel=1e-6)
+    assert not same_rate.beyond_chance
+    assert compare.compare_counts(20, 12).p_value < same_rate.p_value
+
+
+def test_no_cases_in_either_period_is_not_judged_and_bad_input_is_refused():
+    assert compare.compare_counts(0, 0).words.startswith("belum dapat dinilai")
+    assert compare.change_sentence(0, 0) == "tetap"
+    with pytest.raises(ValueError):
+        compare.compare_counts(-1, 3)
+
+
+def test_comparison_table_adds_change_and_verdict_per_row():
+    table = compare.comparison_table(pd.DataFrame({"name": ["A", "B"], "ini": [30, 11], "banding": [10, 6]}), 10, 10)
+    assert list(table["selisih"]) == [20, 5]
+    assert list(table["perubahan"]) == ["naik 200%", "naik 83%"]
+    assert list(table["penilaian"]) == ["kenaikan yang kemungkinan nyata", "masih dalam batas variasi biasa"]
+    assert list(table["nyata"]) == [True, False]
+
+
+def headline(kasus, tppo=0):
+    return pd.DataFrame([{"kasus": kasus, "korban": kasus, "kasus_tppo": tppo, "korban_tppo": tppo,
+                          "korban_anak": 0}])
+
+
+def test_the_ringkasan_headline_says_whether_the_rise_is_beyond_chance():
+    small = sentences.headline_sentence(headline(11), headline(6), "Januari 2024", "Januari 2023")
+    assert small.endswith("jumlah kasus naik 83%: masih dalam batas variasi biasa.")
+    large = sentences.headline_sentence(headline(30), headline(10), "Januari 2024", "Januari 2023")
+    assert large.endswith("jumlah kasus naik 200%: kenaikan yang kemungkinan nyata.")
+
+
+def test_the_briefing_headline_and_tppo_point_use_the_same_verdict():
+    f = Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1))
+    text = briefing.headline_sentence(f, 11, 2, 6, "Januari–Oktober 2023")
+    assert text.endswith("naik 83% dibanding Januari–Oktober 2023 (6 kasus), masih dalam batas variasi biasa.")
+    months = pd.DataFrame({"month": [dt.date(2024, 1, 1)], "kasus": [1]})
+    point = briefing.tppo_point(headline(30, 30), headline(10, 10), months, "Januari–Oktober 2023")
+    assert "naik 200% dibanding Januari–Oktober 2023 (10 kasus), kenaikan yang kemungkinan nyata" in point
