@@ -154,10 +154,10 @@ def _format_problem(path: Path, head: bytes, name: str) -> str | None:
             return str(_password_protected(name))
         return (f"File '{name}' berformat lama (Excel 97-2003 atau dokumen Office lain), bukan {suffix}. "
                 f"{_SAVE_AGAIN}")
-    if suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(_ZIP_MAGIC):
-        return f"File '{name}' bukan workbook {suffix} yang sah (isinya bukan format spreadsheet). {_SAVE_AGAIN}"
-    if suffix == ".xls" and not head.startswith(_OLE_MAGIC):
-        return f"File '{name}' bukan workbook .xls yang sah (isinya bukan format spreadsheet). {_SAVE_AGAIN}"
+    if (suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(_ZIP_MAGIC)) or (
+            suffix == ".xls" and not head.startswith(_OLE_MAGIC)):
+        return (f"File '{name}' bukan workbook {suffix} yang sah (isinya bukan format spreadsheet). "
+                "Buka file di Excel atau LibreOffice, simpan ulang sebagai .xlsx, lalu kirim ulang.")
     return None
 
 

@@ -55,6 +55,7 @@ PER_WORKER = 2
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_SECONDS = 60
 WALL_PER_CPU_SECOND = 4  # a worker that neither finishes nor uses its CPU (blocked) is stopped after this long
+START_SECONDS = 120  # a worker not started by then is broken (a start takes ~0.5 s; seconds on a busy machine)
 
 Item = tuple[Path, str | None, str]  # (path, --agency or None, file name as the operator knows it)
 Task = tuple[str, Item]  # ("parse" | "read", item): what a worker does with the file
@@ -313,7 +314,7 @@ class _Pool:
             return
         wall = self.limits[1] * WALL_PER_CPU_SECOND
         now = time.monotonic()
-        deadline = min(w.head_since for w in working) + wall
+        deadline = min(w.head_since + wall if w.ready else w.started + START_SECONDS for w in working)
         wait_for = max(0.0, deadline - now) if timeout is None else min(timeout, max(0.0, deadline - now))
         ready = wait([w.conn for w in working] + [w.process.sentinel for w in working], wait_for)
         for worker in working:
@@ -334,9 +335,9 @@ class _Pool:
                     pass  # died after its last outcome, or while sending one
             elif worker.process.sentinel not in ready and (not worker.ready
                                                              or time.monotonic() - worker.head_since < wall):
-                if not worker.ready and time.monotonic() - worker.started > wall:
+                if not worker.ready and time.monotonic() - worker.started > START_SECONDS:
                     self._drop(worker)
-                    raise RuntimeError(f"A parsing worker did not start within {wall} s")
+                    raise RuntimeError(f"A parsing worker did not start within {START_SECONDS} s")
                 continue
             self._replace(worker)
 
