@@ -29,7 +29,7 @@ PARAM_PERIOD = "periode"
 HEADERS = {"kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "kelompok_umur": "Kelompok umur",
            "jenis_kelamin": "Jenis kelamin"}
 PUBLIC_NOTE = ("Angka terlindungi untuk publik: angka kecil disamarkan agar korban tidak dapat dikenali. "
-               "Staf DPMPPA melihat angka lengkap setelah masuk.")
+               "Staf dinas melihat angka lengkap setelah masuk.")
 
 
 # --------------------------------------------------------------------------------------------------------------
