@@ -110,7 +110,7 @@ def require_role(*roles: str) -> str:
     role = current_role()
     if role not in roles:
         if role == PUBLIC:
-            st.warning("Halaman ini hanya untuk staf DPMPPA. Silakan masuk dengan akun Anda di panel samping.")
+            st.warning("Halaman ini hanya untuk staf dinas. Silakan masuk dengan akun Anda di panel samping.")
         else:
             st.warning("Akun Anda tidak berhak membuka halaman ini.")
         st.stop()

@@ -11,7 +11,7 @@ baseline = comparison.baseline_period(f)
 period = fmt.period_label(f.start, f.end)
 
 st.title("Perencanaan")
-st.caption("Bahan rapat perencanaan DPMPPA: apakah perubahan antarperiode nyata atau kebetulan, layanan apa yang "
+st.caption("Bahan rapat perencanaan dinas: apakah perubahan antarperiode nyata atau kebetulan, layanan apa yang "
            "diterima korban, dan berapa lama korban baru melapor.")
 
 st.subheader("Dua periode berdampingan")

@@ -604,7 +604,10 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
     if any(hidden):
         fig.add_traces(list(_suppressed_traces(names, labels, hidden, horizontal)))
     axis_title = f"Jumlah {unit}"
-    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, rangemode="tozero")
+    # room for the longest bar or range marker and the label at its end, which must not be cut off
+    top = max([v for v in shown if v is not None] + [suppressed_range(lab)[1] for h, lab in zip(hidden, labels) if h]
+              + [1])
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, range=[0, top * 1.18])
     if not horizontal:
         fig.update_xaxes(type="category")
     note = _public_note(note, any(hidden))

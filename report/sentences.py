@@ -90,7 +90,7 @@ def is_demo(facts: pd.DataFrame) -> bool:
 # Standing sentences of the public artefacts (pages, downloads, infographic) and of the staff-only ones.
 
 PUBLIC_NOTE = ("Angka terlindungi untuk publik: angka kecil disamarkan agar korban tidak dapat dikenali. "
-               "Staf DPMPPA melihat angka lengkap setelah masuk.")
+               "Staf dinas melihat angka lengkap setelah masuk.")
 INTERNAL_MARK = "Untuk kalangan internal"
 INTERNAL_USE = ("Untuk kalangan internal: angka lengkap yang belum disamarkan; jangan disebarkan. "
                 "Untuk publik pakai infografis atau halaman publik.")
