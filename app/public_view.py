@@ -87,7 +87,7 @@ def footer_lines(label: str, provisional: bool) -> tuple[str, ...]:
     """Source, period, 'data sementara', 'reported cases, not prevalence', the legend and the footnote."""
     return (f"Sumber: {dc.default_source()}.", f"Periode: {label}.",
             *(("Data sementara: laporan yang terlambat masih dapat menambah angka.",) if provisional else ()),
-            dc.NOT_PREVALENCE, f"Keterangan: {dc.legend_text()}.",
+            sentences.NOT_PREVALENCE, f"Keterangan: {dc.legend_text()}.",
             f"Catatan: {dc.FOOTNOTE_SUPPRESSION}.")
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import duckdb
 
 from etl import ledger, vocab
-from etl.values import MONTH_NAMES_ID
 
 ON_TIME, LATE, MISSING, NOT_DUE = "tepat_waktu", "terlambat", "belum_diterima", "belum_jatuh_tempo"
 NOT_EXPECTED = "belum_wajib"
@@ -91,14 +90,8 @@ def compliance(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, tod
     return out
 
 
-def month_label(month: dt.date) -> str:
-    """'Oktober 2024'."""
-    return f"{MONTH_NAMES_ID[month.month - 1]} {month.year}"
-
-
-def date_label(day: dt.date) -> str:
-    """'10 November 2024'."""
-    return f"{day.day} {MONTH_NAMES_ID[day.month - 1]} {day.year}"
+month_label = vocab.month_year   # 'Oktober 2024'
+date_label = vocab.format_date   # '10 November 2024'
 
 
 def _listed(items: list[str]) -> str:
@@ -116,7 +109,7 @@ def months_text(months: list[dt.date]) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            first = MONTH_NAMES_ID[run[0].month - 1] + ("" if run[0].year == run[-1].year else f" {run[0].year}")
+            first = vocab.MONTH_NAMES[run[0].month - 1] + ("" if run[0].year == run[-1].year else f" {run[0].year}")
             parts.append(f"{first} – {month_label(run[-1])}")
         else:
             parts.extend(month_label(m) for m in run)

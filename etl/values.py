@@ -81,7 +81,6 @@ def _mention(value, field: str) -> str:
 # ---------------------------------------------------------------- months and dates
 
 # still imported under this name by etl/compliance.py and etl/inspect.py; the names are vocab.MONTH_NAMES
-MONTH_NAMES_ID = vocab.MONTH_NAMES
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2}|\d{4})$")

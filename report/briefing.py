@@ -197,7 +197,7 @@ def caveat_point(provisional: list[dt.date], missing: list[str], demo: bool) -> 
         parts.append(f"belum ada laporan dari {_names(missing)}")
     else:
         parts.append("semua lembaga pelapor sudah mengirim laporan untuk setiap bulan periode ini")
-    text = "Catatan data: " + "; ".join(parts) + ". Angka ini adalah kasus yang dilaporkan, bukan angka prevalensi."
+    text = "Catatan data: " + "; ".join(parts) + ". " + sentences.NOT_PREVALENCE
     if demo:
         text += f" Ini {sentences.DEMO_LABEL}, bukan data sebenarnya."
     return text

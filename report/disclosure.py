@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from etl import vocab
+from report import sentences
 
 THRESHOLD = 5
 STRICT_THRESHOLD = 10
@@ -45,7 +46,6 @@ LEGEND = {
     SECONDARY_LABEL: "disamarkan agar angka kecil tidak dapat dihitung dari total",
     "0": "tidak ada kasus yang dilaporkan",
 }
-NOT_PREVALENCE = "Angka adalah kasus yang dilaporkan, bukan angka prevalensi."
 
 
 class DisclosureError(ValueError):
@@ -117,8 +117,7 @@ def check_breakdowns(by: Sequence[str]) -> None:
 # Periods
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
+MONTHS = vocab.MONTH_NAMES
 
 
 @dataclass(frozen=True)
@@ -235,7 +234,7 @@ def public_footer(period: Period | str, provisional: bool, source: str | None = 
     parts = [f"Sumber: {source or default_source()}.", f"Periode: {label}."]
     if provisional:
         parts.append("Data sementara: laporan yang terlambat masih dapat menambah angka.")
-    parts.append(NOT_PREVALENCE)
+    parts.append(sentences.NOT_PREVALENCE)
     if suppressed:
         parts.append("Angka 1–4 ditampilkan \"<5\" (1–9 ditampilkan \"<10\" untuk anak korban kekerasan seksual "
                      f"dan TPPO); \"x\" = disamarkan; {FOOTNOTE_SUPPRESSION}.")

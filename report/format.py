@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
-MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+from etl import vocab
+
+MONTHS = vocab.MONTH_NAMES
+MONTHS_SHORT = vocab.MONTH_ABBREVIATIONS
 
 
 def month_name(month: int) -> str:

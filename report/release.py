@@ -215,7 +215,7 @@ def publish(db: str | os.PathLike, out: str | os.PathLike) -> dict:
         pub.execute("CREATE TABLE public_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         meta = {"kind": "public_extract", "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
                 "source": dc.default_source(), "footnote": dc.FOOTNOTE_SUPPRESSION, "legend": dc.legend_text(),
-                "not_prevalence": dc.NOT_PREVALENCE, "dataset": dataset[0] if dataset else "",
+                "not_prevalence": sentences.NOT_PREVALENCE, "dataset": dataset[0] if dataset else "",
                 "latest_month": str(periods["end_month"].max()) if len(periods) else ""}
         pub.executemany("INSERT INTO public_meta VALUES (?, ?)", list(meta.items()))
     os.replace(tmp, out)

@@ -77,8 +77,8 @@ def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
         Table([[""]], colWidths=[width], rowHeights=[2],
               style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
         _paragraph(page_title(), "title"),
-        _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · kasus yang dilaporkan, "
-                   "bukan angka prevalensi", "meta"),
+        _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · {sentences.NOT_PREVALENCE}",
+                   "meta"),
     ]
     if b.demo:
         story.append(_paragraph(b.footer[-1], "demo"))

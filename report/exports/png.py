@@ -60,7 +60,7 @@ def footer_lines(b: Briefing) -> list[str]:
     """What every exported chart says under the plot: source, period, provisional, not prevalence, date, demo."""
     status = ["Data sementara: laporan terlambat masih bisa menambah angka."] if b.provisional_months else []
     lines = [b.footer[0],
-             " ".join([f"Periode {b.period}.", *status, "Kasus yang dilaporkan, bukan angka prevalensi."]),
+             " ".join([f"Periode {b.period}.", *status, sentences.NOT_PREVALENCE]),
              f"Disiapkan {fmt.date_label(b.prepared_on)}. {sentences.INTERNAL_MARK}."]
     if b.demo:
         lines[-1] += f" {b.footer[-1]}"

@@ -56,7 +56,7 @@ def _source_line(b: Briefing) -> str:
     parts = [f"{sentences.INTERNAL_MARK}.", b.footer[0], f"Periode {b.period}."]
     if b.provisional_months:
         parts.append("Data sementara.")
-    parts.append("Kasus yang dilaporkan, bukan angka prevalensi.")
+    parts.append(sentences.NOT_PREVALENCE)
     return " ".join(parts)
 
 

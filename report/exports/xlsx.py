@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from etl import vocab
-from report import charts
+from report import charts, sentences
 from report import format as fmt
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +47,7 @@ DEFINITIONS = (
     "bentuk lebih besar dari jumlah korban. Jangan dijumlahkan sebagai jumlah kasus.",
     "Anak: korban berumur di bawah 18 tahun.",
     "Data sementara: bulan terakhir masih dapat bertambah oleh laporan yang terlambat.",
-    "Angka adalah kasus yang dilaporkan, bukan angka prevalensi.",
+    sentences.NOT_PREVALENCE,
 )
 
 
