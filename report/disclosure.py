@@ -222,20 +222,6 @@ def is_provisional(period: Period, latest_month: dt.date | str) -> bool:
     return period.year >= _month(latest_month).year
 
 
-def public_footer(period: Period | str, provisional: bool, source: str = DEFAULT_SOURCE,
-                  suppressed: bool = True) -> str:
-    """The sentence every public output carries: source, period, provisional status, and what the numbers are."""
-    label = period.label if isinstance(period, Period) else str(period)
-    parts = [f"Sumber: {source}.", f"Periode: {label}."]
-    if provisional:
-        parts.append("Data sementara: laporan yang terlambat masih dapat menambah angka.")
-    parts.append(NOT_PREVALENCE)
-    if suppressed:
-        parts.append("Angka 1–4 ditampilkan \"<5\" (1–9 ditampilkan \"<10\" untuk anak korban kekerasan seksual "
-                     f"dan TPPO); \"x\" = disamarkan; {FOOTNOTE_SUPPRESSION}.")
-    return " ".join(parts)
-
-
 def legend_text() -> str:
     """One line explaining "<5", "<10", "x" and "0" for charts and tables."""
     return "; ".join(f"{k} = {v}" for k, v in LEGEND.items())

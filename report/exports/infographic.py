@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from report import charts, disclosure, release
+from report import charts, disclosure, release, sentences
 from report.exports.png import wrap
 
 SIZE = 1080
@@ -71,7 +71,7 @@ def public_headline(counts: pd.DataFrame, period: disclosure.Period, provisional
                        child_victims=get("korban_umur", "anak"), top_districts=top_districts, footer="",
                        demo_label=DEMO_LABEL if demo else None, note=note)
     suppressed = any(n.label in ("<5", "<10", "x") for n in h.numbers) or bool(districts["suppressed"].any())
-    footer = disclosure.public_footer(period, provisional, SOURCE, suppressed=suppressed)
+    footer = " ".join(sentences.public_footer_lines(period.label, provisional, SOURCE, suppressed=suppressed))
     return dataclasses.replace(h, footer=footer)
 
 
