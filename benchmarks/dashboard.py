@@ -99,15 +99,16 @@ def time_apptest_reruns(db: Path, repeats: int = 3) -> dict[str, float]:
     return results
 
 
-PUBLIC_PAGES = ("publik", "publik_tren", "publik_wilayah", "publik_bentuk")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+CHARTS_DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
+                  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
+                  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                      .every(c => c.querySelector('.main-svg'))"""
 
 
-def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[float, dict[str, float]]:
-    """In a real browser on a real server, on the live database or (``public``) an extract: (seconds for the
-    server's first public views, which protect the latest years in the background, {page: median seconds from
-    navigation to every chart drawn, for a new visitor (new browser context) after that warm-up})."""
-    from playwright.sync_api import sync_playwright
-
+def start_server(db: Path, public: bool = False) -> tuple[subprocess.Popen, str]:
+    """A real Streamlit server on a free port for ``db`` (``public``: PPA_PUBLIC=1), once it answers its health check."""
     port = free_port()
     env = {**os.environ, "PPA_DB": str(db)}
     env.pop("PPA_PUBLIC", None)
@@ -117,21 +118,29 @@ def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[f
                                "--server.headless", "true", "--server.fileWatcherType", "none"],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    ready = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
-               [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
-               [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                   .every(c => c.querySelector('.main-svg'))"""
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    return server, url
+
+
+PUBLIC_PAGES = ("publik", "publik_tren", "publik_wilayah", "publik_bentuk")
+
+
+def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[float, dict[str, float]]:
+    """In a real browser on a real server, on the live database or (``public``) an extract: (seconds for the
+    server's first public views, which protect the latest years in the background, {page: median seconds from
+    navigation to every chart drawn, for a new visitor (new browser context) after that warm-up})."""
+    from playwright.sync_api import sync_playwright
+
+    server, url = start_server(db, public)
+    ready = CHARTS_DRAWN
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             started = time.perf_counter()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name in PUBLIC_PAGES:  # the warm-up: the first visitor's tour (each page finds or makes its years)
@@ -294,29 +303,13 @@ def browser_first_load(db: Path) -> tuple[float, float, float]:
     """(seconds to the first fully drawn Ringkasan in a fresh browser, server RSS MB after every page, idle RSS MB)."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "PPA_DB": str(db)}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                               "--server.headless", "true", "--server.fileWatcherType", "none"],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_server(db)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
         idle = rss_mb(server.pid)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            ready = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
-                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
-                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                           .every(c => c.querySelector('.main-svg'))"""
+            ready = CHARTS_DRAWN
             started = time.perf_counter()
             page.goto(f"{url}/ringkasan?dari=2024-01&sampai=2024-10")
             page.wait_for_function(ready, timeout=120_000)
