@@ -83,18 +83,10 @@ def change(now: dc.ProtectedCount, before: dc.ProtectedCount | None) -> str | No
     return fmt.change(now.value, before.value)
 
 
-def footer_lines(label: str, provisional: bool) -> tuple[str, ...]:
-    """Source, period, 'data sementara', 'reported cases, not prevalence', the legend and the footnote."""
-    return (f"Sumber: {dc.default_source()}.", f"Periode: {label}.",
-            *(("Data sementara: laporan yang terlambat masih dapat menambah angka.",) if provisional else ()),
-            sentences.NOT_PREVALENCE, f"Keterangan: {dc.legend_text()}.",
-            f"Catatan: {dc.FOOTNOTE_SUPPRESSION}.")
-
-
 def end(label: str, provisional: bool, tables: dict[str, dc.ProtectedTable], first: dc.Period, last: dc.Period,
         key: str) -> None:
     """Legend, footnote, source/period/provisional footer, and the CSV/Excel download of the tables shown."""
-    lines = footer_lines(label, provisional)
+    lines = sentences.public_footer_lines(label, provisional)
     downloads.table_downloads(tables, Filters(first.start, last.end), role=auth.PUBLIC, key=key,
                               footer=lines, period=label)
     st.divider()

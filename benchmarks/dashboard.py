@@ -2,7 +2,7 @@
 on a synthetic database of about a million victims; first page load in a browser; server memory; and the naive
 alternative (the whole table into pandas, filtered there), all in one run.
 
-`python -m benchmarks.run dashboard -- [--victims N] [--workdir DIR] [--no-browser]`
+`python -m benchmarks.run dashboard -- [--victims N] [--workdir DIR] [--no-browser] [--public-only]`
 """
 
 from __future__ import annotations
@@ -99,6 +99,137 @@ def time_apptest_reruns(db: Path, repeats: int = 3) -> dict[str, float]:
     return results
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+CHARTS_DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
+                  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
+                  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                      .every(c => c.querySelector('.main-svg'))"""
+
+
+def start_server(db: Path, public: bool = False) -> tuple[subprocess.Popen, str]:
+    """A real Streamlit server on a free port for ``db`` (``public``: PPA_PUBLIC=1), once it answers its health check."""
+    port = free_port()
+    env = {**os.environ, "PPA_DB": str(db)}
+    env.pop("PPA_PUBLIC", None)
+    if public:
+        env["PPA_PUBLIC"] = "1"
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+                               "--server.headless", "true", "--server.fileWatcherType", "none"],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    return server, url
+
+
+PUBLIC_PAGES = ("publik", "publik_tren", "publik_wilayah", "publik_bentuk")
+
+
+def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[float, dict[str, float]]:
+    """In a real browser on a real server, on the live database or (``public``) an extract: (seconds for the
+    server's first public views, which protect the latest years in the background, {page: median seconds from
+    navigation to every chart drawn, for a new visitor (new browser context) after that warm-up})."""
+    from playwright.sync_api import sync_playwright
+
+    server, url = start_server(db, public)
+    ready = CHARTS_DRAWN
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            started = time.perf_counter()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name in PUBLIC_PAGES:  # the warm-up: the first visitor's tour (each page finds or makes its years)
+                page.goto(f"{url}/{name}")
+                page.wait_for_function(ready, timeout=300_000)
+            page.close()
+            warm_up = time.perf_counter() - started
+            results = {}
+            for name in PUBLIC_PAGES:
+                runs = []
+                for _ in range(repeats):
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # a new visitor
+                    page = context.new_page()
+                    began = time.perf_counter()
+                    page.goto(f"{url}/{name}")
+                    page.wait_for_function(ready, timeout=120_000)
+                    runs.append(time.perf_counter() - began)
+                    context.close()
+                results[name] = statistics.median(runs)
+            browser.close()
+        return warm_up, results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def time_public_script_runs(db: Path, public: bool, repeats: int = 3) -> dict[str, float]:
+    """{page: median seconds of the page's script run (the server's share of a view: reading the cached release,
+    shaping tables, building every figure) after the warm-up}, through AppTest in one process (a new AppTest pays
+    ~1.5 s of its own set-up, a scan of installed components, which no real view pays, so the page is rerun)."""
+    import threading
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PPA_DB"] = str(db)
+    if public:
+        os.environ["PPA_PUBLIC"] = "1"
+    try:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300).run()
+        for thread in threading.enumerate():  # the warm-up the first view starts (the latest three years)
+            if thread.name == "ppa-public-warm-up":
+                thread.join()
+        results = {}
+        for page in PUBLIC_PAGES:
+            at.switch_page(f"pages/{page}.py").run()
+            runs = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                at.run()
+                runs.append(time.perf_counter() - started)
+                assert not at.exception, at.exception
+            results[page] = statistics.median(runs)
+        return results
+    finally:
+        os.environ.pop("PPA_PUBLIC", None)
+
+
+def public_only(work: Path, browser: bool = True) -> int:
+    """The public pages on the demo database (live release) and on its public extract: no 1M database."""
+    from report import release
+
+    demo = work / "demo" / "ppa.duckdb"
+    if not demo.exists():
+        demo.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(demo)], cwd=REPO, check=True,
+                       capture_output=True)
+    extract = work / "publik.duckdb"
+    release.publish(demo, extract)
+    print("load average (1, 5, 15 min) at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    sources = (("demo, live release", demo, False), ("public extract (PPA_PUBLIC=1)", extract, True))
+    scripts = {label: time_public_script_runs(db, public) for label, db, public in sources}
+    print("\n| public page: script run after warm-up (AppTest) | " + " | ".join(scripts) + " |")
+    print("|---|" + "---|" * len(scripts))
+    for page in PUBLIC_PAGES:
+        print(f"| {page} | " + " | ".join(f"{r[page]:.3f} s" for r in scripts.values()) + " |")
+    if not browser:
+        print("load average (1, 5, 15 min) at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        return 0
+    rows = {label: time_public_first_views(db, public) for label, db, public in sources}
+    print("\n| public page: a new visitor's first view, browser, after warm-up | " + " | ".join(rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for page in PUBLIC_PAGES:
+        print(f"| {page} | " + " | ".join(f"{r[1][page]:.3f} s" for r in rows.values()) + " |")
+    print("| (the server's first tour of the four pages, protecting the years) | " + " | ".join(f"{r[0]:.1f} s" for r in rows.values())
+          + " |")
+    print("load average (1, 5, 15 min) at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    return 0
+
+
 def time_naive(db: Path) -> tuple[float, float]:
     """The naive alternative: whole victims view into pandas, then filter and aggregate the Ringkasan there.
 
@@ -172,29 +303,13 @@ def browser_first_load(db: Path) -> tuple[float, float, float]:
     """(seconds to the first fully drawn Ringkasan in a fresh browser, server RSS MB after every page, idle RSS MB)."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "PPA_DB": str(db)}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-                               "--server.headless", "true", "--server.fileWatcherType", "none"],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_server(db)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
         idle = rss_mb(server.pid)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            ready = """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
-                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].length > 0 &&
-                       [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                           .every(c => c.querySelector('.main-svg'))"""
+            ready = CHARTS_DRAWN
             started = time.perf_counter()
             page.goto(f"{url}/ringkasan?dari=2024-01&sampai=2024-10")
             page.wait_for_function(ready, timeout=120_000)
@@ -214,9 +329,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--victims", type=int, default=1_000_000)
     parser.add_argument("--workdir")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--public-only", action="store_true",
+                        help="only the public pages' first views after warm-up, on the demo and its extract")
     options = parser.parse_args(argv)
     work = Path(options.workdir or tempfile.mkdtemp(prefix="ppa-bench-dash-"))
     work.mkdir(parents=True, exist_ok=True)
+    if options.public_only:
+        return public_only(work, browser=not options.no_browser)
     demo = work / "demo" / "ppa.duckdb"
     if not demo.exists():
         demo.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,9 @@ square.download_button(
     lambda: png.render_png(infographic.infographic_figure(public), scale=1),
     file_name=names.infographic_name(public.period.start, public.period.end), mime="image/png",
     icon=":material/public:", on_click="ignore", key="unduh_infografis")
+square.download_button("Angka infografis (CSV)", infographic.numbers_frame(public).to_csv(index=False).encode("utf-8"),
+                       file_name=bundle.PUBLIC_NUMBERS_NAME, mime="text/csv", icon=":material/table:",
+                       on_click="ignore", key="unduh_angka_publik")
 st.caption(f"Infografis 1080×1080 untuk situs dan media sosial memakai angka rilis publik {public.period.label}: "
            f"{public.cases.label} kasus, {public.tppo_cases.label} kasus TPPO, {public.victims.label} korban, "
            f"{public.child_victims.label} korban anak.")

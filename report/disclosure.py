@@ -24,7 +24,6 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from etl import vocab
-from report import sentences
 
 THRESHOLD = 5
 STRICT_THRESHOLD = 10
@@ -225,20 +224,6 @@ def is_provisional(period: Period, latest_month: dt.date | str) -> bool:
 def default_source() -> str:
     """The source line of public outputs, from the region file (vocab.region)."""
     return vocab.region().public_source
-
-
-def public_footer(period: Period | str, provisional: bool, source: str | None = None,
-                  suppressed: bool = True) -> str:
-    """The sentence every public output carries: source, period, provisional status, and what the numbers are."""
-    label = period.label if isinstance(period, Period) else str(period)
-    parts = [f"Sumber: {source or default_source()}.", f"Periode: {label}."]
-    if provisional:
-        parts.append("Data sementara: laporan yang terlambat masih dapat menambah angka.")
-    parts.append(sentences.NOT_PREVALENCE)
-    if suppressed:
-        parts.append("Angka 1–4 ditampilkan \"<5\" (1–9 ditampilkan \"<10\" untuk anak korban kekerasan seksual "
-                     f"dan TPPO); \"x\" = disamarkan; {FOOTNOTE_SUPPRESSION}.")
-    return " ".join(parts)
 
 
 def legend_text() -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from etl import vocab
 from report import compare
+from report import disclosure as dc
 from report import format as fmt
 from report.queries import Filters
 
@@ -94,6 +95,19 @@ PUBLIC_NOTE = ("Angka terlindungi untuk publik: angka kecil disamarkan agar korb
 INTERNAL_MARK = "Untuk kalangan internal"
 INTERNAL_USE = ("Untuk kalangan internal: angka lengkap yang belum disamarkan; jangan disebarkan. "
                 "Untuk publik pakai infografis atau halaman publik.")
+
+
+def public_footer_lines(period_label: str, provisional: bool, source: str | None = None,
+                        suppressed: bool = True) -> tuple[str, ...]:
+    """What every public artefact (page, download, infographic) says under its numbers: source, period, "data
+    sementara" where it applies, "reported cases, not prevalence", and the legend and footnote of hidden counts."""
+    lines = [f"Sumber: {source or dc.default_source()}.", f"Periode: {period_label}."]
+    if provisional:
+        lines.append("Data sementara: laporan yang terlambat masih dapat menambah angka.")
+    lines.append(NOT_PREVALENCE)
+    if suppressed:
+        lines += [f"Keterangan: {dc.legend_text()}.", f"Catatan: {dc.FOOTNOTE_SUPPRESSION}."]
+    return tuple(lines)
 
 
 def snapped_period_note(start: dt.date, end: dt.date, label: str, span: str) -> str:

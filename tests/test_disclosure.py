@@ -293,13 +293,16 @@ def test_periods_are_quarters_semesters_years():
 
 
 def test_public_footer_says_source_period_status_and_not_prevalence():
-    text = dc.public_footer(dc.parse_period("2024-T1"), provisional=True)
+    from report import sentences
+
+    text = " ".join(sentences.public_footer_lines(dc.parse_period("2024-T1").label, provisional=True))
     assert "Sumber: DPMPPA Kota Jambi" in text
     assert "Triwulan I 2024" in text
     assert "Data sementara" in text
     assert "kasus yang dilaporkan, bukan angka prevalensi" in text
     assert dc.FOOTNOTE_SUPPRESSION in text
-    assert "Data sementara" not in dc.public_footer("Tahun 2022", provisional=False)
+    assert dc.legend_text() in text
+    assert "Data sementara" not in " ".join(sentences.public_footer_lines("Tahun 2022", provisional=False))
 
 
 @st.composite

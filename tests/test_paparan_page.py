@@ -30,14 +30,18 @@ def download_labels(at: AppTest) -> list[str]:
     return [element.proto.label for element in at.get("download_button")]
 
 
-def test_analis_gets_the_sentences_and_four_downloads(env):
+def test_analis_gets_the_sentences_and_five_downloads(env):
     at = as_role("analis", "pages/paparan.py")
     assert not at.exception, [e.message for e in at.exception]
     text = " ".join(m.value for m in at.markdown)
     assert "Sampai Oktober 2024 tercatat 149 kasus kekerasan terhadap perempuan dan anak, 22 di antaranya TPPO" in text
     assert "Kecamatan Alam Barajo" in text and "Catatan data:" in text
     assert download_labels(at) == ["Paparan (PowerPoint)", "Ringkasan 1 halaman (PDF)", "Grafik (PNG, zip)",
-                                   "Infografis publik (PNG)"]
+                                   "Infografis publik (PNG)", "Angka infografis (CSV)"]
+    captions = " ".join(c.value for c in at.caption)
+    # staff files are exact and internal; the infographic shows the release period Jan–Oct snaps to, and says why
+    assert "Untuk kalangan internal" in captions
+    assert "angka rilis publik Semester I 2024" in captions and "bukan Januari–Oktober 2024" in captions
 
 
 def test_publik_cannot_open_the_page(env):

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl import vocab
-from report import charts, disclosure, release
+from report import charts, disclosure, release, sentences
 from report.exports.png import wrap
 
 SIZE = 1080
@@ -70,8 +70,8 @@ def public_headline(counts: pd.DataFrame, period: disclosure.Period, provisional
     h = PublicHeadline(period=period, cases=get("kasus"), victims=get("korban"), tppo_cases=get("kasus_tppo"),
                        child_victims=get("korban_umur", "anak"), top_districts=top_districts, footer="",
                        demo_label=DEMO_LABEL if demo else None, note=note)
-    suppressed = any(n.label in ("<5", "<10", "x") for n in h.numbers) or bool(districts["suppressed"].any())
-    footer = disclosure.public_footer(period, provisional, suppressed=suppressed)
+    suppressed = any(n.label in ("<5", "<10", "x") for n in h.numbers)  # the legend explains what is drawn
+    footer = " ".join(sentences.public_footer_lines(period.label, provisional, suppressed=suppressed))
     return dataclasses.replace(h, footer=footer)
 
 
@@ -126,9 +126,9 @@ def infographic_figure(h: PublicHeadline) -> go.Figure:
         names = " · ".join(f"{name} {count.label}" for name, count in h.top_districts)
         _text(fig, "Kecamatan dengan kasus terbanyak", 0.275, 26, MUTED, name="kecamatan-judul")
         _text(fig, names, 0.232, 30, INK, bold=True, name="kecamatan")
-    _text(fig, HOTLINE, 0.175, 26, ACCENT, bold=True, name="layanan")
-    footer = wrap([h.footer] + ([h.demo_label] if h.demo_label else []), SIZE - 40, 17)
+    _text(fig, HOTLINE, 0.185, 26, ACCENT, bold=True, name="layanan")
+    footer = wrap([h.footer] + ([h.demo_label] if h.demo_label else []), SIZE - 40, 15)
     fig.add_annotation(text="<br>".join(footer), x=0.05, y=0.02, xref="paper", yref="paper", xanchor="left",
-                       yanchor="bottom", showarrow=False, align="left", font={"size": 17, "color": MUTED},
+                       yanchor="bottom", showarrow=False, align="left", font={"size": 15, "color": MUTED},
                        name="footer")
     return fig
