@@ -18,8 +18,8 @@ WOULD_TEXT = {"loaded": "dapat dimuat (data baru)", "unchanged": "tidak berubah 
               "replaced": "dapat dimuat, menggantikan data lama lembaga ini untuk bulan yang sama",
               "held": "akan DITAHAN (data bulan itu akan berkurang; perlu --ganti-sebagian)",
               "failed": "akan GAGAL"}
-HELD_HINT = ("Untuk tetap mengganti, jalankan ulang dengan --ganti-sebagian (lihat docs/operations.md, "
-             "\"Pemuatan ditahan\").")
+HELD_HINT = ("Untuk tetap mengganti, muat dengan `python -m etl load FILE --ganti-sebagian` (lihat "
+             "docs/operations.md, \"Pemuatan ditahan\").")
 SHAPE_TEXT = {"register": "register (satu baris per korban)", "recap": "rekap (jumlah per kecamatan)"}
 MAX_PROBLEMS = 5
 
