@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tetap mengganti data lama walau bulan itu berkurang karena ada baris ditolak")
 
     p = sub.add_parser("inspect", help="periksa file/folder workbook tanpa menyimpan apa pun")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="file workbook atau folder berisi workbook")
     p.add_argument("--agency", help="kode lembaga (mis. UPTD_PPA); mengisi atau menimpa yang terdeteksi")
     p.add_argument("--db", help="database pembanding (bawaan: $PPA_DB atau data/ppa.duckdb); tidak diubah")
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")

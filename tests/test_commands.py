@@ -128,5 +128,5 @@ def test_paparan_without_chromium_stops_within_seconds_and_keeps_pptx_and_xlsx(d
     assert elapsed < 30, f"{elapsed:.1f} s"
     assert "Chromium" in result.stderr and "Traceback" not in result.stderr
     written = sorted(p.suffix for p in out.iterdir())
-    assert written == [".pptx", ".xlsx"]
+    assert written == [".csv", ".pptx", ".xlsx"]  # angka-publik.csv needs no browser either
     assert "Yang sudah ditulis" in result.stderr

@@ -183,7 +183,7 @@ def _expected_row(cells: tuple, excel_row: int, today: dt.date):
         report_date=report, district_code=district, violence_types=forms, sex=sex,
         age=age.years if age else None, is_child=age.is_child if age else None, subdistrict_code=subdistrict,
         incident_date=incident, place_of_incident=setting, relationship=relation, services=tuple(services),
-        notes=values.mask_personal_numbers(cell["notes"])), errors, warnings
+        notes=None), errors, warnings  # Keterangan is dropped like personal data (docs/data-contract.md)
 
 
 def _located(problems) -> list[tuple]:

@@ -20,7 +20,7 @@ from report.briefing import Briefing
 from report.exports import png
 
 # The three charts on the page, and their render sizes in pixels (width, height).
-PAGE_CHARTS = {"tren-bulanan": (1100, 390), "kecamatan": (620, 560), "bentuk": (620, 560)}
+PAGE_CHARTS = {"tren-bulanan": (1100, 360), "kecamatan": (620, 520), "bentuk": (620, 520)}
 MARGIN = 14 * mm
 ACCENT = colors.HexColor(charts.TOTAL_COLOUR)
 MUTED = colors.HexColor("#555555")
