@@ -29,7 +29,7 @@ def warm() -> None:
             return
         time.sleep(0.05)
     try:
-        from app import cached, public_view
+        from app import cached, public_release
         from report import charts, queries  # noqa: F401 - imported for their import cost
         from report.db import DatabaseBusy, DatabaseMissing
         try:
@@ -38,8 +38,8 @@ def warm() -> None:
             if not span.empty and span["last_month"].notna().iloc[0]:
                 last = span["last_month"].iloc[0]
                 cached.missing_recent_reports()
-                public_view.periods()
-                public_view.counts_for([last.year, last.year - 1])
+                public_release.periods()
+                public_release.counts_for([last.year, last.year - 1])
         except (DatabaseMissing, DatabaseBusy):
             return  # nothing to warm yet; the page says so
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a page computes what is missing
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False  # the entry script's st.navigation is the only navigation
-    # not a daemon: stopping the server mid-query would otherwise abort DuckDB (see public_view.warm_up)
+    # not a daemon: stopping the server mid-query would otherwise abort DuckDB (see public_release.warm_up)
     threading.Thread(target=warm, name="ppa-warm-start", daemon=False).start()
     sys.argv = ["streamlit", "run", str(DASHBOARD), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
