@@ -28,6 +28,8 @@ FIELDS = {
     "age": "Umur",
     "sex": "Jenis Kelamin",
     "violence": "Jenis Kekerasan",
+    "legal_basis": "Pasal/UU",
+    "birth_date": "Tanggal Lahir",
     "place_of_incident": "Tempat Kejadian",
     "relationship": "Hubungan dengan Pelaku",
     "services": "Layanan",
@@ -39,6 +41,9 @@ FIELDS = {
 # Dropped like personal data: free text (Keterangan) can name a victim, a perpetrator or an address, and nothing
 # the product shows reads it (docs/data-contract.md, "notes").
 DROPPED_FIELDS = ("personal", "notes")
+# Read for one thing and then dropped like personal data: a birth date gives the age at the report date and is
+# never stored, quoted or archived (the archive blanks ColumnMap.personal).
+READ_THEN_DROPPED = ("birth_date",)
 REGISTER_FIELDS = tuple(f for f in FIELDS if f not in ("number", "personal", "ignore"))
 # Words that mark a header as personal data even when no synonym lists it: safer to drop than to keep.
 _PERSONAL_WORDS = {"nama", "nik", "ktp", "alamat", "telp", "telpon", "telepon", "hp", "handphone", "wa",
@@ -149,7 +154,10 @@ def map_columns(headers: list[str | None], agency: str | None = None) -> ColumnM
             continue
         mapping.headers[index] = header
         name = field_of(header, agency)
-        if name in DROPPED_FIELDS:
+        if name in READ_THEN_DROPPED:
+            mapping.personal.append(index)
+            mapping.fields.setdefault(name, index)
+        elif name in DROPPED_FIELDS:
             mapping.personal.append(index)
         elif name is None or name == "ignore":
             mapping.unknown.append(index)
@@ -162,7 +170,9 @@ def map_columns(headers: list[str | None], agency: str | None = None) -> ColumnM
 
 def missing_register_fields(mapping: ColumnMap) -> list[str]:
     """Required register fields without a column (kecamatan may come from kelurahan)."""
-    missing = [FIELDS[f] for f in ("report_date", "sex", "violence") if f not in mapping.fields]
+    missing = [FIELDS[f] for f in ("report_date", "sex") if f not in mapping.fields]
+    if "violence" not in mapping.fields and "legal_basis" not in mapping.fields:
+        missing.append(FIELDS["violence"])  # a police register's Pasal/UU column alone also names the forms
     if "district" not in mapping.fields and "subdistrict" not in mapping.fields:
         missing.insert(1, "Kecamatan (atau Kelurahan)")
     return missing

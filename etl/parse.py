@@ -20,10 +20,10 @@ from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, fo
                         is_total_label, sex_of_header, template_cells, title_texts)
 from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Column, Workbook, column_letter, read_workbook
-from etl.values import (Value, case_references, district_name, district_of_subdistrict, masked_texts, parse_age,
-                        parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
-                        parse_subdistrict, parse_violence, place_of_violence, recap_count,
-                        subdistrict_name)
+from etl.values import (Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
+                        masked_texts, parse_age, parse_closed, parse_date, parse_district, parse_months,
+                        parse_offence, parse_services, parse_sex, parse_subdistrict, parse_violence,
+                        place_of_violence, recap_count, subdistrict_name)
 
 
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
@@ -234,12 +234,16 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "incident_date": read("incident_date", lambda v: parse_date(v, today, what="Tanggal kejadian")),
         "sex": read("sex", parse_sex, required=True),
         "age": read("age", parse_age),
-        "violence_types": read("violence", parse_violence, required=True),
+        "violence_types": _read_offences(column, rows, sheet.name, header(
+            "violence" if "violence" in columns.fields else "legal_basis")) if "legal_basis" in columns.fields
+        else read("violence", parse_violence, required=True),
         "place": (places, place_codes.reshape(-1)),
         "place_of_incident": read("place_of_incident", lambda v: parse_closed(v, "place_of_incident")),
         "relationship": read("relationship", lambda v: parse_closed(v, "relationship")),
         "services": read("services", parse_services),
     }
+    if "birth_date" in columns.fields:
+        fields["age"] = _ages_with_birth_dates(fields, column("birth_date"), rows, sheet.name, header("birth_date"))
     rejected = np.zeros(n, bool)
     located = []  # (data row position, field position, _Read) for each row with a message
     for position, (outcomes, codes) in enumerate(fields.values()):
@@ -278,6 +282,33 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
+
+
+def _read_offences(column, rows: np.ndarray, sheet: str, where: str) -> tuple[list[_Read], np.ndarray]:
+    """The forms of each distinct (offence, Pasal/UU) pair of a register's rows, read together (etl.values)."""
+    violence, legal = column("violence"), column("legal_basis")
+    width = len(legal.values)
+    pairs, codes = np.unique(violence.codes[rows].astype(np.int64) * width + legal.codes[rows], return_inverse=True)
+    return [_read(parse_offence(violence.values[p // width], legal.values[p % width]), sheet, where, "violence",
+                  required=True) for p in pairs.tolist()], codes.reshape(-1)
+
+
+def _ages_with_birth_dates(fields: dict, births, rows: np.ndarray, sheet: str, where: str):
+    """The age outcomes with, for each row whose age cell is empty, the age its birth date gives at the report
+    date (else the incident date); the birth date itself is read here and nowhere kept."""
+    ages, age_codes = fields["age"]
+    reports, report_codes = fields["report_date"]
+    incidents, incident_codes = fields["incident_date"]
+    outcomes, codes, index = list(ages), age_codes.copy(), {}
+    birth_codes = births.codes[rows]
+    for i in np.flatnonzero([ages[c].value is None and not ages[c].errors for c in age_codes.tolist()]).tolist():
+        on = reports[report_codes[i]].value or incidents[incident_codes[i]].value
+        key = (int(birth_codes[i]), on)
+        if key not in index:
+            index[key] = len(outcomes)
+            outcomes.append(_read(age_from_birth_date(births.values[key[0]], on), sheet, where, "birth_date"))
+        codes[i] = index[key]
+    return outcomes, codes
 
 
 def _read(outcome, sheet: str, column: str, name: str, required: bool = False) -> _Read:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pyarrow as pa
@@ -28,6 +28,8 @@ normalize_text = lru_cache(maxsize=100_000)(_normalize_text)
 ALIASES_FILE = "data/reference/violence_aliases.csv"
 MAX_AGE = 110
 MIN_YEAR = 2000  # older dates in a current report are almost always a typo or a misread serial number
+# a wording a message quotes in full: the upload page and the advice take the alias to add from the quote
+WORDING_LIMIT = 200
 FUZZY_ACCEPT = 85  # rapidfuzz ratio (0-100) from which a misspelt place is accepted with a warning
 
 
@@ -265,6 +267,49 @@ def _age_years(years: float, original) -> Value | Problem:
     return Value(Age(whole, whole < 18))
 
 
+_BIRTH_NUMERIC = re.compile(r"(?<!\d)\d{1,2}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{2,4}(?!\d)")
+_BIRTH_WORDS = re.compile(r"(?<!\d)\d{1,2}\s*[\s\-/.]\s*[a-z]+\.?\s*[\s\-/.,]\s*\d{2,4}(?!\d)", re.I)
+_BIRTH_ISO = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)")
+
+
+def _birth_date(value, on: dt.date) -> dt.date | None:
+    """The date in a birth-date or TTL cell ('Jambi, 12-05-2010', 'Jambi / 12 Mei 2010', an Excel date)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value)) if math.isfinite(value) and 1 <= value < 2958466 else None
+    text = str(value)
+    for pattern in (_BIRTH_ISO, _BIRTH_NUMERIC, _BIRTH_WORDS):  # the date after a birthplace, whatever separates them
+        if m := pattern.search(text):
+            try:
+                date = _date_text(m.group())
+                if date is not None and date > on and re.search(r"(?<!\d)\d{2}$", m.group()):
+                    date = date.replace(year=date.year - 100)  # '12-05-85': a two-digit year of the last century
+            except ValueError:
+                return None
+            return date
+    return None
+
+
+def age_from_birth_date(value, on: dt.date | None) -> Value | None:
+    """Age in whole years on a date (the report date) from a birth-date or TTL cell; None when either is empty.
+    The cell is never quoted: a birth date and birthplace identify a child."""
+    if value is None or on is None or (isinstance(value, str) and not value.strip()):
+        return None
+    born = _birth_date(value, on)
+    if born is None or born > on:
+        what = "tidak dapat dibaca" if born is None else "sesudah tanggal lapor"
+        return Value(None, _error("tanggal_lahir", f"Tanggal lahir {what}; umur dikosongkan. Tulis tanggal lahir "
+                                  "hari-bulan-tahun (mis. 12-05-2010), atau isi kolom Umur."))
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if years > MAX_AGE:
+        return Value(None, _error("tanggal_lahir", f"Tanggal lahir memberi umur lebih dari {MAX_AGE} tahun; umur "
+                                  "dikosongkan. Periksa tahun lahirnya, atau isi kolom Umur."))
+    return Value(Age(years, years < 18))
+
+
 # ---------------------------------------------------------------- sex
 
 def parse_sex(value) -> Value | Problem | None:
@@ -431,7 +476,8 @@ def _split_top_level(text: str) -> list[str]:
             depth = max(0, depth - 1)
         if depth == 0:
             m = _SEPARATORS.match(text, i)
-            if m and m.end() > i and (m.group().strip() in ",;/+&" or _is_word_boundary(text, i, m.end())):
+            if m and m.end() > i and (m.group().strip() in ",;/+&" or _is_word_boundary(text, i, m.end())) \
+                    and not _in_law_number(text, i, m):
                 parts.append(current)
                 current = ""
                 i = m.end()
@@ -440,6 +486,15 @@ def _split_top_level(text: str) -> list[str]:
         i += 1
     parts.append(current)
     return [p.strip() for p in parts if p.strip()]
+
+
+_LAW_YEAR = re.compile(r"(?:19|20)\d\d(?!\d)")
+
+
+def _in_law_number(text: str, start: int, separator: re.Match) -> bool:
+    """A '/' between a law's number and its year ('UU 35/2014', 'UU No. 21 / 2007') does not separate wordings."""
+    return (separator.group().strip() == "/" and text[:start].rstrip()[-1:].isdigit()
+            and _LAW_YEAR.match(text, separator.end()) is not None)
 
 
 def _is_word_boundary(text: str, start: int, end: int) -> bool:
@@ -461,7 +516,101 @@ def _form_wordings(part: str) -> list[str] | None:
             return [outer]
         if inner_known:  # 'KDRT (fisik)': the forms in brackets, the place from the wording outside them
             return [outer] * (outer in aliases) + inner
-    return None
+    reading = _legal_reading(key)
+    if reading is None:
+        return None
+    if isinstance(reading, _UnresolvedArticle):
+        return reading.problem(part)
+    return [reading.wording] * (reading.wording is not None) + [key]
+
+
+# ---------------------------------------------------------------- offences cited by law and article
+
+LAW_FILE = "data/reference/law_articles.csv"
+_ARTICLE = re.compile(r"\b(?:pasal|psl|ps|pas|jo|juncto|junto|jis|jucto)\s+(\d+(?: ?[a-z])?)\b")
+_ARTICLE_DETAIL = re.compile(r"\b(?:ayat|ay|huruf|hrf|angka|butir)\s+(?:\d+[a-z]?|[a-z])\b")
+_LAW_TITLE = re.compile(r"\btentang\b.*")  # 'UU 35/2014 tentang Perlindungan Anak': the title after the number
+_CONNECTIVES = {"jo", "juncto", "junto", "jis", "pasal", "psl", "ps"}
+
+
+@dataclass(frozen=True)
+class _LegalReading:
+    """What a wording citing laws and articles names: its forms, whether it names none ('UU 23/2004' alone), and
+    an ordinary wording written beside the citation ('KDRT fisik Pasal 44 UU 23/2004')."""
+
+    forms: tuple[str, ...]
+    vague: bool
+    wording: str | None
+
+
+@vocab.derived_cache
+def _law_pattern() -> re.Pattern:
+    names = sorted(vocab.law_articles().aliases, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, names)) + r")(?![a-z0-9])")
+
+
+@vocab.derived_cache
+def _legal_reading(key: str) -> _LegalReading | _UnresolvedArticle | None:
+    """The forms a normalised wording citing laws and articles names (law_articles.csv), or the article the table
+    does not resolve, or None when it cites neither a law nor an article. Articles joined by
+    'jo' belong to the laws the wording names; an article cited without a law resolves only when every law in the
+    table that has it gives the same forms ('Pasal 76E jo 82': child protection alone)."""
+    table = vocab.law_articles()
+    text = vocab.law_reference_text(key)
+    laws: list[str] = []
+    articles: list[str] = []
+    text = _law_pattern().sub(lambda m: laws.append(table.aliases[m[1]]) or " ", text) if table.aliases else text
+    text = _ARTICLE_DETAIL.sub(" ", _LAW_TITLE.sub(" ", text))
+    text = _ARTICLE.sub(lambda m: articles.append(m[1].replace(" ", "")) or " ", text)
+    if not laws and not articles:
+        return None
+    leftover = " ".join(w for w in text.split() if w not in _CONNECTIVES) or None
+    if leftover is not None and leftover not in vocab.violence_aliases():
+        return None  # something besides the citation that is not a known wording: unknown as a whole
+    forms: set[str] = set()
+    for article in dict.fromkeys(articles):
+        if laws:
+            found = {table.articles[(law, article)] for law in laws if (law, article) in table.articles} \
+                or {table.law_forms[law] for law in laws if table.law_forms[law]}
+        else:
+            found = {f for (_, number), f in table.articles.items() if number == article}
+        if len(found) != 1 and not (laws and found):
+            return _UnresolvedArticle(article.upper(), tuple(table.labels[law] for law in dict.fromkeys(laws)),
+                                      len(found) > 1)
+        forms.update(*found)
+    vague = False
+    if not articles:
+        for law in laws:
+            forms.update(table.law_forms[law])
+        vague = not forms
+    if vague:
+        forms = {c for c in vocab.violence_aliases().get("lainnya", ("lainnya",))}
+    order = [v.code for v in vocab.violence_types()]
+    return _LegalReading(tuple(sorted(forms, key=order.index)), vague and leftover is None, leftover)
+
+
+@dataclass(frozen=True)
+class _UnresolvedArticle:
+    """An article law_articles.csv does not resolve: not listed for the laws cited, or cited without a law and
+    listed for none, or for several with different forms."""
+
+    article: str
+    laws: tuple[str, ...]
+    ambiguous: bool
+
+    def problem(self, wording: str) -> Problem:
+        if self.laws:
+            what = f"pasal {self.article} {' / '.join(self.laws)} belum ada di {LAW_FILE}"
+            fix = f"Tambahkan pasal ini di {LAW_FILE} (kolom law, article, violence_types)"
+        elif self.ambiguous:
+            what = f"pasal {self.article} ada di lebih dari satu undang-undang dengan bentuk berbeda"
+            fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
+        else:
+            what = f"pasal {self.article} tanpa nama undang-undang tidak ada di {LAW_FILE}"
+            fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
+        return _error("bentuk_tidak_dikenal", f"Jenis kekerasan '{_quote(wording, WORDING_LIMIT)}' tidak dikenal: "
+                      f"{what}. {fix}, atau tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman "
+                      "unggah.")
 
 
 def _known_part(part: str, previous: str | None, lookup):
@@ -480,7 +629,7 @@ def _cell_wordings(text: str) -> list[str] | Problem:
     """The known wordings a violence cell is written with (the whole cell, or each part between separators; a
     part unknown alone may share the leading words of the part before it), or the Problem of an unknown part."""
     found = _form_wordings(text)
-    if found is not None:
+    if found is not None and not isinstance(found, Problem):
         return found
     wordings: list[str] = []
     previous = None
@@ -488,6 +637,8 @@ def _cell_wordings(text: str) -> list[str] | Problem:
         part, found = _known_part(part, previous, _form_wordings)
         if found is None:
             return _unknown_form(part)
+        if isinstance(found, Problem):
+            return found
         wordings += found
         previous = part
     return wordings or _unknown_form(text)
@@ -506,9 +657,8 @@ def _parse_violence(value) -> Value | Problem:
     wordings = _cell_wordings(text)
     if isinstance(wordings, Problem):
         return wordings
-    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
-    named = [w for w in wordings if w not in vague]
-    codes = {c for w in named or wordings for c in aliases[w]}
+    named = [w for w in wordings if not _is_vague(w)]
+    codes = {c for w in named or wordings for c in _wording_forms(w)}
     if not codes:
         return _unknown_form(text)
     order = [v.code for v in vocab.violence_types()]
@@ -519,6 +669,48 @@ def _parse_violence(value) -> Value | Problem:
     return Value(forms, _error("bentuk_tidak_disebut", f"Jenis kekerasan '{_quote(text)}' tidak menyebut bentuknya; "
                                f"korban dicatat dengan bentuk {', '.join(labels[c] for c in forms)}. Tulis juga "
                                f"bentuknya ({', '.join(labels.values())}), mis. 'KDRT psikis'."))
+
+
+_NO_CITATION = ("-", "–", "—", "?", "tidak ada", "belum ada")
+
+
+def parse_offence(violence, legal_basis) -> Value | Problem | None:
+    """Form codes from a register's offence cell and its Pasal/UU cell read together (the forms both name; a cell
+    naming no form gives way to one that does); a Pasal/UU cell that cannot be read beside an offence that names a
+    form is only a warning. A bare article number in the Pasal/UU column ('81', '82 UU 35/2014') is an article."""
+    if isinstance(legal_basis, str) and normalize_text(legal_basis) in _NO_CITATION + ("",):
+        legal_basis = None
+    if legal_basis is None:
+        return parse_violence(violence)
+    if isinstance(legal_basis, (int, float)) and not isinstance(legal_basis, bool):
+        legal_basis = _quote(legal_basis)
+    legal = " ".join(str(legal_basis).split())
+    if legal[:1].isdigit():
+        legal = "Pasal " + legal
+    if violence is None or (isinstance(violence, str) and not violence.strip()):
+        return parse_violence(legal)
+
+    def read_together():
+        both = parse_violence(f"{' '.join(str(violence).split())}; {legal}")
+        alone = parse_violence(violence)
+        if isinstance(both, Value) or isinstance(alone, Problem) or alone.warning is not None:
+            return both
+        message = both.message.replace("Jenis kekerasan '", "Pasal/UU '", 1).replace(
+            " tidak dikenal", " tidak dikenal (bentuk diambil dari jenis kekerasan saja)", 1)
+        return Value(alone.value, replace(both, reason="pasal_tidak_dikenal", message=message))
+    return _remembered("bentuk_dan_pasal", f"{violence}\x00{legal}", read_together)
+
+
+def _wording_forms(wording: str) -> tuple[str, ...]:
+    """The forms a wording _cell_wordings found names: an alias's, or a law citation's."""
+    aliases = vocab.violence_aliases()
+    return aliases[wording] if wording in aliases else _legal_reading(wording).forms
+
+
+def _is_vague(wording: str) -> bool:
+    if wording in vocab.violence_aliases():
+        return wording in vocab.vague_violence_wordings()
+    return _legal_reading(wording).vague
 
 
 def place_of_violence(value) -> str | None:
@@ -536,7 +728,7 @@ def place_of_violence(value) -> str | None:
 def _unknown_form(wording: str) -> Problem:
     labels = ", ".join(v.label for v in vocab.violence_types())
     return _error("bentuk_tidak_dikenal",
-                  f"Jenis kekerasan '{_quote(wording)}' tidak dikenal. Gunakan salah satu bentuk ({labels}), atau "
+                  f"Jenis kekerasan '{_quote(wording, WORDING_LIMIT)}' tidak dikenal. Gunakan salah satu bentuk ({labels}), atau "
                   f"tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman unggah.")
 
 

@@ -184,6 +184,61 @@ def vague_violence_wordings() -> frozenset[str]:
                      if normalize_text(r.get("vague") or "") in ("ya", "y", "yes", "true", "1"))
 
 
+_LAW_NUMBER = re.compile(r"\b(uu|perppu)(?: ri| republik indonesia)?(?: no| nomor| nmr)? (\d+)"
+                         r"(?: tahun| th| thn)? ((?:19|20)\d\d)\b")
+
+
+def law_reference_text(text: str) -> str:
+    """Normalised text with each numbered law written one way: 'UU RI No. 23 Th 2004' -> 'uu 23 2004'."""
+    text = re.sub(r"\bundang undang\b", "uu", normalize_text(text))
+    return _LAW_NUMBER.sub(lambda m: f"{m[1]} {m[2]} {m[3]}", text)
+
+
+def _article(text: str) -> str:
+    return normalize_text(text).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class LawArticles:
+    """Laws and their articles as law_articles.csv maps them to forms."""
+
+    aliases: dict[str, str]                     # law_reference_text(alias) -> law code
+    law_forms: dict[str, tuple[str, ...]]       # law code -> forms of any offence under it ('' row), may be empty
+    articles: dict[tuple[str, str], tuple[str, ...]]  # (law code, article '76e') -> forms
+    labels: dict[str, str]                      # law code -> its first alias, as messages name it
+
+
+@lru_cache(maxsize=1)
+def law_articles() -> LawArticles:
+    """The laws police registers cite and the form each article names (law_articles.csv): a row without an article
+    names the law (its aliases, and the form every offence under it is, if any); an article may be a range
+    ('285-290')."""
+    known = {v.code for v in violence_types()}
+    aliases, law_forms, articles, labels = {}, {}, {}, {}
+    for r in _read("law_articles.csv"):
+        law = r["law"]
+        forms = tuple(c.strip() for c in r["violence_types"].split(";") if c.strip())
+        if set(forms) - known:
+            raise ValueError(f"law_articles.csv: kode bentuk tidak dikenal {sorted(set(forms) - known)} untuk "
+                             f"{law} pasal {r['article'] or '(undang-undang)'}")
+        if not r["article"]:
+            names = [a.strip() for a in r["aliases"].split(";") if a.strip()]
+            law_forms[law] = forms
+            labels.setdefault(law, names[0] if names else law)
+            aliases.update({law_reference_text(a): law for a in names})
+            continue
+        span = re.fullmatch(r"(\d+)\s*-\s*(\d+)", r["article"])
+        numbers = [str(n) for n in range(int(span[1]), int(span[2]) + 1)] if span else \
+            [a for a in r["article"].split(";") if a.strip()]
+        for number in numbers:
+            articles[(law, _article(number))] = forms
+    missing = {law for law, _ in articles} - set(law_forms)
+    if missing:
+        raise ValueError(f"law_articles.csv: undang-undang {sorted(missing)} tidak punya baris tanpa pasal "
+                         "(nama dan alias undang-undangnya).")
+    return LawArticles(aliases, law_forms, articles, labels)
+
+
 @lru_cache(maxsize=1)
 def age_bands() -> tuple[AgeBand, ...]:
     """Victim age bands (SIMFONI-PPA) in order."""
@@ -287,7 +342,7 @@ def clear_caches() -> None:
     """Forget what was read, and all that was built from it, after the reference files changed (e.g. an alias saved
     from the browser, or PPA_REFERENCE pointing elsewhere)."""
     for fn in (districts, subdistricts, place_aliases, out_of_area_places, violence_types, violence_aliases,
-               violence_wording_places, vague_violence_wordings, age_bands, agencies, agency_keywords, closed_lists,
+               violence_wording_places, vague_violence_wordings, law_articles, age_bands, agencies, agency_keywords, closed_lists,
                closed_list_aliases, closed_list_index, region, agency_first_months, *_derived):
         fn.cache_clear()
 
