@@ -47,6 +47,9 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+VERBOSE_HELP = "tampilkan juga catatan teknis pembaca file (berbahasa Inggris) di stderr"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m etl", description="Memuat dan mengelola data kasus kekerasan perempuan dan anak.",
                      add_help=False)
@@ -61,12 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
     p.add_argument("--ganti-sebagian", dest="replace_partial", action="store_true",
                    help="tetap mengganti data lama walau bulan itu berkurang karena ada baris ditolak")
+    p.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     p = sub.add_parser("inspect", help="periksa file/folder workbook tanpa menyimpan apa pun")
     p.add_argument("paths", nargs="+", metavar="PATH", help="file workbook atau folder berisi workbook")
     p.add_argument("--agency", help="kode lembaga (mis. UPTD_PPA); mengisi atau menimpa yang terdeteksi")
     p.add_argument("--db", help="database pembanding (bawaan: $PPA_DB atau data/ppa.duckdb); tidak diubah")
     p.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
+    p.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     p = sub.add_parser("rebuild", help="bangun ulang database dari arsip data/raw")
     p.add_argument("--db", help=DB_HELP)
@@ -137,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        from etl import read
+        read.show_reader_logs(True)
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:

@@ -217,12 +217,15 @@ def _redacted_sheet(sheet: Sheet, columns: dict[int, object], rows: list[int] | 
     return Sheet(sheet.name, sheet.index, sheet.visible, new, sheet.height)
 
 
-def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None) -> Workbook:
+def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None,
+             stand_ins: dict[tuple[int, int], dict[int, object]] | None = None) -> Workbook:
     """The workbook as the archive keeps it (see the module docstring).
 
     ``layouts``: etl.layout.SheetLayout of every sheet, in order; ``found_agency``: what etl.layout.detect_agency
     found on the original. Sheets without a register or recap layout are blanked whole unless their title block is
-    what named the agency; then that block is kept, so the copy names the same agency.
+    what named the agency; then that block is kept, so the copy names the same agency. ``stand_ins``: {(sheet
+    index, column index): {row: cell}}, cells of a blanked personal column the copy holds instead of the blank,
+    because the parser read what they stand for (a birth date: a date giving the same age on the report date).
     """
     sheets: list[Sheet] = []
     skipped: list[int] = []
@@ -242,7 +245,11 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
                     blank[j] = _field_rewrite(field)
         elif "district" in cols.fields and cols.fields["district"] not in blank:
             blank[cols.fields["district"]] = _field_rewrite("district")
-        sheets.append(_redacted_sheet(lay.sheet, blank, lay.data_rows))
+        sheet = _redacted_sheet(lay.sheet, blank, lay.data_rows)
+        for (index, j), cells in (stand_ins or {}).items():
+            if index == sheet.index and j in cols.personal:
+                sheet = _with_cells(sheet, j, cells)
+        sheets.append(sheet)
     copy = Workbook(book.file_name, sheets)
     if skipped and _agency(copy, layouts) != found_agency:
         for i in skipped:  # keep the title blocks of skipped sheets: one of them names the agency
@@ -251,6 +258,17 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
             sheets[i] = _redacted_sheet(lay.sheet, {j: None for j in range(len(lay.sheet.columns))}, below)
         copy = Workbook(book.file_name, sheets)
     return copy
+
+
+def _with_cells(sheet: Sheet, j: int, cells: dict[int, object]) -> Sheet:
+    """The sheet with these cells of column ``j`` (row -> cell) set."""
+    column = sheet.columns[j]
+    row_cells = [column.values[c] for c in column.codes.tolist()]
+    for row, cell in cells.items():
+        row_cells[row] = cell
+    columns = list(sheet.columns)
+    columns[j] = Column.of(row_cells)
+    return Sheet(sheet.name, sheet.index, sheet.visible, columns, sheet.height)
 
 
 def _agency(book: Workbook, layouts: list) -> tuple[str, str] | None:

@@ -178,6 +178,23 @@ def missing_register_fields(mapping: ColumnMap) -> list[str]:
     return missing
 
 
+def missing_columns_message(file_name: str, sheet: str, header_row: int, headers: list[str | None],
+                            missing: list[str], *, counts: bool) -> str:
+    """Why a sheet read as a register cannot be loaded. ``counts``: its columns hold counts (L/P, Jumlah or form
+    columns) and neither dates nor a kecamatan: a recap without kecamatan, told what a recap needs, not a register."""
+    found = ", ".join(f"'{h}'" for h in headers if h) or "(tidak ada)"
+    where = f"File '{file_name}', lembar '{sheet}' (baris judul {header_row})"
+    if counts:
+        forms = ", ".join(v.label for v in vocab.violence_types())
+        return (f"{where} tampak seperti rekap jumlah korban tanpa kolom Kecamatan. Rekap dihitung per kecamatan: "
+                f"kolom yang diharapkan adalah {FIELDS['district']} (satu baris per kecamatan), lalu jumlah korban "
+                f"per bentuk kekerasan ({forms}), masing-masing L dan P, dan Jumlah. Judul kolom yang ada: {found}. "
+                "Isi rekap per kecamatan pada template rekap bulanan (python -m etl template), atau kirim register "
+                "satu baris per korban.")
+    return (f"{where}: kolom wajib tidak ditemukan: {', '.join(missing)}. Judul kolom yang ada: {found}. Ganti judul "
+            "kolom sesuai template resmi, atau simpan profil kolom lembaga ini (data/reference/profiles/).")
+
+
 def _write_pairs(path: Path, pairs: list[tuple[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import archive, vocab
-from etl.columns import FIELDS, missing_register_fields, profile
+from etl.columns import FIELDS, missing_columns_message, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
 from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
@@ -77,10 +77,11 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
             "(python -m etl template) atau pastikan ada baris judul kolom seperti Tanggal Lapor, Kecamatan, "
             "Jenis Kelamin, Jenis Kekerasan.")
 
+    stand_ins = {}  # birth dates the archive replaces by dates giving the same age
     result = ParsedWorkbook(file_name=name, agency=agency_code, shape="register" if registers else "recap",
                             months=[], rows_read=0, warnings=warnings)
     if registers:
-        _parse_registers(book, registers, result, today, detected)
+        stand_ins = _parse_registers(book, registers, result, today, detected)
     else:
         _parse_recaps(book, recaps, result, today, detected)
     for lay in registers or recaps:
@@ -90,7 +91,7 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
     detected["skipped_sheets"] = skipped
     detected["period"] = list(result.period) if result.period else None
     result.detected = detected
-    result.archive_copy = archive.copy_bytes(archive.redacted(book, layouts, found))
+    result.archive_copy = archive.copy_bytes(archive.redacted(book, layouts, found, stand_ins))
     return result
 
 
@@ -138,17 +139,16 @@ def _blank_personal(lay: SheetLayout) -> list[list]:
 # ---------------------------------------------------------------- registers
 
 def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
-                     detected: dict) -> None:
+                     detected: dict) -> dict[tuple[int, int], dict[int, dt.date | str]]:
+    """Parse the register sheets into ``result``; return the archive's stand-ins for the birth dates read."""
     declared: list[dt.date] = []
     tables = []
+    stand_ins: dict[tuple[int, int], dict[int, dt.date | str]] = {}
     for lay in layouts:
         missing = missing_register_fields(lay.columns)
         if missing:
-            found = ", ".join(f"'{h}'" for h in lay.headers if h) or "(tidak ada)"
-            raise WorkbookError(
-                f"File '{book.file_name}', lembar '{lay.sheet.name}' (baris judul {lay.header_rows[-1] + 1}): "
-                f"kolom wajib tidak ditemukan: {', '.join(missing)}. Judul kolom yang ada: {found}. Ganti judul "
-                "kolom sesuai template resmi, atau simpan profil kolom lembaga ini (data/reference/profiles/).")
+            raise WorkbookError(missing_columns_message(book.file_name, lay.sheet.name, lay.header_rows[-1] + 1,
+                                                        lay.headers, missing, counts=_counts_only(lay)))
         cells = template_cells(lay.title_rows)
         if not declared and ("period_from" in cells or "month" in cells):
             first = parse_months(cells.get("period_from", cells.get("month"))[0])
@@ -161,7 +161,7 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
                 result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
                                                "Sel periode tidak dapat dibaca sebagai bulan dan tahun; periode "
                                                "diambil dari tanggal lapor. Tulis mis. 'Juni 2024' atau 2024-06."))
-        tables.append(_parse_register_rows(lay, today, result))
+        tables.append(_parse_register_rows(lay, today, result, stand_ins))
     result.victim_table = pa.concat_tables(tables)
     if declared:
         result.months = declared
@@ -177,6 +177,17 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
     else:
         result.months = sorted(result.record_months)
         detected["period_source"] = "tanggal lapor" if result.months else None
+    return stand_ins
+
+
+def _counts_only(lay: SheetLayout) -> bool:
+    """The sheet has count columns (L/P, Jumlah, a form) but no date and no kecamatan: a recap without kecamatan."""
+    fields = lay.columns.fields
+    if {"report_date", "incident_date", "district", "subdistrict"} & set(fields):
+        return False
+    sexes = vocab.closed_list_index("sex")
+    return any(h and (is_total_label(h) or sex_of_header(h) or vocab.normalize_text(h) in sexes
+                      or form_codes_of_header(h)) for h in lay.headers)
 
 
 def _span(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -197,7 +208,8 @@ class _Read:
     warnings: tuple[Problem, ...] = ()
 
 
-def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkbook) -> pa.Table:
+def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkbook,
+                         stand_ins: dict[tuple[int, int], dict[int, dt.date | str]]) -> pa.Table:
     """Normalise a register sheet column by column, each distinct cell once (agency files repeat a few dates,
     places and forms thousands of times), spread the outcomes over the rows with numpy/Arrow, and locate each
     row's errors and warnings. Personal-data columns are never read."""
@@ -243,7 +255,9 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "services": read("services", parse_services),
     }
     if "birth_date" in columns.fields:
-        fields["age"] = _ages_with_birth_dates(fields, column("birth_date"), rows, sheet.name, header("birth_date"))
+        fields["age"], born = _ages_with_birth_dates(fields, column("birth_date"), rows, sheet.name,
+                                                     header("birth_date"))
+        stand_ins[(sheet.index, columns.fields["birth_date"])] = born
     rejected = np.zeros(n, bool)
     located = []  # (data row position, field position, _Read) for each row with a message
     for position, (outcomes, codes) in enumerate(fields.values()):
@@ -295,11 +309,13 @@ def _read_offences(column, rows: np.ndarray, sheet: str, where: str) -> tuple[li
 
 def _ages_with_birth_dates(fields: dict, births, rows: np.ndarray, sheet: str, where: str):
     """The age outcomes with, for each row whose age cell is empty, the age its birth date gives at the report
-    date (else the incident date); the birth date itself is read here and nowhere kept."""
+    date (else the incident date); and what the archive keeps instead of each birth date read: for a row given an
+    age, the reference date that many years earlier (the same age, and nothing more); for a cell read as no date
+    ('tidak diketahui'), '-'; an unreadable one is blanked like any personal cell, and reads as unreadable."""
     ages, age_codes = fields["age"]
     reports, report_codes = fields["report_date"]
     incidents, incident_codes = fields["incident_date"]
-    outcomes, codes, index = list(ages), age_codes.copy(), {}
+    outcomes, codes, index, born = list(ages), age_codes.copy(), {}, {}
     birth_codes = births.codes[rows]
     for i in np.flatnonzero([ages[c].value is None and not ages[c].errors for c in age_codes.tolist()]).tolist():
         on = reports[report_codes[i]].value or incidents[incident_codes[i]].value
@@ -308,7 +324,19 @@ def _ages_with_birth_dates(fields: dict, births, rows: np.ndarray, sheet: str, w
             index[key] = len(outcomes)
             outcomes.append(_read(age_from_birth_date(births.values[key[0]], on), sheet, where, "birth_date"))
         codes[i] = index[key]
-    return outcomes, codes
+        outcome = outcomes[codes[i]]
+        if outcome.value is not None:
+            born[int(rows[i])] = _years_before(on, outcome.value.years)
+        elif not outcome.warnings and births.values[key[0]] is not None:
+            born[int(rows[i])] = "-"  # 'tidak diketahui' and the like: read as no birth date, as '-' is
+    return (outcomes, codes), born
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one: the day before gives the same age
+        return dt.date(day.year - years, 2, 28)
 
 
 def _read(outcome, sheet: str, column: str, name: str, required: bool = False) -> _Read:

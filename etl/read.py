@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import logging
+import os
 import re
 import zipfile
 import zlib
@@ -45,11 +46,24 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
-# The reader logs what it skips ("'chartsheet' not a valid worksheet") through Python's logging, which prints
-# warnings nobody handles on stderr, in English, beside the loader's own output: the file's message is enough.
-for _logger in ("calamine", "fastexcel"):
-    logging.getLogger(_logger).addHandler(logging.NullHandler())
-    logging.getLogger(_logger).propagate = False
+READER_LOGS_ENV = "PPA_READER_LOGS"
+
+
+def show_reader_logs(show: bool) -> None:
+    """Whether the reader's own log lines reach stderr. It logs what it skips ("'chartsheet' not a valid
+    worksheet") through Python's logging, which prints warnings nobody handles on stderr, in English, beside the
+    loader's own output: the file's message is enough, and they are shown only on request (``--verbose``).
+    Parse workers, spawned fresh, follow through the environment."""
+    os.environ[READER_LOGS_ENV] = "1" if show else "0"
+    for name in ("calamine", "fastexcel"):
+        logger = logging.getLogger(name)
+        handler = logging.StreamHandler() if show else logging.NullHandler()
+        handler.setFormatter(logging.Formatter("[%(name)s] %(levelname)s: %(message)s"))
+        logger.handlers = [handler]
+        logger.propagate = False
+
+
+show_reader_logs(os.environ.get(READER_LOGS_ENV) == "1")
 
 
 @dataclass(frozen=True, eq=False)

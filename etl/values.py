@@ -272,6 +272,9 @@ _BIRTH_WORDS = re.compile(r"(?<!\d)\d{1,2}\s*[\s\-/.]\s*[a-z]+\.?\s*[\s\-/.,]\s*
 _BIRTH_ISO = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)")
 
 
+_UNKNOWN_BIRTH = ("", "tidak diketahui", "tdk diketahui", "tidak tahu", "tt")
+
+
 def _birth_date(value, on: dt.date) -> dt.date | None:
     """The date in a birth-date or TTL cell ('Jambi, 12-05-2010', 'Jambi / 12 Mei 2010', an Excel date)."""
     if isinstance(value, dt.datetime):
@@ -296,13 +299,13 @@ def _birth_date(value, on: dt.date) -> dt.date | None:
 def age_from_birth_date(value, on: dt.date | None) -> Value | None:
     """Age in whole years on a date (the report date) from a birth-date or TTL cell; None when either is empty.
     The cell is never quoted: a birth date and birthplace identify a child."""
-    if value is None or on is None or (isinstance(value, str) and not value.strip()):
+    if value is None or on is None or (isinstance(value, str) and normalize_text(value) in _UNKNOWN_BIRTH):
         return None
     born = _birth_date(value, on)
     if born is None or born > on:
         what = "tidak dapat dibaca" if born is None else "sesudah tanggal lapor"
         return Value(None, _error("tanggal_lahir", f"Tanggal lahir {what}; umur dikosongkan. Tulis tanggal lahir "
-                                  "hari-bulan-tahun (mis. 12-05-2010), atau isi kolom Umur."))
+                                  "hari-bulan-tahun (mis. 17-08-2012), atau isi kolom Umur."))
     years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     if years > MAX_AGE:
         return Value(None, _error("tanggal_lahir", f"Tanggal lahir memberi umur lebih dari {MAX_AGE} tahun; umur "
@@ -364,6 +367,14 @@ def _place_index(level: str) -> _PlaceIndex:
 
 
 @vocab.derived_cache
+def _whole_region_names() -> frozenset[str]:
+    """How a row naming the whole region is written: 'Kota Jambi', 'Jambi', 'Total Kota Jambi' is a total row."""
+    name = normalize_text(vocab.region().name)
+    bare = re.sub(r"^(?:kota|kabupaten|kab)\s+", "", name)
+    return frozenset({name, bare, f"kota {bare}", f"kab {bare}", f"kabupaten {bare}", f"seluruh {name}"})
+
+
+@vocab.derived_cache
 def _subdistricts_by_name() -> dict[str, list[str]]:
     names: dict[str, list[str]] = {}
     for s in vocab.subdistricts():
@@ -388,6 +399,10 @@ def _match_place(value, level: str) -> Value | Problem | None:
                       f"bila sebenarnya terjadi di {vocab.region().name}, tulis nama wilayah yang benar.")
     if _compact(text) in index.compact:
         return Value(index.compact[_compact(text)])
+    if text in _whole_region_names():
+        return _error("wilayah_bukan_kecamatan", f"{label}: baris ini berisi seluruh {vocab.region().name}, bukan "
+                      f"satu {label.lower()}. Data dihitung per kecamatan: tulis satu baris per kecamatan (lihat "
+                      "daftar di template rekap bulanan).")
     choices = list(index.fuzzy_choices) + list(outside)
     best = process.extractOne(text, choices, scorer=fuzz.ratio)
     if best is not None and best[1] >= FUZZY_ACCEPT:
@@ -575,8 +590,7 @@ def _legal_reading(key: str) -> _LegalReading | _UnresolvedArticle | None:
         else:
             found = {f for (_, number), f in table.articles.items() if number == article}
         if len(found) != 1 and not (laws and found):
-            return _UnresolvedArticle(article.upper(), tuple(table.labels[law] for law in dict.fromkeys(laws)),
-                                      len(found) > 1)
+            return _UnresolvedArticle(article.upper(), tuple(dict.fromkeys(laws)), len(found) > 1)
         forms.update(*found)
     vague = False
     if not articles:
@@ -595,18 +609,20 @@ class _UnresolvedArticle:
     listed for none, or for several with different forms."""
 
     article: str
-    laws: tuple[str, ...]
+    laws: tuple[str, ...]   # law codes (law_articles.csv)
     ambiguous: bool
 
     def problem(self, wording: str) -> Problem:
         if self.laws:
-            what = f"pasal {self.article} {' / '.join(self.laws)} belum ada di {LAW_FILE}"
-            fix = f"Tambahkan pasal ini di {LAW_FILE} (kolom law, article, violence_types)"
+            labels = vocab.law_articles().labels
+            what = f"pasal {self.article} {' / '.join(labels[law] for law in self.laws)} belum ada di {LAW_FILE}"
+            fix = (f"Tambahkan pasal ini di {LAW_FILE} (law {self.laws[0]}, article {self.article}, "
+                   "violence_types: kode bentuknya)")
         elif self.ambiguous:
             what = f"pasal {self.article} ada di lebih dari satu undang-undang dengan bentuk berbeda"
             fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
         else:
-            what = f"pasal {self.article} tanpa nama undang-undang tidak ada di {LAW_FILE}"
+            what = f"pasal {self.article} tanpa nama undang-undang tidak dikenal"
             fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
         return _error("bentuk_tidak_dikenal", f"Jenis kekerasan '{_quote(wording, WORDING_LIMIT)}' tidak dikenal: "
                       f"{what}. {fix}, atau tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman "
