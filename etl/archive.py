@@ -112,6 +112,7 @@ def _normaliser(field: str):
     return {
         "report_date": lambda v: values.parse_date(v, today), "incident_date": lambda v: values.parse_date(v, today),
         "age": values.parse_age, "sex": values.parse_sex, "violence": values.parse_violence,
+        "legal_basis": lambda v: values.parse_offence(None, v),
         "district": values.parse_district, "subdistrict": values.parse_subdistrict,
         "place_of_incident": lambda v: values.parse_closed(v, "place_of_incident"),
         "relationship": lambda v: values.parse_closed(v, "relationship"), "services": values.parse_services,

@@ -23,7 +23,7 @@ from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
                         masked_texts, parse_age, parse_closed, parse_date, parse_district, parse_months,
                         parse_offence, parse_services, parse_sex, parse_subdistrict, parse_violence,
-                        place_of_violence, recap_count, subdistrict_name)
+                        place_of_citation, place_of_violence, recap_count, subdistrict_name)
 
 
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
@@ -292,6 +292,9 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     empty = np.array([o.value is None and not o.warnings for o in settings], bool)[setting_codes]
     wordings = column("violence")
     implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
+    if "legal_basis" in columns.fields:  # else the place a cited law implies (UU 23/2004 PKDRT: rumah tangga)
+        cited = column("legal_basis")
+        implied = pc.coalesce(implied, pa.array(cited.each(place_of_citation), pa.string()).take(cited.codes[rows]))
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)

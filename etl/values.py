@@ -556,6 +556,7 @@ class _LegalReading:
     forms: tuple[str, ...]
     vague: bool
     wording: str | None
+    place: str | None = None   # the place of incident a law implies (UU 23/2004 PKDRT: rumah_tangga)
 
 
 @vocab.derived_cache
@@ -600,7 +601,8 @@ def _legal_reading(key: str) -> _LegalReading | _UnresolvedArticle | None:
     if vague:
         forms = {c for c in vocab.violence_aliases().get("lainnya", ("lainnya",))}
     order = [v.code for v in vocab.violence_types()]
-    return _LegalReading(tuple(sorted(forms, key=order.index)), vague and leftover is None, leftover)
+    place = next((table.places[law] for law in laws if law in table.places), None)
+    return _LegalReading(tuple(sorted(forms, key=order.index)), vague and leftover is None, leftover, place)
 
 
 @dataclass(frozen=True)
@@ -690,19 +692,28 @@ def _parse_violence(value) -> Value | Problem:
 _NO_CITATION = ("-", "–", "—", "?", "tidak ada", "belum ada")
 
 
+def _citation(value) -> str | None:
+    """A Pasal/UU cell as a wording: None when empty or '-'; a bare article number ('81', 80) gets 'Pasal'."""
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and normalize_text(value) in _NO_CITATION
+                                                     + ("",)):
+        return None
+    text = _quote(value) if isinstance(value, (int, float)) else " ".join(str(value).split())
+    return "Pasal " + text if text[:1].isdigit() else text
+
+
+def place_of_citation(value) -> str | None:
+    """The place of incident a Pasal/UU cell implies (UU 23/2004 PKDRT: rumah_tangga), or None."""
+    text = _citation(value)
+    return None if text is None else place_of_violence(text)
+
+
 def parse_offence(violence, legal_basis) -> Value | Problem | None:
     """Form codes from a register's offence cell and its Pasal/UU cell read together (the forms both name; a cell
     naming no form gives way to one that does); a Pasal/UU cell that cannot be read beside an offence that names a
     form is only a warning. A bare article number in the Pasal/UU column ('81', '82 UU 35/2014') is an article."""
-    if isinstance(legal_basis, str) and normalize_text(legal_basis) in _NO_CITATION + ("",):
-        legal_basis = None
-    if legal_basis is None:
+    legal = _citation(legal_basis)
+    if legal is None:
         return parse_violence(violence)
-    if isinstance(legal_basis, (int, float)) and not isinstance(legal_basis, bool):
-        legal_basis = _quote(legal_basis)
-    legal = " ".join(str(legal_basis).split())
-    if legal[:1].isdigit():
-        legal = "Pasal " + legal
     if violence is None or (isinstance(violence, str) and not violence.strip()):
         return parse_violence(legal)
 
@@ -736,8 +747,11 @@ def place_of_violence(value) -> str | None:
 
     def implied():
         wordings = _cell_wordings(" ".join(str(value).split()))
-        places = vocab.violence_wording_places()
-        return None if isinstance(wordings, Problem) else next((places[w] for w in wordings if w in places), None)
+        if isinstance(wordings, Problem):
+            return None
+        places, aliases = vocab.violence_wording_places(), vocab.violence_aliases()
+        return next((place for w in wordings if (place := places.get(w) if w in aliases
+                                                  else _legal_reading(w).place)), None)
     return _remembered("tempat_dari_bentuk", value, implied)
 
 

@@ -206,17 +206,24 @@ class LawArticles:
     law_forms: dict[str, tuple[str, ...]]       # law code -> forms of any offence under it ('' row), may be empty
     articles: dict[tuple[str, str], tuple[str, ...]]  # (law code, article '76e') -> forms
     labels: dict[str, str]                      # law code -> its first alias, as messages name it
+    places: dict[str, str]                      # law code -> the place of incident an offence under it implies
 
 
 @lru_cache(maxsize=1)
 def law_articles() -> LawArticles:
     """The laws police registers cite and the form each article names (law_articles.csv): a row without an article
-    names the law (its aliases, and the form every offence under it is, if any); an article may be a range
-    ('285-290')."""
+    names the law (its aliases, the form every offence under it is, if any, and the place of incident it implies:
+    PKDRT, a household); an article may be a range ('285-290')."""
     known = {v.code for v in violence_types()}
-    aliases, law_forms, articles, labels = {}, {}, {}, {}
+    known_places = {code for code, _ in closed_lists().get("place_of_incident", ())}
+    aliases, law_forms, articles, labels, places = {}, {}, {}, {}, {}
     for r in _read("law_articles.csv"):
         law = r["law"]
+        if r.get("place_of_incident"):
+            if r["place_of_incident"] not in known_places:
+                raise ValueError(f"law_articles.csv: tempat kejadian '{r['place_of_incident']}' tidak ada dalam "
+                                 f"closed_lists.csv untuk {law}")
+            places[law] = r["place_of_incident"]
         forms = tuple(c.strip() for c in r["violence_types"].split(";") if c.strip())
         if set(forms) - known:
             raise ValueError(f"law_articles.csv: kode bentuk tidak dikenal {sorted(set(forms) - known)} untuk "
@@ -236,7 +243,7 @@ def law_articles() -> LawArticles:
     if missing:
         raise ValueError(f"law_articles.csv: undang-undang {sorted(missing)} tidak punya baris tanpa pasal "
                          "(nama dan alias undang-undangnya).")
-    return LawArticles(aliases, law_forms, articles, labels)
+    return LawArticles(aliases, law_forms, articles, labels, places)
 
 
 @lru_cache(maxsize=1)

@@ -80,6 +80,8 @@ def test_a_law_named_without_article_that_names_no_form_is_vague_like_kdrt():
     assert outcome.warning.reason == "bentuk_tidak_disebut"
     assert parse_violence("KDRT fisik Pasal 44 UU 23/2004").value == ("fisik",)
     assert place_of_violence("KDRT fisik Pasal 44 UU 23/2004") == "rumah_tangga"
+    assert place_of_violence("Pasal 45 UU 23/2004") == place_of_violence("UU PKDRT") == "rumah_tangga"
+    assert place_of_violence("Pasal 81 UU 35/2014") is None
 
 
 @pytest.mark.parametrize("wording, says", [
@@ -96,8 +98,7 @@ def test_an_article_the_table_does_not_resolve_is_rejected_naming_both_fixes(wor
 
 def test_an_article_without_a_law_in_two_laws_with_different_forms_asks_for_the_law(tmp_path, monkeypatch):
     reference = _reference_copy(tmp_path)
-    with open(reference / "law_articles.csv", "a", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow(["kuhp", "", "82", "fisik", "test: a second article 82"])
+    _append(reference / "law_articles.csv", law="kuhp", article="82", violence_types="fisik")
     monkeypatch.setenv("PPA_REFERENCE", str(reference))
     vocab.clear_caches()
     try:
@@ -148,6 +149,7 @@ def _police_register_with_pasal_column(path: Path) -> Path:
         ("KDRT", "UU RI No. 23 Th 2004 Ps. 44 ayat (1)"),
         ("Penganiayaan anak", 80),
         ("Pencabulan", "Pasal 170 KUHP"),
+        ("Penganiayaan", "Pasal 45 UU 23/2004"),
     ]
     for n, (offence, citation) in enumerate(rows, start=1):
         ws.append([n, f"LP/B/{n}/VI/2024", DAY, f"Korban Contoh {n}", 14, "P", "Jelutung", offence, citation])
@@ -156,7 +158,7 @@ def _police_register_with_pasal_column(path: Path) -> Path:
 
 
 PASAL_COLUMN_FORMS = [("seksual",), ("seksual",), ("tppo",), ("fisik",), ("seksual",), ("fisik",), ("seksual",),
-                      ("seksual",), ("fisik",), ("fisik",), ("seksual",)]
+                      ("seksual",), ("fisik",), ("fisik",), ("seksual",), ("fisik", "psikis")]
 
 
 def _police_register_with_law_in_offence(path: Path, wordings: list[str]) -> Path:
@@ -177,7 +179,10 @@ def test_a_register_with_a_pasal_column_reads_each_offence_with_its_article(tmp_
     assert parsed.agency == "POLRESTA" and parsed.errors == []
     victims = parsed.victim_table.to_pylist()
     assert [tuple(v["violence_types"]) for v in victims] == PASAL_COLUMN_FORMS
-    assert [v["place_of_incident"] for v in victims][3] == "rumah_tangga"    # KDRT: a household
+    places = [v["place_of_incident"] for v in victims]
+    assert places[3] == places[8] == "rumah_tangga"     # KDRT: a household
+    assert places[11] == "rumah_tangga"                 # a PKDRT article: a household too
+    assert places[0] is None
     (warning,) = parsed.warnings
     assert (warning.row, warning.reason) == (16, "pasal_tidak_dikenal")
     assert warning.message.startswith("Pasal/UU 'Pasal 170 KUHP' tidak dikenal (bentuk diambil dari jenis "
@@ -219,13 +224,19 @@ def _follow(message: str, reference: Path, form: str) -> None:
     (violence_aliases.csv) or as the article it names (law_articles.csv)."""
     wording = re.match(r"Jenis kekerasan '([^']+)' tidak dikenal", message)[1]
     file_name = re.search(r"data/reference/([a-z_]+\.csv)", message)[1]
-    with open(reference / file_name, "a", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        if file_name == "law_articles.csv":
-            law, article = re.search(r"\(law (\w+), article (\w+), violence_types", message).groups()
-            writer.writerow([law, "", article, form, "added following the message"])
-        else:
-            writer.writerow([wording, form, "", ""])
+    if file_name == "law_articles.csv":
+        law, article = re.search(r"\(law (\w+), article (\w+), violence_types", message).groups()
+        _append(reference / file_name, law=law, article=article, violence_types=form)
+    else:
+        _append(reference / file_name, wording=wording, violence_types=form)
+
+
+def _append(path: Path, **row: str) -> None:
+    """A row added at the end of a reference CSV, by column name (other columns empty)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        columns = next(csv.reader(f))
+    with open(path, "a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(row)
 
 
 def test_following_the_advice_of_a_rejection_makes_the_row_load(tmp_path, repo_root):
