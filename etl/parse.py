@@ -246,8 +246,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "incident_date": read("incident_date", lambda v: parse_date(v, today, what="Tanggal kejadian")),
         "sex": read("sex", parse_sex, required=True),
         "age": read("age", parse_age),
-        "violence_types": _read_offences(column, rows, sheet.name, header(
-            "violence" if "violence" in columns.fields else "legal_basis")) if "legal_basis" in columns.fields
+        "violence_types": _read_offences(column, rows, sheet.name, header) if "legal_basis" in columns.fields
         else read("violence", parse_violence, required=True),
         "place": (places, place_codes.reshape(-1)),
         "place_of_incident": read("place_of_incident", lambda v: parse_closed(v, "place_of_incident")),
@@ -301,13 +300,22 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     return table.filter(pa.array(~rejected)) if rejected.any() else table
 
 
-def _read_offences(column, rows: np.ndarray, sheet: str, where: str) -> tuple[list[_Read], np.ndarray]:
-    """The forms of each distinct (offence, Pasal/UU) pair of a register's rows, read together (etl.values)."""
+def _read_offences(column, rows: np.ndarray, sheet: str, header) -> tuple[list[_Read], np.ndarray]:
+    """The forms of each distinct (offence, Pasal/UU) pair of a register's rows, read together (etl.values); a
+    problem is located in the Pasal/UU column when the offence cell alone reads (or is empty)."""
     violence, legal = column("violence"), column("legal_basis")
     width = len(legal.values)
     pairs, codes = np.unique(violence.codes[rows].astype(np.int64) * width + legal.codes[rows], return_inverse=True)
-    return [_read(parse_offence(violence.values[p // width], legal.values[p % width]), sheet, where, "violence",
-                  required=True) for p in pairs.tolist()], codes.reshape(-1)
+    outcomes = []
+    for p in pairs.tolist():
+        offence, citation = violence.values[p // width], legal.values[p % width]
+        outcome = parse_offence(offence, citation)
+        alone = parse_violence(offence)
+        cited = outcome is not None and alone is not None and not isinstance(alone, Problem) and (
+            isinstance(outcome, Problem) or outcome.warning is not None and alone.warning is None)
+        where = header("legal_basis") if alone is None or cited else header("violence")
+        outcomes.append(_read(outcome, sheet, where, "violence", required=True))
+    return outcomes, codes.reshape(-1)
 
 
 def _ages_with_birth_dates(fields: dict, births, rows: np.ndarray, sheet: str, where: str):

@@ -150,6 +150,7 @@ def _police_register_with_pasal_column(path: Path) -> Path:
         ("Penganiayaan anak", 80),
         ("Pencabulan", "Pasal 170 KUHP"),
         ("Penganiayaan", "Pasal 45 UU 23/2004"),
+        (None, "Pasal 99"),
     ]
     for n, (offence, citation) in enumerate(rows, start=1):
         ws.append([n, f"LP/B/{n}/VI/2024", DAY, f"Korban Contoh {n}", 14, "P", "Jelutung", offence, citation])
@@ -176,7 +177,9 @@ def _police_register_with_law_in_offence(path: Path, wordings: list[str]) -> Pat
 
 def test_a_register_with_a_pasal_column_reads_each_offence_with_its_article(tmp_path):
     parsed = parse_workbook(_police_register_with_pasal_column(tmp_path / "polresta.xlsx"), today=TODAY)
-    assert parsed.agency == "POLRESTA" and parsed.errors == []
+    assert parsed.agency == "POLRESTA"
+    (error,) = parsed.errors     # the Pasal/UU cell alone names no known article: rejected, located there
+    assert (error.row, error.column, error.reason) == (18, "PASAL/UU", "bentuk_tidak_dikenal")
     victims = parsed.victim_table.to_pylist()
     assert [tuple(v["violence_types"]) for v in victims] == PASAL_COLUMN_FORMS
     places = [v["place_of_incident"] for v in victims]
@@ -184,7 +187,7 @@ def test_a_register_with_a_pasal_column_reads_each_offence_with_its_article(tmp_
     assert places[11] == "rumah_tangga"                 # a PKDRT article: a household too
     assert places[0] is None
     (warning,) = parsed.warnings
-    assert (warning.row, warning.reason) == (16, "pasal_tidak_dikenal")
+    assert (warning.row, warning.column, warning.reason) == (16, "PASAL/UU", "pasal_tidak_dikenal")
     assert warning.message.startswith("Pasal/UU 'Pasal 170 KUHP' tidak dikenal (bentuk diambil dari jenis "
                                       "kekerasan saja)")
     assert "PASAL/UU" in parsed.detected["sheets"][0]["columns"]
