@@ -542,7 +542,9 @@ def _form_wordings(part: str) -> list[str] | None:
 # ---------------------------------------------------------------- offences cited by law and article
 
 LAW_FILE = "data/reference/law_articles.csv"
-_ARTICLE = re.compile(r"\b(?:pasal|psl|ps|pas|jo|juncto|junto|jis|jucto)\s+(\d+(?: ?[a-z])?)\b")
+# an article, and the bare numbers right after it ('Pasal 76C/80': 76C and 80)
+_ARTICLE = re.compile(r"\b(?:pasal|psl|ps|pas|jo|juncto|junto|jis|jucto)\s+(\d+[a-z]?(?:\s+\d+[a-z]?)*)\b")
+_ARTICLE_LETTER = re.compile(r"\b(\d+) ([a-z])\b")  # 'Pasal 76 E' is 76E
 _ARTICLE_DETAIL = re.compile(r"\b(?:ayat|ay|huruf|hrf|angka|butir)\s+(?:\d+[a-z]?|[a-z])\b")
 _LAW_TITLE = re.compile(r"\btentang\b.*")  # 'UU 35/2014 tentang Perlindungan Anak': the title after the number
 _CONNECTIVES = {"jo", "juncto", "junto", "jis", "pasal", "psl", "ps"}
@@ -577,7 +579,8 @@ def _legal_reading(key: str) -> _LegalReading | _UnresolvedArticle | None:
     articles: list[str] = []
     text = _law_pattern().sub(lambda m: laws.append(table.aliases[m[1]]) or " ", text) if table.aliases else text
     text = _ARTICLE_DETAIL.sub(" ", _LAW_TITLE.sub(" ", text))
-    text = _ARTICLE.sub(lambda m: articles.append(m[1].replace(" ", "")) or " ", text)
+    text = _ARTICLE_LETTER.sub(r"\1\2", text)
+    text = _ARTICLE.sub(lambda m: articles.extend(m[1].split()) or " ", text)
     if not laws and not articles:
         return None
     leftover = " ".join(w for w in text.split() if w not in _CONNECTIVES) or None

@@ -53,6 +53,8 @@ WORDINGS = [
     ("Pasal 81 UU 35/2014, Pasal 44 UU 23/2004", ("fisik", "seksual")),
     ("Pasal 80 UU 35/2014 dan Pasal 45 UU 23/2004", ("fisik", "psikis")),
     ("KDRT, Pasal 45 UU 23/2004", ("psikis",)),              # 'KDRT' names no form: the article does
+    ("Pasal 76C/80 UU 35/2014", ("fisik",)),                 # two articles of one offence
+    ("Pasal 76D/81", ("seksual",)),
 ]
 
 
