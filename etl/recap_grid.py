@@ -1,0 +1,377 @@
+"""Recaps with the months across the columns (JAN … DES, JUMLAH), one workbook per year: victim-forms per month,
+per kecamatan where the file gives one.
+
+Down the rows: violence forms (a city-wide recap), kecamatan (the form named by the sheet, one sheet per form),
+or both: a Kecamatan and a Bentuk column, or kecamatan rows each followed by its forms; a sheet per kecamatan
+(named by the sheet or its title) holds forms. A month header is a month name or abbreviation ("JAN", "Januari",
+"JANUARI 2024", "Jan-24", a date shown as a month) or its number ("Bln 1", "Bulan ke-1"); an L/P row under
+the months splits each month by sex. The year comes from the month headers, the title block, the sheet name or
+the file name.
+
+What the file stands for: the months whose column holds at least one value in a data row. A blank cell is not
+a zero: a month column left blank (the rest of the year, in a file sent during the year) stands for nothing and
+replaces nothing, while 0 or "-" states that month had no victims of that row. Inside a month that stands, a
+blank cell of one row counts 0. A month after the current one is ignored when it holds only zeros, and refused
+when it holds a count.
+
+Printed totals are checked, never loaded: the JUMLAH column against the row's months, and each JUMLAH/TOTAL row
+(and counts written on a kecamatan's own row) against the rows it sums, with the warning of every recap total.
+A recap without a kecamatan stores its counts under the region's own code (region.toml ``code``, e.g. 15.71):
+they count in the city's totals and in no kecamatan's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from etl import vocab
+from etl.columns import ColumnMap, map_columns, missing_register_fields
+from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, detect_layout, form_codes_of_header,
+                        is_signature_row, is_total_label, numbering_row, template_cells, title_texts)
+from etl.model import ParsedWorkbook, Problem, RecapCell, WorkbookError
+from etl.read import Sheet, Workbook, column_letter
+from etl.values import Value, normalize_text, parse_district, recap_count
+
+MIN_MONTH_COLUMNS = 2
+_MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl|b)\s*(?:ke\s*)?(\d{1,2})$")
+_MONTH_WORD = re.compile(r"^([a-z]+)(?:\s+(\d{4}|\d{2}))?$")
+_DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
+                                re.I)
+
+
+@dataclass
+class GridColumns(ColumnMap):
+    """The columns of a months-across recap; the summary shows each month column as the month it holds."""
+
+    months: dict[int, tuple[int, int | None, str | None]] = field(default_factory=dict)  # col -> (month, year, sex)
+    totals: dict[int, str | None] = field(default_factory=dict)                          # JUMLAH col -> sex
+    labels: list[int] = field(default_factory=list)                                      # form/kecamatan cols
+
+    def describe(self) -> dict[str, str]:
+        out = super().describe()
+        for j, (month, _year, sex) in self.months.items():
+            out[self.headers.get(j, column_letter(j))] = f"bulan {vocab.MONTH_NAMES[month - 1]}" + (
+                f" {sex}" if sex else "")
+        for j, sex in self.totals.items():
+            out[self.headers.get(j, column_letter(j))] = "jumlah" + (f" {sex}" if sex else "")
+        for j in self.labels:
+            if j in self.headers:
+                out[self.headers[j]] = "bentuk kekerasan / kecamatan (baris)"
+        return out
+
+
+@dataclass
+class GridLayout(SheetLayout):
+    """A sheet laid out as a months-across recap (shape 'recap'); ``columns`` is a GridColumns."""
+
+
+def month_of_header(value) -> tuple[int, int | None] | None:
+    """(month, year or None) a column header names, or None."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.month, value.year
+    if not isinstance(value, str):
+        return None
+    text = normalize_text(value)
+    if m := _MONTH_NUMBER.match(text):
+        return (int(m[1]), None) if 1 <= int(m[1]) <= 12 else None
+    if m := _MONTH_WORD.match(text):
+        month = vocab.MONTH_SPELLINGS.get(m[1])
+        if month is None:
+            return None
+        year = None
+        if m[2]:
+            year = int(m[2]) + (2000 if len(m[2]) == 2 else 0)
+        return month, year
+    return None
+
+
+def detect(sheet: Sheet, agency: str | None = None) -> SheetLayout:
+    """etl.layout.detect_layout, or a GridLayout when the sheet is no complete register or recap but has a row
+    of month headers (a register with its required columns is never looked at again: the fast path stays)."""
+    lay = detect_layout(sheet, agency)
+    if lay.shape == "recap" or (lay.shape == "register" and not missing_register_fields(lay.columns)):
+        return lay
+    return grid_layout(sheet, agency) or lay
+
+
+def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
+    """The sheet as a months-across recap, or None when no row of its head holds month headers in order."""
+    if not sheet.visible or not sheet.height:
+        return None
+    rows = sheet.head(HEADER_SEARCH_ROWS + 1)
+    for r, row in enumerate(rows):
+        months = {j: found for j, v in enumerate(row) if (found := month_of_header(v))}
+        order = [months[j][0] for j in sorted(months)]
+        if len(months) < MIN_MONTH_COLUMNS or order != sorted(set(order)):
+            continue
+        return _grid(sheet, rows, r, months, agency)
+    return None
+
+
+def _sexes(row: tuple) -> dict[int, str]:
+    """Column -> 'L'/'P' for a row of L/P sub-headers (empty when the row is anything else)."""
+    index = vocab.closed_list_index("sex")
+    found = {j: index.get(normalize_text(v)) for j, v in enumerate(row) if isinstance(v, str)}
+    if not found or None in found.values() or any(v is not None and not isinstance(v, str) for v in row):
+        return {}
+    return found
+
+
+def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) -> GridLayout:
+    header_rows = [r]
+    above = rows[r - 1] if r else ()
+    # labels over a merged block ('Bentuk Kekerasan' | 'BULAN' spanning the months) sit in the row above
+    if sum(v is not None for v in above) >= 2 and all(isinstance(v, str) for v in above if v is not None):
+        header_rows.insert(0, r - 1)
+    sexes = _sexes(rows[r + 1]) if r + 1 < len(rows) else {}
+    width = max(len(rows[i]) for i in header_rows)
+
+    def texts(j: int) -> list[str]:
+        return [t for i in header_rows if j < len(rows[i]) and (t := cell_text(rows[i][j]))
+                and isinstance(rows[i][j], str)]
+
+    headers = [(texts(j) or [None])[-1] for j in range(width)]
+    spans: dict[int, tuple[int, int | None, str | None]] = {}
+    totals: dict[int, str | None] = {}
+    kind = None
+    for j in range(min(months), max(width, max(sexes, default=0) + 1)):
+        if j in months:
+            kind = months[j]
+        elif any(is_total_label(t) for t in texts(j)):
+            kind = "total"
+        elif texts(j) or not sexes:
+            kind = None  # another column (Keterangan …) or a blank one: not counted
+        # else: a blank header beside an L/P sub-header continues the month or total before it
+        if kind is None or (sexes and j not in sexes):
+            continue
+        if kind == "total":
+            totals[j] = sexes.get(j)
+        else:
+            spans[j] = (*kind, sexes.get(j))
+    if sexes:
+        header_rows.append(r + 1)
+    mapped = map_columns(headers, agency)
+    number = mapped.fields.get("number")
+    labels = [j for j in range(min(months)) if j != number and _holds_text(sheet, j, header_rows[-1] + 1)]
+    used = set(spans) | set(totals) | set(labels)
+    columns = GridColumns(fields={"number": number} if number is not None else {}, headers=mapped.headers,
+                          personal=[j for j in mapped.personal if j not in used],
+                          unknown=[j for j in mapped.unknown if j not in used], months=spans, totals=totals,
+                          labels=labels)
+    lay = GridLayout(sheet, shape="recap", header_rows=header_rows, headers=headers, columns=columns)
+    start = header_rows[-1] + 1
+    if start < sheet.height and numbering_row(sheet.row(start)):
+        lay.numbering_row = start
+        start += 1
+    for i in range(start, sheet.height):
+        row = sheet.row(i)
+        if all(v is None for v in row):
+            continue
+        if is_signature_row(row):
+            lay.footer_row = i
+            break
+        lay.data_rows.append(i)
+    return lay
+
+
+def _holds_text(sheet: Sheet, j: int, first_row: int) -> bool:
+    """Whether a column holds text below the header (a label column; a No column holds numbers)."""
+    if j >= len(sheet.columns):
+        return False
+    column = sheet.columns[j]
+    is_text = np.array([isinstance(v, str) for v in column.values], bool)
+    return bool(is_text[column.codes[first_row:sheet.height]].any())
+
+
+# ---------------------------------------------------------------- reading the counts
+
+@dataclass
+class _Sums:
+    """Counts summed per column over a stretch of rows."""
+
+    cells: dict[int, int] = field(default_factory=dict)
+    rows: int = 0
+
+    def add(self, counts: dict[int, int]) -> None:
+        self.rows += 1
+        for j, n in counts.items():
+            self.cells[j] = self.cells.get(j, 0) + n
+
+    def copy(self) -> "_Sums":
+        return _Sums(dict(self.cells), self.rows)
+
+
+def _year(book: Workbook, lay: GridLayout) -> tuple[int | None, str]:
+    """The sheet's year and where it was found (the month headers may still carry their own)."""
+    from etl.parse import _year_in  # the one rule for a year in a text
+
+    cells = template_cells(lay.title_rows)
+    for key in ("month", "period_from"):
+        if key in cells and (year := _year_in(cell_text(cells[key][0]) or "")):
+            return year, f"sel periode (lembar '{lay.sheet.name}' {cells[key][1]})"
+    title = " ".join(cell_text(v) or "" for row in lay.title_rows for v in row)
+    for text, source in ((lay.sheet.name, f"nama lembar '{lay.sheet.name}'"),
+                         (title, f"judul lembar '{lay.sheet.name}'"), (Path(book.file_name).stem, "nama file")):
+        if year := _year_in(text):
+            return year, source
+    return None, ""
+
+
+def _sheet_district(lay: GridLayout) -> str | None:
+    """The kecamatan a whole sheet is about: its name, or 'Kecamatan X' in its title."""
+    outcome = parse_district(lay.sheet.name)
+    if isinstance(outcome, Value):
+        return outcome.value
+    for text in title_texts(lay.title_rows):
+        for m in _DISTRICT_IN_TITLE.finditer(text):
+            outcome = parse_district(m[1])
+            if isinstance(outcome, Value):
+                return outcome.value
+    return None
+
+
+def _label(value) -> tuple[str, object] | None:
+    """What a label cell names: ('total', None), ('forms', codes), ('district', code), ('unknown', text)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if is_total_label(value):
+        return "total", None
+    if forms := form_codes_of_header(value):
+        return "forms", forms
+    outcome = parse_district(value)
+    if isinstance(outcome, Value):
+        return "district", outcome.value
+    return "unknown", value
+
+
+def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: dt.date) -> tuple[set[dt.date], str]:
+    """Read a months-across recap sheet into result.recap (and its problems); return the months it stands for
+    and where its year came from."""
+    from etl.parse import _total_warning  # the one wording of a printed total that does not match
+
+    sheet, cols = lay.sheet.name, lay.columns
+    month_of, source = _months(book, lay)
+    sheet_district = _sheet_district(lay)
+    sheet_forms = form_codes_of_header(sheet)
+    sexed = any(sex for _m, _y, sex in cols.months.values())
+
+    entries = []     # (excel_row, kecamatan code or None, forms, counts) of the data rows
+    checks = []      # (excel_row, printed counts, the sums they should be, another sum they may be)
+    everything, since, block = _Sums(), _Sums(), _Sums()
+    block_row: tuple[int, dict[int, int]] | None = None
+    district: str | None = None
+    rejected = 0
+
+    for r in lay.data_rows:
+        row = lay.sheet.row(r)
+        excel_row = r + 1
+        labels = [found for j in cols.labels if j < len(row) and (found := _label(row[j]))]
+        counts, row_errors = {}, []
+        for j in list(cols.months) + list(cols.totals):
+            value = row[j] if j < len(row) else None
+            if value is None:
+                continue  # blank: no value (see the module docstring)
+            count = recap_count(value)
+            if isinstance(count, Problem):
+                row_errors.append(replace(count, sheet=sheet, row=excel_row,
+                                          column=f"{lay.headers[j] or column_letter(j)} ({column_letter(j)}{excel_row})"))
+            else:
+                counts[j] = count
+        if any(kind == "total" for kind, _ in labels):
+            if block_row is not None and block.rows:
+                checks.append((*block_row, block.copy(), block.copy()))
+            block_row, block = None, _Sums()
+            checks.append((excel_row, counts, (since if since.rows else everything).copy(), everything.copy()))
+            since = _Sums()
+            continue
+        forms = next((v for k, v in labels if k == "forms"), None)
+        named = next((v for k, v in labels if k == "district"), None)
+        if named and not forms and not sheet_forms:  # a kecamatan's own row: its forms follow
+            if block_row is not None and block.rows:
+                checks.append((*block_row, block.copy(), block.copy()))
+            district, block_row, block, since = named, (excel_row, counts), _Sums(), _Sums()
+            continue
+        district = named or district
+        forms = forms or sheet_forms
+        result.rows_read += 1
+        if not forms:
+            text = next((v for k, v in labels if k == "unknown"), None)
+            row_errors.insert(0, Problem(
+                sheet, excel_row, lay.headers[cols.labels[0]] if cols.labels else None, "bentuk_tidak_dikenal",
+                f"Baris {repr(text) if text else '(tanpa nama)'} bukan bentuk kekerasan maupun kecamatan yang "
+                "dikenal. Tulis bentuk kekerasan resmi (Fisik, Psikis, Seksual, Eksploitasi, Trafficking, "
+                "Penelantaran, Lainnya) atau nama kecamatan, atau tambahkan istilahnya sebagai alias di "
+                "data/reference/violence_aliases.csv."))
+        if row_errors:
+            result.errors.extend(row_errors)
+            rejected += 1
+            continue
+        entries.append((excel_row, district or sheet_district, forms, counts))
+        month_counts = {j: n for j, n in counts.items() if j in cols.months}
+        for sums in (everything, since, block):
+            sums.add(month_counts)
+        for j in cols.totals:
+            if j in counts and counts[j] != (expected := _expected(j, cols, _Sums(month_counts))):
+                result.warnings.append(_total_warning(sheet, j, excel_row, counts[j], expected, "baris ini"))
+    if block_row is not None and block.rows:
+        checks.append((*block_row, block.copy(), block.copy()))
+    if not entries and not rejected and district is not None:
+        raise WorkbookError(
+            f"File '{book.file_name}', lembar '{sheet}': rekap per kecamatan per bulan tanpa bentuk kekerasan. "
+            "Tambahkan kolom 'Bentuk Kekerasan' di samping kecamatan, atau buat satu lembar per bentuk dengan nama "
+            "lembar bentuknya (mis. 'Seksual').")
+    for excel_row, counts, sums, alternative in checks:
+        for j, reported in counts.items():
+            expected = _expected(j, cols, sums)
+            if reported not in (expected, _expected(j, cols, alternative)):
+                result.warnings.append(_total_warning(sheet, j, excel_row, reported, expected, "kolom ini"))
+
+    filled = {j for *_rest, counts in entries for j in counts if j in cols.months}
+    this_month = today.replace(day=1)
+    future = {j for j in filled if month_of[j] > this_month}
+    for j in sorted(future):
+        if any(counts.get(j) for *_rest, counts in entries):
+            raise WorkbookError(
+                f"File '{book.file_name}', lembar '{sheet}': kolom {lay.headers[j] or column_letter(j)} "
+                f"({column_letter(j)}) berisi jumlah untuk {vocab.month_year(month_of[j])}, bulan yang belum tiba. "
+                "Periksa tahun rekap (judul atau nama file) dan kolom bulannya.")
+    city = vocab.region().code
+    for excel_row, place, forms, counts in entries:
+        for j, n in counts.items():
+            if j not in cols.months or j in future or not n:
+                continue
+            for form in forms:
+                result.recap.append(RecapCell(sheet=sheet, row=excel_row, column=column_letter(j),
+                                              month=month_of[j], district_code=place or city, violence_type=form,
+                                              sex=cols.months[j][2] if sexed else None, victims=n))
+    return {month_of[j] for j in filled - future}, source
+
+
+def _months(book: Workbook, lay: GridLayout) -> tuple[dict[int, dt.date], str]:
+    """Month column -> its month, and where the year came from; WorkbookError when no year is found."""
+    year, found_in = _year(book, lay)
+    month_of, own = {}, False
+    for j, (month, own_year, _sex) in lay.columns.months.items():
+        if (own_year or year) is None:
+            raise WorkbookError(
+                f"File '{book.file_name}', lembar '{lay.sheet.name}': tahun rekap tidak dapat ditentukan (dari judul "
+                "kolom bulan, judul lembar, nama lembar maupun nama file). Tulis tahunnya di judul, mis. 'REKAP "
+                "KASUS TAHUN 2024', atau di nama file.")
+        month_of[j] = dt.date(own_year or year, month, 1)
+        own = own or own_year is not None
+    where = "judul kolom bulan" if own else found_in
+    return month_of, f"kolom bulan lembar '{lay.sheet.name}', tahun dari {where}"
+
+
+def _expected(j: int, cols: GridColumns, sums: _Sums) -> int:
+    """What a printed count in column j should be: the month's sum, or for a JUMLAH column the sum of the months
+    (of its sex)."""
+    if j in cols.months:
+        return sums.cells.get(j, 0)
+    sex = cols.totals[j]
+    return sum(n for k, n in sums.cells.items() if sex is None or cols.months[k][2] == sex)

@@ -1,0 +1,268 @@
+"""Recaps with the months across the columns (JAN … DES, JUMLAH), one workbook per year: forms, kecamatan or both
+down the rows, read as victim-forms per month; printed totals cross-checked; blank months stand for nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+import xlsxwriter
+
+from etl import vocab
+from etl.load import load_files, rebuild
+from etl.model import WorkbookError
+from etl.parse import parse_workbook
+
+D = dt.date
+TODAY = D(2025, 3, 15)
+MONTHS = ["JAN", "FEB", "MAR", "APR", "MEI", "JUN", "JUL", "AGS", "SEP", "OKT", "NOV", "DES"]
+FORMS = {"fisik": "Fisik", "psikis": "Psikis", "seksual": "Kekerasan Seksual", "tppo": "Trafficking (TPPO)",
+         "penelantaran": "Penelantaran"}
+CITY = vocab.region().code
+
+
+def counts_of(parsed) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    for c in parsed.recap:
+        key = (c.month, c.district_code, c.violence_type, c.sex)
+        out[key] = out.get(key, 0) + c.victims
+    return out
+
+
+def warnings_of(parsed, reason="jumlah_tidak_cocok") -> list[str]:
+    return [w.column for w in parsed.warnings if w.reason == reason]
+
+
+def write_rows(path: Path, sheets: dict[str, list[list]], engine: str = "openpyxl") -> Path:
+    """A workbook of plain rows per sheet, written with openpyxl or XlsxWriter."""
+    if engine == "openpyxl":
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for name, rows in sheets.items():
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append(row)
+        wb.save(path)
+    else:
+        wb = xlsxwriter.Workbook(str(path))
+        for name, rows in sheets.items():
+            ws = wb.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if isinstance(value, dt.date):
+                        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()),
+                                          wb.add_format({"num_format": "mmm-yy"}))
+                    elif value is not None:
+                        ws.write(r, c, value)
+        wb.close()
+    return path
+
+
+def form_grid(data: dict[str, list], months=MONTHS, total=True, total_row=True, wrong: dict | None = None,
+              title="REKAP KASUS KEKERASAN TERHADAP PEREMPUAN DAN ANAK TAHUN 2024") -> list[list]:
+    """Forms down the rows, months across; data: form code -> 12 cells (None = blank)."""
+    rows = [[title], ["Puskesmas Putri Ayu"], [],
+            ["No", "Bentuk Kekerasan", *months] + (["JUMLAH"] if total else [])]
+    sums = [0] * len(months)
+    for i, (code, cells) in enumerate(data.items(), start=1):
+        row_total = sum(c or 0 for c in cells)
+        rows.append([i, FORMS[code], *cells] + ([row_total] if total else []))
+        sums = [s + (c or 0) for s, c in zip(sums, cells)]
+    if total_row:
+        rows.append([None, "JUMLAH", *sums] + ([sum(sums)] if total else []))
+    for (r, c), value in (wrong or {}).items():
+        rows[r][c] = value
+    return rows
+
+
+FULL = {"fisik": [1, 0, 2, None, None, None, None, None, None, None, None, None],
+        "seksual": [3, 1, 0, None, None, None, None, None, None, None, None, None],
+        "tppo": [None, 2, 1, None, None, None, None, None, None, None, None, None]}
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+def test_forms_down_the_rows_months_across_load_as_a_citywide_recap(tmp_path, engine):
+    path = write_rows(tmp_path / "rekap puskesmas 2024.xlsx", {"Rekap 2024": form_grid(FULL)}, engine)
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert parsed.shape == "recap" and not parsed.errors and warnings_of(parsed) == []
+    assert counts_of(parsed) == {
+        (D(2024, 1, 1), CITY, "fisik", None): 1, (D(2024, 3, 1), CITY, "fisik", None): 2,
+        (D(2024, 1, 1), CITY, "seksual", None): 3, (D(2024, 2, 1), CITY, "seksual", None): 1,
+        (D(2024, 2, 1), CITY, "tppo", None): 2, (D(2024, 3, 1), CITY, "tppo", None): 1}
+    # a year file sent in April: only the months with values stand; April-December are blank and stand for nothing
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
+    assert parsed.rows_read == 3 and parsed.rows_loaded == 3
+
+
+@pytest.mark.parametrize("headers", [
+    ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November",
+     "Desember"],
+    [f"{m} 2024" for m in ("JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS", "SEPTEMBER",
+                           "OKTOBER", "NOVEMBER", "DESEMBER")],
+    [f"Bln {i}" for i in range(1, 13)],
+    [D(2024, m, 1) for m in range(1, 13)],
+])
+def test_month_headers_as_agencies_write_them(tmp_path, headers):
+    rows = form_grid(FULL, months=headers, title="REKAP KASUS 2024")
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows}, "xlsxwriter")
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert sum(counts_of(parsed).values()) == 10 and parsed.months[-1] == D(2024, 3, 1)
+
+
+def test_without_jumlah_row_or_column(tmp_path):
+    path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": form_grid(FULL, total=False, total_row=False)})
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert sum(counts_of(parsed).values()) == 10 and not parsed.warnings
+
+
+def test_a_wrong_jumlah_row_and_column_give_the_recap_total_warning(tmp_path):
+    # row 5 is the first form (Fisik, row index 4), the JUMLAH row is index 7; C = JAN, O = JUMLAH
+    rows = form_grid(FULL, wrong={(4, 14): 9, (7, 2): 7})
+    path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert sorted(warnings_of(parsed)) == ["C8", "O5"]  # O8 (10) matches the cells: a wrong O5 is not summed
+    message = next(w.message for w in parsed.warnings if w.column == "C8")
+    assert "tertulis 7" in message and "menghasilkan 4" in message
+    assert sum(counts_of(parsed).values()) == 10  # the cells load, never the printed totals
+
+
+def kecamatan_blocks(wrong_subtotal: bool = False) -> list[list]:
+    """Kecamatan rows each followed by its forms (one label column), subtotals on the kecamatan rows."""
+    rows = [["REKAPITULASI KORBAN KEKERASAN PER KECAMATAN"], ["TAHUN 2024"],
+            ["No", "Kecamatan / Bentuk", "JAN", "FEB", "MAR", "APR", "JUMLAH"]]
+    rows += [[1, "Kec. Kotabaru", 3, 1, None, None, 4],
+             [None, "Fisik", 2, 0, None, None, 2],
+             [None, "Psikis", 1, 1, None, None, 2],
+             [2, "Jelutung", 1 if not wrong_subtotal else 5, 2, None, None, 3],
+             [None, "Seksual", 1, 2, None, None, 3],
+             [None, "JUMLAH", 4, 3, None, None, 7]]
+    return rows
+
+
+def test_kecamatan_blocks_with_forms_under_them(tmp_path):
+    path = write_rows(tmp_path / "rekap-rsud.xlsx", {"Rekap": kecamatan_blocks()})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert not parsed.errors and warnings_of(parsed) == []
+    assert counts_of(parsed) == {
+        (D(2024, 1, 1), "15.71.07", "fisik", None): 2, (D(2024, 1, 1), "15.71.07", "psikis", None): 1,
+        (D(2024, 2, 1), "15.71.07", "psikis", None): 1, (D(2024, 1, 1), "15.71.08", "seksual", None): 1,
+        (D(2024, 2, 1), "15.71.08", "seksual", None): 2}
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1)]
+
+
+def test_a_wrong_count_on_a_kecamatan_row_is_a_warning(tmp_path):
+    path = write_rows(tmp_path / "rekap-rsud-2024.xlsx", {"Rekap": kecamatan_blocks(wrong_subtotal=True)})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert warnings_of(parsed) == ["C7"]
+
+
+def test_kecamatan_and_form_columns_with_the_kecamatan_written_once(tmp_path):
+    rows = [["REKAP KASUS KEKERASAN 2024"], [],
+            ["Kecamatan", "Jenis Kekerasan", "Jan", "Feb", "Mar", "Total"],
+            ["Telanaipura", "Fisik", 1, None, None, 1],
+            [None, "Seksual", 2, None, None, 2],
+            ["Paal Merah", "Penelantaran", 0, None, None, 0],
+            [None, "Psikis", 1, None, None, 1],
+            ["Total", None, 4, None, None, 4]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"2024": rows}, "xlsxwriter")
+    parsed = parse_workbook(path, "DINSOS", today=TODAY)
+    assert not parsed.warnings and not parsed.errors
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.01", "fisik", None): 1,
+                                 (D(2024, 1, 1), "15.71.01", "seksual", None): 2,
+                                 (D(2024, 1, 1), "15.71.11", "psikis", None): 1}
+    assert parsed.months == [D(2024, 1, 1)]  # February and March are blank
+
+
+def test_one_sheet_per_kecamatan(tmp_path):
+    sheet = lambda n: [["REKAP TAHUN 2024"], ["Bentuk", "Jan", "Feb", "Jumlah"], ["Fisik", n, 0, n],
+                       ["Seksual", 1, 1, 2]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Kotabaru": sheet(2), "Kec. Jambi Timur": sheet(1)})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed)[(D(2024, 1, 1), "15.71.07", "fisik", None)] == 2
+    assert counts_of(parsed)[(D(2024, 1, 1), "15.71.03", "fisik", None)] == 1
+    assert counts_of(parsed)[(D(2024, 2, 1), "15.71.03", "seksual", None)] == 1
+
+
+def test_kecamatan_down_the_rows_with_the_form_named_by_the_sheet(tmp_path):
+    sheet = lambda n: [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Jumlah"], [1, "Jelutung", n, 1, n + 1],
+                       [2, "Pasar Jambi", 0, 0, 0]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Seksual": sheet(2), "Fisik": sheet(3)})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed)[(D(2024, 1, 1), "15.71.08", "seksual", None)] == 2
+    assert counts_of(parsed)[(D(2024, 1, 1), "15.71.08", "fisik", None)] == 3
+
+
+def test_kecamatan_by_month_without_any_form_is_refused_naming_what_to_add(tmp_path):
+    rows = [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Jumlah"], [1, "Jelutung", 2, 1, 3],
+            [2, "Pasar Jambi", 0, 0, 0]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    with pytest.raises(WorkbookError, match="tanpa bentuk kekerasan.*Bentuk Kekerasan"):
+        parse_workbook(path, "RSUD", today=TODAY)
+
+
+def test_months_split_by_sex(tmp_path):
+    rows = [["REKAP 2024"], ["Bentuk Kekerasan", "JAN", None, "FEB", None, "JUMLAH", None],
+            [None, "L", "P", "L", "P", "L", "P"],
+            ["Fisik", 1, 2, 0, 1, 1, 3],
+            ["Seksual", 0, 3, None, None, 0, 3]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
+                                 (D(2024, 2, 1), CITY, "fisik", "P"): 1, (D(2024, 1, 1), CITY, "seksual", "P"): 3}
+    assert not parsed.warnings
+
+
+def test_an_unknown_row_label_is_rejected_with_its_advice(tmp_path):
+    data = dict(FULL)
+    rows = form_grid(data, total=False, total_row=False)
+    rows.append([4, "KDRT", 1, None, None])
+    path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert [e.row for e in parsed.errors] == [8] and "violence_aliases.csv" in parsed.errors[0].message
+    assert sum(counts_of(parsed).values()) == 10
+
+
+def test_a_count_in_a_month_still_to_come_is_refused_and_zeros_there_are_ignored(tmp_path):
+    data = {"fisik": [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0]}
+    path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": form_grid(data)})
+    parsed = parse_workbook(path, "PUSKESMAS", today=D(2024, 3, 20))
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
+    data["fisik"][5] = 4
+    path = write_rows(tmp_path / "rekap 2024 b.xlsx", {"Rekap": form_grid(data)})
+    with pytest.raises(WorkbookError, match="Juni 2024, bulan yang belum tiba"):
+        parse_workbook(path, "PUSKESMAS", today=D(2024, 3, 20))
+
+
+def test_without_a_year_anywhere_the_file_is_refused(tmp_path):
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": form_grid(FULL, title="REKAP KASUS")})
+    with pytest.raises(WorkbookError, match="tahun rekap tidak dapat ditentukan"):
+        parse_workbook(path, "PUSKESMAS", today=TODAY)
+
+
+def recap_rows(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT month, district_code, violence_type, victims FROM monthly_counts "
+                           "WHERE source = 'recap' ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_year_file_with_blank_months_replaces_only_the_months_it_fills(tmp_path):
+    db = tmp_path / "ppa.duckdb"
+    first = {"fisik": [1, 1, 1, 1, None, None, None, None, None, None, None, None]}
+    load_files([write_rows(tmp_path / "rekap puskesmas 2024 v1.xlsx", {"Rekap": form_grid(first)})],
+               "PUSKESMAS", db)
+    # the revision corrects February and states March had none; April is left blank: it keeps its count
+    second = {"fisik": [1, 5, 0, None, None, None, None, None, None, None, None, None]}
+    report = load_files([write_rows(tmp_path / "rekap puskesmas 2024 v2.xlsx", {"Rekap": form_grid(second)})],
+                        "PUSKESMAS", db)
+    assert report.files[0].status == "replaced"
+    assert recap_rows(db) == [(D(2024, 1, 1), CITY, "fisik", 1), (D(2024, 2, 1), CITY, "fisik", 5),
+                              (D(2024, 4, 1), CITY, "fisik", 1)]
+    before = recap_rows(db)
+    rebuild(db)  # from the archive's redacted copies: the grid's labels and counts are kept
+    assert recap_rows(db) == before
