@@ -37,8 +37,8 @@ from etl.model import ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Sheet, Workbook, column_letter
 from etl.values import Value, normalize_text, parse_district, recap_count
 
-MIN_MONTH_COLUMNS = 2
-_MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl|b)\s*(?:ke\s*)?(\d{1,2})$")
+MIN_MONTH_COLUMNS = 3  # a quarter at least, in calendar order without a gap: no data row of a register is that
+_MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl)\s*(?:ke\s*)?(\d{1,2})$")
 _MONTH_WORD = re.compile(r"^([a-z]+)(?:\s+(\d{4}|\d{2}))?$")
 _DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
                                 re.I)
@@ -72,8 +72,8 @@ class GridLayout(SheetLayout):
 
 def month_of_header(value) -> tuple[int, int | None] | None:
     """(month, year or None) a column header names, or None."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.month, value.year
+    if isinstance(value, (dt.date, dt.datetime)):  # a month shown as 'Jan-24' is its first day
+        return (value.month, value.year) if value.day == 1 else None
     if not isinstance(value, str):
         return None
     text = normalize_text(value)
@@ -107,7 +107,7 @@ def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
     for r, row in enumerate(rows):
         months = {j: found for j, v in enumerate(row) if (found := month_of_header(v))}
         order = [months[j][0] for j in sorted(months)]
-        if len(months) < MIN_MONTH_COLUMNS or order != sorted(set(order)):
+        if len(months) < MIN_MONTH_COLUMNS or order != list(range(order[0], order[0] + len(order))):
             continue
         return _grid(sheet, rows, r, months, agency)
     return None
@@ -125,8 +125,10 @@ def _sexes(row: tuple) -> dict[int, str]:
 def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) -> GridLayout:
     header_rows = [r]
     above = rows[r - 1] if r else ()
-    # labels over a merged block ('Bentuk Kekerasan' | 'BULAN' spanning the months) sit in the row above
-    if sum(v is not None for v in above) >= 2 and all(isinstance(v, str) for v in above if v is not None):
+    # labels over a merged block ('Bentuk Kekerasan' | 'BULAN' spanning the months | 'JUMLAH') sit in the row
+    # above; a title block's 'Lembaga | RSUD' has nothing over the months
+    if (sum(v is not None for v in above) >= 2 and all(isinstance(v, str) for v in above if v is not None)
+            and any(v is not None for v in above[min(months):])):
         header_rows.insert(0, r - 1)
     sexes = _sexes(rows[r + 1]) if r + 1 < len(rows) else {}
     width = max(len(rows[i]) for i in header_rows)

@@ -177,8 +177,8 @@ def test_kecamatan_and_form_columns_with_the_kecamatan_written_once(tmp_path):
 
 
 def test_one_sheet_per_kecamatan(tmp_path):
-    sheet = lambda n: [["REKAP TAHUN 2024"], ["Bentuk", "Jan", "Feb", "Jumlah"], ["Fisik", n, 0, n],
-                       ["Seksual", 1, 1, 2]]
+    sheet = lambda n: [["REKAP TAHUN 2024"], ["Bentuk", "Jan", "Feb", "Mar", "Jumlah"], ["Fisik", n, 0, None, n],
+                       ["Seksual", 1, 1, None, 2]]
     path = write_rows(tmp_path / "rekap.xlsx", {"Kotabaru": sheet(2), "Kec. Jambi Timur": sheet(1)})
     parsed = parse_workbook(path, "RSUD", today=TODAY)
     assert counts_of(parsed)[(D(2024, 1, 1), "15.71.07", "fisik", None)] == 2
@@ -187,8 +187,8 @@ def test_one_sheet_per_kecamatan(tmp_path):
 
 
 def test_kecamatan_down_the_rows_with_the_form_named_by_the_sheet(tmp_path):
-    sheet = lambda n: [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Jumlah"], [1, "Jelutung", n, 1, n + 1],
-                       [2, "Pasar Jambi", 0, 0, 0]]
+    sheet = lambda n: [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Mar", "Jumlah"],
+                       [1, "Jelutung", n, 1, None, n + 1], [2, "Pasar Jambi", 0, 0, None, 0]]
     path = write_rows(tmp_path / "rekap.xlsx", {"Seksual": sheet(2), "Fisik": sheet(3)})
     parsed = parse_workbook(path, "RSUD", today=TODAY)
     assert counts_of(parsed)[(D(2024, 1, 1), "15.71.08", "seksual", None)] == 2
@@ -196,18 +196,18 @@ def test_kecamatan_down_the_rows_with_the_form_named_by_the_sheet(tmp_path):
 
 
 def test_kecamatan_by_month_without_any_form_is_refused_naming_what_to_add(tmp_path):
-    rows = [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Jumlah"], [1, "Jelutung", 2, 1, 3],
-            [2, "Pasar Jambi", 0, 0, 0]]
+    rows = [["REKAP 2024"], ["No", "Kecamatan", "Jan", "Feb", "Mar", "Jumlah"], [1, "Jelutung", 2, 1, None, 3],
+            [2, "Pasar Jambi", 0, 0, None, 0]]
     path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
     with pytest.raises(WorkbookError, match="tanpa bentuk kekerasan.*Bentuk Kekerasan"):
         parse_workbook(path, "RSUD", today=TODAY)
 
 
 def test_months_split_by_sex(tmp_path):
-    rows = [["REKAP 2024"], ["Bentuk Kekerasan", "JAN", None, "FEB", None, "JUMLAH", None],
-            [None, "L", "P", "L", "P", "L", "P"],
-            ["Fisik", 1, 2, 0, 1, 1, 3],
-            ["Seksual", 0, 3, None, None, 0, 3]]
+    rows = [["REKAP 2024"], ["Bentuk Kekerasan", "JAN", None, "FEB", None, "MAR", None, "JUMLAH", None],
+            [None, "L", "P", "L", "P", "L", "P", "L", "P"],
+            ["Fisik", 1, 2, 0, 1, None, None, 1, 3],
+            ["Seksual", 0, 3, None, None, None, None, 0, 3]]
     path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
     parsed = parse_workbook(path, "RSUD", today=TODAY)
     assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
@@ -266,3 +266,28 @@ def test_a_year_file_with_blank_months_replaces_only_the_months_it_fills(tmp_pat
     before = recap_rows(db)
     rebuild(db)  # from the archive's redacted copies: the grid's labels and counts are kept
     assert recap_rows(db) == before
+
+
+def test_months_under_a_merged_bulan_header_and_the_agency_in_the_title_block(tmp_path):
+    rows = [["REKAP KORBAN KEKERASAN TAHUN 2024"], ["Lembaga", "RSUD"], [],
+            ["No", "Bentuk Kekerasan", "BULAN", None, None, "JUMLAH"],
+            [None, None, "Januari", "Februari", "Maret", None],
+            [1, "Fisik", 2, 1, None, 3], [2, "Psikis", 0, 1, None, 1], [None, "JUMLAH", 2, 2, None, 4],
+            [], [None, None, None, "Jambi, 5 April 2024"], [None, None, None, "Kepala Ruangan"]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, today=TODAY)
+    assert parsed.agency == "RSUD" and not parsed.warnings and not parsed.errors
+    assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", None): 2, (D(2024, 2, 1), CITY, "fisik", None): 1,
+                                 (D(2024, 2, 1), CITY, "psikis", None): 1}
+    assert parsed.detected["sheets"][0]["columns"]["Januari"] == "bulan Januari"
+
+
+@pytest.mark.parametrize("row", [
+    ["B-1", D(2024, 6, 3), "Jelutung", "P", "Kawin paksa"],      # 'B-1' is no 'Bln 1'; a day is no month header
+    ["Jan", "Feb", "Nama", "Alamat"],                             # two month words are no year of columns
+    ["Jan", "Mar", "Mei", "Jul"],                                 # not one month after another
+])
+def test_rows_that_only_look_like_month_headers_are_no_grid(tmp_path, row):
+    path = write_rows(tmp_path / "lsm 2024.xlsx", {"Sheet": [["REKAP"], row, ["B-2", 1, 2, 3, 4]]})
+    with pytest.raises(WorkbookError, match="tidak ada lembar berisi data yang dikenali"):
+        parse_workbook(path, "LSM", today=TODAY)
