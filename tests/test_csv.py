@@ -204,3 +204,26 @@ def test_folders_offer_csv_files_to_the_loader(tmp_path):
     (tmp_path / "a.csv").write_text("x;y\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("x;y\n", encoding="utf-8")
     assert [p.name for p in workbook_files([tmp_path])] == ["a.csv"]
+
+
+def test_a_csv_with_problems_comes_back_as_a_marked_workbook(tmp_path):
+    from etl.markup import marked_workbook
+
+    path = tmp_path / "dinsos-juni-2024.csv"
+    path.write_bytes("No. Register;Tanggal Lapor;Kecamatan;Jenis Kelamin;Jenis Kekerasan\r\n"
+                     "D/1;03/06/2024;Jelutung;P;Fisik\r\nD/2;31/02/2024;Jelutung;P;Fisik\r\n".encode("cp1252"))
+    parsed = parse_workbook(path, "DINSOS", today=D(2024, 7, 1))
+    assert parsed.rows_loaded == 1 and [e.row for e in parsed.errors] == [3]
+    ws = openpyxl.load_workbook(io.BytesIO(marked_workbook(path, parsed))).worksheets[0]
+    assert ws.title == "dinsos-juni-2024" and ws["B3"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_a_months_across_recap_saved_as_csv_loads_as_the_recap(tmp_path):
+    path = tmp_path / "rekap puskesmas 2024.csv"
+    path.write_bytes("REKAP KASUS KEKERASAN TAHUN 2024;;;;;\r\nNo;Bentuk Kekerasan;JAN;FEB;MAR;JUMLAH\r\n"
+                     "1;Fisik;1;0;;1\r\n2;Seksual;2;1;;3\r\n;JUMLAH;3;1;;4\r\n".encode("cp1252"))
+    parsed = parse_workbook(path, "PUSKESMAS", today=D(2024, 3, 20))
+    assert parsed.shape == "recap" and not parsed.warnings
+    assert sorted((c.month, c.violence_type, c.victims) for c in parsed.recap) == [
+        (D(2024, 1, 1), "fisik", 1), (D(2024, 1, 1), "seksual", 2), (D(2024, 2, 1), "seksual", 1)]
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1)]
