@@ -40,6 +40,7 @@ from etl.values import Value, normalize_text, parse_district, recap_count
 MIN_MONTH_COLUMNS = 3  # a quarter at least, in calendar order without a gap: no data row of a register is that
 _MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl)\s*(?:ke\s*)?(\d{1,2})$")
 _MONTH_WORD = re.compile(r"^([a-z]+)(?:\s+(\d{4}|\d{2}))?$")
+_ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})\s*[.)]\s+")
 _DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
                                 re.I)
 
@@ -237,18 +238,20 @@ def _sheet_district(lay: GridLayout) -> str | None:
     return None
 
 
-def _label(value) -> tuple[str, object] | None:
-    """What a label cell names: ('total', None), ('forms', codes), ('district', code), ('unknown', text)."""
+def _label(value) -> tuple[str, object, Problem | None] | None:
+    """What a label cell names, and the problem or warning it brings: ('total', None, None), ('forms', codes,
+    None), ('district', code, warning or None), ('unknown', text, why the text is no kecamatan)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    if is_total_label(value):
-        return "total", None
-    if forms := form_codes_of_header(value):
-        return "forms", forms
-    outcome = parse_district(value)
+    text = _ENUMERATION.sub("", value)  # '1. Kekerasan Fisik', 'a) Jelutung'
+    if is_total_label(text):
+        return "total", None, None
+    if forms := form_codes_of_header(text):
+        return "forms", forms, None
+    outcome = parse_district(text)
     if isinstance(outcome, Value):
-        return "district", outcome.value
-    return "unknown", value
+        return "district", outcome.value, outcome.warning
+    return "unknown", value, outcome if isinstance(outcome, Problem) else None
 
 
 def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: dt.date) -> tuple[set[dt.date], str]:
@@ -268,6 +271,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     block_row: tuple[int, dict[int, int]] | None = None
     district: str | None = None
     rejected = 0
+    label_header = lay.headers[cols.labels[0]] if cols.labels else None
 
     for r in lay.data_rows:
         row = lay.sheet.row(r)
@@ -284,15 +288,18 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                                           column=f"{lay.headers[j] or column_letter(j)} ({column_letter(j)}{excel_row})"))
             else:
                 counts[j] = count
-        if any(kind == "total" for kind, _ in labels):
+        if any(kind == "total" for kind, *_ in labels):
             if block_row is not None and block.rows:
                 checks.append((*block_row, block.copy(), block.copy()))
             block_row, block = None, _Sums()
             checks.append((excel_row, counts, (since if since.rows else everything).copy(), everything.copy()))
             since = _Sums()
             continue
-        forms = next((v for k, v in labels if k == "forms"), None)
-        named = next((v for k, v in labels if k == "district"), None)
+        forms = next((v for k, v, _ in labels if k == "forms"), None)
+        named = next((v for k, v, _ in labels if k == "district"), None)
+        unknown = [(v, why) for k, v, why in labels if k == "unknown"]
+        result.warnings.extend(replace(w, sheet=sheet, row=excel_row, column=label_header)
+                               for k, _, w in labels if k == "district" and w is not None)
         if named and not forms and not sheet_forms:  # a kecamatan's own row: its forms follow
             if block_row is not None and block.rows:
                 checks.append((*block_row, block.copy(), block.copy()))
@@ -301,10 +308,12 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
         district = named or district
         forms = forms or sheet_forms
         result.rows_read += 1
-        if not forms:
-            text = next((v for k, v in labels if k == "unknown"), None)
+        if forms and unknown and unknown[0][1] is not None:  # beside its form, an unknown kecamatan
+            row_errors.insert(0, replace(unknown[0][1], sheet=sheet, row=excel_row, column=label_header))
+        elif not forms:
+            text = unknown[0][0] if unknown else None
             row_errors.insert(0, Problem(
-                sheet, excel_row, lay.headers[cols.labels[0]] if cols.labels else None, "bentuk_tidak_dikenal",
+                sheet, excel_row, label_header, "bentuk_tidak_dikenal",
                 f"Baris {repr(text) if text else '(tanpa nama)'} bukan bentuk kekerasan maupun kecamatan yang "
                 "dikenal. Tulis bentuk kekerasan resmi (Fisik, Psikis, Seksual, Eksploitasi, Trafficking, "
                 "Penelantaran, Lainnya) atau nama kecamatan, atau tambahkan istilahnya sebagai alias di "

@@ -291,3 +291,16 @@ def test_rows_that_only_look_like_month_headers_are_no_grid(tmp_path, row):
     path = write_rows(tmp_path / "lsm 2024.xlsx", {"Sheet": [["REKAP"], row, ["B-2", 1, 2, 3, 4]]})
     with pytest.raises(WorkbookError, match="tidak ada lembar berisi data yang dikenali"):
         parse_workbook(path, "LSM", today=TODAY)
+
+
+def test_numbered_labels_and_a_kecamatan_outside_the_city(tmp_path):
+    rows = [["REKAP KASUS TAHUN 2024"],
+            ["Kecamatan", "Jenis Kekerasan", "Jan", "Feb", "Mar", "Jumlah"],
+            ["1. Jelutung", "a. Kekerasan Fisik", 1, 0, 0, 1],
+            [None, "b. Kekerasan Psikis", 0, 2, 0, 2],
+            ["2. Muaro Sebo", "a. Kekerasan Fisik", 4, 0, 0, 4]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "DINSOS", today=TODAY)
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1,
+                                 (D(2024, 2, 1), "15.71.08", "psikis", None): 2}
+    assert [e.row for e in parsed.errors] == [5]  # never counted under the kecamatan above it
