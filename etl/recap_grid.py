@@ -32,7 +32,7 @@ import numpy as np
 from etl import vocab
 from etl.columns import ColumnMap, map_columns, missing_register_fields
 from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, detect_layout, form_codes_of_header,
-                        is_signature_row, is_total_label, numbering_row, template_cells, title_texts)
+                        is_signature_row, is_total_label, numbering_row, template_cells)
 from etl.model import ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Sheet, Workbook, column_letter
 from etl.values import Value, normalize_text, parse_district, recap_count
@@ -40,8 +40,9 @@ from etl.values import Value, normalize_text, parse_district, recap_count
 MIN_MONTH_COLUMNS = 3  # a quarter at least, in calendar order without a gap: no data row of a register is that
 _MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl)\s*(?:ke\s*)?(\d{1,2})$")
 _MONTH_WORD = re.compile(r"^([a-z]+)(?:\s+(\d{4}|\d{2}))?$")
+_OVER_MONTHS = re.compile(r"^(?:bulan|periode|tahun|jumlah korban|jumlah kasus)\b")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})\s*[.)]\s+")
-_DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
+_DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s*:?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
                                 re.I)
 
 
@@ -127,9 +128,13 @@ def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) ->
     header_rows = [r]
     above = rows[r - 1] if r else ()
     # labels over a merged block ('Bentuk Kekerasan' | 'BULAN' spanning the months | 'JUMLAH') sit in the row
-    # above; a title block's 'Lembaga | RSUD' has nothing over the months
-    if (sum(v is not None for v in above) >= 2 and all(isinstance(v, str) for v in above if v is not None)
-            and any(v is not None for v in above[min(months):])):
+    # above; a title block's 'Kecamatan : Telanaipura' or 'Lembaga | RSUD' is no such row
+    first = min(months)
+    over_months = any(isinstance(v, str) and (_OVER_MONTHS.match(normalize_text(v)) or is_total_label(v))
+                      for v in above[first:])
+    labels_above = (not any(isinstance(v, str) for v in rows[r][:first])
+                    and any(isinstance(v, str) for v in above[:first]))
+    if above and all(isinstance(v, str) for v in above if v is not None) and (over_months or labels_above):
         header_rows.insert(0, r - 1)
     sexes = _sexes(rows[r + 1]) if r + 1 < len(rows) else {}
     width = max(len(rows[i]) for i in header_rows)
@@ -230,7 +235,7 @@ def _sheet_district(lay: GridLayout) -> str | None:
     outcome = parse_district(lay.sheet.name)
     if isinstance(outcome, Value):
         return outcome.value
-    for text in title_texts(lay.title_rows):
+    for text in (" ".join(cell_text(v) or "" for v in row) for row in lay.title_rows):
         for m in _DISTRICT_IN_TITLE.finditer(text):
             outcome = parse_district(m[1])
             if isinstance(outcome, Value):

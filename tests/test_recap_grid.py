@@ -304,3 +304,12 @@ def test_numbered_labels_and_a_kecamatan_outside_the_city(tmp_path):
     assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1,
                                  (D(2024, 2, 1), "15.71.08", "psikis", None): 2}
     assert [e.row for e in parsed.errors] == [5]  # never counted under the kecamatan above it
+
+
+@pytest.mark.parametrize("title", [["REKAP KECAMATAN TELANAIPURA TAHUN 2024"], ["Kecamatan", ":", "Telanaipura"],
+                                   ["Kecamatan :", "Telanaipura"], ["KEC. TELANAIPURA"]])
+def test_the_kecamatan_of_a_sheet_from_its_title_block(tmp_path, title):
+    rows = [["REKAP 2024"], title, ["Bentuk", "Jan", "Feb", "Mar"], ["Fisik", 1, 2, None]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    assert counts_of(parse_workbook(path, "RSUD", today=TODAY)) == {
+        (D(2024, 1, 1), "15.71.01", "fisik", None): 1, (D(2024, 2, 1), "15.71.01", "fisik", None): 2}
