@@ -42,6 +42,7 @@ _MONTH_NUMBER = re.compile(r"^(?:bulan|bln|bl)\s*(?:ke\s*)?(\d{1,2})$")
 _MONTH_WORD = re.compile(r"^([a-z]+)(?:\s+(\d{4}|\d{2}))?$")
 _OVER_MONTHS = re.compile(r"^(?:bulan|periode|tahun|jumlah korban|jumlah kasus)\b")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})\s*[.)]\s+")
+_ENUMERATION_ONLY = re.compile(r"\s*(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})\s*[.)]?\s*")
 _DISTRICT_IN_TITLE = re.compile(r"\bkec(?:amatan)?\.?\s*:?\s+([A-Za-z][A-Za-z .'-]*?)\s*(?:$|[,(\d]|\btahun\b|\bbulan\b)",
                                 re.I)
 
@@ -243,13 +244,21 @@ def _sheet_district(lay: GridLayout) -> str | None:
     return None
 
 
+def _region_names() -> set[str]:
+    """The region's name as a row label may write it ('kota jambi', 'jambi')."""
+    name = normalize_text(vocab.region().name)
+    return {name, name.split(" ", 1)[-1]}
+
+
 def _label(value) -> tuple[str, object, Problem | None] | None:
     """What a label cell names, and the problem or warning it brings: ('total', None, None), ('forms', codes,
     None), ('district', code, warning or None), ('unknown', text, why the text is no kecamatan)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _ENUMERATION.sub("", value)  # '1. Kekerasan Fisik', 'a) Jelutung'
-    if is_total_label(text):
+    if _ENUMERATION_ONLY.fullmatch(text):
+        return None  # the number of a row written as text ('1.', 'II')
+    if is_total_label(text) or normalize_text(text) in _region_names():  # 'KOTA JAMBI': all its kecamatan
         return "total", None, None
     if forms := form_codes_of_header(text):
         return "forms", forms, None

@@ -24,9 +24,8 @@ from etl.parse import parse_workbook
 from etl.read import MAX_CELLS, read_workbook
 
 D = dt.date
-# what a victims row is, apart from where it came from (file, sheet) and the keys derived from them
-COMPARED = ("agency, case_ref, report_date, month, district_code, subdistrict_code, age, age_band, is_child, sex, "
-            "violence_types, is_tppo, incident_date, place_of_incident, relationship, services, source_row")
+# what a victims row is, apart from where it came from (the file's hash and sheet) and the keys derived from them
+COMPARED = "* EXCLUDE (victim_key, case_key, submission_id, source_sheet)"
 ROWS = [  # No. Register, Tanggal Lapor, Tanggal Kejadian, Kecamatan, Kelurahan, Umur, JK, Jenis, Tempat, Hubungan,
     # Layanan, Keterangan
     ("UPTD/001/V/2024", D(2024, 5, 2), D(2024, 4, 28), "Telanaipura", "Pematang Sulur", 12, "P", "Seksual",

@@ -313,3 +313,14 @@ def test_the_kecamatan_of_a_sheet_from_its_title_block(tmp_path, title):
     path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
     assert counts_of(parse_workbook(path, "RSUD", today=TODAY)) == {
         (D(2024, 1, 1), "15.71.01", "fisik", None): 1, (D(2024, 2, 1), "15.71.01", "fisik", None): 2}
+
+
+def test_a_region_total_row_and_row_numbers_written_as_text(tmp_path):
+    rows = [["REKAP 2024"], ["NO", "Kecamatan", "Jan", "Feb", "Mar"], ["1.", "Jelutung", 2, 1, None],
+            ["2.", "Pasar Jambi", 0, 1, None], [None, "KOTA JAMBI", 2, 3, None]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Fisik": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert not parsed.errors and warnings_of(parsed) == ["D5"]
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 2,
+                                 (D(2024, 2, 1), "15.71.08", "fisik", None): 1,
+                                 (D(2024, 2, 1), "15.71.04", "fisik", None): 1}
