@@ -5,7 +5,8 @@ A CSV holds the text Excel showed, so a cell is typed the way etl.read types wha
 (etl.read.cell_value: numbers as floats, ISO dates as dates, anything else text), after one locale rule: in a file
 separated by ``;`` or tabs (a locale whose decimal mark is the comma) "12,5" is 12.5 and "1.234" is 1234; in a file
 separated by ``,`` the point is the decimal mark. Day-first dates ("12/05/2024") stay text, as a text date in a
-workbook does, for etl.values.parse_date to read.
+workbook does, for etl.values.parse_date to read; a column an English-locale Excel wrote month first (it holds a
+5/13/2024) is rewritten day first.
 
 Pure Python over at most etl.read.MAX_FILE_BYTES, with the workbook limits on rows and cells checked before a row
 is kept, so it is read in the caller's process (no worker: nothing here can allocate without bound or crash).
@@ -37,6 +38,7 @@ _SAVE_AS_CSV = "Buka di Excel, simpan sebagai 'CSV (dipisah koma/titik koma)' at
 # numbers as a locale with the decimal comma shows them: 12 / 12,5 / 1.234 / 1.234,5 (no leading zero: "0812…" is
 # text, as Excel keeps it); as a decimal-point locale shows them, etl.read.cell_value reads them
 _COMMA_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d*)(?:,\d+)?")
+_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?", re.I)
 _POINT_NUMBER = re.compile(r"-?\d+\.\d+")
 _THOUSANDS_POINT = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 
@@ -125,7 +127,20 @@ def _rows(text: str, name: str, sheet: str) -> list[list[Cell]]:
     except csv.Error as exc:
         raise WorkbookError(f"File '{name}' baris {len(rows) + 1}: isi CSV tidak dapat dipisahkan menjadi kolom "
                             f"(tanda kutip atau sel terlalu panjang). {_SAVE_AS_CSV}") from exc
+    _day_first(rows, width)
     return rows
+
+
+def _day_first(rows: list[list[Cell]], width: int) -> None:
+    """Rewrite, day first, the slashed dates of a column that an English-locale Excel wrote month first: a column
+    where some date has a second part above 12 and none a first part above 12 (5/13/2024). Any other column is
+    left day first, as Indonesian Excel writes it (an ambiguous 05/06/2024 is 5 June)."""
+    for j in range(width):
+        matches = [(row, m) for row in rows if j < len(row) and isinstance(row[j], str)
+                   and (m := _SLASH_DATE.fullmatch(row[j]))]
+        if any(int(m[2]) > 12 for _, m in matches) and not any(int(m[1]) > 12 for _, m in matches):
+            for row, m in matches:
+                row[j] = f"{m[2]}/{m[1]}/{m[3]}"
 
 
 def _typer(decimal_comma: bool):

@@ -226,3 +226,12 @@ def test_a_months_across_recap_saved_as_csv_loads_as_the_recap(tmp_path):
     assert sorted((c.month, c.violence_type, c.victims) for c in parsed.recap) == [
         (D(2024, 1, 1), "fisik", 1), (D(2024, 1, 1), "seksual", 2), (D(2024, 2, 1), "seksual", 1)]
     assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1)]
+
+
+def test_a_column_written_month_first_by_an_english_excel_is_read_day_first(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("Tanggal Lapor,Tanggal Kejadian\n5/13/2024,05/06/2024\n5/2/2024 10:30 AM,13/06/2024\n",
+                    encoding="utf-8")
+    rows = read_workbook(path).sheets[0].rows
+    assert [r[0] for r in rows[1:]] == ["13/5/2024", "2/5/2024"]  # 13 and 2 May
+    assert [r[1] for r in rows[1:]] == ["05/06/2024", "13/06/2024"]  # already day first: left as written
