@@ -244,6 +244,22 @@ def _sheet_district(lay: GridLayout) -> str | None:
     return None
 
 
+def _title_forms(lay: GridLayout) -> tuple[str, ...] | None:
+    """The one form (or form pair) the title block names in a run of one to three words, or None (none or
+    several: 'KEKERASAN FISIK DAN PSIKIS' names no one form)."""
+    aliases, vague = vocab.violence_aliases(), vocab.vague_violence_wordings()
+    found = set()
+    for row in lay.title_rows:
+        words = normalize_text(" ".join(cell_text(v) or "" for v in row if isinstance(v, str))).split()
+        for size in (3, 2, 1):
+            for i in range(len(words) - size + 1):
+                key = " ".join(words[i:i + size])
+                if key in aliases and key not in vague:
+                    found.add(aliases[key])
+    # 'kekerasan seksual' and 'seksual' name the same form
+    return found.pop() if len(found) == 1 else None
+
+
 def _region_names() -> set[str]:
     """The region's name as a row label may write it ('kota jambi', 'jambi')."""
     name = normalize_text(vocab.region().name)
@@ -276,7 +292,12 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     sheet, cols = lay.sheet.name, lay.columns
     month_of, source = _months(book, lay)
     sheet_district = _sheet_district(lay)
-    sheet_forms = form_codes_of_header(sheet)
+    labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j]))], row)
+                for r in lay.data_rows for row in [lay.sheet.row(r)]]
+    # a sheet whose rows name no form is about the one form its name or title names ('Seksual', 'REKAP KASUS
+    # KEKERASAN SEKSUAL 2024'); rows that name forms are never overruled by a title
+    rows_name_forms = any(kind == "forms" for _r, labels, _row in labelled for kind, *_ in labels)
+    sheet_forms = None if rows_name_forms else (form_codes_of_header(sheet) or _title_forms(lay))
     sexed = any(sex for _m, _y, sex in cols.months.values())
 
     entries = []     # (excel_row, kecamatan code or None, forms, counts) of the data rows
@@ -287,10 +308,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     rejected = 0
     label_header = lay.headers[cols.labels[0]] if cols.labels else None
 
-    for r in lay.data_rows:
-        row = lay.sheet.row(r)
+    for r, labels, row in labelled:
         excel_row = r + 1
-        labels = [found for j in cols.labels if j < len(row) and (found := _label(row[j]))]
         counts, row_errors = {}, []
         for j in list(cols.months) + list(cols.totals):
             value = row[j] if j < len(row) else None

@@ -324,3 +324,21 @@ def test_a_region_total_row_and_row_numbers_written_as_text(tmp_path):
     assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 2,
                                  (D(2024, 2, 1), "15.71.08", "fisik", None): 1,
                                  (D(2024, 2, 1), "15.71.04", "fisik", None): 1}
+
+
+@pytest.mark.parametrize("title, forms", [("REKAP KASUS KEKERASAN SEKSUAL TERHADAP ANAK TAHUN 2024", {"seksual"}),
+                                          ("DATA KORBAN TPPO PER KECAMATAN 2024", {"tppo"})])
+def test_kecamatan_down_the_rows_with_the_form_named_by_the_title(tmp_path, title, forms):
+    rows = [[title], ["No", "Kecamatan", "Jan", "Feb", "Mar", "Jumlah"], [1, "Jelutung", 2, 1, None, 3]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert {c.violence_type for c in parsed.recap} == forms and sum(counts_of(parsed).values()) == 3
+
+
+def test_a_title_naming_a_form_never_overrules_rows_that_name_theirs(tmp_path):
+    rows = [["GUGUS TUGAS TPPO - REKAP KEKERASAN 2024"], ["Kecamatan / Bentuk", "Jan", "Feb", "Mar"],
+            ["Jelutung", 3, None, None], ["Fisik", 1, None, None], ["Psikis", 2, None, None]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1,
+                                 (D(2024, 1, 1), "15.71.08", "psikis", None): 2}
