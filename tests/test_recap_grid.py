@@ -342,3 +342,20 @@ def test_a_title_naming_a_form_never_overrules_rows_that_name_theirs(tmp_path):
     parsed = parse_workbook(path, "RSUD", today=TODAY)
     assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1,
                                  (D(2024, 1, 1), "15.71.08", "psikis", None): 2}
+
+
+@pytest.mark.parametrize("suffix", ["ods", "xls"])
+def test_a_months_across_recap_saved_by_libreoffice(tmp_path, suffix):
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    source = write_rows(tmp_path / "rekap puskesmas 2024.xlsx", {"Rekap 2024": form_grid(FULL)})
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", suffix, "--outdir", str(tmp_path / "lo"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    parsed = parse_workbook(tmp_path / "lo" / f"rekap puskesmas 2024.{suffix}", "PUSKESMAS", today=TODAY)
+    assert counts_of(parsed) == counts_of(parse_workbook(source, "PUSKESMAS", today=TODAY))
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)] and not parsed.warnings
