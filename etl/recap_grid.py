@@ -307,6 +307,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     district: str | None = None
     rejected = 0
     label_header = lay.headers[cols.labels[0]] if cols.labels else None
+    first_month = min(cols.months)
 
     for r, labels, row in labelled:
         excel_row = r + 1
@@ -321,7 +322,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                                           column=f"{lay.headers[j] or column_letter(j)} ({column_letter(j)}{excel_row})"))
             else:
                 counts[j] = count
-        if any(kind == "total" for kind, *_ in labels):
+        # 'JUMLAH' may sit in the No column (merged over No and the labels)
+        if any(kind == "total" for kind, *_ in labels) or any(is_total_label(v) for v in row[:first_month]):
             if block_row is not None and block.rows:
                 checks.append((*block_row, block.copy(), block.copy()))
             block_row, block = None, _Sums()

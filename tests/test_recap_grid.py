@@ -359,3 +359,11 @@ def test_a_months_across_recap_saved_by_libreoffice(tmp_path, suffix):
     parsed = parse_workbook(tmp_path / "lo" / f"rekap puskesmas 2024.{suffix}", "PUSKESMAS", today=TODAY)
     assert counts_of(parsed) == counts_of(parse_workbook(source, "PUSKESMAS", today=TODAY))
     assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)] and not parsed.warnings
+
+
+def test_a_jumlah_row_labelled_in_the_no_column(tmp_path):
+    rows = form_grid(FULL, wrong={(7, 2): 4})
+    rows[7][0], rows[7][1] = "JUMLAH", None  # merged over No and Bentuk Kekerasan: the text is in column A
+    path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert not parsed.errors and not parsed.warnings and sum(counts_of(parsed).values()) == 10
