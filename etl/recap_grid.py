@@ -116,13 +116,24 @@ def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
     return None
 
 
-def _sexes(row: tuple) -> dict[int, str]:
-    """Column -> 'L'/'P' for a row of L/P sub-headers (empty when the row is anything else)."""
+def _sexes(row: tuple) -> dict[int, str | None]:
+    """Column -> 'L'/'P' for a row of L/P sub-headers, None under an 'L+P'/'Jml' column beside them (empty when
+    the row is anything else)."""
     index = vocab.closed_list_index("sex")
-    found = {j: index.get(normalize_text(v)) for j, v in enumerate(row) if isinstance(v, str)}
-    if not found or None in found.values() or any(v is not None and not isinstance(v, str) for v in row):
-        return {}
-    return found
+    found = {}
+    for j, v in enumerate(row):
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            return {}
+        key = normalize_text(v)
+        if key in index:
+            found[j] = index[key]
+        elif key in ("l p", "lp") or is_total_label(v):
+            found[j] = None
+        else:
+            return {}
+    return found if {"L", "P"} <= set(found.values()) else {}
 
 
 def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) -> GridLayout:
@@ -158,6 +169,8 @@ def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) ->
         # else: a blank header beside an L/P sub-header continues the month or total before it
         if kind is None or (sexes and j not in sexes):
             continue
+        if sexes and sexes[j] is None and kind != "total":
+            continue  # a month's own L+P column: its L and P are read, the sum is not
         if kind == "total":
             totals[j] = sexes.get(j)
         else:

@@ -367,3 +367,14 @@ def test_a_jumlah_row_labelled_in_the_no_column(tmp_path):
     path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": rows})
     parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
     assert not parsed.errors and not parsed.warnings and sum(counts_of(parsed).values()) == 10
+
+
+def test_months_split_by_sex_with_their_own_sum_columns(tmp_path):
+    rows = [["REKAP 2024"], ["Bentuk Kekerasan", "JAN", None, None, "FEB", None, None, "MAR", None, None, "JUMLAH"],
+            [None, "Laki-laki", "Perempuan", "L+P", "L", "P", "Jml", "L", "P", "Jml", None],
+            ["Fisik", 1, 2, 3, 0, 1, 1, None, None, None, 4]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
+                                 (D(2024, 2, 1), CITY, "fisik", "P"): 1}
+    assert not parsed.warnings
