@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from etl import vocab
-from etl.load import workbook_files
+from etl.load import rebuild, workbook_files
 from etl.model import WorkbookError
 from etl.parse import parse_workbook
 from etl.read import MAX_CELLS, read_workbook
@@ -118,6 +118,9 @@ def test_the_template_saved_as_csv_loads_the_same_victims_as_the_xlsx(template_x
     assert result["status"] == "loaded" and result["rows_loaded"] == len(ROWS), result
     assert victims(tmp_path / "ppa.duckdb") == xlsx_victims
     assert len(xlsx_victims) == len(ROWS)
+    if delimiter == ";" and encoding == "cp1252":  # the archive's redacted copy of a CSV rebuilds the same
+        rebuild(tmp_path / "ppa.duckdb")
+        assert victims(tmp_path / "ppa.duckdb") == xlsx_victims
 
 
 def test_the_template_converted_by_libreoffice_loads_the_same_victims(template_xlsx, xlsx_victims, repo_root,
