@@ -192,7 +192,9 @@ def _grid(sheet: Sheet, rows: list, r: int, months: dict, agency: str | None) ->
         start += 1
     for i in range(start, sheet.height):
         row = sheet.row(i)
-        if all(v is None for v in row):
+        # a table per kecamatan stacked down the sheet repeats its header and numbering rows
+        if all(v is None for v in row) or numbering_row(row) or sum(
+                month_of_header(row[j]) is not None for j in spans if j < len(row)) >= MIN_MONTH_COLUMNS:
             continue
         if is_signature_row(row):
             lay.footer_row = i

@@ -378,3 +378,16 @@ def test_months_split_by_sex_with_their_own_sum_columns(tmp_path):
     assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
                                  (D(2024, 2, 1), CITY, "fisik", "P"): 1}
     assert not parsed.warnings
+
+
+def test_a_table_per_kecamatan_stacked_down_the_sheet(tmp_path):
+    header = ["Bentuk Kekerasan", "Januari", "Februari", "Maret", "Jumlah"]
+    rows = [["REKAP KASUS TAHUN 2024"], ["KECAMATAN KOTABARU"], header, ["Fisik", 1, 0, None, 1],
+            ["Psikis", 0, 2, None, 2], [],
+            ["KECAMATAN JELUTUNG"], header, ["Fisik", 3, None, None, 3], ["Jumlah", 3, None, None, 3]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert not parsed.errors and not parsed.warnings
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.07", "fisik", None): 1,
+                                 (D(2024, 2, 1), "15.71.07", "psikis", None): 2,
+                                 (D(2024, 1, 1), "15.71.08", "fisik", None): 3}
