@@ -350,7 +350,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
         unknown = [(v, why) for k, v, why in labels if k == "unknown"]
         result.warnings.extend(replace(w, sheet=sheet, row=excel_row, column=label_header)
                                for k, _, w in labels if k == "district" and w is not None)
-        if named and not forms and not sheet_forms:  # a kecamatan's own row: its forms follow
+        if named and not forms and not sheet_forms and not unknown:  # a kecamatan's own row: its forms follow
             if block_row is not None and block.rows:
                 checks.append((*block_row, block.copy(), block.copy()))
             district, block_row, block, since = named, (excel_row, counts), _Sums(), _Sums()

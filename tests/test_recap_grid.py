@@ -391,3 +391,12 @@ def test_a_table_per_kecamatan_stacked_down_the_sheet(tmp_path):
     assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.07", "fisik", None): 1,
                                  (D(2024, 2, 1), "15.71.07", "psikis", None): 2,
                                  (D(2024, 1, 1), "15.71.08", "fisik", None): 3}
+
+
+def test_an_unknown_form_beside_a_kecamatan_is_rejected_not_taken_for_a_kecamatan_row(tmp_path):
+    rows = [["REKAP 2024"], ["Kecamatan", "Bentuk", "Jan", "Feb", "Mar"],
+            ["Jelutung", "KDRT", 2, None, None], [None, "Fisik", 1, None, None]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert [e.row for e in parsed.errors] == [3] and "'KDRT'" in parsed.errors[0].message
+    assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1}
