@@ -283,10 +283,13 @@ def _region_names() -> set[str]:
 
 def _label(value) -> tuple[str, object, Problem | None] | None:
     """What a label cell names, and the problem or warning it brings: ('total', None, None), ('forms', codes,
-    None), ('district', code, warning or None), ('unknown', text, why the text is no kecamatan)."""
+    None), ('sex', 'L'/'P', None), ('district', code, warning or None), ('unknown', text, why the text is no
+    kecamatan)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _ENUMERATION.sub("", value)  # '1. Kekerasan Fisik', 'a) Jelutung'
+    if sex := vocab.closed_list_index("sex").get(normalize_text(text)):  # before 'P' is taken for a row letter
+        return "sex", sex, None
     if _ENUMERATION_ONLY.fullmatch(text):
         return None  # the number of a row written as text ('1.', 'II')
     if is_total_label(text) or normalize_text(text) in _region_names():  # 'KOTA JAMBI': all its kecamatan
@@ -313,13 +316,13 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     # KEKERASAN SEKSUAL 2024'); rows that name forms are never overruled by a title
     rows_name_forms = any(kind == "forms" for _r, labels, _row in labelled for kind, *_ in labels)
     sheet_forms = None if rows_name_forms else (form_codes_of_header(sheet) or _title_forms(lay))
-    sexed = any(sex for _m, _y, sex in cols.months.values())
 
-    entries = []     # (excel_row, kecamatan code or None, forms, counts) of the data rows
+    entries = []     # (excel_row, kecamatan code or None, forms, sex or None, counts) of the data rows
     checks = []      # (excel_row, printed counts, the sums they should be, another sum they may be)
     everything, since, block = _Sums(), _Sums(), _Sums()
     block_row: tuple[int, dict[int, int]] | None = None
     district: str | None = None
+    last_forms = None
     rejected = 0
     label_header = lay.headers[cols.labels[0]] if cols.labels else None
     first_month = min(cols.months)
@@ -347,6 +350,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
             continue
         forms = next((v for k, v, _ in labels if k == "forms"), None)
         named = next((v for k, v, _ in labels if k == "district"), None)
+        sex = next((v for k, v, _ in labels if k == "sex"), None)
+        if sex and not forms:
+            forms = last_forms  # 'Fisik' written once over its L and P rows
         unknown = [(v, why) for k, v, why in labels if k == "unknown"]
         result.warnings.extend(replace(w, sheet=sheet, row=excel_row, column=label_header)
                                for k, _, w in labels if k == "district" and w is not None)
@@ -372,7 +378,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
             result.errors.extend(row_errors)
             rejected += 1
             continue
-        entries.append((excel_row, district or sheet_district, forms, counts))
+        last_forms = forms
+        entries.append((excel_row, district or sheet_district, forms, sex, counts))
         month_counts = {j: n for j, n in counts.items() if j in cols.months}
         for sums in (everything, since, block):
             sums.add(month_counts)
@@ -402,14 +409,14 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 f"({column_letter(j)}) berisi jumlah untuk {vocab.month_year(month_of[j])}, bulan yang belum tiba. "
                 "Periksa tahun rekap (judul atau nama file) dan kolom bulannya.")
     city = vocab.region().code
-    for excel_row, place, forms, counts in entries:
+    for excel_row, place, forms, row_sex, counts in entries:
         for j, n in counts.items():
             if j not in cols.months or j in future or not n:
                 continue
             for form in forms:
                 result.recap.append(RecapCell(sheet=sheet, row=excel_row, column=column_letter(j),
                                               month=month_of[j], district_code=place or city, violence_type=form,
-                                              sex=cols.months[j][2] if sexed else None, victims=n))
+                                              sex=cols.months[j][2] or row_sex, victims=n))
     return {month_of[j] for j in filled - future}, source
 
 

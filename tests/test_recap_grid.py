@@ -400,3 +400,14 @@ def test_an_unknown_form_beside_a_kecamatan_is_rejected_not_taken_for_a_kecamata
     parsed = parse_workbook(path, "RSUD", today=TODAY)
     assert [e.row for e in parsed.errors] == [3] and "'KDRT'" in parsed.errors[0].message
     assert counts_of(parsed) == {(D(2024, 1, 1), "15.71.08", "fisik", None): 1}
+
+
+def test_sex_down_the_rows_beside_the_form_written_once(tmp_path):
+    rows = [["REKAP 2024"], ["Bentuk Kekerasan", "Jenis Kelamin", "Jan", "Feb", "Mar", "Jumlah"],
+            ["Fisik", "L", 1, 0, None, 1], [None, "P", 2, 1, None, 3],
+            ["Seksual", "Perempuan", 4, None, None, 4], ["JUMLAH", None, 7, 1, None, 8]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert not parsed.errors and not parsed.warnings
+    assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
+                                 (D(2024, 2, 1), CITY, "fisik", "P"): 1, (D(2024, 1, 1), CITY, "seksual", "P"): 4}
