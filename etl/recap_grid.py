@@ -230,10 +230,17 @@ class _Sums:
         return _Sums(dict(self.cells), self.rows)
 
 
+def _year_in(text: str) -> int | None:
+    """The last year a text names: the one rule of etl.parse (etl.layout once the 'period' branch moves it)."""
+    try:
+        from etl.layout import _year_in as rule
+    except ImportError:
+        from etl.parse import _year_in as rule
+    return rule(text)
+
+
 def _year(book: Workbook, lay: GridLayout) -> tuple[int | None, str]:
     """The sheet's year and where it was found (the month headers may still carry their own)."""
-    from etl.parse import _year_in  # the one rule for a year in a text
-
     cells = template_cells(lay.title_rows)
     for key in ("month", "period_from"):
         if key in cells and (year := _year_in(cell_text(cells[key][0]) or "")):
