@@ -358,8 +358,9 @@ def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
                   detected: dict) -> None:
     months, sources = set(), []
     for lay in layouts:
-        if isinstance(lay, recap_grid.GridLayout):  # months across the columns: a year's recap
-            covered, source = recap_grid.parse_grid(book, lay, result, today)
+        if isinstance(lay, (recap_grid.GridLayout, recap_grid.MonthRowsLayout)):  # a year's recap by month
+            read = recap_grid.parse_grid if isinstance(lay, recap_grid.GridLayout) else recap_grid.parse_month_rows
+            covered, source = read(book, lay, result, today)
             months |= covered
             sources.append(source)
             continue

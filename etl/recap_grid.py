@@ -1,5 +1,5 @@
 """Recaps with the months across the columns (JAN … DES, JUMLAH), one workbook per year: victim-forms per month,
-per kecamatan where the file gives one.
+per kecamatan where the file gives one; and the same year turned round (months down the rows, forms across).
 
 Down the rows: violence forms (a city-wide recap), kecamatan (the form named by the sheet, one sheet per form),
 or both: a Kecamatan and a Bentuk column, or kecamatan rows each followed by its forms; a sheet per kecamatan
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from etl import vocab
 from etl.columns import ColumnMap, map_columns, missing_register_fields
 from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, detect_layout, form_codes_of_header,
-                        is_signature_row, is_total_label, numbering_row, template_cells)
+                        is_signature_row, is_total_label, numbering_row, sex_of_header, template_cells)
 from etl.model import ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Sheet, Workbook, column_letter
 from etl.values import Value, normalize_text, parse_district, recap_count
@@ -95,11 +95,34 @@ def month_of_header(value) -> tuple[int, int | None] | None:
 
 def detect(sheet: Sheet, agency: str | None = None) -> SheetLayout:
     """etl.layout.detect_layout, or a GridLayout when the sheet is no complete register or recap but has a row
-    of month headers (a register with its required columns is never looked at again: the fast path stays)."""
+    of month headers, or a MonthRowsLayout for a recap of forms across whose rows are months (a register with its
+    required columns is never looked at again: the fast path stays)."""
     lay = detect_layout(sheet, agency)
-    if lay.shape == "recap" or (lay.shape == "register" and not missing_register_fields(lay.columns)):
+    if lay.shape == "recap":
+        return month_rows_layout(lay) or lay
+    if lay.shape == "register" and not missing_register_fields(lay.columns):
         return lay
     return grid_layout(sheet, agency) or lay
+
+
+@dataclass
+class MonthRowsLayout(SheetLayout):
+    """A recap with the forms across the columns and the months down the rows (one row per month of a year)."""
+
+    month_column: int = 0
+
+
+def month_rows_layout(lay: SheetLayout) -> MonthRowsLayout | None:
+    """The recap as months down the rows: no Kecamatan column, and a column whose data rows name at least three
+    months one after another; None otherwise (a recap per kecamatan, read as it always was)."""
+    if "district" in lay.columns.fields:
+        return None
+    rows = [lay.sheet.row(r) for r in lay.data_rows]
+    for j in range(min(4, max(map(len, rows), default=0))):
+        months = [found[0] for row in rows if j < len(row) and (found := month_of_header(row[j]))]
+        if len(months) >= MIN_MONTH_COLUMNS and months == list(range(months[0], months[0] + len(months))):
+            return MonthRowsLayout(**{f.name: getattr(lay, f.name) for f in fields(SheetLayout)}, month_column=j)
+    return None
 
 
 def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
@@ -450,3 +473,90 @@ def _expected(j: int, cols: GridColumns, sums: _Sums) -> int:
         return sums.cells.get(j, 0)
     sex = cols.totals[j]
     return sum(n for k, n in sums.cells.items() if sex is None or cols.months[k][2] == sex)
+
+
+# ---------------------------------------------------------------- months down the rows
+
+def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkbook,
+                     today: dt.date) -> tuple[set[dt.date], str]:
+    """Read a recap of forms across and months down into result.recap; return the months it stands for (rows
+    holding a value, as for months across) and where its year came from."""
+    from etl.parse import _total_warning
+
+    sheet = lay.sheet.name
+    year, found_in = _year(book, lay)
+    forms_of: dict[int, tuple[tuple[str, ...], str | None]] = {}
+    totals: dict[int, str | None] = {}
+    for j, name in enumerate(lay.headers):
+        if j == lay.month_column or not name:
+            continue
+        parent = name.rsplit(" / ", 1)[0] if " / " in name else name
+        if is_total_label(name) or is_total_label(parent):
+            totals[j] = sex_of_header(name)
+        elif found := form_codes_of_header(name):
+            forms_of[j] = (found, sex_of_header(name))
+    place = _sheet_district(lay) or vocab.region().code
+    sexed = any(sex for _, sex in forms_of.values())
+    this_month = today.replace(day=1)
+    covered: set[dt.date] = set()
+    sums: dict[int, int] = {}
+    for r in lay.data_rows:
+        row, excel_row = lay.sheet.row(r), r + 1
+        found = month_of_header(row[lay.month_column] if lay.month_column < len(row) else None)
+        counts, row_errors = {}, []
+        for j in list(forms_of) + list(totals):
+            value = row[j] if j < len(row) else None
+            if value is None:
+                continue
+            count = recap_count(value)
+            if isinstance(count, Problem):
+                row_errors.append(replace(count, sheet=sheet, row=excel_row,
+                                          column=f"{lay.headers[j]} ({column_letter(j)}{excel_row})"))
+            else:
+                counts[j] = count
+        if found is None:
+            if any(n for j, n in counts.items() if j in forms_of) or row_errors:
+                result.rows_read += 1
+                result.errors.append(Problem(sheet, excel_row, lay.headers[lay.month_column], "bulan",
+                                             "Baris ini tidak menyebut bulan. Tulis nama bulan (mis. 'Januari') "
+                                             "di kolom bulan."))
+            continue
+        if (found[1] or year) is None:
+            raise WorkbookError(
+                f"File '{book.file_name}', lembar '{sheet}': tahun rekap tidak dapat ditentukan (dari judul lembar, "
+                "nama lembar maupun nama file). Tulis tahunnya di judul, mis. 'REKAP KASUS TAHUN 2024', atau di "
+                "nama file.")
+        month = dt.date(found[1] or year, found[0], 1)
+        result.rows_read += 1
+        if row_errors:
+            result.errors.extend(row_errors)
+            continue
+        if not any(j in forms_of for j in counts):
+            continue  # a month left blank stands for nothing
+        if month > this_month:
+            if any(counts.get(j) for j in forms_of):
+                raise WorkbookError(
+                    f"File '{book.file_name}', lembar '{sheet}': baris {excel_row} berisi jumlah untuk "
+                    f"{vocab.month_year(month)}, bulan yang belum tiba. Periksa tahun rekap (judul atau nama file).")
+            continue
+        covered.add(month)
+        for j, (forms, sex) in forms_of.items():
+            n = counts.get(j, 0)
+            sums[j] = sums.get(j, 0) + n
+            for form in forms if n else ():
+                result.recap.append(RecapCell(sheet=sheet, row=excel_row, column=column_letter(j), month=month,
+                                              district_code=place, violence_type=form,
+                                              sex=sex if sexed else None, victims=n))
+        for j, sex in totals.items():
+            expected = sum(counts.get(k, 0) for k, (_, s) in forms_of.items() if sex is None or s == sex)
+            if j in counts and counts[j] != expected:
+                result.warnings.append(_total_warning(sheet, j, excel_row, counts[j], expected, "baris ini"))
+    if lay.total_row is not None:
+        total = lay.sheet.row(lay.total_row)
+        for j in list(forms_of) + list(totals):
+            count = recap_count(total[j]) if j < len(total) and total[j] is not None else None
+            expected = (sums.get(j, 0) if j in forms_of else
+                        sum(n for k, n in sums.items() if totals[j] is None or forms_of[k][1] == totals[j]))
+            if isinstance(count, int) and count != expected:
+                result.warnings.append(_total_warning(sheet, j, lay.total_row + 1, count, expected, "kolom ini"))
+    return covered, f"baris bulan lembar '{sheet}', tahun dari {found_in or 'judul kolom bulan'}"

@@ -411,3 +411,26 @@ def test_sex_down_the_rows_beside_the_form_written_once(tmp_path):
     assert not parsed.errors and not parsed.warnings
     assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", "L"): 1, (D(2024, 1, 1), CITY, "fisik", "P"): 2,
                                  (D(2024, 2, 1), CITY, "fisik", "P"): 1, (D(2024, 1, 1), CITY, "seksual", "P"): 4}
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+def test_months_down_the_rows_and_forms_across(tmp_path, engine):
+    rows = [["REKAP KASUS KEKERASAN TAHUN 2024"], ["No", "Bulan", "Fisik", "Psikis", "Kekerasan Seksual", "Jumlah"],
+            [1, "Januari", 1, 0, 2, 3], [2, "Februari", 0, 1, None, 1], [3, "Maret", 0, 0, 0, 0],
+            [4, "April", None, None, None, None], [5, "Mei", None, None, None, None],
+            [None, "JUMLAH", 1, 2, 2, 5]]
+    path = write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows}, engine)
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert counts_of(parsed) == {(D(2024, 1, 1), CITY, "fisik", None): 1, (D(2024, 1, 1), CITY, "seksual", None): 2,
+                                 (D(2024, 2, 1), CITY, "psikis", None): 1}
+    # March states zero (it stands), April and May are blank (they stand for nothing)
+    assert parsed.months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
+    assert warnings_of(parsed) == ["D8", "F8"]  # Psikis: 2 written, 1 counted; so the grand total too
+
+
+def test_a_monthly_recap_per_kecamatan_is_read_as_before(tmp_path):
+    rows = [["REKAP BULAN JUNI 2024"], ["Kecamatan", "Fisik", "Psikis"], ["Jelutung", 1, 0], ["Kotabaru", 0, 2],
+            ["Telanaipura", 1, 1]]
+    path = write_rows(tmp_path / "rekap juni 2024.xlsx", {"Rekap": rows})
+    parsed = parse_workbook(path, "RSUD", today=TODAY)
+    assert parsed.months == [D(2024, 6, 1)] and sum(counts_of(parsed).values()) == 5
