@@ -359,17 +359,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
 
     for r, labels, row in labelled:
         excel_row = r + 1
-        counts, row_errors = {}, []
-        for j in list(cols.months) + list(cols.totals):
-            value = row[j] if j < len(row) else None
-            if value is None:
-                continue  # blank: no value (see the module docstring)
-            count = recap_count(value)
-            if isinstance(count, Problem):
-                row_errors.append(replace(count, sheet=sheet, row=excel_row,
-                                          column=f"{lay.headers[j] or column_letter(j)} ({column_letter(j)}{excel_row})"))
-            else:
-                counts[j] = count
+        counts, row_errors = _row_counts(lay, row, excel_row, list(cols.months) + list(cols.totals))
         # 'JUMLAH' may sit in the No column (merged over No and the labels)
         if any(kind == "total" for kind, *_ in labels) or any(is_total_label(v) for v in row[:first_month]):
             if block_row is not None and block.rows:
@@ -450,16 +440,38 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     return {month_of[j] for j in filled - future}, source
 
 
+def _row_counts(lay: SheetLayout, row: tuple, excel_row: int, columns: list[int]) -> tuple[dict[int, int],
+                                                                                      list[Problem]]:
+    """The counts of a row's cells in these columns (a blank cell has none: see the module docstring), and a
+    problem for each cell that is no count."""
+    counts, problems = {}, []
+    for j in columns:
+        value = row[j] if j < len(row) else None
+        if value is None:
+            continue
+        count = recap_count(value)
+        if isinstance(count, Problem):
+            problems.append(replace(count, sheet=lay.sheet.name, row=excel_row,
+                                    column=f"{lay.headers[j] or column_letter(j)} ({column_letter(j)}{excel_row})"))
+        else:
+            counts[j] = count
+    return counts, problems
+
+
+def _no_year(book: Workbook, sheet: str) -> WorkbookError:
+    return WorkbookError(
+        f"File '{book.file_name}', lembar '{sheet}': tahun rekap tidak dapat ditentukan (dari judul kolom bulan, "
+        "judul lembar, nama lembar maupun nama file). Tulis tahunnya di judul, mis. 'REKAP KASUS TAHUN 2024', atau "
+        "di nama file.")
+
+
 def _months(book: Workbook, lay: GridLayout) -> tuple[dict[int, dt.date], str]:
     """Month column -> its month, and where the year came from; WorkbookError when no year is found."""
     year, found_in = _year(book, lay)
     month_of, own = {}, False
     for j, (month, own_year, _sex) in lay.columns.months.items():
         if (own_year or year) is None:
-            raise WorkbookError(
-                f"File '{book.file_name}', lembar '{lay.sheet.name}': tahun rekap tidak dapat ditentukan (dari judul "
-                "kolom bulan, judul lembar, nama lembar maupun nama file). Tulis tahunnya di judul, mis. 'REKAP "
-                "KASUS TAHUN 2024', atau di nama file.")
+            raise _no_year(book, lay.sheet.name)
         month_of[j] = dt.date(own_year or year, month, 1)
         own = own or own_year is not None
     where = "judul kolom bulan" if own else found_in
@@ -503,17 +515,7 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
     for r in lay.data_rows:
         row, excel_row = lay.sheet.row(r), r + 1
         found = month_of_header(row[lay.month_column] if lay.month_column < len(row) else None)
-        counts, row_errors = {}, []
-        for j in list(forms_of) + list(totals):
-            value = row[j] if j < len(row) else None
-            if value is None:
-                continue
-            count = recap_count(value)
-            if isinstance(count, Problem):
-                row_errors.append(replace(count, sheet=sheet, row=excel_row,
-                                          column=f"{lay.headers[j]} ({column_letter(j)}{excel_row})"))
-            else:
-                counts[j] = count
+        counts, row_errors = _row_counts(lay, row, excel_row, list(forms_of) + list(totals))
         if found is None:
             if any(n for j, n in counts.items() if j in forms_of) or row_errors:
                 result.rows_read += 1
@@ -522,10 +524,7 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
                                              "di kolom bulan."))
             continue
         if (found[1] or year) is None:
-            raise WorkbookError(
-                f"File '{book.file_name}', lembar '{sheet}': tahun rekap tidak dapat ditentukan (dari judul lembar, "
-                "nama lembar maupun nama file). Tulis tahunnya di judul, mis. 'REKAP KASUS TAHUN 2024', atau di "
-                "nama file.")
+            raise _no_year(book, sheet)
         month = dt.date(found[1] or year, found[0], 1)
         result.rows_read += 1
         if row_errors:
