@@ -36,9 +36,9 @@ from etl import backups, database_region, dedupe, ledger, vocab, workers, writer
 from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
-from etl.read import MAX_FILE_BYTES
+from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
-WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+WORKBOOK_EXTENSIONS = SUPPORTED_SUFFIXES  # workbooks and CSV exports of them (etl.read)
 
 # A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
 # and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).

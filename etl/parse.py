@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import archive, vocab
+from etl import archive, recap_grid, vocab
 from etl.columns import FIELDS, missing_columns_message, missing_register_fields, profile
-from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
+from etl.layout import (SheetLayout, cell_text, detect_agency, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
 from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Column, Workbook, column_letter, read_workbook
@@ -38,7 +38,7 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
             raise WorkbookError(f"Kode lembaga '{agency}' tidak dikenal. Pilih salah satu: "
                                 f"{', '.join(vocab.agency_codes())} (atau tambahkan di data/reference/agencies.csv).")
 
-    layouts = [detect_layout(sheet, agency) for sheet in book.sheets]
+    layouts = [recap_grid.detect(sheet, agency) for sheet in book.sheets]
     detected: dict = {}
     if agency is not None:
         agency_code, agency_source = agency, "parameter --agency"
@@ -53,7 +53,7 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
                 f"Muat ulang dengan --agency KODE (salah satu: {', '.join(vocab.agency_codes())}).")
         agency_code, agency_source = found
         if profile(agency_code):  # the agency's own column names may change what the layout is
-            layouts = [detect_layout(sheet, agency_code) for sheet in book.sheets]
+            layouts = [recap_grid.detect(sheet, agency_code) for sheet in book.sheets]
     detected.update({"agency": agency_code, "agency_source": agency_source})
 
     registers = [lay for lay in layouts if lay.shape == "register"]
@@ -428,6 +428,12 @@ def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
                   detected: dict) -> None:
     months, sources = set(), []
     for lay in layouts:
+        if isinstance(lay, (recap_grid.GridLayout, recap_grid.MonthRowsLayout)):  # a year's recap by month
+            read = recap_grid.parse_grid if isinstance(lay, recap_grid.GridLayout) else recap_grid.parse_month_rows
+            covered, source = read(book, lay, result, today)
+            months |= covered
+            sources.append(source)
+            continue
         month, source = _recap_month(book, lay, result)
         if month > today.replace(day=1):
             raise WorkbookError(f"File '{book.file_name}', lembar '{lay.sheet.name}': bulan rekap "

@@ -1,4 +1,5 @@
-"""Read a workbook (.xlsx, .xlsm, .xls, .ods) into plain cell values with one fast reader (fastexcel).
+"""Read a workbook (.xlsx, .xlsm, .xls, .ods) into plain cell values with one fast reader (fastexcel); a .csv
+becomes a one-sheet workbook of the same cells (etl.delimited).
 
 Cells come back as they are held: text as ``str``, numbers as ``float`` (more than 15 significant digits, such as
 an identity number, as the digits in ``str``), dates as ``datetime.date`` or ``datetime.datetime``, formula cells
@@ -25,7 +26,7 @@ import pyarrow as pa
 
 from etl.model import WorkbookError
 
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 # Agency workbooks have a few hundred rows; these caps only stop a hostile or broken file from hanging a load or
 # exhausting memory (the worker processes of etl.workers cap what a file may take in any case). They are the
 # product's only size limits (docs/operations.md states the memory they bound): bytes on disk, bytes after
@@ -159,7 +160,7 @@ def _format_problem(path: Path, head: bytes, name: str) -> str | None:
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return (f"File '{name}' bukan workbook yang didukung (akhiran '{Path(name).suffix or '-'}'). "
-                "Simpan sebagai .xlsx, .xlsm, .xls atau .ods lalu kirim ulang.")
+                "Simpan sebagai .xlsx, .xlsm, .xls, .ods atau .csv lalu kirim ulang.")
     if head[:4] in _OLD_EXCEL_BOF:
         return (f"File '{name}' tersimpan dalam format Excel lama (Excel 2.x-4.0) yang tidak dapat dibaca. "
                 f"{_SAVE_AGAIN}")
@@ -331,6 +332,8 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     if size > MAX_FILE_BYTES:
         raise WorkbookError(f"File '{name}' terlalu besar ({size // (1024 * 1024)} MB; batas "
                             f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Pecah menjadi beberapa file per bulan.")
+    if _is_delimited(name):
+        return _read_delimited(path, name)
     problem = _format_problem(path, head, name)
     if problem:
         raise WorkbookError(problem)
@@ -353,6 +356,17 @@ def read_workbook(path: str | Path, file_name: str | None = None) -> Workbook:
     except BaseException as exc:
         raise _reader_failure(path, name, exc) from exc
     return Workbook(name, sheets)
+
+
+def _is_delimited(name: str) -> bool:
+    return Path(name).suffix.lower() == ".csv"
+
+
+def _read_delimited(path: Path, name: str) -> Workbook:
+    """A CSV file as a one-sheet workbook (pure Python, bounded: read here, never in a worker)."""
+    from etl.delimited import read_delimited  # it builds on this module's cells
+
+    return read_delimited(path, name)
 
 
 _SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
