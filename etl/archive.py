@@ -217,6 +217,21 @@ def _redacted_sheet(sheet: Sheet, columns: dict[int, object], rows: list[int] | 
     return Sheet(sheet.name, sheet.index, sheet.visible, new, sheet.height)
 
 
+def _examples_marked(sheet: Sheet, rows: list[int]) -> Sheet:
+    """The sheet with its example rows rewritten: text says CONTOH (so the copy's rows are examples again, and
+    nothing else of them is kept), other cells are blanks of their kind."""
+    from etl import layout
+
+    if not rows:
+        return sheet
+    at = np.array(rows, np.int64)
+
+    def rewrite(values: list) -> dict[int, object]:
+        return {i: layout.EXAMPLE_MARK if v.__class__ is str else blank_of(v) for i, v in enumerate(values) if v is not None}
+    return Sheet(sheet.name, sheet.index, sheet.visible, [_blanked(c, at, rewrite) for c in sheet.columns],
+                 sheet.height)
+
+
 def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None) -> Workbook:
     """The workbook as the archive keeps it (see the module docstring).
 
@@ -224,12 +239,22 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
     found on the original. Sheets without a register or recap layout are blanked whole unless their title block is
     what named the agency; then that block is kept, so the copy names the same agency.
     """
+    from etl.layout import is_nihil_text
+
     sheets: list[Sheet] = []
     skipped: list[int] = []
     for lay in layouts:
-        if lay.shape is None:
+        if lay.shape is None and lay.nihil:  # a NIHIL report: its title (the period) and its NIHIL line stay
+            last = max(r for r in range(lay.sheet.height) if any(map(is_nihil_text, lay.sheet.row(r))))
+            sheets.append(_redacted_sheet(lay.sheet, dict.fromkeys(range(len(lay.sheet.columns))),
+                                          list(range(last + 1, lay.sheet.height))))
+            continue
+        if lay.shape is None and not lay.example_rows:
             skipped.append(len(sheets))
             sheets.append(_redacted_sheet(lay.sheet, {}, None))
+            continue
+        if lay.shape is None:  # an instruction sheet's example table: read as examples again, never as data
+            sheets.append(_examples_marked(lay.sheet, lay.example_rows))
             continue
         cols = lay.columns
         blank: dict[int, object] = {j: None for j in cols.personal}
@@ -242,7 +267,7 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
                     blank[j] = _field_rewrite(field)
         elif "district" in cols.fields and cols.fields["district"] not in blank:
             blank[cols.fields["district"]] = _field_rewrite("district")
-        sheets.append(_redacted_sheet(lay.sheet, blank, lay.data_rows))
+        sheets.append(_examples_marked(_redacted_sheet(lay.sheet, blank, lay.data_rows), lay.example_rows))
     copy = Workbook(book.file_name, sheets)
     if skipped and _agency(copy, layouts) != found_agency:
         for i in skipped:  # keep the title blocks of skipped sheets: one of them names the agency

@@ -18,13 +18,15 @@ ROWS = [
 NAMES = [r[1] for r in ROWS]
 
 
-def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
-    """Write the messy Dinsos register for November 2024 (rows 5.. under a two-line title block)."""
+def write_messy_register(path: Path, rows: list[list] | None = None, *, period: str = "BULAN NOVEMBER 2024",
+                         sheet: str = "Nov 2024") -> Path:
+    """Write the messy Dinsos register for November 2024 (rows 5.. under a two-line title block); ``period`` and
+    ``sheet`` declare another period (a row outside the declared one is rejected)."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "Nov 2024"
+    ws.title = sheet
     ws["A1"] = "DATA KORBAN KEKERASAN DINAS SOSIAL KOTA JAMBI"
-    ws["A2"] = "BULAN NOVEMBER 2024"
+    ws["A2"] = period
     ws.append([])
     ws.append(HEADERS)
     for row in rows or ROWS:

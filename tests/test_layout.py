@@ -94,7 +94,7 @@ def test_hidden_empty_and_instruction_sheets_are_skipped():
     assert detect_layout(sheet([["TGL LAPOR", "KECAMATAN"]], visible=False)).skip_reason == "lembar tersembunyi"
     assert detect_layout(sheet([[None, None]])).skip_reason == "lembar kosong"
     guide = detect_layout(sheet([["Petunjuk pengisian"], ["Isi satu baris per korban."]]))
-    assert guide.shape is None and guide.skip_reason == "tidak ada baris judul kolom yang dikenali"
+    assert guide.shape is None and guide.skip_reason == "lembar petunjuk/contoh pengisian"
 
 
 def test_template_cells():
