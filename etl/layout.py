@@ -385,14 +385,25 @@ def is_nihil_text(value) -> bool:
     return isinstance(value, str) and normalize_text(value) in _NIHIL_TEXTS
 
 
-def _marks(column: Column) -> tuple[np.ndarray, np.ndarray]:
-    """Two booleans per row: the cell marks an example (is_example_text), the cell says NIHIL (is_nihil_text).
-    Only texts holding a hint word are looked at one by one."""
-    texts = pa.array([v if v.__class__ is str else None for v in column.values], pa.string())
-    maybe = pc.match_substring_regex(texts, _MARK_HINT.pattern, ignore_case=True).fill_null(False).to_pylist()
-    example = np.array([m and is_example_text(v) for v, m in zip(column.values, maybe)], bool)
-    nihil = np.array([m and is_nihil_text(v) for v, m in zip(column.values, maybe)], bool)
-    return example[column.codes], nihil[column.codes]
+def _marks(columns: list[Column]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """For each column, for each of its distinct cells: does it mark an example (is_example_text), does it say
+    NIHIL (is_nihil_text); None for a column where no cell does. The texts of all columns go through one Arrow
+    regex (each call costs ~0.1 ms to set up); only texts holding a hint word are looked at one by one."""
+    texts = [v if v.__class__ is str else None for column in columns for v in column.values]
+    hints = pc.match_substring_regex(pa.array(texts, pa.string()), _MARK_HINT.pattern, ignore_case=True)
+    maybe = np.flatnonzero(hints.fill_null(False).to_numpy(zero_copy_only=False)).tolist()
+    starts = np.cumsum([0] + [len(column.values) for column in columns]).tolist()
+    found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
+    for position in maybe:
+        j = int(np.searchsorted(starts, position, side="right")) - 1
+        text = texts[position]
+        if not (is_example_text(text) or is_nihil_text(text)):
+            continue
+        if found[j] is None:
+            found[j] = (np.zeros(len(columns[j].values), bool), np.zeros(len(columns[j].values), bool))
+        found[j][0][position - starts[j]] = is_example_text(text)
+        found[j][1][position - starts[j]] = is_nihil_text(text)
+    return found
 
 
 def _set_aside_marked_rows(layout: SheetLayout) -> None:
@@ -403,18 +414,23 @@ def _set_aside_marked_rows(layout: SheetLayout) -> None:
     rows = np.array(layout.data_rows, np.int64)
     example = np.zeros(len(rows), bool)
     nihil = np.zeros(len(rows), np.int32)
-    filled = np.zeros(len(rows), np.int32)
     number = layout.columns.fields.get("number")
-    for j, column in enumerate(sheet.columns):
-        if j in layout.columns.personal:
+    read = [j for j in range(len(sheet.columns)) if j not in layout.columns.personal]
+    for j, marks in zip(read, _marks([sheet.columns[j] for j in read])):
+        if marks is None:
             continue
-        marks_example, says_nihil = _marks(column)
-        layout.nihil = layout.nihil or bool(says_nihil[below].any())
-        example |= marks_example[rows]
+        column = sheet.columns[j]
+        layout.nihil = layout.nihil or bool(marks[1][column.codes[below]].any())
+        example |= marks[0][column.codes[rows]]
         if j != number:  # a row number beside 'NIHIL' is no data
-            nihil += says_nihil[rows]
-            filled += column.filled[rows]
-    nihil_rows = (nihil > 0) & (filled <= nihil)
+            nihil += marks[1][column.codes[rows]]
+    nihil_rows = nihil > 0
+    if nihil_rows.any():  # a NIHIL row holds nothing else (a row number aside)
+        filled = np.zeros(len(rows), np.int32)
+        for j, column in enumerate(sheet.columns):
+            if j != number and j not in layout.columns.personal:
+                filled += column.filled[rows]
+        nihil_rows &= filled <= nihil
     if example.any() or nihil_rows.any():
         layout.example_rows = rows[example & ~nihil_rows].tolist()
         layout.data_rows = rows[~example & ~nihil_rows].tolist()
