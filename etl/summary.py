@@ -58,6 +58,8 @@ def _detected_text(detected: dict) -> list[str]:
         lines.append(f"isi file menyebut lembaga {other.get('agency')} ({other.get('source')}); dipakai --agency")
     if detected.get("period_source"):
         lines.append(f"periode dari {detected['period_source']}")
+    if detected.get("nihil"):
+        lines.append("laporan NIHIL (tidak ada kasus)")
     for sheet in detected.get("sheets") or []:
         rows = sheet.get("data_rows")
         text = f"lembar '{sheet.get('sheet')}': {sheet.get('shape')}"

@@ -17,7 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl import archive, compliance, db as dbmod, ledger, load, template
+from etl import archive, compliance, db as dbmod, ledger, load, summary, template
 from etl.model import WorkbookError
 from etl.parse import parse_workbook
 from loadhelpers import entry, register, snapshot
@@ -234,6 +234,7 @@ def test_a_nihil_report_loads_zero_cases_for_its_month_and_counts_as_received(tm
     assert (result.months, result.rows_read, result.rows_rejected, result.shape) == ([D(2024, 8, 1)], 0, 0,
                                                                                     "register")
     assert result.detected["nihil"] is True
+    assert "laporan NIHIL (tidak ada kasus)" in summary.file_summary(result)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM victims WHERE month = DATE '2024-08-01'").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM victims WHERE month = DATE '2024-07-01'").fetchone()[0] == 1
