@@ -354,8 +354,10 @@ def _find_data_rows(layout: SheetLayout) -> None:
 # a sheet named or titled so holds instructions or a filled-in example, never data
 _INSTRUCTION_NAMES = ("petunjuk", "contoh", "cara mengisi", "cara pengisian", "panduan", "instruksi", "cover",
                       "sampul", "example", "sample", "keterangan pengisian")
-_INSTRUCTION_TITLES = ("petunjuk pengisian", "contoh pengisian", "cara mengisi", "cara pengisian",
-                       "panduan pengisian")
+# a title only marks a sheet when it says the table is an example: notes such as 'Petunjuk pengisian: …' are also
+# written above real registers
+_INSTRUCTION_TITLES = ("contoh pengisian", "contoh cara pengisian", "contoh cara mengisi", "contoh isian",
+                       "contoh format", "contoh data")
 EXAMPLE_MARK = "CONTOH"  # what the template's example row and the archive's copy of an example row say
 # a cell holding only one of these marks its row as an example: 'CONTOH', '(contoh)', 'Contoh 1', 'sample'
 _EXAMPLE_TEXT = re.compile(r"^(?:baris |data )?(?:contoh|sample|example|misal|misalnya)(?: \d+| pengisian| isian"

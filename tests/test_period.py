@@ -63,6 +63,9 @@ def october_with_example(tmp_path, variant):
     if variant == "contoh_pengisian_sheet_no_period":  # no declared period: the example must not define one
         return workbook(path, [("Data", [["DATA KORBAN UPTD PPA"], HEADERS] + october_rows(), "visible"),
                                ("Contoh pengisian", [HEADERS, JANUARY_EXAMPLE], "visible")])
+    if variant == "example_titled_sheet":  # a sheet named like any other, titled as an example
+        return workbook(path, [("Register", title + [HEADERS] + october_rows(), "visible"),
+                               ("Sheet2", [["CONTOH PENGISIAN REGISTER"], HEADERS, JANUARY_EXAMPLE], "visible")])
     if variant == "hidden_sheet":
         return workbook(path, [("Register", title + [HEADERS] + october_rows(), "visible"),
                                ("Lama", [HEADERS, JANUARY_EXAMPLE], "hidden")])
@@ -106,7 +109,8 @@ def january_records(db):
                            "WHERE month(report_date) = 1 ORDER BY ALL").fetchall()
 
 
-@pytest.mark.parametrize("variant", ["petunjuk_sheet", "contoh_pengisian_sheet_no_period", "hidden_sheet",
+@pytest.mark.parametrize("variant", ["petunjuk_sheet", "contoh_pengisian_sheet_no_period", "example_titled_sheet",
+                                     "hidden_sheet",
                                      "contoh_marked", "contoh_in_notes_no_period", "template_example_row"])
 def test_an_example_row_never_replaces_a_real_month(tmp_path, db, variant):
     first = load.load_files([january_register(tmp_path)], db=db).files[0]
