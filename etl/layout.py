@@ -263,9 +263,11 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
                               "laporan NIHIL (tidak ada kasus)" if layout.nihil else
                               "tidak ada baris judul kolom yang dikenali")
         guess = None if layout.instruction or layout.nihil else _likely_header(sheet.rows)
-        if guess is not None:
-            names = ", ".join(f"'{cell_text(v)}'" for v in sheet.row(guess) if v is not None)
-            layout.skip_reason += f" (baris {guess + 1}: {names})"
+        if guess is not None:  # a few names, shortened: a message is a sentence, not the sheet's header row
+            names = [cell_text(v) for v in sheet.row(guess) if v is not None]
+            shown = ", ".join(f"'{n if len(n) <= 24 else n[:23] + '…'}'" for n in names[:5 if len(names) <= 5 else 3])
+            more = f", … ({len(names)} kolom)" if len(names) > 5 else ""
+            layout.skip_reason += f" (baris {guess + 1}: {shown}{more})"
         return layout
     layout.header_rows, layout.headers = found
     layout.columns = map_columns(layout.headers, agency)

@@ -72,11 +72,10 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
         recaps = []
     # the shape first: a file that is neither register, recap nor NIHIL report is refused for that, whoever sent it
     if not registers and not recaps and not nihil:
-        found_sheets = "; ".join(f"'{s['sheet']}': {s['reason']}" for s in skipped) or "tidak ada lembar"
+        found_sheets = _skipped_text(skipped)
         raise WorkbookError(
-            f"File '{name}': tidak ada lembar berisi data yang dikenali ({found_sheets}). Gunakan template resmi "
-            "(python -m etl template) atau pastikan ada baris judul kolom seperti Tanggal Lapor, Kecamatan, "
-            "Jenis Kelamin, Jenis Kekerasan.")
+            f"File '{name}': tidak ada lembar berisi data yang dikenali ({found_sheets}). Gunakan template resmi, "
+            "atau beri judul kolom seperti Tanggal Lapor, Kecamatan, Jenis Kelamin, Jenis Kekerasan.")
     if agency is None and found is None:
         raise WorkbookError(f"File '{name}': {AGENCY_UNKNOWN} dari isi, nama lembar maupun nama file. Pilih "
                             f"lembaga pengirimnya (salah satu: {', '.join(vocab.agency_codes())}) lalu periksa "
@@ -104,6 +103,20 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
     result.detected = detected
     result.archive_copy = archive.copy_bytes(archive.redacted(book, layouts, found))
     return result
+
+
+_PLAIN_SKIPS = ("lembar tersembunyi", "lembar kosong", "lembar petunjuk/contoh pengisian")
+
+
+def _skipped_text(skipped: list[dict]) -> str:
+    """Why no sheet was read, short: the first sheet skipped for its columns by name, the others counted."""
+    named = [f"'{s['sheet']}': {s['reason']}" for s in skipped if s["reason"] not in _PLAIN_SKIPS]
+    parts = named[:1] + ([f"{len(named) - 1} lembar lain juga"] if len(named) > 1 else [])
+    for reason in _PLAIN_SKIPS:
+        count = sum(s["reason"] == reason for s in skipped)
+        if count:
+            parts.append(f"'{skipped[0]['sheet']}': {reason}" if len(skipped) == 1 else f"{count} {reason}")
+    return "; ".join(parts) or "tidak ada lembar"
 
 
 def _examples_skipped(lay: SheetLayout) -> Problem:

@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from etl import backups, history, load, vocab
+from etl import backups, history, load
 from etl import db as dbmod
 from tests.messy import write_messy_register
 
@@ -19,11 +19,8 @@ REPO_ARGS = dict(capture_output=True, text=True)
 
 
 def register(path, rows):
-    """A DINSOS register with rows (date, age, sex, kecamatan, wording), declaring the months of its rows."""
-    months = sorted({d.replace(day=1) for d, *_ in rows})
-    return write_messy_register(path, [[i, f"Nama {i}", d, a, s, k, w] for i, (d, a, s, k, w) in enumerate(rows, 1)],
-                                period=f"PERIODE {vocab.month_year(months[0])} s.d. {vocab.month_year(months[-1])}",
-                                sheet="Data")
+    """A DINSOS register with rows (date, age, sex, kecamatan, wording)."""
+    return write_messy_register(path, [[i, f"Nama {i}", d, a, s, k, w] for i, (d, a, s, k, w) in enumerate(rows, 1)])
 
 
 def cli(*args, cwd):
