@@ -218,6 +218,21 @@ def _redacted_sheet(sheet: Sheet, columns: dict[int, object], rows: list[int] | 
     return Sheet(sheet.name, sheet.index, sheet.visible, new, sheet.height)
 
 
+def _examples_marked(sheet: Sheet, rows: list[int]) -> Sheet:
+    """The sheet with its example rows rewritten: text says CONTOH (so the copy's rows are examples again, and
+    nothing else of them is kept), other cells are blanks of their kind."""
+    from etl import layout
+
+    if not rows:
+        return sheet
+    at = np.array(rows, np.int64)
+
+    def rewrite(values: list) -> dict[int, object]:
+        return {i: layout.EXAMPLE_MARK if v.__class__ is str else blank_of(v) for i, v in enumerate(values) if v is not None}
+    return Sheet(sheet.name, sheet.index, sheet.visible, [_blanked(c, at, rewrite) for c in sheet.columns],
+                 sheet.height)
+
+
 def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None,
              stand_ins: dict[tuple[int, int], dict[int, object]] | None = None) -> Workbook:
     """The workbook as the archive keeps it (see the module docstring).
@@ -228,12 +243,22 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
     index, column index): {row: cell}}, cells of a blanked personal column the copy holds instead of the blank,
     because the parser read what they stand for (a birth date: a date giving the same age on the report date).
     """
+    from etl.layout import is_nihil_text
+
     sheets: list[Sheet] = []
     skipped: list[int] = []
     for lay in layouts:
-        if lay.shape is None:
+        if lay.shape is None and lay.nihil:  # a NIHIL report: its title (the period) and its NIHIL line stay
+            last = max(r for r in range(lay.sheet.height) if any(map(is_nihil_text, lay.sheet.row(r))))
+            sheets.append(_redacted_sheet(lay.sheet, dict.fromkeys(range(len(lay.sheet.columns))),
+                                          list(range(last + 1, lay.sheet.height))))
+            continue
+        if lay.shape is None and not lay.example_rows:
             skipped.append(len(sheets))
             sheets.append(_redacted_sheet(lay.sheet, {}, None))
+            continue
+        if lay.shape is None:  # an instruction sheet's example table: read as examples again, never as data
+            sheets.append(_examples_marked(lay.sheet, lay.example_rows))
             continue
         cols = lay.columns
         blank: dict[int, object] = {j: None for j in cols.personal}
@@ -250,7 +275,7 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
         for (index, j), cells in (stand_ins or {}).items():
             if index == sheet.index and j in cols.personal:
                 sheet = _with_cells(sheet, j, cells)
-        sheets.append(sheet)
+        sheets.append(_examples_marked(sheet, lay.example_rows))
     copy = Workbook(book.file_name, sheets)
     if skipped and _agency(copy, layouts) != found_agency:
         for i in skipped:  # keep the title blocks of skipped sheets: one of them names the agency

@@ -177,7 +177,8 @@ def detected_summary(inspection: Inspection) -> dict[str, str]:
     return {
         "Lembaga": f"{agencies.get(parsed.agency, parsed.agency)} ({d.get('agency_source', '-')})",
         "Periode": f"{period} ({d.get('period_source') or '-'})",
-        "Bentuk": "register (satu baris per korban)" if parsed.shape == "register" else "rekap bulanan",
+        "Bentuk": ("register (satu baris per korban)" if parsed.shape == "register" else "rekap bulanan")
+                  + ("; laporan NIHIL (tidak ada kasus)" if parsed.nihil else ""),
         "Lembar dibaca": ", ".join(s["sheet"] for s in d.get("sheets", [])) or "-",
         "Baris": f"{parsed.rows_read} dibaca, {parsed.rows_loaded} dapat dimuat, {parsed.rows_rejected} ditolak",
         "Kolom dikenali": "; ".join(dict.fromkeys(columns)) or "-",

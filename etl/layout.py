@@ -6,8 +6,10 @@ hold what, so that etl.parse can normalise them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 import pyarrow as pa
@@ -16,7 +18,7 @@ import pyarrow.compute as pc
 from etl import vocab
 from etl.columns import REGISTER_FIELDS, ColumnMap, field_of, map_columns
 from etl.read import Column, Sheet, Workbook
-from etl.values import normalize_text
+from etl.values import normalize_text, parse_months
 
 HEADER_SEARCH_ROWS = 40
 _TOTAL_WORDS = ("jumlah", "total", "jml", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan")
@@ -195,6 +197,9 @@ class SheetLayout:
     data_rows: list[int] = field(default_factory=list)       # 0-based indexes of non-blank data rows
     total_row: int | None = None
     footer_row: int | None = None
+    example_rows: list[int] = field(default_factory=list)    # 0-based rows marked as examples (never data)
+    instruction: bool = False                # an instruction/example sheet: nothing on it is data
+    nihil: bool = False                      # the sheet says there were no cases ('NIHIL', 'Tidak ada kasus')
 
     @property
     def title_rows(self) -> list[list]:
@@ -249,13 +254,20 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
     if not sheet.height:
         layout.skip_reason = "lembar kosong"
         return layout
-    found = find_header(sheet.head(HEADER_SEARCH_ROWS + 1), agency)
+    head = sheet.head(HEADER_SEARCH_ROWS + 1)
+    found = find_header(head, agency)
+    layout.instruction = is_instruction_sheet(sheet.name, head if found is None else head[:found[0][0]])
     if found is None:
-        layout.skip_reason = "tidak ada baris judul kolom yang dikenali"
-        guess = _likely_header(sheet.rows)
-        if guess is not None:
-            names = ", ".join(f"'{cell_text(v)}'" for v in sheet.row(guess) if v is not None)
-            layout.skip_reason += f" (baris {guess + 1}: {names})"
+        layout.nihil = not layout.instruction and any(is_nihil_text(v) for row in head for v in row)
+        layout.skip_reason = ("lembar petunjuk/contoh pengisian" if layout.instruction else
+                              "laporan NIHIL (tidak ada kasus)" if layout.nihil else
+                              "tidak ada baris judul kolom yang dikenali")
+        guess = None if layout.instruction or layout.nihil else _likely_header(sheet.rows)
+        if guess is not None:  # a few names, shortened: a message is a sentence, not the sheet's header row
+            names = [cell_text(v) for v in sheet.row(guess) if v is not None]
+            shown = ", ".join(f"'{n if len(n) <= 24 else n[:23] + '…'}'" for n in names[:5 if len(names) <= 5 else 3])
+            more = f", … ({len(names)} kolom)" if len(names) > 5 else ""
+            layout.skip_reason += f" (baris {guess + 1}: {shown}{more})"
         return layout
     layout.header_rows, layout.headers = found
     layout.columns = map_columns(layout.headers, agency)
@@ -270,6 +282,11 @@ def detect_layout(sheet: Sheet, agency: str | None = None) -> SheetLayout:
         layout.skip_reason = "judul kolom bukan register maupun rekap"
         return layout
     _find_data_rows(layout)
+    _set_aside_marked_rows(layout)
+    if layout.instruction:  # its table is an example of how to fill in the register: set aside whole
+        layout.example_rows = sorted(layout.example_rows + layout.data_rows)
+        layout.data_rows, layout.shape = [], None
+        layout.skip_reason = "lembar petunjuk/contoh pengisian"
     return layout
 
 
@@ -334,6 +351,95 @@ def _find_data_rows(layout: SheetLayout) -> None:
     layout.data_rows = data_rows
 
 
+# ---------------------------------------------------------------- examples, instructions, NIHIL
+
+# a sheet named or titled so holds instructions or a filled-in example, never data
+_INSTRUCTION_NAMES = ("petunjuk", "contoh", "cara mengisi", "cara pengisian", "panduan", "instruksi", "cover",
+                      "sampul", "example", "sample", "keterangan pengisian")
+# a title only marks a sheet when it says the table is an example: notes such as 'Petunjuk pengisian: …' are also
+# written above real registers
+_INSTRUCTION_TITLES = ("contoh pengisian", "contoh cara pengisian", "contoh cara mengisi", "contoh isian",
+                       "contoh format", "contoh data")
+EXAMPLE_MARK = "CONTOH"  # what the template's example row and the archive's copy of an example row say
+# a cell holding only one of these marks its row as an example: 'CONTOH', '(contoh)', 'Contoh 1', 'sample'
+_EXAMPLE_TEXT = re.compile(r"^(?:baris |data )?(?:contoh|sample|example|misal|misalnya)(?: \d+| pengisian| isian"
+                           r"| data| saja)?$")
+_NIHIL_TEXTS = ("nihil", "tidak ada kasus", "tidak ada korban", "tidak ada laporan", "tidak ada kejadian",
+                "tidak ada kasus kekerasan", "tidak ada laporan kasus", "belum ada kasus", "kasus nihil",
+                "laporan nihil", "nihil tidak ada kasus", "tidak ada kasus nihil")
+_MARK_HINT = re.compile(r"contoh|sample|example|misal|nihil|tidak ada|belum ada", re.I)
+
+
+def is_instruction_sheet(name: str, title_rows: list) -> bool:
+    """A sheet of instructions or of a filled-in example ('Petunjuk', 'Contoh pengisian', 'Cara mengisi'),
+    by its name or a title above its table."""
+    if normalize_text(name).startswith(_INSTRUCTION_NAMES):
+        return True
+    titles = (normalize_text(v) for row in title_rows for v in row if isinstance(v, str))
+    return any(t.startswith(_INSTRUCTION_TITLES) or t == "contoh" for t in titles)
+
+
+def is_example_text(value) -> bool:
+    """'CONTOH', 'contoh', '(Contoh)', 'Contoh 1', 'sample', 'Contoh pengisian': the cell marks an example row."""
+    return isinstance(value, str) and bool(_EXAMPLE_TEXT.match(normalize_text(value)))
+
+
+def is_nihil_text(value) -> bool:
+    """'NIHIL', 'Nihil.', 'Tidak ada kasus', 'NIHIL / tidak ada kasus': a report of no cases."""
+    return isinstance(value, str) and normalize_text(value) in _NIHIL_TEXTS
+
+
+def _marks(columns: list[Column]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """For each column, for each of its distinct cells: does it mark an example (is_example_text), does it say
+    NIHIL (is_nihil_text); None for a column where no cell does. The texts of all columns go through one Arrow
+    regex (each call costs ~0.1 ms to set up); only texts holding a hint word are looked at one by one."""
+    texts = [v if v.__class__ is str else None for column in columns for v in column.values]
+    hints = pc.match_substring_regex(pa.array(texts, pa.string()), _MARK_HINT.pattern, ignore_case=True)
+    maybe = np.flatnonzero(hints.fill_null(False).to_numpy(zero_copy_only=False)).tolist()
+    starts = np.cumsum([0] + [len(column.values) for column in columns]).tolist()
+    found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
+    for position in maybe:
+        j = int(np.searchsorted(starts, position, side="right")) - 1
+        text = texts[position]
+        if not (is_example_text(text) or is_nihil_text(text)):
+            continue
+        if found[j] is None:
+            found[j] = (np.zeros(len(columns[j].values), bool), np.zeros(len(columns[j].values), bool))
+        found[j][0][position - starts[j]] = is_example_text(text)
+        found[j][1][position - starts[j]] = is_nihil_text(text)
+    return found
+
+
+def _set_aside_marked_rows(layout: SheetLayout) -> None:
+    """Take example rows (a cell marks them CONTOH) and NIHIL rows (their only text says there were no cases)
+    out of the data rows, column by column; a NIHIL anywhere under the header marks the sheet NIHIL."""
+    sheet = layout.sheet
+    below = slice(layout.header_rows[-1] + 1, sheet.height)
+    rows = np.array(layout.data_rows, np.int64)
+    example = np.zeros(len(rows), bool)
+    nihil = np.zeros(len(rows), np.int32)
+    number = layout.columns.fields.get("number")
+    read = [j for j in range(len(sheet.columns)) if j not in layout.columns.personal]
+    for j, marks in zip(read, _marks([sheet.columns[j] for j in read])):
+        if marks is None:
+            continue
+        column = sheet.columns[j]
+        layout.nihil = layout.nihil or bool(marks[1][column.codes[below]].any())
+        example |= marks[0][column.codes[rows]]
+        if j != number:  # a row number beside 'NIHIL' is no data
+            nihil += marks[1][column.codes[rows]]
+    nihil_rows = nihil > 0
+    if nihil_rows.any():  # a NIHIL row holds nothing else (a row number aside)
+        filled = np.zeros(len(rows), np.int32)
+        for j, column in enumerate(sheet.columns):
+            if j != number and j not in layout.columns.personal:
+                filled += column.filled[rows]
+        nihil_rows &= filled <= nihil
+    if example.any() or nihil_rows.any():
+        layout.example_rows = rows[example & ~nihil_rows].tolist()
+        layout.data_rows = rows[~example & ~nihil_rows].tolist()
+
+
 # ---------------------------------------------------------------- template cells, agency and period hints
 
 _LABELS = {
@@ -343,6 +449,8 @@ _LABELS = {
     "periode sampai": "period_to", "sampai": "period_to", "periode akhir": "period_to", "s d": "period_to",
     "hingga": "period_to",
     "bulan": "month", "periode": "month", "bulan laporan": "month", "periode laporan": "month",
+    "bulan periode": "month", "periode bulan": "month", "bulan tahun": "month", "masa laporan": "month",
+    "bulan pelaporan": "month", "periode pelaporan": "month", "laporan bulan": "month",
 }
 
 
@@ -366,6 +474,92 @@ def template_cells(rows: list[list]) -> dict[str, tuple[object, str]]:
 def title_texts(rows: list[list]) -> list[str]:
     """Text cells of a title block."""
     return [v for row in rows for v in row if isinstance(v, str)]
+
+
+@dataclass(frozen=True)
+class DeclaredPeriod:
+    """The months a sheet or a file says it reports on, and where that was read (Indonesian, for messages)."""
+
+    months: tuple[dt.date, ...]
+    source: str
+
+
+# title cells that name a period; a cell that dates the document ('Dicetak 5 November 2024') names none
+_PERIOD_WORDS = re.compile(r"\b(bulan|periode|triwulan|semester|s d|sampai|hingga)\b")
+_NOT_A_PERIOD = re.compile(r"^(dicetak|tanggal|tgl|diperbarui|dibuat|update|per tanggal)\b")
+
+
+def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False) -> DeclaredPeriod | None:
+    """The period a sheet declares, first found of: its Bulan/Periode cells, its name, its title ('LAPORAN …
+    BULAN OKTOBER 2024', 'Periode: Januari–Maret 2024'), the file name ('…_Oktober_2024.xlsx'), its name with
+    the year of the title or file name ('Juni'). None when it declares none: its rows' months define it then.
+    ``single``: only a one-month period counts (a recap sheet is one month).
+
+    The one rule for registers and recaps alike; a file's period is that of its data sheets (file_period).
+    """
+    name = lay.sheet.name
+    stem = PurePath(file_name).stem
+    titles = [t for t in title_texts(lay.title_rows) if not _NOT_A_PERIOD.match(normalize_text(t))
+              and not _PLACE_DATE.match(" ".join(t.split()))]
+    for months, source in _period_candidates(lay, name, titles, stem):
+        if months and (len(months) == 1 or not single):
+            return DeclaredPeriod(tuple(months), source)
+    return None
+
+
+def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str):
+    """(months, source) in the order declared_period trusts them; computed lazily."""
+    cells = template_cells(lay.title_rows)
+    months = _cells_period(cells)
+    if months:
+        refs = ", ".join(cells[k][1] for k in ("period_from", "period_to", "month") if k in cells)
+        yield months, f"{'sel periode' if 'period_from' in cells else 'sel Bulan'} (lembar '{name}' {refs})"
+    yield parse_months(name), f"nama lembar '{name}'"
+    named = [(parse_months(t), t) for t in titles]
+    named = [(m, t) for m, t in named if m]
+    worded = [m for m, t in named if _PERIOD_WORDS.search(normalize_text(t))]
+    if worded or named:
+        yield (worded or [named[0][0]])[0], f"judul lembar '{name}'"
+    yield parse_months(stem), "nama file"
+    year = _year_in(" ".join(titles)) or _year_in(stem)
+    if year:
+        yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file"
+
+
+def period_cell_unreadable(lay: SheetLayout) -> bool:
+    """Whether the sheet has a Bulan/Periode cell that does not read as a month (a warning: rows decide then)."""
+    cells = template_cells(lay.title_rows)
+    values = [cells[k][0] for k in ("period_from", "period_to", "month") if k in cells]
+    return any(v is not None for v in values) and _cells_period(cells) is None
+
+
+def _cells_period(cells: dict) -> list[dt.date] | None:
+    """The months of a title block's Periode dari/sampai or Bulan cells, or None."""
+    first = parse_months(cells.get("period_from", cells.get("month", (None,)))[0])
+    last = parse_months(cells["period_to"][0]) if "period_to" in cells else first
+    return _months_between(first[0], last[-1]) if first and last and first[0] <= last[-1] else None
+
+
+def file_period(layouts: list[SheetLayout], file_name: str) -> DeclaredPeriod | None:
+    """The period a file declares: the months its data sheets declare, together (declared_period)."""
+    found = [p for p in (declared_period(lay, file_name) for lay in layouts) if p]
+    if not found:
+        return None
+    months = sorted({m for p in found for m in p.months})
+    return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)))
+
+
+def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, current = [], first
+    while current <= last and len(months) < 240:
+        months.append(current)
+        current = dt.date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def _year_in(text: str) -> int | None:
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", text)
+    return int(years[-1]) if years else None
 
 
 def agency_in_text(text: str) -> str | None:

@@ -8,9 +8,10 @@ what it would replace, undo what comes back (``restored_by_undo``), compliance w
   (register or recap) stands for that month too; submissions that are undone stand for nothing. A register and a
   recap of one agency never replace each other (the views let the register win).
 - A file stands for the months it brings (``standing_months``): every month where it loaded at least one record
-  (rows dated outside the declared period included, otherwise a resubmission could count them twice), and the
-  declared months without records only when it declares them NIHIL, i.e. none of its rows was rejected (a
-  rejected row might have been that month's). A file that stands for no month is no submission (etl.load fails
+  (a file that declares a period loads no row dated outside it: etl.parse rejects those), and the declared months
+  without records only when it declares them NIHIL: it says so ('NIHIL', 'Tidak ada kasus'), or none of its rows
+  was rejected except for being dated outside the period (any other rejected row might have been that month's).
+  Example rows and instruction sheets are never rows (etl.layout), so they never make a file stand for a month. A file that stands for no month is no submission (etl.load fails
   it): a file whose every row is rejected never replaces anything.
 - A revision whose rows were partly rejected and that would leave a month with fewer records than stand now is
   held back until the operator confirms it (``Decision.held``, ``losses``).
@@ -29,7 +30,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.model import ParsedWorkbook
+from etl.model import OUTSIDE_PERIOD, ParsedWorkbook
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ def standing_months(parsed: ParsedWorkbook, records: dict[dt.date, int] | None =
     """The months a parsed file would stand for once stored (see the module's rules); ``records`` are its
     records_by_month when already counted."""
     months = {m for m, n in (records_by_month(parsed) if records is None else records).items() if n}
-    if not parsed.rows_rejected:  # declared months without records: NIHIL
+    # declared months without records: NIHIL, unless a rejected row might have been theirs (a row rejected for
+    # being dated outside the declared period cannot)
+    if parsed.nihil or all(p.reason == OUTSIDE_PERIOD for p in parsed.errors):
         months |= {first_day(m) for m in parsed.months}
     return sorted(months)
 

@@ -100,6 +100,7 @@ class FileResult:
         decision = self.decision
         replaces = [] if decision is None or self.status == "unchanged" else [
             {"submission_id": r.submission_id, "file_name": r.file_name,
+             "loaded_at": r.loaded_at.isoformat(timespec="seconds"),
              "months": [{"month": m.strftime("%Y-%m"), "records_before": decision.before.get(m, 0),
                          "records_after": decision.after.get(m, 0),
                          "change": decision.after.get(m, 0) - decision.before.get(m, 0)} for m in r.months]}

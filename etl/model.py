@@ -21,6 +21,13 @@ class UsageError(EtlError):
     """The command was called wrongly (exit code 2)."""
 
 
+# the reason of a register row dated outside the period its file declares (etl.parse): such a rejection says
+# nothing about the declared months, so it does not cast doubt on a NIHIL month (etl.ledger.standing_months)
+OUTSIDE_PERIOD = "di_luar_periode"
+# the words of the message for a file whose agency cannot be recognised: each caller names its own way to choose
+AGENCY_UNKNOWN = "lembaga pengirim tidak dapat dikenali"
+
+
 @dataclass(frozen=True)
 class Problem:
     """A row-level error (the row is rejected) or warning (the row is kept), located in the workbook."""
@@ -105,6 +112,7 @@ class ParsedWorkbook:
     warnings: list[Problem] = field(default_factory=list)
     detected: dict = field(default_factory=dict)            # what was detected and from where (for the summary)
     archive_copy: bytes | None = None                       # what the archive keeps of the file (etl.archive)
+    nihil: bool = False                                     # it reports no cases ('NIHIL') and has no rows
 
     @property
     def victims(self) -> list[VictimRow]:

@@ -7,6 +7,7 @@ Personal-data columns are blanked right after the header is mapped, so their val
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import pyarrow.compute as pc
 
 from etl import archive, recap_grid, vocab
 from etl.columns import FIELDS, missing_columns_message, missing_register_fields, profile
-from etl.layout import (SheetLayout, cell_text, detect_agency, form_codes_of_header,
-                        is_total_label, sex_of_header, template_cells, title_texts)
-from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
+from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, declared_period, detect_agency,
+                        file_period, form_codes_of_header, is_total_label, period_cell_unreadable, sex_of_header,
+                        title_texts)
+from etl.model import (AGENCY_UNKNOWN, OUTSIDE_PERIOD, VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell,
+                       WorkbookError)
 from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
-                        masked_texts, parse_age, parse_closed, parse_date, parse_district, parse_months,
+                        masked_texts, normalize_text, parse_age, parse_closed, parse_date, parse_district,
                         parse_offence, parse_services, parse_sex, parse_subdistrict, parse_violence,
                         place_of_citation, place_of_violence, recap_count, subdistrict_name)
 
@@ -40,29 +43,26 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
 
     layouts = [recap_grid.detect(sheet, agency) for sheet in book.sheets]
     detected: dict = {}
+    found = detect_agency(book, {lay.sheet.index: lay.title_rows for lay in layouts})
     if agency is not None:
         agency_code, agency_source = agency, "parameter --agency"
-        found = detect_agency(book, {lay.sheet.index: lay.title_rows for lay in layouts})
         if found and found[0] != agency:
             detected["agency_detected"] = {"agency": found[0], "source": found[1]}
-    else:
-        found = detect_agency(book, {lay.sheet.index: lay.title_rows for lay in layouts})
-        if found is None:
-            raise WorkbookError(
-                f"File '{name}': lembaga pengirim tidak dapat dikenali dari isi, nama lembar maupun nama file. "
-                f"Muat ulang dengan --agency KODE (salah satu: {', '.join(vocab.agency_codes())}).")
+    elif found is not None:
         agency_code, agency_source = found
         if profile(agency_code):  # the agency's own column names may change what the layout is
             layouts = [recap_grid.detect(sheet, agency_code) for sheet in book.sheets]
-    detected.update({"agency": agency_code, "agency_source": agency_source})
 
     registers = [lay for lay in layouts if lay.shape == "register"]
     recaps = [lay for lay in layouts if lay.shape == "recap"]
+    nihil = [lay for lay in layouts if lay.shape is None and lay.nihil]
     warnings: list[Problem] = []
     sheets_info, skipped = [], []
     for lay in layouts:
         if lay.shape is None:
             skipped.append({"sheet": lay.sheet.name, "reason": lay.skip_reason})
+        if lay.example_rows:
+            warnings.append(_examples_skipped(lay))
     if registers and recaps:
         for lay in recaps:
             skipped.append({"sheet": lay.sheet.name, "reason": "rekap di dalam workbook register (tidak dihitung dua kali)"})
@@ -70,29 +70,120 @@ def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: st
                                     f"Lembar '{lay.sheet.name}' berbentuk rekap dan diabaikan karena workbook ini "
                                     "berisi register per korban; kirim rekap sebagai file terpisah bila perlu."))
         recaps = []
-    if not registers and not recaps:
-        found_sheets = "; ".join(f"'{s['sheet']}': {s['reason']}" for s in skipped) or "tidak ada lembar"
+    # the shape first: a file that is neither register, recap nor NIHIL report is refused for that, whoever sent it
+    if not registers and not recaps and not nihil:
+        found_sheets = _skipped_text(skipped)
         raise WorkbookError(
-            f"File '{name}': tidak ada lembar berisi data yang dikenali ({found_sheets}). Gunakan template resmi "
-            "(python -m etl template) atau pastikan ada baris judul kolom seperti Tanggal Lapor, Kecamatan, "
-            "Jenis Kelamin, Jenis Kekerasan.")
+            f"File '{name}': tidak ada lembar berisi data yang dikenali ({found_sheets}). Gunakan template resmi, "
+            "atau beri judul kolom seperti Tanggal Lapor, Kecamatan, Jenis Kelamin, Jenis Kekerasan.")
+    if agency is None and found is None:
+        raise WorkbookError(f"File '{name}': {AGENCY_UNKNOWN} dari isi, nama lembar maupun nama file. Pilih "
+                            f"lembaga pengirimnya (salah satu: {', '.join(vocab.agency_codes())}) lalu periksa "
+                            "atau muat ulang.")
+    detected.update({"agency": agency_code, "agency_source": agency_source})
 
     stand_ins = {}  # birth dates the archive replaces by dates giving the same age
-    result = ParsedWorkbook(file_name=name, agency=agency_code, shape="register" if registers else "recap",
-                            months=[], rows_read=0, warnings=warnings)
+    shape = "register" if registers else "recap" if recaps else _nihil_shape(nihil)
+    result = ParsedWorkbook(file_name=name, agency=agency_code, shape=shape, months=[], rows_read=0,
+                            warnings=warnings)
     if registers:
         stand_ins = _parse_registers(book, registers, result, today, detected)
-    else:
+    elif recaps:
         _parse_recaps(book, recaps, result, today, detected)
+    else:
+        _parse_nihil(book, nihil, result, detected)
+    result.nihil = not result.rows_read and any(lay.nihil for lay in registers or recaps or nihil)
+    _one_sentence_for_another_region(result)
     for lay in registers or recaps:
         sheets_info.append(_describe(lay))
     detected["shape"] = result.shape
     detected["sheets"] = sheets_info
     detected["skipped_sheets"] = skipped
     detected["period"] = list(result.period) if result.period else None
+    detected["nihil"] = result.nihil
     result.detected = detected
     result.archive_copy = archive.copy_bytes(archive.redacted(book, layouts, found, stand_ins))
     return result
+
+
+_PLAIN_SKIPS = ("lembar tersembunyi", "lembar kosong", "lembar petunjuk/contoh pengisian")
+
+
+def _skipped_text(skipped: list[dict]) -> str:
+    """Why no sheet was read, short: the first sheet skipped for its columns by name, the others counted."""
+    named = [f"'{s['sheet']}': {s['reason']}" for s in skipped if s["reason"] not in _PLAIN_SKIPS]
+    parts = named[:1] + ([f"{len(named) - 1} lembar lain juga"] if len(named) > 1 else [])
+    for reason in _PLAIN_SKIPS:
+        count = sum(s["reason"] == reason for s in skipped)
+        if count:
+            parts.append(f"'{skipped[0]['sheet']}': {reason}" if len(skipped) == 1 else f"{count} {reason}")
+    return "; ".join(parts) or "tidak ada lembar"
+
+
+def _examples_skipped(lay: SheetLayout) -> Problem:
+    """The one note for a sheet's example rows (or an instruction sheet's table): skipped, never data."""
+    rows = [r + 1 for r in lay.example_rows]
+    listed = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+    if lay.instruction:
+        text = (f"Lembar '{lay.sheet.name}' berisi petunjuk atau contoh pengisian; {len(rows)} baris di dalamnya "
+                f"(baris {listed}) tidak dimuat.")
+    else:
+        text = (f"Lembar '{lay.sheet.name}': {len(rows)} baris bertanda contoh (baris {listed}) dilewati; baris "
+                "contoh bukan data dan tidak dimuat.")
+    return Problem(lay.sheet.name, None, None, "contoh_dilewati", text)
+
+
+def _nihil_shape(layouts: list[SheetLayout]) -> str:
+    """A NIHIL report without a table is a recap when its title says so, otherwise a register."""
+    titles = " ".join(t for lay in layouts for t in title_texts(lay.sheet.head(HEADER_SEARCH_ROWS)))
+    return "recap" if "rekap" in normalize_text(titles) else "register"
+
+
+def _parse_nihil(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, detected: dict) -> None:
+    """A report that there were no cases ('NIHIL', 'Tidak ada kasus'): zero records for the period it declares."""
+    # a sheet without a table: its whole top is its title block
+    declared = file_period([replace(lay, header_rows=[HEADER_SEARCH_ROWS]) for lay in layouts], book.file_name)
+    if declared is None:
+        raise _nihil_without_month(book.file_name)
+    result.months = list(declared.months)
+    detected["period_source"] = declared.source
+    detected["sheets_nihil"] = [lay.sheet.name for lay in layouts]
+
+
+def _nihil_without_month(file_name: str) -> WorkbookError:
+    return WorkbookError(
+        f"File '{file_name}': laporan NIHIL (tidak ada kasus), tetapi bulan laporannya tidak tertulis. Tulis "
+        "bulannya di judul (mis. 'LAPORAN BULAN AGUSTUS 2024'), di sel Bulan, atau di nama file.")
+
+
+_PLACE_REASONS = ("wilayah_luar", "wilayah_tidak_dikenal")
+
+
+def _one_sentence_for_another_region(result: ParsedWorkbook) -> None:
+    """When most rows name places outside the region, one sentence says so first, and each row's message keeps
+    only its first sentence (not one 'add this spelling' hint per row)."""
+    outside = {(p.sheet, p.row) for p in result.errors if p.reason in _PLACE_REASONS}
+    if len(outside) < 3 or 2 * len(outside) <= result.rows_read:
+        return
+    names = list(dict.fromkeys(m[1] for p in result.errors if p.reason in _PLACE_REASONS
+                               for m in [_QUOTED.search(p.message)] if m))
+    result.errors = [replace(p, message=_first_sentence(p.message)) if p.reason in _PLACE_REASONS else p
+                     for p in result.errors]
+    example = f" (mis. {', '.join(names[:3])})" if names else ""
+    result.warnings.insert(0, Problem(None, None, None, "wilayah_lain", (
+        f"{len(outside)} dari {result.rows_read} baris file ini menyebut kecamatan atau kelurahan di luar "
+        f"{vocab.region().name}{example}: file ini tampaknya berasal dari wilayah lain, jadi baris-baris itu "
+        "ditolak; periksa apakah file ini memang untuk wilayah ini.")))
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _first_sentence(message: str) -> str:
+    """The message up to the end of its first sentence (a quoted value may hold a full stop: 'Kec. X')."""
+    quoted = _QUOTED.search(message)
+    end = message.find(". ", quoted.end() if quoted else 0)
+    return message if end < 0 else message[:end + 1]
 
 
 def _describe(lay: SheetLayout) -> dict:
@@ -141,7 +232,6 @@ def _blank_personal(lay: SheetLayout) -> list[list]:
 def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
                      detected: dict) -> dict[tuple[int, int], dict[int, dt.date | str]]:
     """Parse the register sheets into ``result``; return the archive's stand-ins for the birth dates read."""
-    declared: list[dt.date] = []
     tables = []
     stand_ins: dict[tuple[int, int], dict[int, dt.date | str]] = {}
     for lay in layouts:
@@ -149,34 +239,37 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
         if missing:
             raise WorkbookError(missing_columns_message(book.file_name, lay.sheet.name, lay.header_rows[-1] + 1,
                                                         lay.headers, missing, counts=_counts_only(lay)))
-        cells = template_cells(lay.title_rows)
-        if not declared and ("period_from" in cells or "month" in cells):
-            first = parse_months(cells.get("period_from", cells.get("month"))[0])
-            last = parse_months(cells["period_to"][0]) if "period_to" in cells else first
-            if first and last and first[0] <= last[-1]:
-                declared = _span(first[0], last[-1])
-                refs = [cells[k][1] for k in ("period_from", "period_to", "month") if k in cells]
-                detected["period_source"] = f"sel periode (lembar '{lay.sheet.name}' {', '.join(refs)})"
-            elif first or last:
-                result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
-                                               "Sel periode tidak dapat dibaca sebagai bulan dan tahun; periode "
-                                               "diambil dari tanggal lapor. Tulis mis. 'Juni 2024' atau 2024-06."))
+        if period_cell_unreadable(lay):
+            result.warnings.append(Problem(lay.sheet.name, None, None, "periode",
+                                           "Sel periode tidak dapat dibaca sebagai bulan dan tahun. Tulis mis. "
+                                           "'Juni 2024' atau 2024-06."))
         tables.append(_parse_register_rows(lay, today, result, stand_ins))
-    result.victim_table = pa.concat_tables(tables)
-    if declared:
-        result.months = declared
-        if not result.record_months <= set(declared):
-            victims = result.victim_table.select(["sheet", "row", "report_date"]).to_pylist()
-            for v in victims:
-                if v["report_date"].replace(day=1) not in declared:
-                    result.warnings.append(Problem(
-                        v["sheet"], v["row"], None, "di_luar_periode",
-                        f"Tanggal lapor {vocab.format_date(v['report_date'])} di luar periode laporan "
-                        f"({vocab.months_text(declared)}). Baris tetap dimuat; periksa tanggalnya."))
-        result.months = sorted(set(declared) | result.record_months)
-    else:
+    victims = pa.concat_tables(tables)
+    declared = file_period(layouts, book.file_name)
+    if declared is None:  # the rows' months define the period
+        if not result.rows_read and any(lay.nihil for lay in layouts):
+            raise _nihil_without_month(book.file_name)
+        result.victim_table = victims
         result.months = sorted(result.record_months)
         detected["period_source"] = "tanggal lapor" if result.months else None
+        return stand_ins
+    result.months = list(declared.months)
+    detected["period_source"] = declared.source
+    month = pc.floor_temporal(victims.column("report_date"), unit="month")
+    inside = pc.is_in(month, value_set=pa.array(declared.months, pa.date32()))
+    if pc.all(inside).as_py() is not False:
+        result.victim_table = victims
+        return stand_ins
+    headers = {lay.sheet.name: lay.columns.header("report_date") for lay in layouts}
+    period = vocab.months_text(list(declared.months))
+    for v in victims.filter(pc.invert(inside)).select(["sheet", "row", "report_date"]).to_pylist():
+        day = vocab.format_date(v["report_date"])
+        result.errors.append(Problem(
+            v["sheet"], v["row"], headers.get(v["sheet"]), OUTSIDE_PERIOD,
+            f"Lembar '{v['sheet']}' baris {v['row']}: tanggal lapor {day} di luar periode laporan {period}, "
+            f"yang tertulis di {declared.source}. Baris ini tidak dimuat; kirim dengan laporan bulan "
+            f"{vocab.month_year(v['report_date'].replace(day=1))}, atau perbaiki tanggalnya."))
+    result.victim_table = victims.filter(inside)
     return stand_ins
 
 
@@ -189,13 +282,6 @@ def _counts_only(lay: SheetLayout) -> bool:
     return any(h and (is_total_label(h) or sex_of_header(h) or vocab.normalize_text(h) in sexes
                       or form_codes_of_header(h)) for h in lay.headers)
 
-
-def _span(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, current = [], first
-    while current <= last and len(months) < 240:
-        months.append(current)
-        current = dt.date(current.year + current.month // 12, current.month % 12 + 1, 1)
-    return months
 
 
 @dataclass(frozen=True)
@@ -395,33 +481,14 @@ def _read_place(district_cell, subdistrict_cell, sheet: str, header) -> _Read:
 
 # ---------------------------------------------------------------- recaps
 
-def _recap_month(book: Workbook, lay: SheetLayout, result: ParsedWorkbook) -> tuple[dt.date, str]:
-    cells = template_cells(lay.title_rows)
-    for key in ("month", "period_from"):
-        if key in cells:
-            months = parse_months(cells[key][0])
-            if len(months) == 1:
-                return months[0], f"sel Bulan (lembar '{lay.sheet.name}' {cells[key][1]})"
-    titles = " ".join(title_texts(lay.title_rows))
-    stem = Path(book.file_name).stem
-    for text, source in ((lay.sheet.name, "nama lembar"), (titles, "judul lembar"), (stem, "nama file")):
-        months = parse_months(text)
-        if len(months) == 1:
-            return months[0], f"{source} '{lay.sheet.name}'" if source != "nama file" else source
-    # a sheet named only 'Juni' takes its year from the title or the file name
-    months_named = parse_months(f"{lay.sheet.name} {_year_in(titles) or _year_in(stem) or ''}")
-    if len(months_named) == 1:
-        return months_named[0], f"nama lembar '{lay.sheet.name}' dengan tahun dari judul/nama file"
+def _recap_month(book: Workbook, lay: SheetLayout) -> tuple[dt.date, str]:
+    declared = declared_period(lay, book.file_name, single=True)
+    if declared is not None:
+        return declared.months[0], declared.source
     raise WorkbookError(
         f"File '{book.file_name}', lembar '{lay.sheet.name}': bulan rekap tidak dapat ditentukan (dari sel Bulan, "
         "nama lembar, judul, maupun nama file). Isi sel Bulan (mis. 'Juni 2024') atau beri nama lembar "
         "dengan bulan dan tahun.")
-
-
-def _year_in(text: str) -> int | None:
-    import re
-    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", text)
-    return int(years[-1]) if years else None
 
 
 def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
@@ -434,7 +501,7 @@ def _parse_recaps(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
             months |= covered
             sources.append(source)
             continue
-        month, source = _recap_month(book, lay, result)
+        month, source = _recap_month(book, lay)
         if month > today.replace(day=1):
             raise WorkbookError(f"File '{book.file_name}', lembar '{lay.sheet.name}': bulan rekap "
                                 f"{vocab.months_text([month])} ada di masa depan. Periksa sel Bulan atau nama lembar.")

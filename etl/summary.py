@@ -9,6 +9,7 @@ from typing import TextIO
 
 from etl import vocab
 from etl.load import FileResult, LoadReport
+from etl.model import AGENCY_UNKNOWN
 
 STATUS_TEXT = {"loaded": "dimuat", "unchanged": "tidak berubah (file yang sama sudah pernah dimuat)",
                "replaced": "dimuat, menggantikan data lama lembaga ini untuk bulan yang sama",
@@ -57,6 +58,8 @@ def _detected_text(detected: dict) -> list[str]:
         lines.append(f"isi file menyebut lembaga {other.get('agency')} ({other.get('source')}); dipakai --agency")
     if detected.get("period_source"):
         lines.append(f"periode dari {detected['period_source']}")
+    if detected.get("nihil"):
+        lines.append("laporan NIHIL (tidak ada kasus)")
     for sheet in detected.get("sheets") or []:
         rows = sheet.get("data_rows")
         text = f"lembar '{sheet.get('sheet')}': {sheet.get('shape')}"
@@ -76,6 +79,8 @@ def file_summary(result: FileResult, status_text: dict[str, str] = STATUS_TEXT) 
     lines = [f"{result.path.name}", f"  Status     : {status_text.get(result.status, result.status)}"]
     if result.status in ("failed", "held"):
         lines.append(f"  Alasan     : {result.message}")
+        if AGENCY_UNKNOWN in (result.message or ""):  # the message names the choice; here it is a flag
+            lines.append("  Di baris perintah, lembaga dipilih dengan --agency KODE.")
         if result.status == "held":
             lines.append(f"  {HELD_HINT}")
         if result.decision is None:  # not read or not understood: nothing more to say
@@ -124,7 +129,8 @@ def inspect_summary(report: LoadReport) -> str:
                 for month in old.months:
                     before, after = decision.before.get(month, 0), decision.after.get(month, 0)
                     lines.append(f"  Mengganti  : {period_text([month])} dari kiriman {old.submission_id[:12]} "
-                                 f"({old.file_name}): {number(before)} → {number(after)} korban "
+                                 f"({old.file_name}, dimuat {old.loaded_at:%d-%m-%Y %H:%M}): {number(before)} → "
+                                 f"{number(after)} korban "
                                  f"({'+' if after >= before else '−'}{number(abs(after - before))})")
         parts.append("\n".join(lines))
     would = sum(1 for f in report.files if f.status in ("loaded", "replaced"))

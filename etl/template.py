@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from etl import vocab
+from etl.layout import EXAMPLE_MARK
 
 REGISTER_FILE = "template-register-kasus.xlsx"
 RECAP_FILE = "template-rekap-bulanan.xlsx"
@@ -42,6 +43,9 @@ RECAP_FIRST_DATA_ROW = 7
 PERIOD_FORMAT = "mmmm yyyy"
 DATE_FORMAT = "dd/mm/yyyy"
 SYNTHETIC_MARK = "DATA CONTOH SINTETIS"
+# the blank register's example row: its No. Register says CONTOH, so the loader never reads it as data
+# (etl.layout.is_example_text); the date is only an illustration of the day/month/year order
+EXAMPLE_DATE = dt.date(2024, 1, 5)
 
 
 _BOLD = Font(bold=True)
@@ -170,6 +174,8 @@ def _register_guide() -> list[str]:
         "8. Isi Lembaga (kode) di sel B2 dan periode laporan di B3 (dari) dan B4 (sampai), mis. 01/01/2024.",
         "9. Kirim ulang file yang sudah diperbaiki untuk periode yang sama: data lama lembaga Anda untuk bulan-bulan "
         "itu akan diganti.",
+        f"10. Baris {REGISTER_FIRST_DATA_ROW} bertanda {EXAMPLE_MARK} hanya contoh pengisian dan tidak pernah "
+        "dimuat: timpa baris itu atau mulai mengisi di bawahnya.",
     ]
 
 
@@ -218,6 +224,8 @@ def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, a
             if value is not None:
                 ws.cell(row=r, column=col, value=value)
 
+    if not entries:  # a blank template shows how a row is filled in, marked so that it is never loaded
+        _example_row(ws)
     # a blank template prepares rows for typing; a filled one formats the rows it holds
     last = REGISTER_FIRST_DATA_ROW + (len(entries) or REGISTER_BLANK_ROWS) - 1
     first = REGISTER_FIRST_DATA_ROW
@@ -241,6 +249,20 @@ def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, a
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _example_row(ws: Worksheet) -> None:
+    """The blank register's example row, in grey italics: the labels a person picks from the dropdowns."""
+    def first(name: str) -> str | None:
+        return (_closed_labels(name) or [None])[0]
+
+    forms = [v.label for v in vocab.violence_types()][:2]
+    values = (EXAMPLE_MARK, EXAMPLE_DATE, EXAMPLE_DATE, vocab.districts()[0].name if vocab.districts() else None,
+              None, 12, "P", ", ".join(forms), first("place_of_incident"), first("relationship"), first("service"),
+              "Baris contoh: timpa atau isi di bawahnya")
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row=REGISTER_FIRST_DATA_ROW, column=col, value=value)
+        cell.font = Font(italic=True, color="808080")
 
 
 def _recap_sheet(wb: Workbook, ws: Worksheet, ranges: dict[str, str], title: str, agency: str | None,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import openpyxl
 
+from etl import vocab
+
 HEADERS = ["NO", "NAMA KORBAN", "TGL MASUK", "USIA", "L/P", "KECAMATAN", "BENTUK KEKERASAN"]
 ROWS = [
     [1, "Siti Contoh", dt.date(2024, 11, 4), "7 th", "P", "Kotabaru", "Pencabulan"],
@@ -19,15 +21,24 @@ NAMES = [r[1] for r in ROWS]
 
 
 def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
-    """Write the messy Dinsos register for November 2024 (rows 5.. under a two-line title block)."""
+    """Write the messy Dinsos register (rows 5.. under a two-line title block); the title and the sheet name
+    declare the months of its rows' report dates, November 2024 for the default rows (a row outside the declared
+    period would be rejected)."""
+    rows = rows or ROWS
+    months = sorted({d.replace(day=1) for row in rows for d in row[2:3] if isinstance(d, dt.date)})
+    if months and months[0] != months[-1]:
+        period, sheet = f"PERIODE {vocab.month_year(months[0])} s.d. {vocab.month_year(months[-1])}", "Data"
+    else:
+        month = months[0] if months else dt.date(2024, 11, 1)
+        period, sheet = f"BULAN {vocab.month_year(month).upper()}", f"{month:%b %Y}"
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "Nov 2024"
+    ws.title = sheet
     ws["A1"] = "DATA KORBAN KEKERASAN DINAS SOSIAL KOTA JAMBI"
-    ws["A2"] = "BULAN NOVEMBER 2024"
+    ws["A2"] = period
     ws.append([])
     ws.append(HEADERS)
-    for row in rows or ROWS:
+    for row in rows:
         ws.append(row)
     ws.append([])
     ws.append([None, None, None, None, None, "Jambi, 30 November 2024"])

@@ -95,6 +95,8 @@ def test_hidden_empty_and_instruction_sheets_are_skipped():
     assert detect_layout(sheet([[None, None]])).skip_reason == "lembar kosong"
     guide = detect_layout(sheet([["Petunjuk pengisian"], ["Isi satu baris per korban."]]))
     assert guide.shape is None and guide.skip_reason == "tidak ada baris judul kolom yang dikenali"
+    named = detect_layout(sheet([["Isi satu baris per korban."]], name="Petunjuk"))
+    assert named.instruction and named.skip_reason == "lembar petunjuk/contoh pengisian"
 
 
 def test_template_cells():

@@ -83,7 +83,7 @@ def test_official_register_parses_every_field(official_register):
     assert detected["agency_source"] == "sel Lembaga (lembar 'Register' B2)"
     assert detected["period_source"] == "sel periode (lembar 'Register' B3, B4)"
     assert {s["sheet"]: s["reason"] for s in detected["skipped_sheets"]} == {
-        "Daftar": "lembar tersembunyi", "Petunjuk": "tidak ada baris judul kolom yang dikenali"}
+        "Daftar": "lembar tersembunyi", "Petunjuk": "lembar petunjuk/contoh pengisian"}
     assert detected["sheets"][0]["header_rows"] == [6]
 
 
@@ -98,14 +98,15 @@ def test_official_register_period_as_text_and_agency_override(tmp_path):
     assert parsed.detected["agency_detected"]["agency"] == "DINSOS"
 
 
-def test_report_date_outside_the_declared_period_is_a_warning(tmp_path):
+def test_report_date_outside_the_declared_period_is_rejected_and_never_widens_it(tmp_path):
     path = template.write_register(tmp_path / "reg.xlsx", ENTRIES, agency="UPTD_PPA",
                                    period=(dt.date(2024, 6, 1), dt.date(2024, 6, 1)))
     parsed = parse_workbook(path, today=TODAY)
-    assert parsed.rows_rejected == 0 and parsed.period == ("2024-06", "2024-07")
-    assert [(w.row, w.message) for w in parsed.warnings] == [
-        (10, "Tanggal lapor 2 Juli 2024 di luar periode laporan (Juni 2024). Baris tetap dimuat; periksa "
-             "tanggalnya.")]
+    assert (parsed.rows_rejected, parsed.period, parsed.warnings) == (1, ("2024-06", "2024-06"), [])
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (10, "Tanggal Lapor", "Lembar 'Register' baris 10: tanggal lapor 2 Juli 2024 di luar periode laporan Juni "
+                              "2024, yang tertulis di sel periode (lembar 'Register' B3, B4). Baris ini tidak "
+                              "dimuat; kirim dengan laporan bulan Juli 2024, atau perbaiki tanggalnya.")]
 
 
 def test_register_rows_with_problems_are_rejected_with_located_messages(tmp_path):
@@ -194,7 +195,9 @@ def test_blank_official_register_needs_an_agency_and_has_no_rows(tmp_path):
     path = template.write_register(tmp_path / "template-register.xlsx")
     with pytest.raises(WorkbookError) as caught:
         parse_workbook(path, today=TODAY)
-    assert "lembaga pengirim tidak dapat dikenali" in str(caught.value) and "--agency" in str(caught.value)
+    # the message fits the upload page and the command line alike: it names the choice, not a CLI flag
+    assert "lembaga pengirim tidak dapat dikenali" in str(caught.value) and "--agency" not in str(caught.value)
+    assert "Pilih lembaga pengirimnya (salah satu: UPTD_PPA" in str(caught.value)
     parsed = parse_workbook(path, "UPTD_PPA", today=TODAY)
     assert (parsed.rows_read, parsed.months, parsed.errors) == (0, [], [])
 
