@@ -106,7 +106,7 @@ def blank_of(value):
 
 def _normaliser(field: str):
     """How the parser reads a field's cell (etl.parse), for comparing a cell with its masked text; None: unread."""
-    from etl import values
+    from etl import tppo, values
 
     today = dt.date.today()  # both texts are read on the same day: what differs is the text alone
     return {
@@ -116,7 +116,7 @@ def _normaliser(field: str):
         "place_of_incident": lambda v: values.parse_closed(v, "place_of_incident"),
         "relationship": lambda v: values.parse_closed(v, "relationship"), "services": values.parse_services,
         "case_ref": values.case_reference,
-    }.get(field)
+    }.get(field) or tppo.normaliser(field, today)
 
 
 def _unrecognised_place(field: str):
@@ -224,6 +224,8 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
     found on the original. Sheets without a register or recap layout are blanked whole unless their title block is
     what named the agency; then that block is kept, so the copy names the same agency.
     """
+    from etl import tppo
+
     sheets: list[Sheet] = []
     skipped: list[int] = []
     for lay in layouts:
@@ -238,7 +240,9 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
             if "notes" in cols.fields:
                 blank[cols.fields["notes"]] = None
             for field, j in cols.fields.items():
-                if j not in blank and _normaliser(field) is not None:
+                if j not in blank and (special := tppo.archive_rewrite(field, blank_of)) is not None:
+                    blank[j] = special
+                elif j not in blank and _normaliser(field) is not None:
                     blank[j] = _field_rewrite(field)
         elif "district" in cols.fields and cols.fields["district"] not in blank:
             blank[cols.fields["district"]] = _field_rewrite("district")

@@ -252,6 +252,52 @@ MIGRATIONS: list = [
     # 4: nothing personal on disk: notes emptied, old messages reworded, archived originals replaced by redacted
     # copies (etl.archive); the tables keep their columns.
     _forget_personal_data,
+    # 5 (issue 23): case details. The stage of a case (tahap penanganan) on every record that states one, and the
+    # TPPO block of TPPO victims, as columns of victim_records (so replacing, undoing and rebuilding a file take them
+    # with its records); the contract views tppo_victims, case_stage_events and case_stages (docs/data-contract.md).
+    """
+    ALTER TABLE victim_records ADD COLUMN stage VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN stage_date DATE;
+    ALTER TABLE victim_records ADD COLUMN tppo_purpose VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN tppo_channel VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN destination_kind VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN destination VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN recruited_as_child BOOLEAN;
+    ALTER TABLE victim_records ADD COLUMN repatriated BOOLEAN;
+    ALTER TABLE victim_records ADD COLUMN repatriated_from VARCHAR;
+
+    CREATE VIEW tppo_victims AS
+    SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.month, v.district_code, v.district, v.age,
+           v.age_band, v.is_child, v.sex, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
+           r.destination_kind, r.destination, coalesce(r.recruited_as_child, v.is_child) AS child_when_recruited,
+           r.repatriated, r.repatriated_from, v.duplicate_of, v.submission_id, v.source_sheet, v.source_row
+    FROM (SELECT * FROM victim_records WHERE list_contains(violence_types, 'tppo')) r
+    JOIN victims v USING (victim_key);
+
+    CREATE VIEW case_stage_events AS
+    SELECT DISTINCT coalesce(p.case_key, r.case_key) AS case_key, r.stage, r.stage_date, r.agency,
+           r.submission_id, s.loaded_at
+    FROM (SELECT * FROM victim_records WHERE stage IS NOT NULL) r
+    LEFT JOIN victim_records p ON p.victim_key = r.duplicate_of
+    JOIN submissions s ON s.submission_id = r.submission_id;
+
+    CREATE VIEW case_stages AS
+    WITH cases AS (
+        SELECT case_key, min(report_date) AS report_date, bool_or(list_contains(violence_types, 'tppo')) AS is_tppo,
+               min(submission_id) AS first_submission
+        FROM victim_records WHERE duplicate_of IS NULL GROUP BY case_key
+    ),
+    latest AS (
+        SELECT case_key, stage, stage_date, submission_id FROM case_stage_events
+        QUALIFY row_number() OVER (PARTITION BY case_key
+                                   ORDER BY loaded_at DESC, stage_date DESC NULLS LAST, stage) = 1
+    )
+    SELECT c.case_key, coalesce(l.stage, 'reported') AS stage,
+           CASE WHEN l.case_key IS NULL THEN c.report_date ELSE l.stage_date END AS stage_date,
+           coalesce(l.submission_id, c.first_submission) AS submission_id,
+           c.report_date, c.is_tppo, l.case_key IS NOT NULL AS stated
+    FROM cases c LEFT JOIN latest l USING (case_key);
+    """,
 ]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import archive, vocab
+from etl import archive, tppo, vocab
 from etl.columns import FIELDS, missing_register_fields, profile
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
@@ -239,6 +239,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "place_of_incident": read("place_of_incident", lambda v: parse_closed(v, "place_of_incident")),
         "relationship": read("relationship", lambda v: parse_closed(v, "relationship")),
         "services": read("services", parse_services),
+        **{name: read(name, tppo.normaliser(name, today)) for name in tppo.STAGE_FIELDS + tppo.TPPO_FIELDS},
     }
     rejected = np.zeros(n, bool)
     located = []  # (data row position, field position, _Read) for each row with a message
@@ -275,6 +276,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     wordings = column("violence")
     implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
+    out.update(tppo.detail_arrays(spread, out["violence_types"]))
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
