@@ -403,16 +403,31 @@ def stage_steps() -> dict[str, int]:
     return {r["code"]: int(r["step"]) for r in _read("case_detail_lists.csv") if r["list"] == "stage"}
 
 
+PROVINCE_PLACES_FILE = "province_places.csv"
+
+
+def _province_places() -> list[dict[str, str]]:
+    """The region's own file of the kabupaten/kota of its province (optional: code, label, aliases)."""
+    return _read(PROVINCE_PLACES_FILE) if (reference_dir() / PROVINCE_PLACES_FILE).exists() else []
+
+
 @derived_cache
 def destinations() -> tuple[Destination, ...]:
-    """Where victims were taken (destinations.csv), in file order."""
+    """Where victims were taken: the national list (destinations.csv: within the city, provinces, countries), with
+    the region's own province counted as 'within the province', and the kabupaten/kota of that province from the
+    region's province_places.csv (whose labels also replace national ones, e.g. 'Dalam Kota Jambi')."""
     kinds = {code for code, _ in case_detail_lists().get("destination_kind", ())}
+    own_province = region().code.split(".")[0]
+    local = {r["code"]: r["label"] for r in _province_places()}
     rows = []
     for r in _read("destinations.csv"):
         if r["kind"] not in kinds:
             raise ValueError(f"destinations.csv: jenis tujuan '{r['kind']}' untuk '{r['label']}' tidak ada dalam "
                              "case_detail_lists.csv (destination_kind).")
-        rows.append(Destination(r["code"], r["kind"], r["label"]))
+        kind = "within_province" if r.get("kemendagri") and r["kemendagri"] == own_province else r["kind"]
+        rows.append(Destination(r["code"], kind, local.get(r["code"], r["label"])))
+    known = {d.code for d in rows}
+    rows += [Destination(code, "within_province", label) for code, label in local.items() if code not in known]
     return tuple(rows)
 
 
@@ -437,6 +452,12 @@ def case_detail_index(list_name: str) -> dict[str, str]:
     for code, label in entries:
         for piece in re.split(r"/", label):
             index.setdefault(normalize_text(piece), code)
+    if list_name == "destination":
+        index.setdefault(normalize_text(region().name), "within_city")
+        for r in _province_places():
+            for alias in (r.get("aliases") or "").split(";"):
+                if normalize_text(alias):
+                    index.setdefault(normalize_text(alias), r["code"])
     for r in _read("case_detail_aliases.csv"):
         if r["list"] != list_name:
             continue

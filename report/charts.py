@@ -899,7 +899,8 @@ def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
                            hovertemplate="%{y}: %{x:,} kasus (%{customdata[0]:,} dengan tanggal tahap)"
                                          "<extra></extra>"))
     fig.update_yaxes(categoryorder="array", categoryarray=list(data["label"]))
-    fig.update_xaxes(title_text="Jumlah kasus", rangemode="tozero")
+    # room at the bars' ends for the count and the median days written there
+    fig.update_xaxes(title_text="Jumlah kasus", range=[0, max(1, int(data["cases"].max())) * 1.6])
     return _frame(fig, title, period, height=max(300, 36 * len(data) + 170),
                   note="biru = kasus yang sudah mencapai tahap itu atau lebih jauh; abu-abu = kasus yang berakhir "
                        "tanpa putusan<br>median hari = dari tanggal lapor sampai tanggal tahap yang dilaporkan")

@@ -196,3 +196,36 @@ def test_a_later_police_file_advances_a_matched_case_and_changes_the_funnel(tmp_
     assert as_dict(after)["reported"] == 3
     # an unmatched police case of another victim does not touch the UPTD case
     assert _rows(db, "SELECT stage FROM case_stages WHERE case_key = 'UPTD_PPA:U/2'") == [("reported",)]
+
+
+# ---------------------------------------------------------------- BP3MI, Imigrasi, Disnaker: listed, off until enabled
+
+def test_bp3mi_is_refused_until_the_operator_enables_it(tmp_path, monkeypatch):
+    import shutil
+
+    from etl import columns, vocab
+    from etl.model import UsageError
+
+    assert "BP3MI" not in vocab.agency_codes() and "DISNAKER" not in vocab.agency_codes()
+    path = _police_book(tmp_path / "bp3mi pemulangan maret 2024.xlsx",
+                        ["No. Register", "Tanggal Pengaduan", "Usia", "Jenis Kelamin", "Kecamatan", "Jenis Kasus",
+                         "Negara Penempatan", "Direkrut Melalui", "Dipulangkan Dari"],
+                        [["BP/1", "05/03/2024", 23, "P", "Paal Merah", "TPPO", "Arab Saudi", "sponsor",
+                          "Riyadh"]])
+    with pytest.raises(UsageError):
+        load.load_files([path], agency="BP3MI", db=tmp_path / "ppa.duckdb")
+    reference = tmp_path / "rujukan"
+    shutil.copytree(vocab.reference_dir(), reference)
+    text = (reference / "agencies.csv").read_text(encoding="utf-8")
+    (reference / "agencies.csv").write_text(text.replace("bp2mi,tidak", "bp2mi,ya"), encoding="utf-8")
+    monkeypatch.setenv("PPA_REFERENCE", str(reference))
+    columns.clear_caches()
+    try:
+        assert "BP3MI" in vocab.agency_codes() and "IMIGRASI" not in vocab.agency_codes()
+        db = tmp_path / "enabled.duckdb"
+        _load(db, path, agency="BP3MI")
+        assert _rows(db, "SELECT agency, destination_kind, destination, channel, repatriated, repatriated_from "
+                         "FROM tppo_victims") == [("BP3MI", "abroad", "SA", "broker_agency", True, "SA")]
+    finally:
+        monkeypatch.delenv("PPA_REFERENCE")
+        columns.clear_caches()
