@@ -256,17 +256,17 @@ MIGRATIONS: list = [
     # TPPO block of TPPO victims, as columns of victim_records (so replacing, undoing and rebuilding a file take them
     # with its records); the contract views tppo_victims, case_stage_events and case_stages (docs/data-contract.md).
     """
-    ALTER TABLE victim_records ADD COLUMN stage VARCHAR;
-    ALTER TABLE victim_records ADD COLUMN stage_date DATE;
-    ALTER TABLE victim_records ADD COLUMN tppo_purpose VARCHAR;
-    ALTER TABLE victim_records ADD COLUMN tppo_channel VARCHAR;
-    ALTER TABLE victim_records ADD COLUMN destination_kind VARCHAR;
-    ALTER TABLE victim_records ADD COLUMN destination VARCHAR;
-    ALTER TABLE victim_records ADD COLUMN recruited_as_child BOOLEAN;
-    ALTER TABLE victim_records ADD COLUMN repatriated BOOLEAN;
-    ALTER TABLE victim_records ADD COLUMN repatriated_from VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS stage VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS stage_date DATE;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS tppo_purpose VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS tppo_channel VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS destination_kind VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS destination VARCHAR;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS recruited_as_child BOOLEAN;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS repatriated BOOLEAN;
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS repatriated_from VARCHAR;
 
-    CREATE VIEW tppo_victims AS
+    CREATE OR REPLACE VIEW tppo_victims AS
     SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.month, v.district_code, v.district, v.age,
            v.age_band, v.is_child, v.sex, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
            r.destination_kind, r.destination, coalesce(r.recruited_as_child, v.is_child) AS child_when_recruited,
@@ -274,14 +274,14 @@ MIGRATIONS: list = [
     FROM (SELECT * FROM victim_records WHERE list_contains(violence_types, 'tppo')) r
     JOIN victims v USING (victim_key);
 
-    CREATE VIEW case_stage_events AS
+    CREATE OR REPLACE VIEW case_stage_events AS
     SELECT DISTINCT coalesce(p.case_key, r.case_key) AS case_key, r.stage, r.stage_date, r.agency,
            r.submission_id, s.loaded_at
     FROM (SELECT * FROM victim_records WHERE stage IS NOT NULL) r
     LEFT JOIN victim_records p ON p.victim_key = r.duplicate_of
     JOIN submissions s ON s.submission_id = r.submission_id;
 
-    CREATE VIEW case_stages AS
+    CREATE OR REPLACE VIEW case_stages AS
     WITH cases AS (
         SELECT case_key, min(report_date) AS report_date, bool_or(list_contains(violence_types, 'tppo')) AS is_tppo,
                min(submission_id) AS first_submission
