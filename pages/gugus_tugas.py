@@ -4,8 +4,17 @@ recruitment, destination), children, repatriations, and how far cases got (the c
 import streamlit as st
 
 from app import cached, comparison, downloads, frame
-from report import charts, compare
+from report import briefing, charts, compare, db
 from report import format as fmt
+from report.exports import names, pdf
+
+
+def _task_force_pdf(start, end) -> bytes:
+    """The one-page PDF for the task-force meeting (built when the button is clicked: charts are drawn anew)."""
+    with db.read_only() as con:
+        b = briefing.build_briefing(con, start, end)
+    return pdf.build_task_force_pdf(b, pdf.task_force_images(b))
+
 
 f = frame.begin()
 baseline = comparison.baseline_period(f)
@@ -64,6 +73,11 @@ tppo_table, all_table = charts.stage_funnel_display(funnel_tppo), charts.stage_f
 with st.expander("Tabel tahap penanganan"):
     st.dataframe(tppo_table, hide_index=True)
     st.dataframe(all_table, hide_index=True)
+
+st.download_button("Ringkasan rapat Gugus Tugas (PDF, 1 halaman)", lambda: _task_force_pdf(f.start, f.end),
+                   file_name=names.task_force_pdf_name(f.start, f.end), mime="application/pdf",
+                   icon=":material/picture_as_pdf:", on_click="ignore", key="unduh_pdf_gugus_tugas",
+                   help="Seluruh wilayah, semua lembaga, untuk periode ini; angka lengkap, untuk kalangan internal.")
 
 downloads.table_downloads({
     "Tujuan eksploitasi (korban)": purposes[["label", "victims"]],
