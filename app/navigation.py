@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/bentuk_tppo.py", "Bentuk & TPPO", ":material/category:", STAFF),
     PageSpec("pages/korban.py", "Korban", ":material/groups:", STAFF),
     PageSpec("pages/perencanaan.py", "Perencanaan", ":material/insights:", STAFF),
+    PageSpec("pages/gugus_tugas.py", "Gugus Tugas TPPO", ":material/travel_explore:", STAFF),
     PageSpec("pages/paparan.py", "Bahan Paparan", ":material/slideshow:", STAFF),
     PageSpec("pages/kualitas_data.py", "Kualitas data", ":material/fact_check:", frozenset({"operator"})),
 )

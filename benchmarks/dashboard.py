@@ -47,6 +47,11 @@ def page_queries(f: q.Filters) -> dict[str, list]:
                                 (q.monthly_totals, (tppo,)), (q.age_sex, (tppo,)), (q.district_totals, (tppo,))],
         "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
                            (q.places_of_incident, (f,)), (q.relationships, (f,))],
+        "gugus_tugas": frame + [(q.tppo_two_periods, (f, f.previous_year())), (q.tppo_breakdown, (f, "purpose")),
+                                (q.tppo_breakdown, (f, "channel")), (q.tppo_destinations, (f,)),
+                                (q.tppo_breakdown, (f, "destination_kind")), (q.tppo_children, (f,)),
+                                (q.tppo_repatriations, (f,)), (q.stage_funnel, (f, True)),
+                                (q.stage_funnel, (f, False))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),
@@ -263,7 +268,7 @@ def build_synthetic(path: Path, victims: int) -> Path:
                        [DATE '2024-01-01'], now(), 'active', NULL, 0, 0, 0, NULL FROM unnest(CAST(? AS VARCHAR[])) t(a)""",
                 [agencies])
     con.execute("""
-        INSERT INTO victim_records
+        INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of)
         SELECT 'b:' || i, 'bench-' || agency, agency, 'R' || (i // 2), agency || ':R' || (i // 2),
                DATE '2015-01-01' + CAST(i * 3650 // ? AS INTEGER), NULL,
                list_element(CAST(? AS VARCHAR[]), CAST(hash(i) % 11 AS INTEGER) + 1), NULL,

@@ -106,7 +106,7 @@ def blank_of(value):
 
 def _normaliser(field: str):
     """How the parser reads a field's cell (etl.parse), for comparing a cell with its masked text; None: unread."""
-    from etl import values
+    from etl import tppo, values
 
     today = dt.date.today()  # both texts are read on the same day: what differs is the text alone
     return {
@@ -117,7 +117,7 @@ def _normaliser(field: str):
         "place_of_incident": lambda v: values.parse_closed(v, "place_of_incident"),
         "relationship": lambda v: values.parse_closed(v, "relationship"), "services": values.parse_services,
         "case_ref": values.case_reference,
-    }.get(field)
+    }.get(field) or tppo.normaliser(field, today)
 
 
 def _unrecognised_place(field: str):
@@ -244,6 +244,7 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
     because the parser read what they stand for (a birth date: a date giving the same age on the report date).
     """
     from etl.layout import is_nihil_text
+    from etl import tppo
 
     sheets: list[Sheet] = []
     skipped: list[int] = []
@@ -267,7 +268,9 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
             if "notes" in cols.fields:
                 blank[cols.fields["notes"]] = None
             for field, j in cols.fields.items():
-                if j not in blank and _normaliser(field) is not None:
+                if j not in blank and (special := tppo.archive_rewrite(field, blank_of)) is not None:
+                    blank[j] = special
+                elif j not in blank and _normaliser(field) is not None:
                     blank[j] = _field_rewrite(field)
         elif "district" in cols.fields and cols.fields["district"] not in blank:
             blank[cols.fields["district"]] = _field_rewrite("district")

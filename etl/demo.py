@@ -24,7 +24,8 @@ from etl import vocab
 from etl.dedupe import MAX_AGE_GAP, MAX_GAP_DAYS
 from etl.load import LoadReport, load_files
 from etl.model import EtlError
-from etl.template import SYNTHETIC_MARK, RecapMonth, RegisterEntry, month_name, write_recap, write_register
+from etl.template import (SYNTHETIC_MARK, RecapMonth, RegisterEntry, TppoEntry, month_name, write_recap,
+                          write_register)
 
 SEED = 42
 FIRST_MONTH = dt.date(2019, 1, 1)
@@ -89,6 +90,9 @@ class DemoPlan:
     cases: list[DemoCase]
     copies: list[DemoCase]
     recaps: dict[str, list[RecapMonth]] = field(default_factory=dict)
+    # issue 23 (case_details): (agency, ref) -> (stage label, stage date); (agency, ref, identity) -> TPPO block
+    stages: dict[tuple[str, str], tuple[str, dt.date]] = field(default_factory=dict)
+    tppo: dict[tuple[str, str, int], TppoEntry] = field(default_factory=dict)
 
     def planted_pairs(self) -> set[tuple[str, str, str, str, str, int]]:
         """(copy agency, copy ref, primary agency, primary ref, sex, primary age) for every planted duplicate."""
@@ -417,7 +421,87 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
     copies = gen.copies(cases)
     _separate_chance_pairs(gen.rng, cases, copies)
     recaps = {agency: _recap_months(gen.rng, agency) for agency in recap_agencies()}
-    return DemoPlan(cases=cases, copies=copies, recaps=recaps)
+    plan = DemoPlan(cases=cases, copies=copies, recaps=recaps)
+    case_details(plan, seed)
+    return plan
+
+
+# ---------------------------------------------------------------- case details (issue 23)
+
+# Shares of the TPPO block among TPPO victims, invented but in line with what Indonesian task forces report
+# (sexual exploitation and non-procedural migrant work first; online-scam compounds in Cambodia and Myanmar since
+# 2022; recruitment mostly through social media and job offers). Codes of case_detail_lists.csv / destinations.csv.
+TPPO_PURPOSES = [("sexual", 40), ("irregular_migrant_work", 24), ("forced_labour", 10), ("forced_online_crime", 10),
+                 ("child_sale_adoption", 4), ("ship_crew", 3), ("mail_order_bride", 3), ("other", 6)]
+TPPO_CHANNELS = [("social_media", 36), ("job_offer", 30), ("partner_acquaintance", 14), ("broker_agency", 12),
+                 ("family", 8)]
+TPPO_DESTINATIONS = {
+    "sexual": [("within_city", 30), ("15.05", 8), ("15.04", 4), ("ID-RI", 18), ("ID-KR", 16), ("ID-SS", 6),
+               ("ID-JK", 6), ("MY", 12)],
+    "irregular_migrant_work": [("MY", 58), ("SA", 14), ("SG", 6), ("TW", 6), ("HK", 6), ("ID-KR", 10)],
+    "forced_labour": [("ID-RI", 30), ("ID-KR", 20), ("15.06", 10), ("MY", 25), ("ID-JK", 15)],
+    "forced_online_crime": [("KH", 60), ("MM", 30), ("LA", 10)],
+    "child_sale_adoption": [("within_city", 50), ("ID-JK", 30), ("ID-SU", 20)],
+    "ship_crew": [("ID-SU", 40), ("TW", 60)],
+    "mail_order_bride": [("CN", 100)],
+    "other": [("within_city", 40), ("ID-RI", 30), ("MY", 30)],
+}
+# stages as the police and UPTD PPA state them: (stage code, weight, days after the report: low, high)
+POLICE_STAGES = [("investigation", 45, 5, 60), ("prosecution", 25, 30, 120), ("verdict", 12, 90, 300),
+                 ("stopped", 10, 20, 150), ("reported", 8, 0, 3)]
+OTHER_STAGES = [("reported", 55, 0, 2), ("settled", 20, 3, 40), ("investigation", 25, 5, 60)]
+STATED_SHARE = {"POLRESTA": 1.0, "UPTD_PPA": 0.5}   # other agencies state a stage for 30% of their cases
+
+
+def case_details(plan: DemoPlan, seed: int = SEED) -> None:
+    """Give the plan's cases a stage and its TPPO victims a TPPO block, from a random stream of its own (so the
+    calibrated counts and the planted duplicates are exactly as without them)."""
+    rng = random.Random(f"{seed}:case-details")
+    stage_labels = vocab.case_detail_labels("stage")
+    labels = {name: vocab.case_detail_labels(name) for name in ("exploitation", "recruitment", "destination")}
+    kinds = {d.code: d.kind for d in vocab.destinations()}
+    last = _last_day(LAST_MONTH)
+
+    def pick(options):
+        values, weights = zip(*options)
+        return rng.choices(values, weights=weights)[0]
+
+    def stage_of(case: DemoCase, options) -> None:
+        code, _w, low, high = pick([(o, o[1]) for o in options])
+        date = case.report_date + dt.timedelta(days=rng.randint(low, high))
+        if date > last:  # not there yet: the case is still being investigated (or just reported)
+            code, date = ("investigation", min(last, case.report_date + dt.timedelta(days=rng.randint(5, 20)))) \
+                if case.agency == "POLRESTA" else ("reported", case.report_date)
+        if code in stage_labels:
+            plan.stages[(case.agency, case.ref)] = (stage_labels[code], date)
+
+    for case in plan.cases + plan.copies:
+        if rng.random() < STATED_SHARE.get(case.agency, 0.3):
+            stage_of(case, POLICE_STAGES if case.agency == "POLRESTA" else OTHER_STAGES)
+        if not case.is_tppo:
+            continue
+        for v in case.victims:
+            if "tppo" not in v.forms:
+                continue
+            primary = case.planted_from
+            if primary is not None:  # another agency's record of the same victim says the same
+                same = [k for k in plan.tppo if k[:2] == (primary.agency, primary.ref) and k[2] == v.identity]
+                if same:
+                    plan.tppo[(case.agency, case.ref, v.identity)] = plan.tppo[same[0]]
+                    continue
+            purpose = pick(TPPO_PURPOSES)
+            destination = pick(TPPO_DESTINATIONS[purpose]) if rng.random() < 0.88 else None
+            far = destination is not None and kinds.get(destination) in ("other_province", "abroad")
+            repatriated = (rng.random() < 0.65) if far else None
+            child = None if v.age is None else ("Ya" if v.age < 18 or (v.age < 20 and rng.random() < 0.3)
+                                                else "Tidak")
+            plan.tppo[(case.agency, case.ref, v.identity)] = TppoEntry(
+                purpose=labels["exploitation"][purpose] if rng.random() < 0.92 else None,
+                channel=labels["recruitment"][pick(TPPO_CHANNELS)] if rng.random() < 0.85 else None,
+                destination=labels["destination"].get(destination),
+                recruited_as_child=child,
+                repatriated=None if repatriated is None else ("Ya" if repatriated else "Tidak"),
+                repatriated_from=labels["destination"].get(destination) if repatriated else None)
 
 
 def _labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
@@ -427,8 +511,9 @@ def _labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
             {c: lbl for c, lbl in lists.get("service", ())})
 
 
-def _entries(cases: list[DemoCase], text_dates: bool) -> list[RegisterEntry]:
+def _entries(cases: list[DemoCase], text_dates: bool, plan: DemoPlan | None = None) -> list[RegisterEntry]:
     places, relationships, services = _labels()
+    stages, tppo = (plan.stages, plan.tppo) if plan is not None else ({}, {})
     forms = vocab.violence_labels()
     names = {d.code: d.name for d in vocab.districts()}
     fmt = (lambda d: d.strftime("%d/%m/%Y") if d else None) if text_dates else (lambda d: d)
@@ -440,7 +525,9 @@ def _entries(cases: list[DemoCase], text_dates: bool) -> list[RegisterEntry]:
                 district=names[case.district_code], subdistrict=v.subdistrict, age=v.age, sex=v.sex,
                 forms=tuple(forms[f] for f in v.forms), place=places.get(v.place),
                 relationship=relationships.get(v.relationship), services=tuple(services[s] for s in v.services),
-                notes=case.notes))
+                notes=case.notes, stage=stages.get((case.agency, case.ref), (None, None))[0],
+                stage_date=fmt(stages.get((case.agency, case.ref), (None, None))[1]),
+                tppo=tppo.get((case.agency, case.ref, v.identity))))
     return entries
 
 
@@ -494,7 +581,7 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
             stamp = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m}_{last:%Y-%m}"
             title = f"{SYNTHETIC_MARK} — REGISTER KASUS {agency} — {_period_label(first, last).upper()}"
             path = folder / f"{FILE_PREFIX}{agency.lower()}-register-{stamp}.xlsx"
-            entries = _entries(chunk, agency in TEXT_DATE_AGENCIES)
+            entries = _entries(chunk, agency in TEXT_DATE_AGENCIES, plan)
             if agency == PROBLEM_AGENCY and first <= PROBLEM_MONTH <= last:
                 entries = _with_problems(entries)
             write_register(path, entries, agency=agency, period=(first, last), title=title)
@@ -503,7 +590,7 @@ def write_demo_files(plan: DemoPlan, folder: Path) -> list[Path]:
                 # a first version that forgot the last case; the corrected file (written above) replaces it
                 draft = folder / f"{FILE_PREFIX}{agency.lower()}-register-{stamp}-draf.xlsx"
                 latest = max(chunk, key=lambda c: (c.report_date, c.ref))
-                write_register(draft, _entries([c for c in chunk if c is not latest], False), agency=agency,
+                write_register(draft, _entries([c for c in chunk if c is not latest], False, plan), agency=agency,
                                period=(first, last), title=title + " (DRAF)")
                 received.append((last, priority.get(agency, 99) - 0.5, draft))
     for agency, months_per_file in recap_agencies().items():

@@ -62,7 +62,24 @@ class VictimRow:
     relationship: str | None = None        # closed_lists code
     services: tuple[str, ...] = ()
     notes: str | None = None               # already NIK-masked
+    # case details (etl.tppo): the stage for any case; the TPPO block only for TPPO victims
+    stage: str | None = None               # case_detail_lists.csv, list stage
+    stage_date: dt.date | None = None
+    tppo_purpose: str | None = None        # list exploitation
+    tppo_channel: str | None = None        # list recruitment
+    destination_kind: str | None = None    # list destination_kind
+    destination: str | None = None         # destinations.csv code
+    recruited_as_child: bool | None = None
+    repatriated: bool | None = None
+    repatriated_from: str | None = None    # destinations.csv code
 
+
+# case details (etl.tppo.DETAIL_COLUMNS), at the end of a victims table
+CASE_DETAIL_FIELDS = [
+    ("stage", pa.string()), ("stage_date", pa.date32()), ("tppo_purpose", pa.string()),
+    ("tppo_channel", pa.string()), ("destination_kind", pa.string()), ("destination", pa.string()),
+    ("recruited_as_child", pa.bool_()), ("repatriated", pa.bool_()), ("repatriated_from", pa.string()),
+]
 
 # A register's victims travel from the parser to the loader as one Arrow table with a column per VictimRow field
 # (in field order): no Python object per victim on the fast path, cheap to hand between processes.
@@ -72,6 +89,7 @@ VICTIM_TABLE_SCHEMA = pa.schema([
     ("sex", pa.string()), ("age", pa.int32()), ("is_child", pa.bool_()), ("subdistrict_code", pa.string()),
     ("incident_date", pa.date32()), ("place_of_incident", pa.string()), ("relationship", pa.string()),
     ("services", pa.list_(pa.string())), ("notes", pa.string()),
+    *CASE_DETAIL_FIELDS,
 ])
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import archive, recap_grid, vocab
+from etl import archive, recap_grid, tppo, vocab
 from etl.columns import FIELDS, missing_columns_message, missing_register_fields, profile
 from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, declared_period, detect_agency,
                         file_period, form_codes_of_header, is_total_label, period_cell_unreadable, sex_of_header,
@@ -338,6 +338,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "place_of_incident": read("place_of_incident", lambda v: parse_closed(v, "place_of_incident")),
         "relationship": read("relationship", lambda v: parse_closed(v, "relationship")),
         "services": read("services", parse_services),
+        **{name: read(name, tppo.normaliser(name, today)) for name in tppo.STAGE_FIELDS + tppo.TPPO_FIELDS},
     }
     if "birth_date" in columns.fields:
         fields["age"], born = _ages_with_birth_dates(fields, column("birth_date"), rows, sheet.name,
@@ -381,6 +382,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         cited = column("legal_basis")
         implied = pc.coalesce(implied, pa.array(cited.each(place_of_citation), pa.string()).take(cited.codes[rows]))
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
+    out.update(tppo.detail_arrays(spread, out["violence_types"]))
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table

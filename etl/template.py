@@ -29,13 +29,21 @@ RECAP_SHEET = "Rekap"
 LISTS_SHEET = "Daftar"
 GUIDE_SHEET = "Petunjuk"
 
+# the case stage (every case) and the TPPO block (filled only for TPPO victims): header -> dropdown list, width
+CASE_DETAIL_COLUMNS = {
+    "Tahap Penanganan": ("Tahap Penanganan", 26), "Tanggal Tahap": (None, 14),
+    "TPPO: Tujuan Eksploitasi": ("Tujuan Eksploitasi", 30), "TPPO: Direkrut Melalui": ("Direkrut Melalui", 24),
+    "TPPO: Daerah/Negara Tujuan": ("Daerah/Negara Tujuan", 24), "TPPO: Anak saat Direkrut": ("Ya/Tidak", 14),
+    "TPPO: Dipulangkan": ("Ya/Tidak", 13), "TPPO: Dipulangkan dari": ("Daerah/Negara Tujuan", 22),
+}
 REGISTER_HEADERS = (
     "No. Register", "Tanggal Lapor", "Tanggal Kejadian", "Kecamatan", "Kelurahan", "Umur (tahun)",
     "Jenis Kelamin (L/P)", "Jenis Kekerasan", "Tempat Kejadian", "Hubungan dengan Pelaku", "Layanan", "Keterangan",
+    *CASE_DETAIL_COLUMNS,
 )
 REGISTER_HEADER_ROW = 6
 REGISTER_FIRST_DATA_ROW = 7
-REGISTER_WIDTHS = (16, 14, 16, 18, 22, 13, 20, 30, 22, 24, 28, 36)
+REGISTER_WIDTHS = (16, 14, 16, 18, 22, 13, 20, 30, 22, 24, 28, 36, *(w for _, w in CASE_DETAIL_COLUMNS.values()))
 REGISTER_BLANK_ROWS = 500          # rows of a blank template that carry validations and formats
 
 RECAP_HEADER_ROW = 5
@@ -72,6 +80,21 @@ class RegisterEntry:
     relationship: str | None = None            # closed list label
     services: tuple[str, ...] = ()             # closed list labels
     notes: str | None = None
+    stage: str | None = None                   # case_detail_lists.csv stage label (or a police wording)
+    stage_date: dt.date | str | None = None
+    tppo: "TppoEntry | None" = None            # only for TPPO victims
+
+
+@dataclass(frozen=True)
+class TppoEntry:
+    """The TPPO block of one victim as typed: labels or the agency's words."""
+
+    purpose: str | None = None                 # tujuan eksploitasi
+    channel: str | None = None                 # direkrut melalui
+    destination: str | None = None             # a province, kabupaten/kota or country
+    recruited_as_child: str | None = None      # 'Ya' | 'Tidak'
+    repatriated: str | None = None             # 'Ya' | 'Tidak'
+    repatriated_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +123,37 @@ def _lists() -> dict[str, list[str]]:
         "Hubungan dengan Pelaku": _closed_labels("relationship"),
         "Layanan": _closed_labels("service"),
         "Lembaga": list(vocab.agency_codes()),
+        **_case_detail_lists(),
     }
+
+
+def _case_detail_lists() -> dict[str, list[str]]:
+    """The dropdown lists of the stage and TPPO columns."""
+    labels = vocab.case_detail_labels
+    return {"Tahap Penanganan": list(labels("stage").values()),
+            "Tujuan Eksploitasi": list(labels("exploitation").values()),
+            "Direkrut Melalui": list(labels("recruitment").values()),
+            "Daerah/Negara Tujuan": list(labels("destination").values()),
+            "Ya/Tidak": list(labels("yes_no").values())}
+
+
+def _case_detail_values(e: "RegisterEntry") -> tuple:
+    """The stage and TPPO cells of one entry, in CASE_DETAIL_COLUMNS order."""
+    t = e.tppo or TppoEntry()
+    return (e.stage, _as_cell_date(e.stage_date), t.purpose, t.channel, t.destination, t.recruited_as_child,
+            t.repatriated, t.repatriated_from)
+
+
+def _case_detail_validations(ws: Worksheet, ranges: dict[str, str], first: int, last: int) -> None:
+    """Dropdowns and the date format of the stage and TPPO columns (a destination may also be typed)."""
+    for header, (list_name, _width) in CASE_DETAIL_COLUMNS.items():
+        letter = get_column_letter(REGISTER_HEADERS.index(header) + 1)
+        if list_name is None:
+            for r in range(first, last + 1):
+                ws[f"{letter}{r}"].number_format = DATE_FORMAT
+        else:
+            _dropdown(ws, ranges[list_name], f"{letter}{first}:{letter}{last}", header.removeprefix("TPPO: "),
+                      strict=list_name != "Daerah/Negara Tujuan")
 
 
 def _write_lists_sheet(wb: Workbook) -> dict[str, str]:
@@ -176,6 +229,12 @@ def _register_guide() -> list[str]:
         "itu akan diganti.",
         f"10. Baris {REGISTER_FIRST_DATA_ROW} bertanda {EXAMPLE_MARK} hanya contoh pengisian dan tidak pernah "
         "dimuat: timpa baris itu atau mulai mengisi di bawahnya.",
+        "11. Tahap Penanganan (semua kasus): tahap terakhir kasus (dilaporkan, penyelidikan/penyidikan, P21/pelimpahan "
+        "ke kejaksaan, putusan, dihentikan, diselesaikan di luar pengadilan) dan Tanggal Tahap saat tahap itu dicapai. "
+        "Kiriman yang lebih baru memperbarui tahap kasus.",
+        "12. Kolom berawalan 'TPPO:' hanya diisi untuk korban TPPO (perdagangan orang): tujuan eksploitasi, cara "
+        "direkrut, daerah/negara tujuan (provinsi, kabupaten/kota atau negara; boleh diketik), apakah korban masih "
+        "anak saat direkrut, apakah sudah dipulangkan dan dari mana. Untuk korban lain kolom ini diabaikan.",
     ]
 
 
@@ -219,7 +278,7 @@ def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, a
     for r, e in enumerate(entries, start=REGISTER_FIRST_DATA_ROW):
         values = (e.case_ref, _as_cell_date(e.report_date), _as_cell_date(e.incident_date), e.district,
                   e.subdistrict, e.age, e.sex, ", ".join(e.forms) or None, e.place, e.relationship,
-                  ", ".join(e.services) or None, e.notes)
+                  ", ".join(e.services) or None, e.notes, *_case_detail_values(e))
         for col, value in enumerate(values, start=1):
             if value is not None:
                 ws.cell(row=r, column=col, value=value)
@@ -239,6 +298,7 @@ def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, a
     _dropdown(ws, ranges["Tempat Kejadian"], f"I{first}:I{last}", "Tempat Kejadian")
     _dropdown(ws, ranges["Hubungan dengan Pelaku"], f"J{first}:J{last}", "Hubungan dengan Pelaku")
     _dropdown(ws, ranges["Layanan"], f"K{first}:K{last}", "Layanan", strict=False)
+    _case_detail_validations(ws, ranges, first, last)
     age_dv = DataValidation(type="whole", operator="between", formula1="0", formula2="110", allow_blank=True)
     age_dv.error, age_dv.errorTitle = "Umur dalam tahun penuh, 0 sampai 110.", "Umur tidak valid"
     age_dv.add(f"F{first}:F{last}")

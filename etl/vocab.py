@@ -265,12 +265,19 @@ def age_band_of(age: int | None) -> str | None:
     return None
 
 
+def _enabled_agency_rows() -> list[dict[str, str]]:
+    """agencies.csv rows of the agencies that report: column ``enabled`` empty or ya (BP3MI, Imigrasi, Disnaker are
+    listed with 'tidak' until the operator enables them; a disabled agency is unknown to loads and compliance)."""
+    return [r for r in _read("agencies.csv")
+            if normalize_text(r.get("enabled") or "ya") not in ("tidak", "no", "false", "0", "t", "n")]
+
+
 @lru_cache(maxsize=1)
 def agencies() -> tuple[Agency, ...]:
-    """Reporting agencies, highest priority (primary record holder) first."""
+    """Reporting agencies (enabled ones), highest priority (primary record holder) first."""
     rows = [
         Agency(r["agency"], r["name"], int(r["priority"]), int(r.get("report_due_day") or 10))
-        for r in _read("agencies.csv")
+        for r in _enabled_agency_rows()
     ]
     return tuple(sorted(rows, key=lambda a: a.priority))
 
@@ -289,7 +296,7 @@ def agency_name(code: str | None) -> str | None:
 def agency_keywords() -> dict[str, tuple[str, ...]]:
     """Agency code -> normalised words that name it in a title block or file name (code and name included)."""
     words: dict[str, tuple[str, ...]] = {}
-    for r in _read("agencies.csv"):
+    for r in _enabled_agency_rows():
         found = [normalize_text(r["agency"]), normalize_text(r["name"])]
         found += [normalize_text(k) for k in (r.get("keywords") or "").split(";")]
         words[r["agency"]] = tuple(dict.fromkeys(k for k in found if k))
@@ -431,3 +438,94 @@ def agency_first_months() -> dict[str, "dt.date"]:
                                  "mis. 2024-01.")
             months[r["agency"]] = dt.date(int(match.group(1)), int(match.group(2)), 1)
     return months
+
+
+# ---------------------------------------------------------------- case details: TPPO and case stage (issue 23)
+
+@dataclass(frozen=True)
+class Destination:
+    code: str      # ISO 3166-1 country, ISO 3166-2:ID province, Kemendagri kabupaten/kota code, or 'within_city'
+    kind: str      # destination_kind code: within_city, within_province, other_province, abroad
+    label: str
+
+
+@derived_cache
+def case_detail_lists() -> dict[str, tuple[tuple[str, str], ...]]:
+    """List name -> ((code, label), ...) from case_detail_lists.csv: exploitation (purpose of exploitation),
+    recruitment (channel), stage (tahap penanganan), destination_kind, yes_no."""
+    lists: dict[str, list[tuple[str, str]]] = {}
+    for r in _read("case_detail_lists.csv"):
+        lists.setdefault(r["list"], []).append((r["code"], r["label"]))
+    return {k: tuple(v) for k, v in lists.items()}
+
+
+@derived_cache
+def stage_steps() -> dict[str, int]:
+    """Stage code -> the furthest step of the funnel it shows was reached (1 dilaporkan … 4 putusan)."""
+    return {r["code"]: int(r["step"]) for r in _read("case_detail_lists.csv") if r["list"] == "stage"}
+
+
+PROVINCE_PLACES_FILE = "province_places.csv"
+
+
+def _province_places() -> list[dict[str, str]]:
+    """The region's own file of the kabupaten/kota of its province (optional: code, label, aliases)."""
+    return _read(PROVINCE_PLACES_FILE) if (reference_dir() / PROVINCE_PLACES_FILE).exists() else []
+
+
+@derived_cache
+def destinations() -> tuple[Destination, ...]:
+    """Where victims were taken: the national list (destinations.csv: within the city, provinces, countries), with
+    the region's own province counted as 'within the province', and the kabupaten/kota of that province from the
+    region's province_places.csv (whose labels also replace national ones, e.g. 'Dalam Kota Jambi')."""
+    kinds = {code for code, _ in case_detail_lists().get("destination_kind", ())}
+    own_province = region().code.split(".")[0]
+    local = {r["code"]: r["label"] for r in _province_places()}
+    rows = []
+    for r in _read("destinations.csv"):
+        if r["kind"] not in kinds:
+            raise ValueError(f"destinations.csv: jenis tujuan '{r['kind']}' untuk '{r['label']}' tidak ada dalam "
+                             "case_detail_lists.csv (destination_kind).")
+        kind = "within_province" if r.get("kemendagri") and r["kemendagri"] == own_province else r["kind"]
+        rows.append(Destination(r["code"], kind, local.get(r["code"], r["label"])))
+    known = {d.code for d in rows}
+    rows += [Destination(code, "within_province", label) for code, label in local.items() if code not in known]
+    return tuple(rows)
+
+
+def case_detail_labels(list_name: str) -> dict[str, str]:
+    """Code -> Indonesian label for one case-detail list, or for 'destination'."""
+    if list_name == "destination":
+        return {d.code: d.label for d in destinations()}
+    return dict(case_detail_lists().get(list_name, ()))
+
+
+@derived_cache
+def case_detail_index(list_name: str) -> dict[str, str]:
+    """Normalised spelling -> code for one case-detail list (or 'destination'): codes, labels, each part of a label
+    written with '/', and the wordings of case_detail_aliases.csv."""
+    entries = ([(d.code, d.label) for d in destinations()] if list_name == "destination"
+               else list(case_detail_lists().get(list_name, ())))
+    codes = {code for code, _ in entries}
+    index: dict[str, str] = {}
+    for code, label in entries:
+        index[normalize_text(label)] = code
+        index.setdefault(normalize_text(code), code)
+    for code, label in entries:
+        for piece in re.split(r"/", label):
+            index.setdefault(normalize_text(piece), code)
+    if list_name == "destination":
+        index.setdefault(normalize_text(region().name), "within_city")
+        for r in _province_places():
+            for alias in (r.get("aliases") or "").split(";"):
+                if normalize_text(alias):
+                    index.setdefault(normalize_text(alias), r["code"])
+    for r in _read("case_detail_aliases.csv"):
+        if r["list"] != list_name:
+            continue
+        if r["code"] not in codes:
+            raise ValueError(f"case_detail_aliases.csv: kode '{r['code']}' tidak ada dalam daftar '{list_name}' "
+                             f"untuk '{r['wording']}'")
+        index.setdefault(normalize_text(r["wording"]), r["code"])
+    index.pop("", None)
+    return index

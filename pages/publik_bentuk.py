@@ -41,6 +41,18 @@ st.plotly_chart(charts.protected_bar_figure(tppo_trend.cells, "periode_singkat",
                                             note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan",
                                             horizontal=False), config=charts.CHART_CONFIG)
 
+# the public TPPO summary (issue 23): two coarse groups each, at TPPO's threshold, from the release
+tppo_purpose = release.table(counts, "korban_tppo_eksploitasi", period.code)
+tppo_destination = release.table(counts, "korban_tppo_tujuan", period.code)
+for column, (protected, category, title) in zip(st.columns(2), (
+        (tppo_purpose, "Tujuan eksploitasi", "Jumlah korban TPPO menurut tujuan eksploitasi"),
+        (tppo_destination, "Daerah tujuan", "Jumlah korban TPPO menurut daerah tujuan"))):
+    column.plotly_chart(charts.protected_bar_figure(protected.cells, category, title, period.label,
+                                                    note=f"angka TPPO di bawah {dc.STRICT_THRESHOLD} disamarkan"),
+                        config=charts.CHART_CONFIG)
+
 pv.end(period.label, page.provisional, {"Korban per bentuk": by_form, by_form_age_name: by_form_age,
-                                        "Kasus TPPO per triwulan": tppo_trend},
+                                        "Kasus TPPO per triwulan": tppo_trend,
+                                        "Korban TPPO per tujuan eksploitasi": tppo_purpose,
+                                        "Korban TPPO per daerah tujuan": tppo_destination},
        period, period, key="unduh_publik_bentuk")

@@ -213,6 +213,21 @@ def recap_caveat(recaps: pd.DataFrame) -> str | None:
             "dijumlahkan ke angka kasus dan korban karena rekap tidak dapat dicek ganda terhadap register.")
 
 
+def task_force_tables(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """The Gugus Tugas TPPO tables (issue 23): TPPO in both periods, purpose, channel, destinations, children,
+    repatriations (korban) and the case-stage funnels (kasus)."""
+    return {
+        "tppo_dua_periode": queries.tppo_two_periods(con, f, f.previous_year()),
+        "tppo_tujuan": queries.tppo_breakdown(con, f, "purpose"),
+        "tppo_rekrut": queries.tppo_breakdown(con, f, "channel"),
+        "tppo_daerah": queries.tppo_destinations(con, f),
+        "tppo_anak": queries.tppo_children(con, f),
+        "tppo_pulang": queries.tppo_repatriations(con, f),
+        "tahap_tppo": queries.stage_funnel(con, f, True),
+        "tahap_semua": queries.stage_funnel(con, f, False),
+    }
+
+
 def build_briefing(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
                    today: dt.date | None = None) -> Briefing:
     """The briefing for the whole city over start..end (months, inclusive), compared with the same months last year."""
@@ -230,6 +245,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
         "anak_dewasa": queries.child_adult(con, f),
         "laporan_lembaga": queries.submission_matrix(con, f),
         "rekap": queries.recap_months(con, f),
+        **task_force_tables(con, f),
     }
     facts = queries.database_facts(con)
     demo = sentences.is_demo(facts)

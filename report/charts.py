@@ -853,3 +853,74 @@ def rates_display(df: pd.DataFrame) -> pd.DataFrame:
     for column in RATE_MEASURES:
         table[column] = [fmt.number(None if pd.isna(v) else float(v), 1) for v in table[column]]
     return table.rename(columns=columns)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Gugus Tugas TPPO (issue 23): destinations, the case-stage funnel, repatriations. Purposes, channels and children
+# use category_figure (korban).
+
+DESTINATION_KIND_COLOURS = {"within_city": OKABE_ITO[3], "within_province": OKABE_ITO[1],
+                            "other_province": OKABE_ITO[4], "abroad": OKABE_ITO[2]}
+FUNNEL_COLOUR, ENDING_COLOUR = TOTAL_COLOUR, PREVIOUS_COLOUR
+
+
+def destination_figure(df: pd.DataFrame, period: str, top: int = 12) -> go.Figure:
+    """Korban TPPO per destination, most first (the ``top`` first), coloured by kind of destination."""
+    title = "Korban TPPO menurut daerah/negara tujuan"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period, message="Belum ada korban TPPO dengan daerah/negara tujuan untuk pilihan "
+                                                   "ini.")
+    data = df.head(top).iloc[::-1]
+    fig = go.Figure()
+    for kind, label in data.groupby("destination_kind", sort=False)["kind_label"].first().items():
+        part = data[data["destination_kind"] == kind]
+        fig.add_trace(go.Bar(x=part["victims"], y=part["label"], orientation="h", name=label,
+                             marker_color=DESTINATION_KIND_COLOURS.get(kind, OKABE_ITO[6]), texttemplate="%{x:,}",
+                             textposition="outside", cliponaxis=False,
+                             hovertemplate=f"%{{y}} ({label}): %{{x:,}} korban<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["label"]))
+    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    note = f"{top} tujuan teratas" if len(df) > top else None
+    return _frame(fig, title, period, note=note, height=max(280, 32 * len(data) + 160))
+
+
+def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
+    """Kasus that reached each stage of handling (dilaporkan … putusan), and those that ended otherwise (grey),
+    with the median days from report to the stage written beside each bar."""
+    if df.empty or df["cases"].sum() == 0:
+        return empty_figure(title, period)
+    data = df.iloc[::-1]
+    days = [f"{fmt.number(int(c))}" + (f" · median {fmt.number(d, 0)} hari" if pd.notna(d) else "")
+            for c, d in zip(data["cases"], data["median_days"])]
+    colours = [ENDING_COLOUR if e else FUNNEL_COLOUR for e in data["ending"]]
+    fig = go.Figure(go.Bar(x=data["cases"], y=data["label"], orientation="h", marker_color=colours, text=days,
+                           textposition="outside", cliponaxis=False,
+                           customdata=list(zip(data["cases_dated"])),
+                           hovertemplate="%{y}: %{x:,} kasus (%{customdata[0]:,} dengan tanggal tahap)"
+                                         "<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["label"]))
+    # room at the bars' ends for the count and the median days written there
+    fig.update_xaxes(title_text="Jumlah kasus", range=[0, max(1, int(data["cases"].max())) * 1.6])
+    return _frame(fig, title, period, height=max(300, 36 * len(data) + 170),
+                  note="biru = kasus yang sudah mencapai tahap itu atau lebih jauh; abu-abu = kasus yang berakhir "
+                       "tanpa putusan<br>median hari = dari tanggal lapor sampai tanggal tahap yang dilaporkan")
+
+
+def stage_funnel_display(df: pd.DataFrame) -> pd.DataFrame:
+    """The funnel as a table: stage, kasus, kasus with a date, median days."""
+    return pd.DataFrame({"Tahap penanganan": df["label"], "Kasus": df["cases"],
+                         "Kasus dengan tanggal tahap": df["cases_dated"],
+                         "Median hari sejak lapor": [fmt.number(v, 0) if pd.notna(v) else "–"
+                                                     for v in df["median_days"]]})
+
+
+def repatriation_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Korban TPPO repatriated per place brought back from, then those not (yet) repatriated and not filled in."""
+    title = "Korban TPPO menurut pemulangan"
+    if df.empty or df["victims"].sum() == 0:
+        return empty_figure(title, period)
+    data = df.iloc[::-1]
+    colours = [TOTAL_COLOUR if r == "ya" else PREVIOUS_COLOUR for r in data["repatriated"]]
+    fig = _hbars(data["victims"], data["label"], "korban", colours)
+    return _frame(fig, title, period, note="biru tua = dipulangkan, menurut daerah/negara asal pemulangan",
+                  height=max(240, 32 * len(data) + 140))

@@ -638,3 +638,174 @@ def district_rates(con: duckdb.DuckDBPyConnection, f: Filters,
         ORDER BY d.district_code
     """, [*params, list(columns[0]), list(columns[1]), list(columns[2]), list(columns[3]),
           f.district_code, f.district_code])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# TPPO and case stages (issue 23): the views tppo_victims, case_stage_events and case_stages (docs/data-contract.md).
+
+# Columns of tppo_victims a breakdown may use, and the vocabulary list of their codes (fixed names, never input).
+TPPO_BREAKDOWNS = {"purpose": "exploitation", "channel": "recruitment", "destination_kind": "destination_kind"}
+NOT_FILLED = "__kosong__"
+
+
+def _tppo_victims(f: Filters) -> tuple[str, list]:
+    """TPPO victims of the filters (tppo_victims has the columns every filter reads)."""
+    where, params = _victim_where(f)
+    return f"SELECT * FROM tppo_victims WHERE {where}", params
+
+
+def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
+    """Kasus and korban TPPO in the period (ini) and the comparison period (banding): rows 'kasus', 'korban'."""
+    now, before, params = _two_period_flags(f, baseline)
+    return _df(con, f"""
+        WITH flagged AS (
+            SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
+            FROM victims WHERE is_tppo AND (({now}) OR ({before}))
+        )
+        SELECT 'kasus' AS unit, count(DISTINCT case_key) FILTER (WHERE in_now) AS ini,
+               count(DISTINCT case_key) FILTER (WHERE in_before) AS banding FROM flagged
+        UNION ALL
+        SELECT 'korban', count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_before) FROM flagged
+    """, [*params, *params])
+
+
+def tppo_breakdown(con: duckdb.DuckDBPyConnection, f: Filters, column: str) -> pd.DataFrame:
+    """Korban TPPO per purpose of exploitation, recruitment channel or kind of destination (list order,
+    'Tidak diisi' last). Columns: code, label, victims."""
+    if column not in TPPO_BREAKDOWNS:
+        raise ValueError(f"rincian TPPO tidak dikenal: {column}")
+    entries = vocab.case_detail_labels(TPPO_BREAKDOWNS[column])
+    codes, labels = [*entries, NOT_FILLED], [*entries.values(), "Tidak diisi"]
+    sql, params = _tppo_victims(f)
+    # column is a key of TPPO_BREAKDOWNS (checked above), never user input
+    return _df(con, f"""
+        WITH entries AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS code, unnest(CAST(? AS VARCHAR[])) AS label,
+                   unnest(range(len(CAST(? AS VARCHAR[])))) AS entry_order
+        ), counts AS (
+            SELECT coalesce({column}, '{NOT_FILLED}') AS code, count(*) AS victims FROM ({sql}) GROUP BY 1
+        )
+        SELECT e.code, e.label, coalesce(c.victims, 0) AS victims
+        FROM entries e LEFT JOIN counts c USING (code) ORDER BY e.entry_order
+    """, [codes, labels, codes, *params])
+
+
+def tppo_destinations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban TPPO per destination (kind, code, label), most victims first; unfilled destinations apart."""
+    places = vocab.destinations()
+    kinds = vocab.case_detail_labels("destination_kind")
+    sql, params = _tppo_victims(f)
+    return _df(con, f"""
+        WITH places AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS destination, unnest(CAST(? AS VARCHAR[])) AS label,
+                   unnest(CAST(? AS VARCHAR[])) AS destination_kind
+        ), kinds AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS destination_kind, unnest(CAST(? AS VARCHAR[])) AS kind_label,
+                   unnest(range(len(CAST(? AS VARCHAR[])))) AS kind_order
+        ), counts AS (
+            SELECT destination, count(*) AS victims FROM ({sql}) WHERE destination IS NOT NULL GROUP BY 1
+        )
+        SELECT c.destination, coalesce(p.label, c.destination) AS label, p.destination_kind, k.kind_label,
+               c.victims
+        FROM counts c LEFT JOIN places p USING (destination) LEFT JOIN kinds k USING (destination_kind)
+        ORDER BY c.victims DESC, k.kind_order, label
+    """, [[p.code for p in places], [p.label for p in places], [p.kind for p in places],
+          list(kinds), list(kinds.values()), list(kinds), *params])
+
+
+def tppo_children(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban TPPO who were children when recruited, adults, and unknown (one row each, in that order)."""
+    sql, params = _tppo_victims(f)
+    return _df(con, f"""
+        SELECT g.age_group, coalesce(c.victims, 0) AS victims
+        FROM (VALUES (1, 'Anak saat direkrut'), (2, 'Dewasa saat direkrut'), (3, 'Tidak diketahui'))
+             g(group_order, age_group)
+        LEFT JOIN (SELECT CASE WHEN child_when_recruited THEN 'Anak saat direkrut'
+                               WHEN NOT child_when_recruited THEN 'Dewasa saat direkrut'
+                               ELSE 'Tidak diketahui' END AS age_group, count(*) AS victims
+                   FROM ({sql}) GROUP BY 1) c USING (age_group)
+        ORDER BY g.group_order
+    """, params)
+
+
+def tppo_repatriations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Korban TPPO repatriated, per place they were brought back from ('Tidak disebut' when not named), most
+    first; and the rows 'Belum/tidak dipulangkan' and 'Tidak diisi' last (column ``repatriated``)."""
+    places = vocab.destinations()
+    sql, params = _tppo_victims(f)
+    return _df(con, f"""
+        WITH places AS (SELECT unnest(CAST(? AS VARCHAR[])) AS code, unnest(CAST(? AS VARCHAR[])) AS label),
+        rows AS (
+            SELECT CASE WHEN repatriated THEN coalesce(p.label, 'Tidak disebut')
+                        WHEN NOT repatriated THEN 'Belum/tidak dipulangkan' ELSE 'Tidak diisi' END AS label,
+                   CASE WHEN repatriated THEN 'ya' WHEN NOT repatriated THEN 'tidak' ELSE 'tidak_diisi' END
+                       AS answer,
+                   CASE WHEN repatriated THEN 0 WHEN NOT repatriated THEN 1 ELSE 2 END AS answer_order
+            FROM ({sql}) t LEFT JOIN places p ON p.code = t.repatriated_from
+        )
+        SELECT label, answer AS repatriated, count(*) AS victims FROM rows GROUP BY label, answer, answer_order
+        ORDER BY answer_order, victims DESC, label
+    """, [[p.code for p in places], [p.label for p in places], *params])
+
+
+# The funnel's steps: stage codes whose step (case_detail_lists.csv) is the step, in order; stages that end a case
+# before a verdict (dihentikan, di luar pengadilan) are shown beside it.
+FUNNEL_ENDINGS = ("stopped", "settled")
+# the stage of a case no agency stated a stage for (as the case_stages view has it)
+UNSTATED_STAGE = "reported"
+
+
+def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = False) -> pd.DataFrame:
+    """Kasus of the filters per stage: for the funnel stages (dilaporkan … putusan) the cases that reached it (their
+    current stage is that step or further; a case stopped after investigation reached investigation), for the
+    endings the cases that ended so; with the median days from the case's first report in the selection to the
+    first date the stage was stated (cases with such a date, ``cases_dated``). Columns: stage, label, step, cases, median_days,
+    cases_dated, ending."""
+    labels = vocab.case_detail_labels("stage")
+    steps = vocab.stage_steps()
+    codes = list(labels)
+    where, params = _victim_where(f)
+    tppo = " AND is_tppo" if tppo_only else ""
+    # The current stage is taken as case_stages takes it (docs/data-contract.md), but only for the chosen cases:
+    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s.
+    return _df(con, f"""
+        WITH chosen AS (SELECT case_key, min(report_date) AS report_date FROM victims WHERE {where}{tppo}
+                        GROUP BY case_key),
+        latest AS (
+            SELECT e.case_key, e.stage FROM case_stage_events e SEMI JOIN chosen USING (case_key)
+            QUALIFY row_number() OVER (PARTITION BY e.case_key
+                                       ORDER BY e.loaded_at DESC, e.stage_date DESC NULLS LAST, e.stage) = 1
+        ),
+        stages AS (
+            SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS VARCHAR[])) AS label,
+                   unnest(CAST(? AS INTEGER[])) AS step, unnest(range(len(CAST(? AS VARCHAR[])))) AS stage_order,
+                   list_contains(CAST(? AS VARCHAR[]), unnest(CAST(? AS VARCHAR[]))) AS ending
+        ),
+        current AS (
+            SELECT c.case_key, c.stage, c.report_date, s.step
+            FROM (SELECT c.case_key, c.report_date, coalesce(l.stage, '{UNSTATED_STAGE}') AS stage
+                  FROM chosen c LEFT JOIN latest l USING (case_key)) c
+            LEFT JOIN stages s USING (stage)
+        ),
+        reached AS (
+            SELECT s.stage, count(c.case_key) AS cases
+            FROM stages s LEFT JOIN current c
+              ON CASE WHEN s.ending THEN c.stage = s.stage ELSE c.step >= s.step END
+            GROUP BY 1
+        ),
+        first_dates AS (
+            SELECT e.case_key, e.stage, min(e.stage_date) AS stage_date
+            FROM case_stage_events e JOIN chosen USING (case_key)
+            WHERE e.stage_date IS NOT NULL GROUP BY ALL
+        ),
+        days AS (
+            SELECT d.stage, median(d.stage_date - c.report_date) AS median_days, count(*) AS cases_dated
+            FROM first_dates d JOIN current c USING (case_key)
+            WHERE d.stage_date >= c.report_date GROUP BY 1
+        )
+        SELECT s.stage, s.label, s.step, coalesce(r.cases, 0) AS cases, d.median_days,
+               coalesce(d.cases_dated, 0) AS cases_dated, s.ending
+        FROM stages s LEFT JOIN reached r USING (stage) LEFT JOIN days d USING (stage)
+        ORDER BY s.ending, s.step, s.stage_order
+    """, [*params, codes, list(labels.values()), [steps.get(c, 0) for c in codes], codes, list(FUNNEL_ENDINGS),
+          codes])

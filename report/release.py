@@ -38,7 +38,15 @@ TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]] = {
     "korban_jenis_kelamin": ("korban", ("jenis_kelamin",), (), "none"),
     "korban_bentuk_umur": ("korban", ("bentuk", "kelompok_umur"), ("bentuk",), "cells"),
     "korban_kecamatan_jenis_kelamin": ("korban", ("kecamatan", "jenis_kelamin"), (), "none"),
+    # the public TPPO summary (issue 23): TPPO victims in two coarse groups each, all at TPPO's threshold
+    "korban_tppo_eksploitasi": ("korban", ("tujuan_eksploitasi",), (), "all"),
+    "korban_tppo_tujuan": ("korban", ("daerah_tujuan",), (), "all"),
 }
+# Coarse groups of the public TPPO summary: fine codes (tppo_victims) would be cells of one or two victims. A victim
+# whose purpose or destination is not filled in counts in the second group, whose label says so.
+TPPO_PURPOSE_GROUPS = (("seksual", "Eksploitasi seksual"),
+                       ("lainnya", "Eksploitasi lain (kerja, pekerja migran, dll.) atau tidak disebut"))
+TPPO_DESTINATION_GROUPS = (("luar_negeri", "Luar negeri"), ("dalam_negeri", "Dalam negeri atau tidak disebut"))
 AGE_GROUPS = (("anak", "Anak (< 18 tahun)"), ("dewasa", "Dewasa"), ("tidak_diketahui", "Usia tidak diketahui"))
 SEXES = (("P", "Perempuan"), ("L", "Laki-laki"), ("tidak_diketahui", "Tidak diketahui"))
 COLUMNS = ["period_code", "table_name", "part", "dim1", "key1", "label1", "dim2", "key2", "label2",
@@ -55,6 +63,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "bentuk": vocab.violence_labels(),
         "kelompok_umur": dict(AGE_GROUPS),
         "jenis_kelamin": dict(SEXES),
+        "tujuan_eksploitasi": dict(TPPO_PURPOSE_GROUPS),
+        "daerah_tujuan": dict(TPPO_DESTINATION_GROUPS),
     }
 
 
@@ -64,7 +74,11 @@ _DIMENSION_SQL = {
     "kelompok_umur": "CASE WHEN is_child THEN 'anak' WHEN NOT is_child THEN 'dewasa' ELSE 'tidak_diketahui' END",
     "jenis_kelamin": "coalesce(sex, 'tidak_diketahui')",
     "bentuk": "bentuk",
+    "tujuan_eksploitasi": "CASE WHEN purpose = 'sexual' THEN 'seksual' ELSE 'lainnya' END",
+    "daerah_tujuan": "CASE WHEN destination_kind = 'abroad' THEN 'luar_negeri' ELSE 'dalam_negeri' END",
 }
+# breakdowns read from tppo_victims (joined only for the tables that use them)
+_TPPO_DIMENSIONS = ("tujuan_eksploitasi", "daerah_tujuan")
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -83,7 +97,7 @@ def _table_counts(con: duckdb.DuckDBPyConnection, family: list[dc.Period], measu
     """
     counted = "count(DISTINCT case_key)" if measure == "kasus" else "count(*)"
     rows = """
-        SELECT p.period_code, v.case_key, v.district_code, v.is_child, v.sex, v.violence_types
+        SELECT p.period_code, v.victim_key, v.case_key, v.district_code, v.is_child, v.sex, v.violence_types
         FROM victims v JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS period_code,
                                     unnest(CAST(? AS DATE[])) AS first_day, unnest(CAST(? AS DATE[])) AS end_day) p
           ON v.report_date >= p.first_day AND v.report_date < p.end_day
@@ -95,6 +109,9 @@ def _table_counts(con: duckdb.DuckDBPyConnection, family: list[dc.Period], measu
         return pd.DataFrame({"period_code": list(totals), "n": list(totals.values())}), totals
     if "bentuk" in by:
         rows = f"SELECT *, unnest(violence_types) AS bentuk FROM ({rows})"
+    if set(by) & set(_TPPO_DIMENSIONS):
+        rows = (f"SELECT r.*, t.purpose, t.destination_kind FROM ({rows}) r "
+                "LEFT JOIN tppo_victims t USING (victim_key)")
     dims = ", ".join(f"{_DIMENSION_SQL[d]} AS {d}" for d in by)
     found = con.execute(f"SELECT period_code, {dims}, {counted} AS n FROM ({rows}) GROUP BY ALL", params).df()
     # one breakdown lists its categories sorted by code, two keep the vocabulary order (the order decides ties
@@ -142,7 +159,7 @@ def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
     for year in sorted({p.year for p in periods if years is None or p.year in years}):
         family = [p for p in periods if p.year == year]
         for name, (measure, by, multi, strict_rule) in TABLES.items():
-            df, totals = _table_counts(con, family, measure, by, tppo_only=name.endswith("_tppo"))
+            df, totals = _table_counts(con, family, measure, by, tppo_only="_tppo" in name)
             if strict_rule == "cells":
                 df["strict"] = [dc.is_strict(b, k == "anak" if "kelompok_umur" in by else None)
                                 for b, k in zip(df["bentuk"], df.get("kelompok_umur", pd.Series([None] * len(df))))]
@@ -227,7 +244,8 @@ def publish(db: str | os.PathLike, out: str | os.PathLike) -> dict:
 # Reading the release back: rows -> ProtectedCount / ProtectedTable (what charts, tables and downloads take).
 
 HEADERS = {"kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "kelompok_umur": "Kelompok umur",
-           "jenis_kelamin": "Jenis kelamin"}
+           "jenis_kelamin": "Jenis kelamin", "tujuan_eksploitasi": "Tujuan eksploitasi",
+           "daerah_tujuan": "Daerah tujuan"}
 
 
 _EMPTY_PART = pd.DataFrame(columns=COLUMNS)

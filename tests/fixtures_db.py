@@ -53,7 +53,7 @@ def build_fixture_db(path: Path, seed: int = 42, victims_per_month: int = 6) -> 
                                "Rekap", 3, "C"))
         con.executemany("""INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2024-11-05 09:00',
                                                           ?, ?, 10, 9, 1, NULL)""", submissions)
-        con.executemany(f"INSERT INTO victim_records VALUES ({', '.join('?' * 20)})", victims)
+        con.executemany(f"INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of) VALUES ({', '.join('?' * 20)})", victims)
         con.executemany("INSERT INTO recap_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", recaps)
         con.execute("""INSERT INTO rejected_rows VALUES
             (?, 'Register', 9, 'jenis kekerasan', 'bentuk_tidak_dikenal', 'Jenis kekerasan tidak dikenal'),

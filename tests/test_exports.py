@@ -78,7 +78,8 @@ def test_deck_is_16_9_with_the_expected_slides(deck):
     titles = [slide_text(s).split("\n")[0] for s in deck.slides]
     assert titles == ["BAHAN PAPARAN", "Angka utama", "Tren kasus per bulan", "Kasus menurut kecamatan",
                       "Korban menurut bentuk kekerasan", "TPPO (tindak pidana perdagangan orang)",
-                      "Siapa korbannya", "Catatan data"]
+                      "Siapa korbannya", "Gugus Tugas TPPO: untuk apa, ke mana",
+                      "Gugus Tugas TPPO: tahap penanganan", "Catatan data"]
     first = slide_text(deck.slides[0])
     assert "Periode Januari–Oktober 2024" in first and "Disiapkan 20 November 2024" in first
     assert "Sumber:" in first and "DATA CONTOH" in first
@@ -94,7 +95,7 @@ def test_headline_slide_states_149_and_22(deck, b):
 def test_charts_are_native_and_hold_the_query_numbers(deck, demo_con):
     f = queries.Filters(JAN, OCT)
     charts_by_slide = {i: [s.chart for s in slide.shapes if s.has_chart] for i, slide in enumerate(deck.slides)}
-    assert [len(charts_by_slide[i]) for i in range(8)] == [0, 0, 1, 1, 1, 1, 2, 0]
+    assert [len(charts_by_slide[i]) for i in range(10)] == [0, 0, 1, 1, 1, 1, 2, 2, 2, 0]
     districts = charts_by_slide[3][0]
     values = dict(zip(districts.plots[0].categories, districts.plots[0].series[0].values))
     expected = queries.district_totals(demo_con, f)
@@ -124,7 +125,23 @@ def test_speaker_notes_hold_the_sentences(deck, b):
     notes = [s.notes_slide.notes_text_frame.text for s in deck.slides]
     assert b.headline in notes[1] and all(p in notes[1] for p in b.key_points)
     assert b.key_points[0] in notes[3] and b.key_points[1] in notes[4] and b.key_points[3] in notes[5]
-    assert b.key_points[2] in notes[6] and b.key_points[4] in notes[7]
+    assert b.key_points[2] in notes[6] and b.key_points[4] in notes[-1]
+    assert "22 kasus TPPO" in notes[7] and "22 kasus TPPO" in notes[8]
+
+
+def test_task_force_slides_hold_the_query_numbers(deck, demo_con):
+    f = queries.Filters(JAN, OCT)
+    how, stages = ([s.chart for s in deck.slides[i].shapes if s.has_chart] for i in (7, 8))
+    purposes = queries.tppo_breakdown(demo_con, f, "purpose")
+    expected = {label: float(n) for label, n in zip(purposes["label"], purposes["victims"]) if n}
+    shown = dict(zip(how[0].plots[0].categories, how[0].plots[0].series[0].values))
+    assert shown == {k: v for k, v in expected.items() if k in shown} and len(shown) == min(8, len(expected))
+    funnel = queries.stage_funnel(demo_con, f, tppo_only=True)
+    assert sorted(stages[0].plots[0].series[0].values) == sorted(float(n) for n in funnel["cases"])
+    assert max(stages[0].plots[0].series[0].values) == 22
+    for slide in list(deck.slides)[7:9]:
+        text = slide_text(slide)
+        assert re.search(r"Jumlah (kasus|korban) TPPO", text) and "Sumber:" in text
 
 
 def test_text_is_large_enough_for_the_back_of_the_room(deck):
@@ -142,12 +159,14 @@ def test_deck_renders_in_libreoffice(deck, tmp_path):
                     "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=240)
     rendered = tmp_path / source.with_suffix(".pdf").name
     info = subprocess.run(["pdfinfo", str(rendered)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"Pages:\s+8", info)
+    assert re.search(r"Pages:\s+10", info)
     text = subprocess.run(["pdftotext", str(rendered), "-"], capture_output=True, text=True, check=True).stdout
     assert "149" in text and "Tren kasus per bulan" in text
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "2", "-l", "4", str(rendered), str(OUT / "slide")],
                    check=True)
-    assert (OUT / "slide-2.png").stat().st_size > 10_000
+    # pdftoppm pads page numbers to the page count's width ("slide-02.png" for a 10-page deck)
+    second = next(p for p in OUT.glob("slide-*.png") if int(p.stem.rsplit("-", 1)[1]) == 2)
+    assert second.stat().st_size > 10_000
 
 
 # ----------------------------------------------------------------------------------------------------- PNG, PDF
@@ -187,6 +206,18 @@ def test_pdf_is_one_a4_page_with_the_headline(b, renderer, tmp_path):
     assert "masih sementara" in text and "bukan angka prevalensi" in text
     subprocess.run(["pdftoppm", "-r", "70", "-png", str(path), str(OUT / "ringkasan")], check=True)
     assert (OUT / "ringkasan-1.png").stat().st_size > 20_000
+
+
+def test_task_force_pdf_is_one_a4_page_for_the_meeting(b, renderer):
+    path = OUT / names.task_force_pdf_name(JAN, OCT)
+    path.write_bytes(pdf.build_task_force_pdf(b, pdf.task_force_images(b)))
+    assert path.name == "gugus-tugas-tppo-kota-jambi-2024-01_2024-10.pdf"
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "595.276 x 841.89 pts (A4)" in info
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Gugus Tugas TPPO Kota Jambi" in text and "Januari–Oktober 2024: 22 kasus TPPO" in text
+    assert "Sumber:" in text and "bukan angka prevalensi" in text and "UNTUK KALANGAN INTERNAL" in text
 
 
 # ------------------------------------------------------------------------------------------------- infographic

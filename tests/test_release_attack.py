@@ -31,7 +31,10 @@ TABLES = {  # table -> (categories summed to the total?, threshold of an "x")
     "kasus": (True, 5), "korban": (True, 5), "kasus_tppo": (True, 10), "korban_tppo": (True, 10),
     "korban_kecamatan": (True, 5), "korban_umur": (True, 5), "korban_jenis_kelamin": (True, 5),
     "kasus_kecamatan": (False, 5), "korban_bentuk": (False, 5),
+    "korban_tppo_eksploitasi": (True, 10), "korban_tppo_tujuan": (True, 10),
 }
+# tables whose total is another table's total (the attacker equates them)
+SAME_TOTAL = {"korban_tppo_eksploitasi": "korban_tppo", "korban_tppo_tujuan": "korban_tppo"}
 
 
 # ------------------------------------------------------------------------------------------------ what is known
@@ -120,6 +123,8 @@ def build(known: list[Known], categories: dict[str, list[str]]) -> Model:
             cells = [model.var(table, c, a) for c in cats]
             if not cells:
                 continue
+            if table in SAME_TOTAL:
+                model.rows.append(({total: 1, model.var(SAME_TOTAL[table], None, a): -1}, 0, 0))
             if additive:
                 model.rows.append(({total: -1, **{c: 1 for c in cells}}, 0, 0))
             else:  # multi-valued: the largest cell <= total <= sum of cells

@@ -34,6 +34,13 @@ TABLE_TITLES = {
     "tppo_bulanan": "TPPO per bulan",
     "kelompok_korban": "Kelompok korban",
     "anak_dewasa": "Korban anak dan dewasa",
+    # Excel sheet names: at most 31 characters
+    "tppo_tujuan": "Korban TPPO per eksploitasi",
+    "tppo_rekrut": "Korban TPPO per cara rekrut",
+    "tppo_daerah": "Korban TPPO per daerah tujuan",
+    "tppo_pulang": "Korban TPPO per pemulangan",
+    "tahap_tppo": "Kasus TPPO per tahap",
+    "tahap_semua": "Semua kasus per tahap",
 }
 
 
@@ -101,6 +108,8 @@ def build_with_browser(b: Briefing, public: infographic.PublicHeadline,
             files[names.chart_png_name(chart, start, end)] = data
         progress("Membuat ringkasan satu halaman (PDF) …")
         files[names.summary_pdf_name(start, end)] = pdf.build_summary_pdf(b, pdf.chart_images(b))
+        progress("Membuat ringkasan Gugus Tugas TPPO (PDF) …")
+        files[names.task_force_pdf_name(start, end)] = pdf.build_task_force_pdf(b, pdf.task_force_images(b))
         progress(f"Membuat infografis publik 1080×1080 untuk {public.period.label} (angka rilis publik) …")
         if public.note:
             progress(public.note)

@@ -35,6 +35,11 @@ def summary_pdf_name(start: dt.date, end: dt.date) -> str:
     return f"paparan-{subject_slug()}-{period_slug(start, end)}.pdf"
 
 
+def task_force_pdf_name(start: dt.date, end: dt.date) -> str:
+    """gugus-tugas-tppo-kota-jambi-2024-01_2024-10.pdf"""
+    return f"gugus-tugas-tppo-{vocab.region().slug}-{period_slug(start, end)}.pdf"
+
+
 def chart_png_name(chart: str, start: dt.date, end: dt.date) -> str:
     """grafik-kecamatan-kekerasan-perempuan-anak-kota-jambi-2024-01_2024-10.png"""
     return f"grafik-{slug(chart)}-{subject_slug()}-{period_slug(start, end)}.png"

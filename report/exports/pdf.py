@@ -65,6 +65,21 @@ def _paragraph(text: str, style: str) -> Paragraph:
     return Paragraph(escape(text), _STYLES[style])
 
 
+def _title_block(title: str, b: Briefing, width: float) -> list:
+    """Letterhead with the internal mark, a rule, the title, period and date, and the demo label."""
+    story = [
+        Paragraph(f"{letterhead()} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
+        Table([[""]], colWidths=[width], rowHeights=[2],
+              style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
+        _paragraph(title, "title"),
+        _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · {sentences.NOT_PREVALENCE}",
+                   "meta"),
+    ]
+    if b.demo:
+        story.append(_paragraph(b.footer[-1], "demo"))
+    return story
+
+
 def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     """The one-page summary as PDF bytes, with ``images`` from ``chart_images`` (or any PNGs of those names)."""
     out = io.BytesIO()
@@ -72,16 +87,7 @@ def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
                             bottomMargin=10 * mm, title=f"{page_title()}, {b.period}", author=vocab.region().office_short,
                             subject=b.headline, lang="id-ID")
-    story = [
-        Paragraph(f"{letterhead()} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
-        Table([[""]], colWidths=[width], rowHeights=[2],
-              style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
-        _paragraph(page_title(), "title"),
-        _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · {sentences.NOT_PREVALENCE}",
-                   "meta"),
-    ]
-    if b.demo:
-        story.append(_paragraph(b.footer[-1], "demo"))
+    story = _title_block(page_title(), b, width)
     story.append(_paragraph(b.headline, "headline"))
     story.append(ListFlowable([ListItem(_paragraph(p, "point"), leftIndent=10, value="•") for p in b.key_points],
                               bulletType="bullet", start="•", leftIndent=10, bulletFontSize=9))
@@ -95,6 +101,72 @@ def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     story.append(Spacer(1, 3))
     # source and data date from the footer; the caveats already say which months are provisional
     notes = [*b.footer[:2], *b.caveats]
+    story.append(_paragraph(" ".join(notes), "note"))
+    doc.build(story)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- Gugus Tugas TPPO (issue 23): one page
+
+TASK_FORCE_CHARTS = {"tppo-tujuan": (620, 460), "tppo-daerah": (620, 460), "tahap-tppo": (620, 420),
+                     "tahap-semua": (620, 420)}
+
+
+def task_force_title() -> str:
+    """'Gugus Tugas TPPO <region>: Ringkasan untuk Rapat' (the task force's name from region.toml)."""
+    return f"{vocab.region().task_force}: Ringkasan untuk Rapat"
+
+
+def task_force_figures(b: Briefing) -> dict[str, "object"]:
+    """The task-force page's charts as dashboard figures (korban for purpose and destination, kasus for stages)."""
+    t, period = b.tables, b.period
+    return {
+        "tppo-tujuan": charts.category_figure(t["tppo_tujuan"], "label", "Korban TPPO menurut tujuan eksploitasi",
+                                              period),
+        "tppo-daerah": charts.destination_figure(t["tppo_daerah"], period, top=8),
+        "tahap-tppo": charts.stage_funnel_figure(t["tahap_tppo"], "Kasus TPPO menurut tahap penanganan", period),
+        "tahap-semua": charts.stage_funnel_figure(t["tahap_semua"], "Semua kasus kekerasan menurut tahap penanganan",
+                                                  period),
+    }
+
+
+def task_force_images(b: Briefing) -> dict[str, bytes]:
+    """The task-force page's four charts as PNGs without their own footer."""
+    figures = task_force_figures(b)
+    with png.rendering():
+        return {name: png.render_png(png.export_figure(figures[name], [], width, height), scale=2)
+                for name, (width, height) in TASK_FORCE_CHARTS.items()}
+
+
+def _pair(images: Mapping[str, bytes], left: str, right: str, width: float) -> Table:
+    half = (width - 4 * mm) / 2
+    cells = [[Image(io.BytesIO(images[n]), width=half, height=half * TASK_FORCE_CHARTS[n][1] / TASK_FORCE_CHARTS[n][0])
+              for n in (left, right)]]
+    return Table(cells, colWidths=[half + 2 * mm, half + 2 * mm],
+                 style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 2), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+
+
+def build_task_force_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
+    """The one-page A4 summary for the Gugus Tugas TPPO meeting, with ``images`` from ``task_force_images``."""
+    from report.exports.pptx import task_force_sentences
+
+    out = io.BytesIO()
+    width = A4[0] - 2 * MARGIN
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
+                            bottomMargin=10 * mm, title=f"{task_force_title()}, {b.period}",
+                            author=vocab.region().office_short, lang="id-ID")
+    said = task_force_sentences(b)
+    story = _title_block(task_force_title(), b, width)
+    story.append(_paragraph(said[0], "headline"))
+    story.append(_paragraph(said[1], "point"))
+    story.append(Spacer(1, 4))
+    story.append(_pair(images, "tppo-tujuan", "tppo-daerah", width))
+    story.append(_pair(images, "tahap-tppo", "tahap-semua", width))
+    story.append(Spacer(1, 3))
+    notes = [*b.footer[:2], "Korban yang dilaporkan dua lembaga dihitung sekali. Tahap penanganan diambil dari "
+             "kiriman terbaru yang menyebutkannya; kasus tanpa keterangan tahap dihitung 'dilaporkan'.",
+             *b.caveats[:1]]
     story.append(_paragraph(" ".join(notes), "note"))
     doc.build(story)
     return out.getvalue()

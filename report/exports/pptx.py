@@ -14,7 +14,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from etl import vocab
-from report import charts, sentences
+from report import charts, compare, sentences
 from report import format as fmt
 from report.briefing import MULTI_FORM_SENTENCE, Briefing
 
@@ -272,8 +272,59 @@ def _notes_slide(prs, b: Briefing) -> None:
         paragraph.space_after = Pt(8)
 
 
+# ---------------------------------------------------------------- Gugus Tugas TPPO (issue 23): a slide pair
+
+def task_force_sentences(b: Briefing) -> list[str]:
+    """What the task-force slides say aloud: TPPO cases and victims in both periods, with the verdict."""
+    two = b.tables["tppo_dua_periode"].set_index("unit")
+    months = compare.months_between(b.filters.start, b.filters.end)
+    return [compare.period_sentence(int(two.loc[u, "ini"]), int(two.loc[u, "banding"]), b.period,
+                                    b.previous_period, months, months, unit=f"{u} TPPO") for u in ("kasus", "korban")]
+
+
+def _ranked(df: pd.DataFrame, label: str, top: int = 8) -> tuple[list[str], list[int]]:
+    """The ``top`` largest rows with a count, smallest first (a bar chart draws the first at the bottom)."""
+    data = df[df["victims"] > 0].sort_values("victims", ascending=False, kind="stable").head(top).iloc[::-1]
+    return data[label].tolist(), data["victims"].tolist()
+
+
+def _task_force_how_slide(prs, b: Briefing) -> None:
+    slide = _chart_slide(prs, b, "Gugus Tugas TPPO: untuk apa, ke mana",
+                         f"Jumlah korban TPPO menurut tujuan eksploitasi dan menurut daerah/negara tujuan, {b.period}",
+                         task_force_sentences(b))
+    half = (WIDTH - 2 * MARGIN) / 2
+    for i, (table, label, name) in enumerate(((b.tables["tppo_tujuan"], "label", "Korban TPPO"),
+                                              (b.tables["tppo_daerah"], "label", "Korban TPPO"))):
+        categories, values = _ranked(table, label)
+        if not categories:
+            _text(slide, Emu(int(MARGIN + i * half)), Inches(3), Emu(int(half)), Inches(1),
+                  "Belum ada korban TPPO dengan keterangan ini.", BODY_SIZE, colour=MUTED)
+            continue
+        _category_chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, categories, [(name, values, charts.TOTAL_COLOUR)],
+                        _chart_box(left=Emu(int(MARGIN + i * half)), width=Emu(int(half * 0.97))))
+
+
+def _task_force_stage_slide(prs, b: Briefing) -> None:
+    funnel = b.tables["tahap_tppo"]
+    slide = _chart_slide(prs, b, "Gugus Tugas TPPO: tahap penanganan",
+                         f"Jumlah kasus TPPO yang mencapai setiap tahap, {b.period}; kasus semua kekerasan di kanan",
+                         [*task_force_sentences(b),
+                          "Tahap diambil dari kiriman terbaru yang menyebutkannya; kasus tanpa keterangan tahap "
+                          "dihitung 'dilaporkan'."])
+    half = (WIDTH - 2 * MARGIN) / 2
+    for i, (table, name) in enumerate(((funnel, "Kasus TPPO"), (b.tables["tahap_semua"], "Semua kasus"))):
+        data = table.iloc[::-1]
+        labels = [f"{lbl} (median {fmt.number(d, 0)} hari)" if pd.notna(d) else lbl
+                  for lbl, d in zip(data["label"], data["median_days"])]
+        colours = [charts.ENDING_COLOUR if e else charts.FUNNEL_COLOUR for e in data["ending"]]
+        _category_chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, labels,
+                        [(name, data["cases"].tolist(), charts.TOTAL_COLOUR)],
+                        _chart_box(left=Emu(int(MARGIN + i * half)), width=Emu(int(half * 0.97))),
+                        point_colours=colours)
+
+
 SLIDES = (_title_slide, _headline_slide, _trend_slide, _district_slide, _form_slide, _tppo_slide, _victim_slide,
-          _notes_slide)
+          _task_force_how_slide, _task_force_stage_slide, _notes_slide)
 
 
 def build_deck(b: Briefing) -> bytes:
