@@ -1,4 +1,5 @@
-"""The DuckDB file: where it is, its versioned schema, and the public views ``victims`` and ``monthly_counts``.
+"""The DuckDB file: where it is, its versioned schema, and the public views ``victims``, ``monthly_counts`` and
+``perpetrators``.
 
 The views are the contract documented in docs/data-contract.md; everything else (dashboard, exports, checks) reads
 them. Tables behind them may change through a new migration.
@@ -252,6 +253,39 @@ MIGRATIONS: list = [
     # 4: nothing personal on disk: notes emptied, old messages reworded, archived originals replaced by redacted
     # copies (etl.archive); the tables keep their columns.
     _forget_personal_data,
+    # 5: perpetrators (pelaku), written on the victim's row, are stored with it (a list per victim record): a
+    # revision or an undo that takes a victim record out takes its perpetrators with it, by the ledger's one rule.
+    # The view `perpetrators` has one row per perpetrator; one written identically (same group, sex, age and
+    # relationship) on several rows of one case counts once (an agency repeats the case's perpetrator on each
+    # victim's row). Older files carry no perpetrators: their records get an empty list.
+    """
+    ALTER TABLE victim_records ADD COLUMN perpetrators
+        STRUCT(slot TINYINT, sex VARCHAR, age INTEGER, is_child BOOLEAN, relationship VARCHAR)[];
+    CREATE VIEW perpetrators AS
+    WITH age_lookup AS (
+        SELECT CAST(a.age AS INTEGER) AS age, b.age_band, b.is_child
+        FROM range((SELECT min(min_age) FROM ref_age_bands), (SELECT max(max_age) FROM ref_age_bands) + 1) a(age)
+        JOIN ref_age_bands b ON a.age BETWEEN b.min_age AND b.max_age
+    ),
+    written AS (
+        SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.district_code, v.duplicate_of,
+               v.submission_id, v.source_sheet, v.source_row, unnest(v.perpetrators) AS p
+        FROM victim_records v
+        WHERE len(v.perpetrators) > 0
+    ),
+    counted AS (
+        SELECT * FROM written
+        QUALIFY row_number() OVER (PARTITION BY case_key, p.slot, p.sex, p.age, p.relationship
+                                   ORDER BY report_date, submission_id, source_sheet, source_row) = 1
+    )
+    SELECT c.victim_key || ':' || c.p.slot AS perpetrator_key, c.case_key, c.agency, c.p.slot AS slot,
+           c.p.sex AS sex, c.p.age AS age, b.age_band, COALESCE(b.is_child, c.p.is_child) AS is_child,
+           c.p.relationship AS relationship, c.victim_key, c.report_date,
+           CAST(date_trunc('month', c.report_date) AS DATE) AS month, c.district_code, c.duplicate_of,
+           c.submission_id, c.source_sheet, c.source_row
+    FROM counted c
+    LEFT JOIN age_lookup b ON c.p.age = b.age;
+    """,
 ]
 
 

@@ -622,10 +622,11 @@ def _insert_victims(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> N
         con.execute("""
             INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date,
                 incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
-                place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of)
+                place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of,
+                perpetrators)
             SELECT key, submission_id, agency, ref, coalesce(agency || ':' || ref, key), report_date,
                    incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
-                   place_of_incident, relationship, services, notes, sheet, "row", NULL
+                   place_of_incident, relationship, services, notes, sheet, "row", NULL, perpetrators
             FROM (SELECT *, left(submission_id, 16) || ':' || sheet_index || ':' || "row" AS key,
                          nullif(trim(case_ref), '') AS ref
                   FROM _incoming)

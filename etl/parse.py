@@ -15,10 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import archive, vocab
-from etl.columns import FIELDS, missing_register_fields, profile
+from etl.columns import (FIELDS, PERPETRATOR_PARTS, PERPETRATOR_SLOTS, missing_register_fields, perpetrator_field,
+                         profile)
 from etl.layout import (SheetLayout, cell_text, detect_agency, detect_layout, form_codes_of_header,
                         is_total_label, sex_of_header, template_cells, title_texts)
-from etl.model import VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
+from etl.model import PERPETRATOR_TYPE, VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Value, case_references, district_name, district_of_subdistrict, masked_texts, parse_age,
                         parse_closed, parse_date, parse_district, parse_months, parse_services, parse_sex,
@@ -240,6 +241,12 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         "relationship": read("relationship", lambda v: parse_closed(v, "relationship")),
         "services": read("services", parse_services),
     }
+    slots = _perpetrator_slots(columns)
+    for slot in slots:  # a perpetrator's unreadable cell is left empty with a warning: the victim's row stays
+        for part, normalise in _PERPETRATOR_READERS.items():
+            name = perpetrator_field(slot, part)
+            if name in columns.fields:
+                fields[name] = read(name, lambda v, normalise=normalise: _lenient(normalise(v)))
     rejected = np.zeros(n, bool)
     located = []  # (data row position, field position, _Read) for each row with a message
     for position, (outcomes, codes) in enumerate(fields.values()):
@@ -275,9 +282,55 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     wordings = column("violence")
     implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
+    out["perpetrators"] = _perpetrators(slots, fields, n)
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
+
+
+_PERPETRATOR_READERS = {"sex": parse_sex, "age": parse_age,
+                        "relationship": lambda v: parse_closed(v, "relationship")}
+
+
+def _perpetrator_slots(columns) -> list[int]:
+    """The perpetrator groups (Pelaku 1, 2, ...) a sheet has a column for."""
+    return [slot for slot in range(1, PERPETRATOR_SLOTS + 1)
+            if any(perpetrator_field(slot, part) in columns.fields for part in PERPETRATOR_PARTS)]
+
+
+def _lenient(outcome):
+    """A perpetrator cell's outcome: an error becomes a warning and an empty value (the victim's row is kept)."""
+    if not isinstance(outcome, Problem):
+        return outcome
+    return Value(None, replace(outcome, message=outcome.message + " Isian pelaku ini dikosongkan; baris korban "
+                                                                  "tetap dimuat."))
+
+
+def _perpetrators(slots: list[int], fields: dict, n: int) -> pa.Array:
+    """Each row's perpetrators: a group counts when its sex or age is filled; group 1 without a relationship column
+    of its own takes the row's (a police register's single 'Hubungan dengan Korban')."""
+    if not slots:
+        return pa.array([[] for _ in range(n)], pa.list_(PERPETRATOR_TYPE))
+
+    def values(name: str, pick=lambda v: v) -> list:
+        if name not in fields:
+            return [None] * n
+        outcomes, codes = fields[name]
+        mapped = [pick(o.value) if o.value is not None else None for o in outcomes]
+        return [mapped[c] for c in codes.tolist()]
+
+    rows: list[list[dict]] = [[] for _ in range(n)]
+    for slot in slots:
+        sex = values(perpetrator_field(slot, "sex"))
+        age = values(perpetrator_field(slot, "age"), lambda a: a.years)
+        child = values(perpetrator_field(slot, "age"), lambda a: a.is_child)
+        own = perpetrator_field(slot, "relationship")
+        relationship = values(own if own in fields or slot != 1 else "relationship")
+        for i in range(n):
+            if sex[i] is not None or age[i] is not None or child[i] is not None:
+                rows[i].append({"slot": slot, "sex": sex[i], "age": age[i], "is_child": child[i],
+                                "relationship": relationship[i]})
+    return pa.array(rows, pa.list_(PERPETRATOR_TYPE))
 
 
 def _read(outcome, sheet: str, column: str, name: str, required: bool = False) -> _Read:
