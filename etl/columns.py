@@ -50,6 +50,12 @@ def perpetrator_field(slot: int, part: str) -> str:
     return f"perpetrator_{slot}_{part}"
 
 
+def perpetrator_part(field: str) -> str | None:
+    """'sex', 'age' or 'relationship' for a perpetrator field (read like the victim's field of that name)."""
+    head, _, part = field.rpartition("_")
+    return part if head.startswith("perpetrator_") and part in PERPETRATOR_PARTS else None
+
+
 FIELDS.update({perpetrator_field(slot, part): f"Pelaku {slot} {label}"
                for slot in range(1, PERPETRATOR_SLOTS + 1) for part, label in PERPETRATOR_PARTS.items()})
 

@@ -257,11 +257,11 @@ MIGRATIONS: list = [
     # revision or an undo that takes a victim record out takes its perpetrators with it, by the ledger's one rule.
     # The view `perpetrators` has one row per perpetrator; one written identically (same group, sex, age and
     # relationship) on several rows of one case counts once (an agency repeats the case's perpetrator on each
-    # victim's row). Older files carry no perpetrators: their records get an empty list.
+    # victim's row). Older files carry no perpetrators: their records get NULL. Safe to apply twice.
     """
-    ALTER TABLE victim_records ADD COLUMN perpetrators
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS perpetrators
         STRUCT(slot TINYINT, sex VARCHAR, age INTEGER, is_child BOOLEAN, relationship VARCHAR)[];
-    CREATE VIEW perpetrators AS
+    CREATE OR REPLACE VIEW perpetrators AS
     WITH age_lookup AS (
         SELECT CAST(a.age AS INTEGER) AS age, b.age_band, b.is_child
         FROM range((SELECT min(min_age) FROM ref_age_bands), (SELECT max(max_age) FROM ref_age_bands) + 1) a(age)
