@@ -37,8 +37,9 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     frame = [(q.database_facts, ()), (q.data_span, ())]
     tppo = f.only_tppo()
     return {
-        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)), (q.monthly_totals, (f,)),
-                              (q.district_totals, (f,)), (q.form_totals, (f,))],
+        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
+                              (q.perpetrator_totals, (f,)), (q.perpetrator_totals, (f.previous_year(),)),
+                              (q.monthly_totals, (f,)), (q.district_totals, (f,)), (q.form_totals, (f,))],
         "tren": frame + [(q.monthly_totals, (f,)), (q.form_months, (f,)), (q.year_over_year, (f,)),
                          (q.recap_months, (f,))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
@@ -46,7 +47,12 @@ def page_queries(f: q.Filters) -> dict[str, list]:
                                 (q.headline, (tppo,)), (q.headline, (tppo.previous_year(),)),
                                 (q.monthly_totals, (tppo,)), (q.age_sex, (tppo,)), (q.district_totals, (tppo,))],
         "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
-                           (q.places_of_incident, (f,)), (q.relationships, (f,))],
+                           (q.places_of_incident, (f,)), (q.relationships, (f,)), (q.perpetrator_age_sex, (f,)),
+                           (q.perpetrator_child_adult, (f,)), (q.perpetrator_relationships, (f,))],
+        "perencanaan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
+                                (q.district_comparison, (f, f.previous_year())),
+                                (q.form_comparison, (f, f.previous_year())), (q.service_coverage, (f, "semua")),
+                                (q.reporting_delay, (f, "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),

@@ -255,9 +255,10 @@ MIGRATIONS: list = [
     _forget_personal_data,
     # 5: perpetrators (pelaku), written on the victim's row, are stored with it (a list per victim record): a
     # revision or an undo that takes a victim record out takes its perpetrators with it, by the ledger's one rule.
-    # The view `perpetrators` has one row per perpetrator; one written identically (same group, sex, age and
-    # relationship) on several rows of one case counts once (an agency repeats the case's perpetrator on each
-    # victim's row). Older files carry no perpetrators: their records get NULL. Safe to apply twice.
+    # The view `perpetrators` has one row per perpetrator with the victim row's date, place, forms and duplicate
+    # mark, so the victims' filters apply to it as they are (report/queries.py). A perpetrator repeated on several
+    # rows of one case in a sheet is kept once by the parser (etl/parse.py). Older records have NULL (none).
+    # Safe to apply twice.
     """
     ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS perpetrators
         STRUCT(slot TINYINT, sex VARCHAR, age INTEGER, is_child BOOLEAN, relationship VARCHAR)[];
@@ -268,23 +269,17 @@ MIGRATIONS: list = [
         JOIN ref_age_bands b ON a.age BETWEEN b.min_age AND b.max_age
     ),
     written AS (
-        SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.district_code, v.duplicate_of,
-               v.submission_id, v.source_sheet, v.source_row, unnest(v.perpetrators) AS p
+        SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.district_code, v.violence_types,
+               v.duplicate_of, v.submission_id, v.source_sheet, v.source_row, unnest(v.perpetrators) AS p
         FROM victim_records v
-        WHERE len(v.perpetrators) > 0
-    ),
-    counted AS (
-        SELECT * FROM written
-        QUALIFY row_number() OVER (PARTITION BY case_key, p.slot, p.sex, p.age, p.relationship
-                                   ORDER BY report_date, submission_id, source_sheet, source_row) = 1
     )
-    SELECT c.victim_key || ':' || c.p.slot AS perpetrator_key, c.case_key, c.agency, c.p.slot AS slot,
-           c.p.sex AS sex, c.p.age AS age, b.age_band, COALESCE(b.is_child, c.p.is_child) AS is_child,
-           c.p.relationship AS relationship, c.victim_key, c.report_date,
-           CAST(date_trunc('month', c.report_date) AS DATE) AS month, c.district_code, c.duplicate_of,
-           c.submission_id, c.source_sheet, c.source_row
-    FROM counted c
-    LEFT JOIN age_lookup b ON c.p.age = b.age;
+    SELECT w.victim_key || ':' || w.p.slot AS perpetrator_key, w.case_key, w.agency, w.p.slot AS slot,
+           w.p.sex AS sex, w.p.age AS age, b.age_band, COALESCE(b.is_child, w.p.is_child) AS is_child,
+           w.p.relationship AS relationship, w.victim_key, w.report_date,
+           CAST(date_trunc('month', w.report_date) AS DATE) AS month, w.district_code, w.violence_types,
+           w.duplicate_of, w.submission_id, w.source_sheet, w.source_row
+    FROM written w
+    LEFT JOIN age_lookup b ON w.p.age = b.age;
     """,
 ]
 

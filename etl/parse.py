@@ -282,7 +282,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
     wordings = column("violence")
     implied = pa.array(wordings.each(place_of_violence), pa.string()).take(wordings.codes[rows])
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
-    out["perpetrators"] = _perpetrators(slots, fields, n)
+    out["perpetrators"] = _perpetrators(slots, fields, out["case_ref"].to_pylist())
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
@@ -306,9 +306,11 @@ def _lenient(outcome):
                                                                   "tetap dimuat."))
 
 
-def _perpetrators(slots: list[int], fields: dict, n: int) -> pa.Array:
+def _perpetrators(slots: list[int], fields: dict, case_refs: list) -> pa.Array:
     """Each row's perpetrators: a group counts when its sex or age is filled; group 1 without a relationship column
-    of its own takes the row's (a police register's single 'Hubungan dengan Korban')."""
+    of its own takes the row's (a police register's single 'Hubungan dengan Korban'). A group repeated with the
+    same values on a later row of the same case (register number) is the same perpetrator: kept on the first."""
+    n = len(case_refs)
     if not slots:
         return pa.array([[] for _ in range(n)], pa.list_(PERPETRATOR_TYPE))
 
@@ -319,17 +321,27 @@ def _perpetrators(slots: list[int], fields: dict, n: int) -> pa.Array:
         mapped = [pick(o.value) if o.value is not None else None for o in outcomes]
         return [mapped[c] for c in codes.tolist()]
 
-    rows: list[list[dict]] = [[] for _ in range(n)]
+    columns = []
     for slot in slots:
-        sex = values(perpetrator_field(slot, "sex"))
-        age = values(perpetrator_field(slot, "age"), lambda a: a.years)
-        child = values(perpetrator_field(slot, "age"), lambda a: a.is_child)
         own = perpetrator_field(slot, "relationship")
-        relationship = values(own if own in fields or slot != 1 else "relationship")
-        for i in range(n):
-            if sex[i] is not None or age[i] is not None or child[i] is not None:
-                rows[i].append({"slot": slot, "sex": sex[i], "age": age[i], "is_child": child[i],
-                                "relationship": relationship[i]})
+        columns.append((slot, values(perpetrator_field(slot, "sex")),
+                        values(perpetrator_field(slot, "age"), lambda a: a.years),
+                        values(perpetrator_field(slot, "age"), lambda a: a.is_child),
+                        values(own if own in fields or slot != 1 else "relationship")))
+    rows: list[list[dict]] = [[] for _ in range(n)]
+    seen: set[tuple] = set()
+    for i, ref in enumerate(case_refs):
+        ref = ref.strip() if isinstance(ref, str) else None
+        for slot, sex, age, child, relationship in columns:
+            if sex[i] is None and age[i] is None and child[i] is None:
+                continue
+            perpetrator = {"slot": slot, "sex": sex[i], "age": age[i], "is_child": child[i],
+                           "relationship": relationship[i]}
+            key = (ref, *perpetrator.values())
+            if ref and key in seen:
+                continue
+            seen.add(key)
+            rows[i].append(perpetrator)
     return pa.array(rows, pa.list_(PERPETRATOR_TYPE))
 
 

@@ -10,7 +10,7 @@ f = frame.begin()
 previous = f.previous_year()
 period, previous_period = fmt.period_label(f.start, f.end), fmt.period_label(previous.start, previous.end)
 now, before = cached.headline(f), cached.headline(previous)
-# Pelaku beside Kasus and Korban: the perpetrators recorded for the cases counted (report/queries.py, "Pelaku")
+# Pelaku beside Kasus and Korban: the perpetrators recorded on the victim rows counted (report/queries.py, "Pelaku")
 now = now.join(cached.perpetrator_totals(f)[["pelaku"]])
 before = before.join(cached.perpetrator_totals(previous)[["pelaku"]])
 compared = f"dibanding {fmt.period_label_short(previous.start, previous.end)}"

@@ -859,7 +859,7 @@ def rates_display(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Pelaku (issue 18): perpetrators of the cases counted, from the agencies that record them. Staff only: no
+# Pelaku (issue 18): perpetrators written on the victim rows counted, from the agencies that record them. Staff only: no
 # perpetrator figure is public (docs/disclosure.md).
 
 PERPETRATOR_UNIT = "pelaku"

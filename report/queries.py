@@ -659,14 +659,14 @@ def district_rates(con: duckdb.DuckDBPyConnection, f: Filters,
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Pelaku (issue 18): perpetrators of the cases counted. A case is counted when one of its victims matches the
-# filters (as `kasus` counts it); its perpetrators are the rows of the `perpetrators` view with its case_key.
+# Pelaku (issue 18): the perpetrators written on the victim rows the filters count. The `perpetrators` view carries
+# its row's report date, kecamatan, forms, agency and duplicate mark, so the victims' WHERE clause applies as it is
+# (no join: 0.03 s at a million rows, where a semi-join on the cases took 0.3 s and more).
 # Not every agency records perpetrators: every figure is "pelaku tercatat".
 
 def _perpetrator_where(f: Filters) -> tuple[str, list]:
-    """WHERE clause over the ``perpetrators`` view: the perpetrators of the cases the filters count."""
-    where, params = _victim_where(f)
-    return f"case_key IN (SELECT case_key FROM victims WHERE {where})", params
+    """WHERE clause over the ``perpetrators`` view: the perpetrators on the victim rows the filters count."""
+    return _victim_where(f)
 
 
 def perpetrator_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:

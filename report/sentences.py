@@ -67,7 +67,9 @@ def change_clause(cases: int, previous: int) -> str:
     """'jumlah kasus naik 94%: kenaikan yang kemungkinan nyata.' — a rise or fall is said together with whether
     it is beyond chance (report/compare.py); staff and public headlines both say it this way."""
     change = fmt.change(cases, previous)
-    return f"jumlah kasus {change}" + ("." if change == "tetap" else f": {compare.compare_counts(cases, previous).words}.")
+    if change == "tetap":
+        return f"jumlah kasus {change}."
+    return f"jumlah kasus {change}: {compare.compare_counts(cases, previous).words}."
 
 
 def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) -> list[str]:
