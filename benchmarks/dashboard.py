@@ -37,8 +37,9 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     frame = [(q.database_facts, ()), (q.data_span, ())]
     tppo = f.only_tppo()
     return {
-        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)), (q.monthly_totals, (f,)),
-                              (q.district_totals, (f,)), (q.form_totals, (f,))],
+        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
+                              (q.perpetrator_totals, (f,)), (q.perpetrator_totals, (f.previous_year(),)),
+                              (q.monthly_totals, (f,)), (q.district_totals, (f,)), (q.form_totals, (f,))],
         "tren": frame + [(q.monthly_totals, (f,)), (q.form_months, (f,)), (q.year_over_year, (f,)),
                          (q.recap_months, (f,))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
@@ -46,12 +47,17 @@ def page_queries(f: q.Filters) -> dict[str, list]:
                                 (q.headline, (tppo,)), (q.headline, (tppo.previous_year(),)),
                                 (q.monthly_totals, (tppo,)), (q.age_sex, (tppo,)), (q.district_totals, (tppo,))],
         "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
-                           (q.places_of_incident, (f,)), (q.relationships, (f,))],
+                           (q.places_of_incident, (f,)), (q.relationships, (f,)), (q.perpetrator_age_sex, (f,)),
+                           (q.perpetrator_child_adult, (f,)), (q.perpetrator_relationships, (f,))],
         "gugus_tugas": frame + [(q.tppo_two_periods, (f, f.previous_year())), (q.tppo_breakdown, (f, "purpose")),
                                 (q.tppo_breakdown, (f, "channel")), (q.tppo_destinations, (f,)),
                                 (q.tppo_breakdown, (f, "destination_kind")), (q.tppo_children, (f,)),
                                 (q.tppo_repatriations, (f,)), (q.stage_funnel, (f, True)),
                                 (q.stage_funnel, (f, False))],
+        "perencanaan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
+                                (q.district_comparison, (f, f.previous_year())),
+                                (q.form_comparison, (f, f.previous_year())), (q.service_coverage, (f, "semua")),
+                                (q.reporting_delay, (f, "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),
@@ -281,10 +287,18 @@ def build_synthetic(path: Path, victims: int) -> Path:
                list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 17) % 6 AS INTEGER) + 1),
                list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 19) % 10 AS INTEGER) + 1),
                [], NULL, 'Register', CAST(i % 100000 AS INTEGER),
-               CASE WHEN i % 50 = 1 THEN 'b:' || (i - 1) END
+               CASE WHEN i % 50 = 1 THEN 'b:' || (i - 1) END,
+               -- perpetrators: 0.7 per record (SIMFONI-PPA 2024 has 0.72 per case; here nearly every record is
+               -- its own case, as agencies alternate), mostly men
+               CASE WHEN hash(i * 23) % 10 >= 6 THEN []
+                    ELSE list_transform(range(CASE WHEN hash(i * 23) % 10 = 0 THEN 2 ELSE 1 END), lambda s: {
+                        'slot': s + 1, 'sex': CASE WHEN hash(i * 29 + s) % 8 = 0 THEN 'P' ELSE 'L' END,
+                        'age': CAST(12 + hash(i * 31 + s) % 60 AS INTEGER), 'is_child': NULL,
+                        'relationship': list_element(CAST(? AS VARCHAR[]), CAST(hash(i * 37 + s) % 10 AS INTEGER) + 1)})
+               END
         FROM (SELECT i, list_element(CAST(? AS VARCHAR[]), CAST(i % ? AS INTEGER) + 1) AS agency
               FROM range(?) t(i))
-    """, [victims, districts, forms, forms, forms, places, relations, agencies, len(agencies), victims])
+    """, [victims, districts, forms, forms, forms, places, relations, relations, agencies, len(agencies), victims])
     con.execute("INSERT INTO meta VALUES ('dataset', 'benchmark')")
     con.execute("CHECKPOINT")
     con.close()

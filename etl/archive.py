@@ -107,7 +107,9 @@ def blank_of(value):
 def _normaliser(field: str):
     """How the parser reads a field's cell (etl.parse), for comparing a cell with its masked text; None: unread."""
     from etl import tppo, values
+    from etl.columns import perpetrator_part
 
+    field = perpetrator_part(field) or field  # a perpetrator's sex, age, relationship read as the victim's are
     today = dt.date.today()  # both texts are read on the same day: what differs is the text alone
     return {
         "report_date": lambda v: values.parse_date(v, today), "incident_date": lambda v: values.parse_date(v, today),

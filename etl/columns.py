@@ -48,6 +48,45 @@ FIELDS = {
     "personal": "(data pribadi: dibuang)",
     "ignore": "(diabaikan)",
 }
+# Perpetrators (pelaku) sit on the victim's row in numbered groups ("Pelaku 1 Jenis Kelamin", "Umur Tersangka"):
+# field perpetrator_<slot>_<part>. Police registers call them tersangka or terlapor; their names are personal data.
+PERPETRATOR_SLOTS = 5
+PERPETRATOR_PARTS = {"sex": "Jenis Kelamin", "age": "Umur", "relationship": "Hubungan dengan Korban"}
+_PERPETRATOR_WORDS = {"pelaku", "tersangka", "terlapor"}
+_PERPETRATOR_PART_WORDS = (("relationship", {"hubungan", "hub"}), ("age", {"umur", "usia"}),
+                           ("sex", {"kelamin", "jk", "sex", "l p", "lp"}))
+
+
+def perpetrator_field(slot: int, part: str) -> str:
+    """The field name of one part (sex, age, relationship) of the slot-th perpetrator group."""
+    return f"perpetrator_{slot}_{part}"
+
+
+def perpetrator_part(field: str) -> str | None:
+    """'sex', 'age' or 'relationship' for a perpetrator field (read like the victim's field of that name)."""
+    head, _, part = field.rpartition("_")
+    return part if head.startswith("perpetrator_") and part in PERPETRATOR_PARTS else None
+
+
+FIELDS.update({perpetrator_field(slot, part): f"Pelaku {slot} {label}"
+               for slot in range(1, PERPETRATOR_SLOTS + 1) for part, label in PERPETRATOR_PARTS.items()})
+
+
+def _perpetrator_field_of(header: str) -> str | None:
+    """'Pelaku 2 Umur', 'Jenis Kelamin Tersangka', 'Pelaku / Hubungan dengan Korban' -> a perpetrator field; a header
+    that also has a personal word (Nama Tersangka) is not one."""
+    text = normalize_text(header)
+    words = set(text.split())
+    if not words & _PERPETRATOR_WORDS or words & _PERSONAL_WORDS:
+        return None
+    numbers = [int(w) for w in words if w.isdigit()]
+    slot = numbers[0] if len(numbers) == 1 else 1 if not numbers else None
+    if slot is None or not 1 <= slot <= PERPETRATOR_SLOTS:
+        return None
+    for part, marks in _PERPETRATOR_PART_WORDS:
+        if words & marks or any(" " in m and m in text for m in marks):
+            return perpetrator_field(slot, part)
+    return None
 # Dropped like personal data: free text (Keterangan) can name a victim, a perpetrator or an address, and nothing
 # the product shows reads it (docs/data-contract.md, "notes").
 DROPPED_FIELDS = ("personal", "notes")
@@ -124,11 +163,14 @@ def field_of(header: str | None, agency: str | None = None) -> str | None:
     if " / " in header:
         parent, child = header.rsplit(" / ", 1)
         candidates += [child, parent]
-    for candidate in candidates:
+    for position, candidate in enumerate(candidates):
         for text in (candidate, _without_brackets(candidate)):
             key = normalize_text(text)
             if key in table:
                 return table[key]
+        # the whole header first: 'Pelaku / Umur' is the perpetrator's age, not the victim's 'Umur'
+        if position == 0 and (perpetrator := _perpetrator_field_of(candidate)):
+            return perpetrator
     for candidate in candidates:
         words = set(normalize_text(candidate).split())
         if words & _PERSONAL_WORDS:

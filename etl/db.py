@@ -1,4 +1,5 @@
-"""The DuckDB file: where it is, its versioned schema, and the public views ``victims`` and ``monthly_counts``.
+"""The DuckDB file: where it is, its versioned schema, and the public views ``victims``, ``monthly_counts`` and
+``perpetrators``.
 
 The views are the contract documented in docs/data-contract.md; everything else (dashboard, exports, checks) reads
 them. Tables behind them may change through a new migration.
@@ -299,6 +300,34 @@ MIGRATIONS: list = [
            coalesce(l.submission_id, c.first_submission) AS submission_id,
            c.report_date, c.is_tppo, l.case_key IS NOT NULL AS stated
     FROM cases c LEFT JOIN latest l USING (case_key);
+    """,
+    # 6: perpetrators (pelaku), written on the victim's row, are stored with it (a list per victim record): a
+    # revision or an undo that takes a victim record out takes its perpetrators with it, by the ledger's one rule.
+    # The view `perpetrators` has one row per perpetrator with the victim row's date, place, forms and duplicate
+    # mark, so the victims' filters apply to it as they are (report/queries.py). A perpetrator repeated on several
+    # rows of one case in a sheet is kept once by the parser (etl/parse.py). Older records have NULL (none).
+    # Safe to apply twice.
+    """
+    ALTER TABLE victim_records ADD COLUMN IF NOT EXISTS perpetrators
+        STRUCT(slot TINYINT, sex VARCHAR, age INTEGER, is_child BOOLEAN, relationship VARCHAR)[];
+    CREATE OR REPLACE VIEW perpetrators AS
+    WITH age_lookup AS (
+        SELECT CAST(a.age AS INTEGER) AS age, b.age_band, b.is_child
+        FROM range((SELECT min(min_age) FROM ref_age_bands), (SELECT max(max_age) FROM ref_age_bands) + 1) a(age)
+        JOIN ref_age_bands b ON a.age BETWEEN b.min_age AND b.max_age
+    ),
+    written AS (
+        SELECT v.victim_key, v.case_key, v.agency, v.report_date, v.district_code, v.violence_types,
+               v.duplicate_of, v.submission_id, v.source_sheet, v.source_row, unnest(v.perpetrators) AS p
+        FROM victim_records v
+    )
+    SELECT w.victim_key || ':' || w.p.slot AS perpetrator_key, w.case_key, w.agency, w.p.slot AS slot,
+           w.p.sex AS sex, w.p.age AS age, b.age_band, COALESCE(b.is_child, w.p.is_child) AS is_child,
+           w.p.relationship AS relationship, w.victim_key, w.report_date,
+           CAST(date_trunc('month', w.report_date) AS DATE) AS month, w.district_code, w.violence_types,
+           w.duplicate_of, w.submission_id, w.source_sheet, w.source_row
+    FROM written w
+    LEFT JOIN age_lookup b ON w.p.age = b.age;
     """,
 ]
 

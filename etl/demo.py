@@ -24,8 +24,8 @@ from etl import vocab
 from etl.dedupe import MAX_AGE_GAP, MAX_GAP_DAYS
 from etl.load import LoadReport, load_files
 from etl.model import EtlError
-from etl.template import (SYNTHETIC_MARK, RecapMonth, RegisterEntry, TppoEntry, month_name, write_recap,
-                          write_register)
+from etl.template import (SYNTHETIC_MARK, PerpetratorEntry, RecapMonth, RegisterEntry, TppoEntry, month_name,
+                          write_recap, write_register)
 
 SEED = 42
 FIRST_MONTH = dt.date(2019, 1, 1)
@@ -67,6 +67,15 @@ class DemoVictim:
 
 
 @dataclass
+class DemoPerpetrator:
+    """One synthetic perpetrator of a case: sex, age (None: unknown) and relationship code to the victim."""
+
+    sex: str
+    age: int | None
+    relationship: str | None
+
+
+@dataclass
 class DemoCase:
     """One case as one agency registered it (several victims, one kecamatan, one report date)."""
 
@@ -77,6 +86,7 @@ class DemoCase:
     victims: list[DemoVictim]
     planted_from: "DemoCase | None" = None    # the primary case this record copies (a planted duplicate)
     notes: str | None = None
+    perpetrators: list[DemoPerpetrator] = field(default_factory=list)
 
     @property
     def is_tppo(self) -> bool:
@@ -199,6 +209,9 @@ class _Refs:
 class _Generator:
     def __init__(self, seed: int = SEED) -> None:
         self.rng = random.Random(seed)
+        # perpetrators, service gaps and reporting delays draw from their own stream, so the calibrated calendar
+        # of cases (drawn from self.rng) is the same with or without them
+        self.planning = _PlanningDetails(random.Random(f"{seed}:pelaku-layanan-tanggal"))
         self.refs = _Refs()
         self.identity = 0
         self.split = jan_aug_split()
@@ -277,6 +290,7 @@ class _Generator:
         services = tuple(sorted(r.sample(self.service_codes, k=r.choice((1, 1, 2, 2, 3))),
                                 key=self.service_codes.index)) if self.service_codes else ()
         incident = report_date - dt.timedelta(days=r.randint(0, 45)) if r.random() < 0.85 else None
+        services, incident = self.planning.services(services), self.planning.incident(kind, report_date, incident)
         return DemoVictim(
             identity=self.identity, sex=sex, age=age if r.random() > 0.03 else None, forms=forms,
             subdistrict=r.choice(self.kelurahan[district_code]) if r.random() < 0.9 else None,
@@ -298,7 +312,8 @@ class _Generator:
             second.incident_date = first.incident_date
             victims.append(second)
         return DemoCase(agency=agency, ref=self.refs.new(agency, report_date), report_date=report_date,
-                        district_code=district_code, victims=victims)
+                        district_code=district_code, victims=victims,
+                        perpetrators=self.planning.perpetrators(kind, first))
 
     def _kind(self) -> str:
         return self._pick([("seksual_anak", 0.36), ("kdrt_istri", 0.22), ("fisik_anak", 0.14),
@@ -354,8 +369,68 @@ class _Generator:
                 victims.append(replace(v, age=age, forms=forms, subdistrict=v.subdistrict if r.random() < 0.5 else None,
                                        services=v.services[:1]))
             copies.append(DemoCase(agency=agency, ref=self.refs.new(agency, date), report_date=date,
-                                   district_code=case.district_code, victims=victims, planted_from=case))
+                                   district_code=case.district_code, victims=victims, planted_from=case,
+                                   perpetrators=case.perpetrators))
         return copies
+
+
+# Perpetrators per case, as SIMFONI-PPA 2024 has them nationally (23,019 for 31,953 cases: 0.72); the counts'
+# weights give 0.72 on average. A case without one: the perpetrator was not recorded.
+PERPETRATORS_PER_CASE = ((0, 0.40), (1, 0.50), (2, 0.08), (3, 0.02))
+SERVICE_GAP = 0.22               # victims with no service recorded (coverage is never complete)
+# days from incident to report: most within days, some weeks, a tail of months (abuse of children disclosed late)
+REPORT_DELAYS = (((0, 3), 0.40), ((4, 30), 0.32), ((31, 180), 0.20), ((181, 720), 0.08))
+# relationship -> (ages of the perpetrator, share of men); 'pacar_teman' takes the victim's age into account
+_PERPETRATOR_AGES = {"orang_tua": ((26, 58), 0.75), "suami_istri": ((21, 58), 0.97), "keluarga": ((14, 62), 0.9),
+                     "tetangga": ((16, 68), 0.93), "guru": ((24, 58), 0.9), "majikan": ((28, 60), 0.8),
+                     "rekan_kerja": ((19, 50), 0.9), "lainnya": ((17, 60), 0.85), "tidak_diketahui": ((18, 55), 0.9)}
+
+
+class _PlanningDetails:
+    """Perpetrators, service gaps and incident dates of the synthetic victims, from their own random stream."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.relationship_codes = [code for code, _ in vocab.closed_lists().get("relationship", ())]
+
+    def services(self, services: tuple[str, ...]) -> tuple[str, ...]:
+        return () if self.rng.random() < SERVICE_GAP else services
+
+    def incident(self, kind: str, report_date: dt.date, incident: dt.date | None) -> dt.date | None:
+        if incident is None:
+            return None
+        low, high = self.rng.choices([b for b, _ in REPORT_DELAYS], weights=[w for _, w in REPORT_DELAYS])[0]
+        if kind in ("kdrt_istri", "fisik_anak") and high > 180:
+            low, high = 4, 30  # physical violence is mostly reported while the injuries show
+        return report_date - dt.timedelta(days=self.rng.randint(low, high))
+
+    def perpetrators(self, kind: str, victim: DemoVictim) -> list[DemoPerpetrator]:
+        r = self.rng
+        count = r.choices([n for n, _ in PERPETRATORS_PER_CASE], weights=[w for _, w in PERPETRATORS_PER_CASE])[0]
+        out = []
+        for i in range(count):
+            relationship = victim.relationship if i == 0 else r.choice(
+                [c for c in ("keluarga", "tetangga", "pacar_teman", "lainnya") if c in self.relationship_codes]
+                or [victim.relationship])
+            out.append(self._perpetrator(kind, victim, relationship))
+        return out
+
+    def _perpetrator(self, kind: str, victim: DemoVictim, relationship: str | None) -> DemoPerpetrator:
+        r = self.rng
+        if relationship == "pacar_teman":
+            # boyfriends and friends are near the victim's age: the source of most child perpetrators
+            base = victim.age if victim.age is not None else 18
+            ages, men = (max(12, base - 2), max(14, base + 8)), 0.95
+        else:
+            ages, men = _PERPETRATOR_AGES.get(relationship, ((18, 60), 0.85))
+        if kind == "penelantaran_anak":
+            men = 0.55  # neglect: mothers as often as fathers
+        if relationship == "suami_istri":
+            sex = "L" if victim.sex == "P" else "P"
+        else:
+            sex = "L" if r.random() < men else "P"
+        age = r.randint(*ages) if r.random() > (0.5 if relationship == "tidak_diketahui" else 0.08) else None
+        return DemoPerpetrator(sex, age, relationship)
 
 
 def _last_day(month: dt.date) -> dt.date:
@@ -519,7 +594,12 @@ def _entries(cases: list[DemoCase], text_dates: bool, plan: DemoPlan | None = No
     fmt = (lambda d: d.strftime("%d/%m/%Y") if d else None) if text_dates else (lambda d: d)
     entries = []
     for case in sorted(cases, key=lambda c: (c.report_date, c.ref)):
-        for v in case.victims:
+        perpetrators = tuple(PerpetratorEntry(p.sex, p.age, relationships.get(p.relationship))
+                             for p in case.perpetrators)
+        for i, v in enumerate(case.victims):
+            # the perpetrators go on the case's first row; the police repeat them on every victim's row
+            # (counted once: etl/db.py, the perpetrators view)
+            written = perpetrators if i == 0 or case.agency == "POLRESTA" else ()
             entries.append(RegisterEntry(
                 case_ref=case.ref, report_date=fmt(case.report_date), incident_date=fmt(v.incident_date),
                 district=names[case.district_code], subdistrict=v.subdistrict, age=v.age, sex=v.sex,
@@ -527,7 +607,7 @@ def _entries(cases: list[DemoCase], text_dates: bool, plan: DemoPlan | None = No
                 relationship=relationships.get(v.relationship), services=tuple(services[s] for s in v.services),
                 notes=case.notes, stage=stages.get((case.agency, case.ref), (None, None))[0],
                 stage_date=fmt(stages.get((case.agency, case.ref), (None, None))[1]),
-                tppo=tppo.get((case.agency, case.ref, v.identity))))
+                tppo=tppo.get((case.agency, case.ref, v.identity)), perpetrators=written))
     return entries
 
 

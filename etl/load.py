@@ -625,12 +625,12 @@ def _insert_victims(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> N
                 incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
                 place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of,
                 stage, stage_date, tppo_purpose, tppo_channel, destination_kind, destination, recruited_as_child,
-                repatriated, repatriated_from)
+                repatriated, repatriated_from, perpetrators)
             SELECT key, submission_id, agency, ref, coalesce(agency || ':' || ref, key), report_date,
                    incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
                    place_of_incident, relationship, services, notes, sheet, "row", NULL,
                    stage, stage_date, tppo_purpose, tppo_channel, destination_kind, destination, recruited_as_child,
-                   repatriated, repatriated_from
+                   repatriated, repatriated_from, perpetrators
             FROM (SELECT *, left(submission_id, 16) || ':' || sheet_index || ':' || "row" AS key,
                          nullif(trim(case_ref), '') AS ref
                   FROM _incoming)

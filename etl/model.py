@@ -43,6 +43,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Perpetrator:
+    """One perpetrator written on a victim's row (group ``slot``: Pelaku 1, 2, ...); never a name."""
+
+    slot: int
+    sex: str | None = None                 # 'L' | 'P' | None
+    age: int | None = None
+    is_child: bool | None = None
+    relationship: str | None = None        # closed_lists code (relationship to the victim)
+
+
+@dataclass(frozen=True)
 class VictimRow:
     """One victim record from a register, with values already normalised to vocabulary codes."""
 
@@ -72,6 +83,7 @@ class VictimRow:
     recruited_as_child: bool | None = None
     repatriated: bool | None = None
     repatriated_from: str | None = None    # destinations.csv code
+    perpetrators: tuple[Perpetrator, ...] = ()
 
 
 # case details (etl.tppo.DETAIL_COLUMNS), at the end of a victims table
@@ -81,6 +93,9 @@ CASE_DETAIL_FIELDS = [
     ("recruited_as_child", pa.bool_()), ("repatriated", pa.bool_()), ("repatriated_from", pa.string()),
 ]
 
+PERPETRATOR_TYPE = pa.struct([("slot", pa.int8()), ("sex", pa.string()), ("age", pa.int32()),
+                              ("is_child", pa.bool_()), ("relationship", pa.string())])
+
 # A register's victims travel from the parser to the loader as one Arrow table with a column per VictimRow field
 # (in field order): no Python object per victim on the fast path, cheap to hand between processes.
 VICTIM_TABLE_SCHEMA = pa.schema([
@@ -89,7 +104,7 @@ VICTIM_TABLE_SCHEMA = pa.schema([
     ("sex", pa.string()), ("age", pa.int32()), ("is_child", pa.bool_()), ("subdistrict_code", pa.string()),
     ("incident_date", pa.date32()), ("place_of_incident", pa.string()), ("relationship", pa.string()),
     ("services", pa.list_(pa.string())), ("notes", pa.string()),
-    *CASE_DETAIL_FIELDS,
+    *CASE_DETAIL_FIELDS, ("perpetrators", pa.list_(PERPETRATOR_TYPE)),
 ])
 
 
@@ -98,6 +113,7 @@ def victims_as_table(rows: list[VictimRow]) -> pa.Table:
     columns = {name: [getattr(v, name) for v in rows] for name in VICTIM_TABLE_SCHEMA.names}
     columns["violence_types"] = [list(t) for t in columns["violence_types"]]
     columns["services"] = [list(t) for t in columns["services"]]
+    columns["perpetrators"] = [[vars(p) for p in t] for t in columns["perpetrators"]]
     return pa.table(columns, schema=VICTIM_TABLE_SCHEMA)
 
 
@@ -136,7 +152,8 @@ class ParsedWorkbook:
     def victims(self) -> list[VictimRow]:
         """The victims as VictimRow objects (built on each call: for checks and tests, not for loading)."""
         return [VictimRow(**{**row, "violence_types": tuple(row["violence_types"]),
-                             "services": tuple(row["services"] or ())})
+                             "services": tuple(row["services"] or ()),
+                             "perpetrators": tuple(Perpetrator(**p) for p in row["perpetrators"] or ())})
                 for row in self.victim_table.to_pylist()]
 
     @property

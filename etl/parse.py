@@ -16,11 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import archive, recap_grid, tppo, vocab
-from etl.columns import FIELDS, missing_columns_message, missing_register_fields, profile
+from etl.columns import (FIELDS, PERPETRATOR_PARTS, PERPETRATOR_SLOTS, missing_columns_message,
+                         missing_register_fields, perpetrator_field, profile)
 from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, declared_period, detect_agency,
                         file_period, form_codes_of_header, is_total_label, period_cell_unreadable, sex_of_header,
                         title_texts)
-from etl.model import (AGENCY_UNKNOWN, OUTSIDE_PERIOD, VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell,
+from etl.model import (AGENCY_UNKNOWN, OUTSIDE_PERIOD, PERPETRATOR_TYPE, VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell,
                        WorkbookError)
 from etl.read import Column, Workbook, column_letter, read_workbook
 from etl.values import (Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
@@ -344,6 +345,12 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         fields["age"], born = _ages_with_birth_dates(fields, column("birth_date"), rows, sheet.name,
                                                      header("birth_date"))
         stand_ins[(sheet.index, columns.fields["birth_date"])] = born
+    slots = _perpetrator_slots(columns)
+    for slot in slots:  # a perpetrator's unreadable cell is left empty with a warning: the victim's row stays
+        for part, normalise in _PERPETRATOR_READERS.items():
+            name = perpetrator_field(slot, part)
+            if name in columns.fields:
+                fields[name] = read(name, lambda v, normalise=normalise: _lenient(normalise(v)))
     rejected = np.zeros(n, bool)
     located = []  # (data row position, field position, _Read) for each row with a message
     for position, (outcomes, codes) in enumerate(fields.values()):
@@ -383,6 +390,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         implied = pc.coalesce(implied, pa.array(cited.each(place_of_citation), pa.string()).take(cited.codes[rows]))
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
     out.update(tppo.detail_arrays(spread, out["violence_types"]))
+    out["perpetrators"] = _perpetrators(slots, fields, out["case_ref"].to_pylist())
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
@@ -436,6 +444,63 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February in a year without one: the day before gives the same age
         return dt.date(day.year - years, 2, 28)
+
+
+_PERPETRATOR_READERS = {"sex": parse_sex, "age": parse_age,
+                        "relationship": lambda v: parse_closed(v, "relationship")}
+
+
+def _perpetrator_slots(columns) -> list[int]:
+    """The perpetrator groups (Pelaku 1, 2, ...) a sheet has a column for."""
+    return [slot for slot in range(1, PERPETRATOR_SLOTS + 1)
+            if any(perpetrator_field(slot, part) in columns.fields for part in PERPETRATOR_PARTS)]
+
+
+def _lenient(outcome):
+    """A perpetrator cell's outcome: an error becomes a warning and an empty value (the victim's row is kept)."""
+    if not isinstance(outcome, Problem):
+        return outcome
+    return Value(None, replace(outcome, message=outcome.message + " Isian pelaku ini dikosongkan; baris korban "
+                                                                  "tetap dimuat."))
+
+
+def _perpetrators(slots: list[int], fields: dict, case_refs: list) -> pa.Array:
+    """Each row's perpetrators: a group counts when its sex or age is filled; group 1 without a relationship column
+    of its own takes the row's (a police register's single 'Hubungan dengan Korban'). A group repeated with the
+    same values on a later row of the same case (register number) is the same perpetrator: kept on the first."""
+    n = len(case_refs)
+    if not slots:
+        return pa.array([[] for _ in range(n)], pa.list_(PERPETRATOR_TYPE))
+
+    def values(name: str, pick=lambda v: v) -> list:
+        if name not in fields:
+            return [None] * n
+        outcomes, codes = fields[name]
+        mapped = [pick(o.value) if o.value is not None else None for o in outcomes]
+        return [mapped[c] for c in codes.tolist()]
+
+    columns = []
+    for slot in slots:
+        own = perpetrator_field(slot, "relationship")
+        columns.append((slot, values(perpetrator_field(slot, "sex")),
+                        values(perpetrator_field(slot, "age"), lambda a: a.years),
+                        values(perpetrator_field(slot, "age"), lambda a: a.is_child),
+                        values(own if own in fields or slot != 1 else "relationship")))
+    rows: list[list[dict]] = [[] for _ in range(n)]
+    seen: set[tuple] = set()
+    for i, ref in enumerate(case_refs):
+        ref = ref.strip() if isinstance(ref, str) else None
+        for slot, sex, age, child, relationship in columns:
+            if sex[i] is None and age[i] is None and child[i] is None:
+                continue
+            perpetrator = {"slot": slot, "sex": sex[i], "age": age[i], "is_child": child[i],
+                           "relationship": relationship[i]}
+            key = (ref, *perpetrator.values())
+            if ref and key in seen:
+                continue
+            seen.add(key)
+            rows[i].append(perpetrator)
+    return pa.array(rows, pa.list_(PERPETRATOR_TYPE))
 
 
 def _read(outcome, sheet: str, column: str, name: str, required: bool = False) -> _Read:

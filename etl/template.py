@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from etl import vocab
 from etl.layout import EXAMPLE_MARK
+from etl.columns import PERPETRATOR_SLOTS
 
 REGISTER_FILE = "template-register-kasus.xlsx"
 RECAP_FILE = "template-rekap-bulanan.xlsx"
@@ -83,6 +84,7 @@ class RegisterEntry:
     stage: str | None = None                   # case_detail_lists.csv stage label (or a police wording)
     stage_date: dt.date | str | None = None
     tppo: "TppoEntry | None" = None            # only for TPPO victims
+    perpetrators: tuple["PerpetratorEntry", ...] = ()   # Pelaku 1, 2, 3 (PERPETRATOR_GROUPS at most)
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ def write_register(path: str | Path, entries: Iterable[RegisterEntry] = (), *, a
     age_dv.add(f"F{first}:F{last}")
     ws.add_data_validation(age_dv)
 
-    _guide_sheet(wb, _register_guide())
+    _perpetrator_block(ws, entries, ranges, len(REGISTER_HEADERS) + 1, first, last)
+    _guide_sheet(wb, _register_guide() + _perpetrator_guide())
     wb.active = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -323,6 +326,67 @@ def _example_row(ws: Worksheet) -> None:
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row=REGISTER_FIRST_DATA_ROW, column=col, value=value)
         cell.font = Font(italic=True, color="808080")
+
+
+# ---------------------------------------------------------------- perpetrators (pelaku)
+# A case's perpetrators go in numbered groups of columns after the register's own columns, on the case's row:
+# several perpetrators per case without a second sheet to keep in step (docs/data-contract.md, "perpetrators").
+
+PERPETRATOR_GROUPS = 3
+PERPETRATOR_WIDTHS = (12, 10, 20)
+
+
+@dataclass(frozen=True)
+class PerpetratorEntry:
+    """One perpetrator as typed into a group of the register: sex, age, relationship label; never a name."""
+
+    sex: str | None = None                     # 'L' | 'P'
+    age: int | str | None = None
+    relationship: str | None = None            # closed list label ("Hubungan dengan Pelaku" list)
+
+
+def perpetrator_headers(groups: int = PERPETRATOR_GROUPS) -> tuple[str, ...]:
+    """'Pelaku 1 Jenis Kelamin', 'Pelaku 1 Umur', 'Pelaku 1 Hubungan dengan Korban', 'Pelaku 2 ...'."""
+    return tuple(f"Pelaku {slot} {label}" for slot in range(1, groups + 1)
+                 for label in ("Jenis Kelamin", "Umur", "Hubungan dengan Korban"))
+
+
+def _perpetrator_block(ws: Worksheet, entries: list[RegisterEntry], ranges: dict[str, str], start: int,
+                       first: int, last: int) -> None:
+    """Headers, values and dropdowns of the perpetrator groups, from column ``start`` on."""
+    for offset, header in enumerate(perpetrator_headers()):
+        col = start + offset
+        cell = ws.cell(row=REGISTER_HEADER_ROW, column=col, value=header)
+        cell.font, cell.fill, cell.border, cell.alignment = _BOLD, _HEADER_FILL, _BOX, _CENTER
+        ws.column_dimensions[get_column_letter(col)].width = PERPETRATOR_WIDTHS[offset % 3]
+    for r, e in enumerate(entries, start=REGISTER_FIRST_DATA_ROW):
+        if len(e.perpetrators) > PERPETRATOR_GROUPS:
+            raise ValueError(f"at most {PERPETRATOR_GROUPS} perpetrators per row")
+        for i, p in enumerate(e.perpetrators):
+            for offset, value in enumerate((p.sex, p.age, p.relationship)):
+                if value is not None:
+                    ws.cell(row=r, column=start + 3 * i + offset, value=value)
+    age_dv = DataValidation(type="whole", operator="between", formula1="0", formula2="110", allow_blank=True)
+    age_dv.error, age_dv.errorTitle = "Umur pelaku dalam tahun penuh, 0 sampai 110.", "Umur tidak valid"
+    for i in range(PERPETRATOR_GROUPS):
+        sex, age, relationship = (get_column_letter(start + 3 * i + k) for k in range(3))
+        _dropdown(ws, ranges["Jenis Kelamin"], f"{sex}{first}:{sex}{last}", "Jenis Kelamin Pelaku")
+        age_dv.add(f"{age}{first}:{age}{last}")
+        _dropdown(ws, ranges["Hubungan dengan Pelaku"], f"{relationship}{first}:{relationship}{last}",
+                  "Hubungan Pelaku dengan Korban")
+    ws.add_data_validation(age_dv)
+
+
+def _perpetrator_guide() -> list[str]:
+    return [
+        f"Pelaku: isi kolom Pelaku 1 sampai Pelaku {PERPETRATOR_GROUPS} (jenis kelamin, umur, hubungan dengan "
+        "korban) pada baris kasus, satu kelompok kolom untuk satu pelaku; kosongkan bila pelaku tidak diketahui. "
+        "Pelaku yang sama boleh ditulis lagi pada baris korban lain dalam kasus yang sama (No. Register sama): "
+        "dihitung satu kali. Kasus dengan lebih dari "
+        f"{PERPETRATOR_GROUPS} pelaku: tambahkan di kanan kolom 'Pelaku {PERPETRATOR_GROUPS + 1} Jenis Kelamin', "
+        f"'Pelaku {PERPETRATOR_GROUPS + 1} Umur', 'Pelaku {PERPETRATOR_GROUPS + 1} Hubungan dengan Korban' (sampai "
+        f"Pelaku {PERPETRATOR_SLOTS}). JANGAN menulis nama pelaku.",
+    ]
 
 
 def _recap_sheet(wb: Workbook, ws: Worksheet, ranges: dict[str, str], title: str, agency: str | None,

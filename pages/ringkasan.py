@@ -10,13 +10,17 @@ f = frame.begin()
 previous = f.previous_year()
 period, previous_period = fmt.period_label(f.start, f.end), fmt.period_label(previous.start, previous.end)
 now, before = cached.headline(f), cached.headline(previous)
+# Pelaku beside Kasus and Korban: the perpetrators recorded on the victim rows counted (report/queries.py, "Pelaku")
+now = now.join(cached.perpetrator_totals(f)[["pelaku"]])
+before = before.join(cached.perpetrator_totals(previous)[["pelaku"]])
 compared = f"dibanding {fmt.period_label_short(previous.start, previous.end)}"
 
 st.title("Ringkasan")
 st.markdown(f"#### {sentences.headline_sentence(now, before, period, previous_period)}")
 frame.missing_reports_note(f)
 
-for column, card in zip(st.columns(3), sentences.metric_cards(now, before)):
+cards = sentences.metric_cards(now, before)
+for column, card in zip(st.columns(len(cards)), cards):
     column.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow=card.arrow,
                   delta_description=compared, border=True)
 
@@ -31,5 +35,7 @@ downloads.table_downloads({
     "Kasus per kecamatan": cached.district_totals(f),
     "Korban per bentuk": cached.form_totals(f),
 }, f, key="unduh_ringkasan")
+
+st.caption(f"Pelaku: {charts.PERPETRATOR_NOTE}. Rincian pelaku ada di halaman Korban.")
 
 frame.end(f)

@@ -155,6 +155,21 @@ def child_point(child_adult: pd.DataFrame, groups: pd.DataFrame) -> str:
     return text + "."
 
 
+def perpetrator_point(totals: pd.DataFrame, relationships: pd.DataFrame) -> str:
+    """Pelaku recorded for the cases: how many, men, children, the most frequent relationship to the victim."""
+    count = _int(totals, "pelaku")
+    if count == 0:
+        return "Belum ada pelaku yang tercatat untuk kasus periode ini."
+    men, children = _int(totals, "pelaku_laki"), _int(totals, "pelaku_anak")
+    text = (f"Pelaku tercatat: {fmt.number(count)} pelaku dari {fmt.number(_int(totals, 'kasus_dengan_pelaku'))} "
+            f"kasus, {fmt.number(men)} di antaranya laki-laki dan {fmt.number(children)} anak di bawah 18 tahun")
+    known = relationships[(relationships["code"] != "__kosong__") & (relationships["perpetrators"] > 0)]
+    if not known.empty:
+        top = known.sort_values("perpetrators", ascending=False, kind="stable").iloc[0]
+        text += f"; hubungan dengan korban terbanyak: {top['label']} ({fmt.number(int(top['perpetrators']))} pelaku)"
+    return text + "."
+
+
 def tppo_point(now: pd.DataFrame, before: pd.DataFrame, tppo_months: pd.DataFrame, previous_period: str) -> str:
     """TPPO cases and victims against last year, and the month with the most TPPO cases."""
     cases, victims, previous = _int(now, "kasus_tppo"), _int(now, "korban_tppo"), _int(before, "kasus_tppo")
@@ -246,6 +261,8 @@ def build_briefing(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
         "laporan_lembaga": queries.submission_matrix(con, f),
         "rekap": queries.recap_months(con, f),
         **task_force_tables(con, f),
+        "pelaku": queries.perpetrator_totals(con, f),
+        "pelaku_hubungan": queries.perpetrator_relationships(con, f),
     }
     facts = queries.database_facts(con)
     demo = sentences.is_demo(facts)
@@ -254,6 +271,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
         "kasus": cases, "korban": _int(now, "korban"), "kasus_tppo": tppo, "korban_tppo": _int(now, "korban_tppo"),
         "korban_anak": _int(now, "korban_anak"), "kasus_lalu": _int(before, "kasus"),
         "korban_lalu": _int(before, "korban"), "kasus_tppo_lalu": _int(before, "kasus_tppo"),
+        "pelaku": _int(tables["pelaku"], "pelaku"), "pelaku_anak": _int(tables["pelaku"], "pelaku_anak"),
     }
     monthly = tables["bulanan"]
     provisional = [pd.Timestamp(m).date() for m in monthly.loc[monthly["provisional"].fillna(False).astype(bool),
@@ -262,7 +280,9 @@ def build_briefing(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date,
     key_points = (
         district_point(tables["kecamatan"], cases),
         form_point(tables["bentuk"]),
-        child_point(tables["anak_dewasa"], tables["kelompok_korban"]),
+        # who: the victims, then the perpetrators recorded for the cases
+        child_point(tables["anak_dewasa"], tables["kelompok_korban"]) + " "
+        + perpetrator_point(tables["pelaku"], tables["pelaku_hubungan"]),
         tppo_point(now, before, tables["tppo_bulanan"], previous_period),
         caveat_point(provisional, missing, demo),
     )

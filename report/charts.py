@@ -414,11 +414,11 @@ def form_districts_figure(df: pd.DataFrame, period: str) -> go.Figure:
     return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=520)
 
 
-def pyramid_figure(df: pd.DataFrame, period: str) -> go.Figure:
-    """Age band × sex pyramid of korban (perempuan to the right, laki-laki to the left)."""
-    title = "Korban menurut umur dan jenis kelamin"
+def pyramid_figure(df: pd.DataFrame, period: str, value: str = "victims", unit: str = "korban",
+                   title: str = "Korban menurut umur dan jenis kelamin", note: str | None = None) -> go.Figure:
+    """Age band × sex pyramid (perempuan to the right, laki-laki to the left) of the ``value`` column, in ``unit``."""
     known = df[df["sex"].isin(["P", "L"])]
-    if known.empty or known["victims"].sum() == 0:
+    if known.empty or known[value].sum() == 0:
         return empty_figure(title, period)
     bands = list(dict.fromkeys(df["age_band"]))
     fig = go.Figure()
@@ -426,29 +426,32 @@ def pyramid_figure(df: pd.DataFrame, period: str) -> go.Figure:
         part = known[known["sex"] == sex].set_index("age_band").reindex(bands, fill_value=0)
         sign = -1 if sex == "L" else 1
         fig.add_trace(go.Bar(
-            y=bands, x=sign * part["victims"], name=SEX_LABELS[sex], orientation="h",
-            marker_color=SEX_COLOURS[sex], customdata=part["victims"],
-            hovertemplate=f"{SEX_LABELS[sex]}, umur %{{y}}: %{{customdata:,}} korban<extra></extra>",
+            y=bands, x=sign * part[value], name=SEX_LABELS[sex], orientation="h",
+            marker_color=SEX_COLOURS[sex], customdata=part[value],
+            hovertemplate=f"{SEX_LABELS[sex]}, umur %{{y}}: %{{customdata:,}} {unit}<extra></extra>",
         ))
-    unknown_sex = int(df.loc[~df["sex"].isin(["P", "L"]), "victims"].sum())
-    note = f"{fmt.number(unknown_sex)} korban tanpa jenis kelamin tidak digambar" if unknown_sex else None
-    top = int(known["victims"].max())
+    unknown_sex = int(df.loc[~df["sex"].isin(["P", "L"]), value].sum())
+    if unknown_sex:
+        unknown_note = f"{fmt.number(unknown_sex)} {unit} tanpa jenis kelamin tidak digambar"
+        note = f"{note}; {unknown_note}" if note else unknown_note
+    top = int(known[value].max())
     ticks = [v for v in range(-top, top + 1) if top <= 10 or v % max(1, top // 4) == 0]
     fig.update_layout(barmode="relative", bargap=0.1)
-    fig.update_xaxes(title_text="Jumlah korban (kiri laki-laki, kanan perempuan)",
+    fig.update_xaxes(title_text=f"Jumlah {unit} (kiri laki-laki, kanan perempuan)",
                      tickvals=ticks, ticktext=[fmt.number(abs(v)) for v in ticks])
     fig.update_yaxes(title_text="Umur (tahun)", type="category")
     return _frame(fig, title, period, note=note, height=420)
 
 
 def category_figure(df: pd.DataFrame, label_column: str, title: str, period: str,
-                    colour: str = TOTAL_COLOUR) -> go.Figure:
-    """Horizontal bars of korban per category (group, place, relationship), in the order given."""
-    if df.empty or df["victims"].sum() == 0:
+                    colour: str = TOTAL_COLOUR, value: str = "victims", unit: str = "korban",
+                    note: str | None = None) -> go.Figure:
+    """Horizontal bars of ``value`` (korban unless said) per category (group, place, relationship), in order."""
+    if df.empty or df[value].sum() == 0:
         return empty_figure(title, period)
     data = df.iloc[::-1]
-    fig = _hbars(data["victims"], data[label_column], "korban", colour)
-    return _frame(fig, title, period, height=max(240, 32 * len(data) + 120))
+    fig = _hbars(data[value], data[label_column], unit, colour)
+    return _frame(fig, title, period, note=note, height=max(240, 32 * len(data) + 120))
 
 
 def recap_figure(df: pd.DataFrame, period: str) -> go.Figure:
@@ -924,3 +927,29 @@ def repatriation_figure(df: pd.DataFrame, period: str) -> go.Figure:
     fig = _hbars(data["victims"], data["label"], "korban", colours)
     return _frame(fig, title, period, note="biru tua = dipulangkan, menurut daerah/negara asal pemulangan",
                   height=max(240, 32 * len(data) + 140))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pelaku (issue 18): perpetrators written on the victim rows counted, from the agencies that record them. Staff only: no
+# perpetrator figure is public (docs/disclosure.md).
+
+PERPETRATOR_UNIT = "pelaku"
+PERPETRATOR_NOTE = "pelaku tercatat dari kasus periode ini; tidak semua lembaga mencatat pelaku"
+
+
+def perpetrator_pyramid_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Pelaku per age band and sex (queries.perpetrator_age_sex)."""
+    return pyramid_figure(df, period, "perpetrators", PERPETRATOR_UNIT, "Pelaku menurut umur dan jenis kelamin",
+                          note=PERPETRATOR_NOTE)
+
+
+def perpetrator_child_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Pelaku anak (< 18 tahun), dewasa and of unknown age (queries.perpetrator_child_adult)."""
+    return category_figure(df, "age_group", "Jumlah pelaku: anak dan dewasa", period, value="perpetrators",
+                           unit=PERPETRATOR_UNIT, note=PERPETRATOR_NOTE)
+
+
+def perpetrator_relationship_figure(df: pd.DataFrame, period: str) -> go.Figure:
+    """Pelaku per relationship to the victim (queries.perpetrator_relationships)."""
+    return category_figure(df, "label", "Jumlah pelaku menurut hubungan dengan korban", period,
+                           value="perpetrators", unit=PERPETRATOR_UNIT, note=PERPETRATOR_NOTE)

@@ -34,9 +34,11 @@ def _value(df: pd.DataFrame, column: str) -> int | None:
 
 
 def metric_cards(now: pd.DataFrame, before: pd.DataFrame) -> list[MetricCard]:
-    """The Ringkasan cards Kasus, Korban, Kasus TPPO with their change against the same months last year."""
+    """The Ringkasan cards Kasus, Korban, (Pelaku, when ``now`` has the column ``pelaku``), Kasus TPPO with their
+    change against the same months last year."""
     cards = []
-    for label, column in (("Kasus", "kasus"), ("Korban", "korban"), ("Kasus TPPO", "kasus_tppo")):
+    shown = (("Kasus", "kasus"), ("Korban", "korban"), ("Pelaku", "pelaku"), ("Kasus TPPO", "kasus_tppo"))
+    for label, column in ((label, column) for label, column in shown if column in now):
         current, previous = _value(now, column), _value(before, column)
         arrow = "off"
         if current is not None and previous:
@@ -55,13 +57,19 @@ def headline_sentence(now: pd.DataFrame, before: pd.DataFrame, period: str, prev
             f"dengan {fmt.number(victims)} korban ({fmt.number(children)} di antaranya anak).")
     previous = _value(before, "kasus")
     if previous:
-        change = fmt.change(cases, previous)
-        text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), jumlah kasus {change}"
-        # a rise or fall is said together with whether it is beyond chance (report/compare.py)
-        text += "." if change == "tetap" else f": {compare.compare_counts(cases, previous).words}."
+        text += f" Dibanding {previous_period} ({fmt.number(previous)} kasus), {change_clause(cases, previous)}"
     else:
         text += f" Belum ada data pembanding untuk {previous_period}."
     return text
+
+
+def change_clause(cases: int, previous: int) -> str:
+    """'jumlah kasus naik 94%: kenaikan yang kemungkinan nyata.' — a rise or fall is said together with whether
+    it is beyond chance (report/compare.py); staff and public headlines both say it this way."""
+    change = fmt.change(cases, previous)
+    if change == "tetap":
+        return f"jumlah kasus {change}."
+    return f"jumlah kasus {change}: {compare.compare_counts(cases, previous).words}."
 
 
 def footer_lines(facts: pd.DataFrame, f: Filters, today: dt.date | None = None) -> list[str]:
@@ -129,8 +137,9 @@ def public_headline_sentence(h) -> str:
             f"dengan {h.victims.label} korban.")
     before = h.before["kasus"]
     if before is not None and h.cases.value is not None and before.value is not None:
-        text += (f" Dibanding {p.previous_year().label} ({before.label} kasus), jumlah kasus "
-                 f"{fmt.change(h.cases.value, before.value)}.")
+        # the verdict from the release's own figures: a public sentence never rests on an unprotected count
+        text += (f" Dibanding {p.previous_year().label} ({before.label} kasus), "
+                 f"{change_clause(h.cases.value, before.value)}")
     return text
 def missing_reports_sentence(missing: pd.DataFrame, start: dt.date, end: dt.date) -> str | None:
     """'Belum lengkap: laporan Oktober 2024 belum diterima dari Dinas Sosial, LSM; …' for the months of a period

@@ -43,6 +43,12 @@ def build_fixture_db(path: Path, seed: int = 42, victims_per_month: int = 6) -> 
         victims = [v[:-1] + ((uptd_keys[i % len(uptd_keys)],) if v[2] == "POLRESTA" and v[0].endswith("00")
                              else (None,))
                    for i, v in enumerate(victims)]
+        # perpetrators (migration 5, the last column): one on the police's rows and on some UPTD_PPA rows, a child
+        # (16) on every fifth row
+        victims = [v + ([{"slot": 1, "sex": "L", "age": 16 if i % 5 == 0 else 35, "is_child": None,
+                          "relationship": relations[i % len(relations)]}]
+                        if v[2] == "POLRESTA" or v[0][-2:] in {"00", "02", "04"} else [],)
+                   for i, v in enumerate(victims)]
         recap_sub = "rsud" + "r" * 60
         submissions.append((recap_sub, "RSUD", "RSUD rekap.xlsx", "xlsx", "recap", months[-6:], "active", None))
         submissions.append(("rsudold" + "o" * 57, "RSUD", "RSUD rekap lama.xlsx", "xlsx", "recap", months[-6:-5],
@@ -53,7 +59,7 @@ def build_fixture_db(path: Path, seed: int = 42, victims_per_month: int = 6) -> 
                                "Rekap", 3, "C"))
         con.executemany("""INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2024-11-05 09:00',
                                                           ?, ?, 10, 9, 1, NULL)""", submissions)
-        con.executemany(f"INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of) VALUES ({', '.join('?' * 20)})", victims)
+        con.executemany(f"INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of, perpetrators) VALUES ({', '.join('?' * 21)})", victims)
         con.executemany("INSERT INTO recap_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", recaps)
         con.execute("""INSERT INTO rejected_rows VALUES
             (?, 'Register', 9, 'jenis kekerasan', 'bentuk_tidak_dikenal', 'Jenis kekerasan tidak dikenal'),

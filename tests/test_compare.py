@@ -79,3 +79,19 @@ def test_the_briefing_headline_and_tppo_point_use_the_same_verdict():
     months = pd.DataFrame({"month": [dt.date(2024, 1, 1)], "kasus": [1]})
     point = briefing.tppo_point(headline(30, 30), headline(10, 10), months, "Januari–Oktober 2023")
     assert "naik 200% dibanding Januari–Oktober 2023 (10 kasus), kenaikan yang kemungkinan nyata" in point
+
+
+def test_the_public_headline_says_the_same_verdict_from_the_release_figures():
+    from report import disclosure as dc
+    from report import release
+
+    def public(now: int, before: int) -> str:
+        count = dc.protect_total
+        period = dc.parse_period("2024-T1")
+        return sentences.public_headline_sentence(release.Headline(
+            period, count(now), count(now), count(0), count(0), {"kasus": count(before)}))
+
+    assert public(11, 6).endswith("(6 kasus), jumlah kasus naik 83%: masih dalam batas variasi biasa.")
+    assert public(30, 10).endswith("(10 kasus), jumlah kasus naik 200%: kenaikan yang kemungkinan nyata.")
+    assert public(12, 12).endswith("jumlah kasus tetap.")
+    assert "Dibanding" not in public(30, 3)  # a hidden count (<5) is never compared

@@ -125,3 +125,14 @@ def test_every_victim_record_has_its_own_key(demo_con):
     # victim_key is unique by construction (migration 3 dropped the index that enforced it)
     assert demo_con.execute("SELECT count(*) = count(DISTINCT victim_key) AND count(*) > 500 "
                             "FROM victim_records").fetchone()[0]
+
+
+def test_services_and_reporting_delays_look_like_real_registers(demo_con):
+    coverage, after_report, q1, median, q3, with_both = demo_con.execute("""
+        SELECT avg((len(services) > 0)::INT), count(*) FILTER (WHERE incident_date > report_date),
+               quantile_cont(report_date - incident_date, 0.25), median(report_date - incident_date),
+               quantile_cont(report_date - incident_date, 0.75), count(incident_date)
+        FROM victims WHERE duplicate_of IS NULL""").fetchone()
+    assert 0.6 <= coverage <= 0.9                  # not every victim's services are recorded
+    assert after_report == 0 and with_both > 400   # incidents happen before they are reported
+    assert q1 <= 7 and median >= 7 and q3 >= 30    # days to report: mostly days, a tail of weeks and months

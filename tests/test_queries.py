@@ -157,9 +157,9 @@ def test_victims_view_gives_every_age_its_band_and_one_row_per_record(tmp_path):
     ages = [None, *edges]
     con = etl_db.connect(tmp_path / "ages.duckdb")
     try:
-        con.executemany(f"INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of) VALUES ({', '.join('?' * 20)})", [
+        con.executemany(f"INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of, perpetrators) VALUES ({', '.join('?' * 21)})", [
             (f"k{i}", "s", "UPTD_PPA", None, f"k{i}", dt.date(2024, 1, 1), None, "15.71.01", None, age,
-             None if age is None else age < 18, "P", ["fisik"], None, None, [], None, "Register", i, None)
+             None if age is None else age < 18, "P", ["fisik"], None, None, [], None, "Register", i, None, [])
             for i, age in enumerate(ages)])
         got = dict(con.execute("SELECT source_row, age_band FROM victims").fetchall())
         child = dict(con.execute("SELECT source_row, is_child FROM victims").fetchall())

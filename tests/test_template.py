@@ -31,8 +31,9 @@ def test_register_header_block_and_columns(blank):
     ws = load_workbook(blank[0])["Register"]
     assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["Lembaga", "Periode dari", "Periode sampai"]
     assert ws["B3"].number_format == ws["B4"].number_format == "mmmm yyyy"
-    assert [c.value for c in ws[6]] == list(template.REGISTER_HEADERS)
-    assert not any(word in h.lower() for h in template.REGISTER_HEADERS for word in ("nama", "nik", "alamat"))
+    headers = list(template.REGISTER_HEADERS) + list(template.perpetrator_headers())
+    assert [c.value for c in ws[6]] == headers
+    assert not any(word in h.lower() for h in headers for word in ("nama", "nik", "alamat"))
     assert ws.freeze_panes == "A7"
     assert ws["B7"].number_format == ws["C7"].number_format == "dd/mm/yyyy"
 
