@@ -321,3 +321,27 @@ def test_a_killed_load_leaves_nothing_readable_and_the_next_load_removes_its_lef
 def load_leftovers(db: Path) -> list[Path]:
     from etl import writer
     return writer.leftovers(db)
+
+
+@pytest.mark.parametrize("distinct", [20, 400])  # one by one, and all at once in Arrow (archive.with_digit_run)
+def test_a_nik_in_a_register_number_is_kept_masked_in_the_archive_however_many_numbers_the_column_has(
+        tmp_path, db, distinct):
+    import re
+
+    path = agency_register(tmp_path / "juni.xlsx", extra_rows=distinct)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Register"]
+    for row in range(6, ws.max_row + 1):  # long register numbers: each needs a look for a run of nine digits
+        if ws.cell(row, 2).value:
+            ws.cell(row, 2).value = f"LP/B/{row:04d}/VI/2024/SPKT POLRESTA JAMBI"
+    ws.cell(6, 2).value = f"LP/{NIK}/2024"
+    ws.cell(7, 2).value = "LP/B/٣٥٧١٠٢٤٥٠٩٨٧٠٠٠٩/2024"  # Unicode digits are digits to the parser too
+    wb.save(path)
+    assert load.load_files([path], db=db).files[0].status == "loaded"
+    copy = (db.parent / "raw").glob("*.cells")
+    assert personal_values_on_disk(db.parent) == {}
+    values = [v for s in archive.read_copy(next(copy)).sheets for c in s.columns for v in c.values]
+    assert "LP/[NIK disamarkan]/2024" in values and "LP/B/[NIK disamarkan]/2024" in values
+    texts = [f"{i} x {i * 7919:09d}" if i % 3 else f"no {i}" for i in range(distinct)] + [None, 4.0, "١٢٣٤٥٦٧٨٩"]
+    assert archive.with_digit_run(texts) == [i for i, v in enumerate(texts)
+                                             if isinstance(v, str) and re.search(r"\d(?:[ .\-]?\d){8}", v)]
