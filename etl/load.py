@@ -36,7 +36,7 @@ from etl import backups, database_region, dedupe, ledger, vocab, workers, writer
 from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
-from etl.read import MAX_FILE_BYTES
+from etl.read import MAX_FILE_BYTES, Workbook, read_workbook
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -159,6 +159,9 @@ class Checked:
     parsed: ParsedWorkbook | None = None     # None when the file failed, or when its bytes are loaded already
     message: str | None = None               # why the file cannot be loaded
     file_ext: str | None = None              # the original's extension (an archived copy records it)
+    # the cells as read, kept when the caller asks (keep_book: the upload page marks the problems and offers
+    # unmapped columns to teach from them); None when the file could not be read
+    book: Workbook | None = None
 
 
 @dataclass
@@ -288,11 +291,14 @@ def store_checked(con: duckdb.DuckDBPyConnection, checked: list[Checked], progre
 
 def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con: duckdb.DuckDBPyConnection | None,
                *, data: bytes | None = None, submission_id: str | None = None, cache: ledger.Cache | None = None,
-               parse: Callable[[Path, str | None, str], ParsedWorkbook] = workers.parse_file) -> Checked:
+               parse: Callable[[Path, str | None, str], ParsedWorkbook] = workers.parse_file,
+               keep_book: bool = False) -> Checked:
     """Read, hash and parse one file (the first steps of the pipeline); never raises for a bad file.
 
     ``data`` are its bytes when the caller has them already (the upload page), ``submission_id`` their sha256 when
     known. With a ``cache`` (a batch) a file whose bytes are loaded is not parsed: storing it changes nothing.
+    ``keep_book``: the cells are read here (etl.read sends an .xls/.ods to a capped worker) and kept in
+    ``Checked.book``, even when parsing them fails, then parsed from there (instead of ``parse``).
     """
     checked = Checked(Path(path), file_name, agency, submission_id, data)
     try:
@@ -307,7 +313,13 @@ def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con:
     if cache is not None and ledger.is_loaded(ledger.known_status(con, checked.submission_id, cache)):
         return checked
     try:
-        checked.parsed = parse(checked.path, agency, file_name)
+        if keep_book:
+            from etl.parse import parse_book  # imported on first use, as etl.workers does: the CLI starts faster
+
+            checked.book = read_workbook(checked.path, file_name)
+            checked.parsed = parse_book(checked.book, agency)
+        else:
+            checked.parsed = parse(checked.path, agency, file_name)
     except EtlError as exc:
         checked.message = str(exc)
     return checked
