@@ -23,7 +23,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -542,7 +542,9 @@ _LOG_COLUMNS = ("submission_id", "file_name", "started_at", "finished_at", "outc
 
 
 def _log_row(checked: Checked, started: dt.datetime, outcome: str, message: str | None) -> tuple:
-    return (checked.submission_id, checked.file_name, started, _now(), outcome, message)
+    """A load_log row; the file's name as the archive rules keep it (archive.kept_file_name), in the message too."""
+    return (checked.submission_id, archiving.kept_file_name(checked.file_name), started, _now(), outcome,
+            archiving.kept_text(message, checked.file_name))
 
 
 def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
@@ -583,9 +585,11 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "
         "superseded_by, rows_read, rows_loaded, rows_rejected, detected) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
-        [submission_id, parsed.agency, file_name, file_ext, parsed.shape, decision.months, loaded_at or _now(),
+        [submission_id, parsed.agency, archiving.kept_file_name(file_name), file_ext, parsed.shape, decision.months,
+         loaded_at or _now(),
          parsed.rows_read, parsed.rows_loaded, parsed.rows_rejected,
-         json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str, ensure_ascii=False)])
+         archiving.kept_text(json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str,
+                                        ensure_ascii=False), file_name)])
     released = ledger.supersede(con, decision, pending)
     if parsed.shape == "register":
         victims = _owned(parsed.victim_table, submission_id, parsed.agency)
@@ -595,8 +599,8 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
             pending.append(victims)
     else:
         _insert_recap(con, parsed, submission_id)
-    _insert_problems(con, "rejected_rows", submission_id, parsed.errors)
-    _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
+    _insert_problems(con, "rejected_rows", submission_id, _named(parsed.errors, file_name))
+    _insert_problems(con, "load_warnings", submission_id, _named(parsed.warnings, file_name))
     return decision.months, [r.submission_id for r in decision.replaces], released
 
 
@@ -673,6 +677,12 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Tabl
                     f"SELECT {', '.join(column_names)} FROM _incoming")
     finally:
         con.unregister("_incoming")
+
+
+def _named(problems: list[Problem], file_name: str) -> list[Problem]:
+    """Problems whose messages name the file as the database keeps its name (archive.kept_text)."""
+    return [p if file_name not in (p.message or "") else replace(p, message=archiving.kept_text(p.message, file_name))
+            for p in problems]
 
 
 def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: str,
