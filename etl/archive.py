@@ -327,7 +327,7 @@ _FILE_NAME_WORDS = frozenset("""
     laporan lap rekap rekapitulasi register data korban kekerasan perempuan anak kasus bulan bulanan triwulan tw
     semester sem tahun tahunan periode revisi rev perbaikan koreksi final baru lama kota kabupaten kab kecamatan
     lembaga dinas uptd ppa tppo perdagangan orang pelaporan pengaduan layanan salinan copy dan per ke s d sd
-    template format isian contoh sampel sample demo xlsx xls xlsm ods""".split())
+    template format isian contoh sampel sample demo draf draft xlsx xls xlsm ods""".split())
 _FILE_NAME_PARTS = re.compile(r"([^\W_]+)")
 _MASKED_PART = "…"
 
