@@ -99,15 +99,22 @@ def time_apptest_reruns(db: Path, repeats: int = 3) -> dict[str, float]:
         at.run()
         at.switch_page(f"pages/{page}.py").run()
         at.selectbox(key="filter_district").set_value(CHANGED.district_code)
-        runs = []
-        for _ in range(repeats):
-            st.cache_data.clear()  # every query of the rerun is a cache miss, as after a new filter or a new load
-            started = time.perf_counter()
-            at.run()
-            runs.append(time.perf_counter() - started)
-            assert not at.exception, at.exception
-        results[page] = statistics.median(runs)
+        # every query of the rerun is a cache miss, as after a new filter or a new load
+        results[page] = median_rerun(at, repeats, before=st.cache_data.clear)
     return results
+
+
+def median_rerun(at, repeats: int, before=None) -> float:
+    """Median wall seconds of ``repeats`` reruns of an AppTest page (``before`` runs untimed before each)."""
+    runs = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        at.run()
+        runs.append(time.perf_counter() - started)
+        assert not at.exception, at.exception
+    return statistics.median(runs)
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -197,13 +204,7 @@ def time_public_script_runs(db: Path, public: bool, repeats: int = 3) -> dict[st
         results = {}
         for page in PUBLIC_PAGES:
             at.switch_page(f"pages/{page}.py").run()
-            runs = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                at.run()
-                runs.append(time.perf_counter() - started)
-                assert not at.exception, at.exception
-            results[page] = statistics.median(runs)
+            results[page] = median_rerun(at, repeats)
         return results
     finally:
         os.environ.pop("PPA_PUBLIC", None)

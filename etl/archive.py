@@ -14,7 +14,7 @@ quote a blanked cell; a row rejected for a NIK-like number may be worded differe
 read the copy.
 
 Why not a redacted workbook: rewriting a 4,000-row register with openpyxl took 4.2-4.7 s on the (busy) build
-machine, against ~90 ms of CPU for parsing it; this copy takes ~8 ms of CPU (docs/data-contract.md), and a copy of
+machine, against ~50 ms of CPU for parsing it; this copy takes ~3.5 ms of CPU (redacting ~2, writing ~1.5), and a copy of
 the reader's own cells cannot read back differently. It also records the original's sha256 and extension, so loading the same
 original again is still "unchanged" and a rebuilt database names the same submissions.
 """
@@ -22,16 +22,20 @@ original again is still "unchanged" and a rebuilt database names the same submis
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import db as dbmod
 from etl.model import EtlError, Problem
@@ -42,6 +46,10 @@ SUFFIX = ".cells"
 FORMAT = "ppa-cells/1"
 BLANK_TEXT = "[dihapus]"
 _BLANK_DATE = dt.date(2000, 1, 1)
+_BIG_NUMBER = 999_999_999.0  # what a number of nine or more digits in a read column is kept as
+_SIGNATURE_BLANK = "Mengetahui [dihapus]"  # a footer line's text: still read as a signature line (etl.layout)
+# with_digit_run: below this many texts, searching each in Python costs less than compiling the pattern in Arrow
+_SEARCHES_PER_COMPILE = 200
 _MANIFEST = "workbook.json"
 _CODES = "codes.bin"
 _IDENTITY = "identity.json"
@@ -118,7 +126,7 @@ def _normaliser(field: str):
         "district": values.parse_district, "subdistrict": values.parse_subdistrict,
         "place_of_incident": lambda v: values.parse_closed(v, "place_of_incident"),
         "relationship": lambda v: values.parse_closed(v, "relationship"), "services": values.parse_services,
-        "case_ref": values.case_reference,
+        "case_ref": values.case_reference, "count": values.recap_count,
     }.get(field) or tppo.normaliser(field, today)
 
 
@@ -144,9 +152,7 @@ def _field_rewrite(field: str):
     that is not recognised as a place is blanked; other text with a NIK-like or phone number is kept masked, when
     the parser reads the masked text as it reads the original (a date with a time can look like a phone number:
     it stays)."""
-    from etl.values import _DIGIT_RUN, NIK_MASK, PHONE_MASK, masked_texts
-
-    digit_run = _DIGIT_RUN.search  # what both masks need: without it no text changes
+    from etl.values import NIK_MASK, PHONE_MASK, masked_texts
 
     read = _normaliser(field)
     unrecognised = _unrecognised_place(field) if field in ADDRESS_LIKE_FIELDS else None
@@ -155,9 +161,14 @@ def _field_rewrite(field: str):
         changes = {}
         if unrecognised is not None:
             changes = {i: blank_of(v) for i, v in enumerate(values) if v is not None and unrecognised(v)}
-        # a NIK or phone number needs nine digits: shorter text, and anything but text, is left alone unread
-        texts = [i for i, v in enumerate(values) if v.__class__ is str and len(v) >= 9 and digit_run(v)
-                 and i not in changes]
+        # a number of nine digits or more (a NIK or phone number typed as a number) becomes one the parser reads
+        # the same way (a rejected age, a count refused as too big), so the copy keeps no such number
+        if read is not None:
+            changes.update({i: _BIG_NUMBER for i, v in enumerate(values)
+                            if v.__class__ in (int, float) and abs(v) >= 100_000_000 and v != _BIG_NUMBER
+                            and i not in changes and _same_reading(read(_BIG_NUMBER), read(v))})
+        # a NIK or phone number in text needs a run of nine digits, which text rarely has (with_digit_run)
+        texts = [i for i in with_digit_run(values) if i not in changes]
         for i, masked in zip(texts, masked_texts([values[i] for i in texts]) if texts else ()):
             v = values[i]
             if (masked is not v and (NIK_MASK in masked or PHONE_MASK in masked) and read is not None
@@ -165,6 +176,22 @@ def _field_rewrite(field: str):
                 changes[i] = masked
         return changes
     return rewrite
+
+
+def with_digit_run(values: list) -> list[int]:
+    """Positions of the texts among ``values`` with a run of nine digits (what a NIK or phone number needs).
+
+    A register's number column has thousands of distinct texts: Python's regex search of each cost ~6 ms a file,
+    so many texts are searched at once in Arrow (RE2, whose pattern compiles in ~0.5 ms), a few one by one."""
+    from etl.values import _DIGIT_RUN
+
+    long = [i for i, v in enumerate(values) if v.__class__ is str and len(v) >= 9]
+    if len(long) < _SEARCHES_PER_COMPILE:
+        return [i for i in long if _DIGIT_RUN.search(values[i])]
+    # Python's \d is any Unicode decimal digit (Nd), RE2's only ASCII
+    found = pc.match_substring_regex(pa.array([values[i] for i in long], pa.string()),
+                                     _DIGIT_RUN.pattern.replace(r"\d", r"\p{Nd}"))
+    return [long[i] for i in np.flatnonzero(found.to_numpy(zero_copy_only=False)).tolist()]
 
 
 def _same_reading(a, b) -> bool:
@@ -274,13 +301,17 @@ def redacted(book: Workbook, layouts: list, found_agency: tuple[str, str] | None
                     blank[j] = special
                 elif j not in blank and _normaliser(field) is not None:
                     blank[j] = _field_rewrite(field)
-        elif "district" in cols.fields and cols.fields["district"] not in blank:
-            blank[cols.fields["district"]] = _field_rewrite("district")
+        else:
+            district = cols.fields.get("district")
+            if district is not None and district not in blank:
+                blank[district] = _field_rewrite("district")
+            counts = _field_rewrite("count")  # every other cell of a data row is a count (or unread)
+            blank.update({j: counts for j in range(len(lay.sheet.columns)) if j not in blank})
         sheet = _redacted_sheet(lay.sheet, blank, lay.data_rows)
         for (index, j), cells in (stand_ins or {}).items():
             if index == sheet.index and j in cols.personal:
                 sheet = _with_cells(sheet, j, cells)
-        sheets.append(_examples_marked(sheet, lay.example_rows))
+        sheets.append(_below_the_table(_examples_marked(sheet, lay.example_rows), lay))
     copy = Workbook(book.file_name, sheets)
     if skipped and _agency(copy, layouts) != found_agency:
         for i in skipped:  # keep the title blocks of skipped sheets: one of them names the agency
@@ -302,6 +333,32 @@ def _with_cells(sheet: Sheet, j: int, cells: dict[int, object]) -> Sheet:
     return Sheet(sheet.name, sheet.index, sheet.visible, columns, sheet.height)
 
 
+def _below_the_table(sheet: Sheet, lay) -> Sheet:
+    """The sheet with what follows its table blanked: the signature block ('Mengetahui', 'Kepala …', the name, 'NIP
+    …') and notes. The line that ends the table stays one (its place and date kept, other text blanked as a
+    signature line), so the copy's table ends where the original's did; nothing after it is read."""
+    from etl.layout import is_signature_row
+
+    end = lay.footer_row if lay.footer_row is not None else lay.total_row
+    if end is None:
+        return sheet
+    everything = {j: None for j in range(len(sheet.columns))}
+    sheet = _redacted_sheet(sheet, everything, list(range(end + 1, sheet.height)))
+    if lay.footer_row is None:
+        return sheet
+    line = _SIGNATURE_BLANK if is_signature_row(lay.sheet.row(end)) else BLANK_TEXT
+
+    def footer(values: list) -> dict[int, object]:
+        return {i: line for i, v in enumerate(values) if v.__class__ is str and not _is_place_and_date(v)}
+    return _redacted_sheet(sheet, {j: footer for j in everything}, [end])
+
+
+def _is_place_and_date(text: str) -> bool:
+    from etl.layout import _PLACE_DATE
+
+    return bool(_PLACE_DATE.match(" ".join(text.split())))
+
+
 def _agency(book: Workbook, layouts: list) -> tuple[str, str] | None:
     """The agency detect_agency finds on a copy, with the original's title blocks."""
     from etl.layout import detect_agency
@@ -310,6 +367,55 @@ def _agency(book: Workbook, layouts: list) -> tuple[str, str] | None:
     for sheet, lay in zip(book.sheets, layouts):
         blocks[sheet.index] = sheet.head(lay.header_rows[0] if lay.header_rows else 10)
     return detect_agency(book, blocks)
+
+
+# ---------------------------------------------------------------- the file's name as kept
+
+# Words of a report's file name that name no person: the rest of a name is masked (kept_file_name).
+_FILE_NAME_WORDS = frozenset("""
+    laporan lap rekap rekapitulasi register data korban kekerasan perempuan anak kasus bulan bulanan triwulan tw
+    semester sem tahun tahunan periode revisi rev perbaikan koreksi final baru lama kota kabupaten kab kecamatan
+    lembaga dinas uptd ppa tppo perdagangan orang pelaporan pengaduan layanan salinan copy dan per ke s d sd
+    template format isian contoh sampel sample demo draf draft xlsx xls xlsm ods""".split())
+_FILE_NAME_PARTS = re.compile(r"([^\W_]+)")
+_MASKED_PART = "…"
+
+
+@functools.lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Words a file name may keep: the fixed ones, month names, and the words of the region's agency and kecamatan
+    names (reference data, no person's)."""
+    from etl import vocab
+
+    names = [a.code for a in vocab.agencies()] + [a.name for a in vocab.agencies()]
+    names += [d.name for d in vocab.districts()] + [vocab.region().name]
+    words = {w.lower() for n in names for w in _FILE_NAME_PARTS.findall(n)}
+    return _FILE_NAME_WORDS | words | frozenset(vocab.MONTH_SPELLINGS)
+
+
+def kept_file_name(file_name: str) -> str:
+    """A file's name as the database keeps it: words that name no person (report words, months, agencies,
+    kecamatan, words of one or two letters, numbers of up to eight digits, codes like 'v2' or 'tw3', roman numerals)
+    stay; any other word (a victim's
+    name, an address) becomes '…'. 'Laporan_korban_Siti_Aminah.xlsx' -> 'Laporan_korban_….xlsx'. The operator
+    still recognises the file by agency, month and the time it was loaded; the same name gives the same result."""
+    known = _known_words()
+
+    def part(match: re.Match) -> str:
+        word = match.group(1)
+        keep = len(word) <= 2 or word.lower() in known or re.fullmatch(
+            r"[A-Za-z]{0,4}\d{1,8}|\d{1,8}[A-Za-z]{0,2}|[IVXivx]{1,4}", word)
+        return word if keep else _MASKED_PART
+    kept = _FILE_NAME_PARTS.sub(part, file_name)
+    # neighbouring masked words become one
+    return re.sub(rf"{_MASKED_PART}(?:[\W_]{{1,3}}{_MASKED_PART})+", _MASKED_PART, kept)
+
+
+def kept_text(text: str | None, file_name: str) -> str | None:
+    """A message as the database keeps it: the file's name as kept_file_name keeps it."""
+    if not text or file_name not in text:
+        return text
+    return text.replace(file_name, kept_file_name(file_name))
 
 
 # ---------------------------------------------------------------- the copy's bytes

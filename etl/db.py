@@ -80,6 +80,28 @@ def _forget_personal_data(con: duckdb.DuckDBPyConnection) -> None:
         archive.redact_originals(con, folder)
 
 
+def _keep_file_names_without_persons(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 7: file names as the database keeps them now (etl.archive.kept_file_name: any word that may name a
+    person becomes '…'), in submissions, the load log, stored messages and detection; the next writer writes the
+    file anew (etl.writer), so the old names are not left in its free blocks."""
+    from etl.archive import kept_file_name
+
+    names = {name for (name,) in con.execute("SELECT file_name FROM submissions UNION SELECT file_name FROM "
+                                             "load_log WHERE file_name IS NOT NULL").fetchall()}
+    changed = [(name, kept) for name in sorted(names, key=len, reverse=True)  # a name inside a longer one: last
+               if (kept := kept_file_name(name)) != name]
+    for name, kept in changed:
+        for table, column in (("submissions", "file_name"), ("load_log", "file_name")):  # fixed names
+            con.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [kept, name])
+        for table in ("load_log", "rejected_rows", "load_warnings"):
+            con.execute(f"UPDATE {table} SET message = replace(message, ?, ?) WHERE contains(message, ?)",
+                        [name, kept, name])
+        con.execute("UPDATE submissions SET detected = CAST(replace(CAST(detected AS VARCHAR), ?, ?) AS JSON) "
+                    "WHERE contains(CAST(detected AS VARCHAR), ?)", [name, kept, name])
+    if changed:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, '5')", [_REWRITE])
+
+
 # Each migration is applied once, in order, inside one transaction; never edit one that has shipped. A migration
 # is SQL, or a function of the connection where SQL alone cannot do it (files, Python rules).
 MIGRATIONS: list = [
@@ -329,6 +351,8 @@ MIGRATIONS: list = [
     FROM written w
     LEFT JOIN age_lookup b ON w.p.age = b.age;
     """,
+    # 7: file names without words that may name a person (etl.archive.kept_file_name); the tables keep their columns.
+    _keep_file_names_without_persons,
 ]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from etl import db as dbmod
-from etl import vocab
+from etl import vocab, writer
 from etl.dedupe import MAX_AGE_GAP, MAX_GAP_DAYS
 from etl.load import LoadReport, load_files
 from etl.model import EtlError
@@ -724,11 +724,9 @@ def build_demo(db: str | os.PathLike | None = None) -> LoadReport:
     failed = [f for f in report.files if f.status == "failed"]
     if failed:
         raise EtlError(f"Data contoh gagal dimuat: {failed[0].path.name}: {failed[0].message}")
-    con = dbmod.connect(target)
-    try:
+    # as every writer: under the lock, on a private copy swapped in (files 0600, etl.writer), no backup of a demo
+    with writer.writing(target, backup=False) as con:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('dataset', 'demo')")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_seed', ?)", [str(SEED)])
         _date_receipts(con)
-    finally:
-        con.close()
     return report

@@ -26,7 +26,7 @@ from etl.compliance import month_label
 from etl.columns import FIELDS
 from etl.layout import cell_text, detect_layout, is_blank
 from etl.model import EtlError, ParsedWorkbook
-from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_workbook
+from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Workbook
 
 _WORDING = re.compile(r"Jenis kekerasan '([^']+)' tidak dikenal")
 
@@ -117,15 +117,16 @@ def staged_upload(data: bytes, original_name: str) -> Iterator[Path]:
 def inspect_file(path: str | os.PathLike, file_name: str | None = None, agency: str | None = None,
                  con: duckdb.DuckDBPyConnection | None = None, *, data: bytes | None = None) -> Inspection:
     """Read, parse and decide on one file as the loader would, without storing it; never raises for a bad file
-    (the error is a sentence). ``data`` are the file's bytes when the caller holds them (an upload)."""
+    (the error is a sentence). ``data`` are the file's bytes when the caller holds them (an upload). The cells
+    read are kept (``checked.book``): the marked copy and the columns to teach are made from them, not re-read."""
     path = Path(path)
     file_name = file_name or path.name
-    checked = load.check_file(path, file_name, agency, con, data=data)
+    checked = load.check_file(path, file_name, agency, con, data=data, keep_book=True)
     result = Inspection(file_name=file_name, submission_id=checked.submission_id, checked=checked,
                         error=checked.message)
     if checked.parsed is None:
-        if checked.data is not None:  # read but not understood: perhaps a layout to teach
-            result.unmapped = _unmapped_sheets(path, file_name, agency)
+        if checked.book is not None:  # read but not understood: perhaps a layout to teach
+            result.unmapped = _unmapped_sheets(checked.book, agency)
         return result
     result.notices = _content_notices(path, file_name)  # only now: the reader's size bounds have passed
     result.result = load.outcome(con, checked)
@@ -141,7 +142,7 @@ def check_upload(data: bytes, file_name: str, agency: str | None, con: duckdb.Du
             result = inspect_file(path, file_name, agency, con, data=data)
             if result.parsed and (result.parsed.errors or result.parsed.warnings):
                 try:
-                    result.marked = markup.marked_workbook(path, result.parsed)
+                    result.marked = markup.marked_workbook(path, result.parsed, result.checked.book)
                 except EtlError as exc:
                     result.marked_error = str(exc)
     except EtlError as exc:  # refused before it was written (too big)
@@ -224,12 +225,8 @@ def _contains(archive: zipfile.ZipFile, member: str, needles: tuple[bytes, ...])
     return False
 
 
-def _unmapped_sheets(path: Path, file_name: str, agency: str | None) -> list[UnmappedSheet]:
+def _unmapped_sheets(book: Workbook, agency: str | None) -> list[UnmappedSheet]:
     """Header rows of visible sheets the loader could not use, so the operator can map them by hand."""
-    try:
-        book = read_workbook(path, file_name)
-    except Exception:  # EtlError, or a reader's crash on untrusted bytes (etl.workers says which): nothing to map
-        return []
     found = []
     for sheet in book.sheets:
         if not sheet.visible or not sheet.height:

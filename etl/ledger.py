@@ -2,7 +2,7 @@
 
 Every other module asks here: the loader what storing a file replaces (``decide``, then ``supersede``), inspect
 what it would replace, undo what comes back (``restored_by_undo``), compliance which months were received
-(``received_months``). The rules:
+(``received_months``), the data-quality page which file stands for each month (``standing_by_month``). The rules:
 
 - A submission *stands for* a month of its ``months`` until a later submission of the same agency and shape
   (register or recap) stands for that month too; submissions that are undone stand for nothing. A register and a
@@ -270,6 +270,32 @@ def restored_by_undo(con: duckdb.DuckDBPyConnection, submission_id: str) -> dict
         if row and (row[1], row[0]) < (loaded_at, submission_id):
             restored.setdefault(row[0], []).append(month)
     return restored
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The submission that stands for one agency × shape × month, and how many others (not undone) it replaced
+    for that month."""
+
+    agency: str
+    shape: str
+    month: dt.date
+    submission_id: str
+    replaced: int
+
+
+def standing_by_month(con: duckdb.DuckDBPyConnection, start: dt.date | None = None,
+                      end: dt.date | None = None) -> list[Standing]:
+    """Per agency × shape × month (from ``start``, before ``end`` when given) that some submission was loaded
+    for: the one that stands (the latest of those not undone, as ``statuses`` decides) and how many it replaced.
+    A submission partly replaced stands only for the months no later file of its agency and shape brings."""
+    rows = con.execute("""
+        SELECT agency, shape, month, arg_max(submission_id, (loaded_at, submission_id)), count(*) - 1
+        FROM (SELECT agency, shape, loaded_at, submission_id, CAST(unnest(months) AS DATE) AS month
+              FROM submissions WHERE status <> 'undone')
+        WHERE (CAST(? AS DATE) IS NULL OR month >= ?) AND (CAST(? AS DATE) IS NULL OR month < ?)
+        GROUP BY agency, shape, month ORDER BY agency, shape, month""", [start, start, end, end]).fetchall()
+    return [Standing(*row) for row in rows]
 
 
 def received_months(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, dt.date], dt.datetime]:

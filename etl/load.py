@@ -23,7 +23,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -36,7 +36,7 @@ from etl import backups, database_region, dedupe, ledger, vocab, workers, writer
 from etl.archive import RAW_DIR, archive_dir, database_file  # noqa: F401 (etl.history and tests use them here)
 from etl.compliance import month_label
 from etl.model import VICTIM_TABLE_SCHEMA, EtlError, ParsedWorkbook, Problem, UsageError, WorkbookError
-from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Workbook, read_workbook
 
 WORKBOOK_EXTENSIONS = SUPPORTED_SUFFIXES  # workbooks and CSV exports of them (etl.read)
 
@@ -160,6 +160,9 @@ class Checked:
     parsed: ParsedWorkbook | None = None     # None when the file failed, or when its bytes are loaded already
     message: str | None = None               # why the file cannot be loaded
     file_ext: str | None = None              # the original's extension (an archived copy records it)
+    # the cells as read, kept when the caller asks (keep_book: the upload page marks the problems and offers
+    # unmapped columns to teach from them); None when the file could not be read
+    book: Workbook | None = None
 
 
 @dataclass
@@ -289,11 +292,14 @@ def store_checked(con: duckdb.DuckDBPyConnection, checked: list[Checked], progre
 
 def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con: duckdb.DuckDBPyConnection | None,
                *, data: bytes | None = None, submission_id: str | None = None, cache: ledger.Cache | None = None,
-               parse: Callable[[Path, str | None, str], ParsedWorkbook] = workers.parse_file) -> Checked:
+               parse: Callable[[Path, str | None, str], ParsedWorkbook] = workers.parse_file,
+               keep_book: bool = False) -> Checked:
     """Read, hash and parse one file (the first steps of the pipeline); never raises for a bad file.
 
     ``data`` are its bytes when the caller has them already (the upload page), ``submission_id`` their sha256 when
     known. With a ``cache`` (a batch) a file whose bytes are loaded is not parsed: storing it changes nothing.
+    ``keep_book``: the cells are read here (etl.read sends an .xls/.ods to a capped worker) and kept in
+    ``Checked.book``, even when parsing them fails, then parsed from there (instead of ``parse``).
     """
     checked = Checked(Path(path), file_name, agency, submission_id, data)
     try:
@@ -308,7 +314,13 @@ def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con:
     if cache is not None and ledger.is_loaded(ledger.known_status(con, checked.submission_id, cache)):
         return checked
     try:
-        checked.parsed = parse(checked.path, agency, file_name)
+        if keep_book:
+            from etl.parse import parse_book  # imported on first use, as etl.workers does: the CLI starts faster
+
+            checked.book = read_workbook(checked.path, file_name)
+            checked.parsed = parse_book(checked.book, agency)
+        else:
+            checked.parsed = parse(checked.path, agency, file_name)
     except EtlError as exc:
         checked.message = str(exc)
     return checked
@@ -531,7 +543,9 @@ _LOG_COLUMNS = ("submission_id", "file_name", "started_at", "finished_at", "outc
 
 
 def _log_row(checked: Checked, started: dt.datetime, outcome: str, message: str | None) -> tuple:
-    return (checked.submission_id, checked.file_name, started, _now(), outcome, message)
+    """A load_log row; the file's name as the archive rules keep it (archive.kept_file_name), in the message too."""
+    return (checked.submission_id, archiving.kept_file_name(checked.file_name), started, _now(), outcome,
+            archiving.kept_text(message, checked.file_name))
 
 
 def _insert_log(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
@@ -572,9 +586,11 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
         "INSERT INTO submissions (submission_id, agency, file_name, file_ext, shape, months, loaded_at, status, "
         "superseded_by, rows_read, rows_loaded, rows_rejected, detected) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, ?, ?)",
-        [submission_id, parsed.agency, file_name, file_ext, parsed.shape, decision.months, loaded_at or _now(),
+        [submission_id, parsed.agency, archiving.kept_file_name(file_name), file_ext, parsed.shape, decision.months,
+         loaded_at or _now(),
          parsed.rows_read, parsed.rows_loaded, parsed.rows_rejected,
-         json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str, ensure_ascii=False)])
+         archiving.kept_text(json.dumps({**parsed.detected, "agency_parameter": agency_parameter}, default=str,
+                                        ensure_ascii=False), file_name)])
     released = ledger.supersede(con, decision, pending)
     if parsed.shape == "register":
         victims = _owned(parsed.victim_table, submission_id, parsed.agency)
@@ -584,8 +600,8 @@ def store_parsed(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submiss
             pending.append(victims)
     else:
         _insert_recap(con, parsed, submission_id)
-    _insert_problems(con, "rejected_rows", submission_id, parsed.errors)
-    _insert_problems(con, "load_warnings", submission_id, parsed.warnings)
+    _insert_problems(con, "rejected_rows", submission_id, _named(parsed.errors, file_name))
+    _insert_problems(con, "load_warnings", submission_id, _named(parsed.warnings, file_name))
     return decision.months, [r.submission_id for r in decision.replaces], released
 
 
@@ -666,6 +682,12 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Tabl
                     f"SELECT {', '.join(column_names)} FROM _incoming")
     finally:
         con.unregister("_incoming")
+
+
+def _named(problems: list[Problem], file_name: str) -> list[Problem]:
+    """Problems whose messages name the file as the database keeps its name (archive.kept_text)."""
+    return [p if file_name not in (p.message or "") else replace(p, message=archiving.kept_text(p.message, file_name))
+            for p in problems]
 
 
 def _insert_problems(con: duckdb.DuckDBPyConnection, table: str, submission_id: str,

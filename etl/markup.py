@@ -41,10 +41,12 @@ def marked_file_name(file_name: str) -> str:
     return f"{Path(file_name).stem} - catatan pemeriksaan.xlsx"
 
 
-def marked_workbook(path: str | Path, parsed: ParsedWorkbook) -> bytes:
-    """The original workbook with each problem cell filled and each problem row's messages in an added column."""
+def marked_workbook(path: str | Path, parsed: ParsedWorkbook, book: Workbook | None = None) -> bytes:
+    """The original workbook with each problem cell filled and each problem row's messages in an added column;
+    ``book`` are its cells as read when the caller kept them (etl.load.check_file, keep_book), else read here."""
     path = Path(path)
-    book = read_workbook(path, parsed.file_name)  # bounded by etl.read before openpyxl sees the file
+    if book is None:
+        book = read_workbook(path, parsed.file_name)  # bounded by etl.read before openpyxl sees the file
     cells = sum(len(r) for s in book.sheets for r in s.rows)
     if cells > MAX_MARKUP_CELLS:
         raise MarkupTooLarge(f"File '{parsed.file_name}' terlalu besar ({cells} sel) untuk dibuatkan salinan "

@@ -33,8 +33,13 @@ from etl.values import (Value, age_from_birth_date, case_references, district_na
 def parse_workbook(path: str | Path, agency: str | None = None, *, file_name: str | None = None,
                    today: dt.date | None = None) -> ParsedWorkbook:
     """Read, lay out, map and normalise one workbook; raise WorkbookError when the file as a whole can't be used."""
-    today = today or dt.date.today()
     book = archive.read_copy(path, file_name) if archive.is_copy(path) else read_workbook(path, file_name)
+    return parse_book(book, agency, today=today)
+
+
+def parse_book(book: Workbook, agency: str | None = None, *, today: dt.date | None = None) -> ParsedWorkbook:
+    """Lay out, map and normalise a workbook already read (parse_workbook; the upload page keeps the cells)."""
+    today = today or dt.date.today()
     name = book.file_name
     if agency is not None:
         agency = agency.strip().upper()

@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("backup_keep", "PPA_BACKUP_KEEP", "10", False, "jumlah cadangan otomatis yang disimpan"),
     Setting("load_workers", "PPA_LOAD_WORKERS", None, False,
             "jumlah proses pembaca file saat memuat (bawaan: satu per inti CPU, maks. 4)"),
+    Setting("parse_memory_mb", "PPA_PARSE_MEMORY_MB", "1024", False,
+            "memori (MB) yang boleh dipakai satu proses pembaca file .xls/.ods di atas pemakaiannya sendiri"),
+    Setting("parse_seconds", "PPA_PARSE_SECONDS", "60", False,
+            "waktu CPU (detik) per file bagi proses pembaca (4x itu waktu jam dinding)"),
     Setting("chromium", "PPA_CHROMIUM", None, True,
             "program Chromium untuk gambar grafik dan PDF (bawaan: dicari di PATH)"),
 )

@@ -112,10 +112,14 @@ def load_summary(report: LoadReport) -> str:
               f"{number(report.rows_loaded)} baris dimuat, {number(report.rows_rejected)} baris ditolak.")
     parts = [file_summary(f) for f in report.files] + [totals]
     if report.leftovers_removed:
-        parts.append(f"Sisa pemuatan sebelumnya yang terhenti (salinan kerja, file arsip sementara, cadangan "
-                     f"setengah jadi) dihapus: {len(report.leftovers_removed)} file "
-                     f"({', '.join(Path(p).name for p in report.leftovers_removed)}).")
+        parts.append(leftovers_sentence(report.leftovers_removed))
     return "\n\n".join(parts)
+
+
+def leftovers_sentence(removed: list) -> str:
+    """What a load removed that a killed load had left (etl.writer), for the CLI and the upload page."""
+    return (f"Sisa pemuatan sebelumnya yang terhenti (salinan kerja, file arsip sementara, cadangan setengah jadi) "
+            f"dihapus: {len(removed)} file ({', '.join(Path(p).name for p in removed)}).")
 
 
 def inspect_summary(report: LoadReport) -> str:

@@ -868,20 +868,31 @@ def masked_texts(values: list) -> list[str | None]:
     return [v if same else mask_personal_numbers(v) for v, same in zip(values, _left_as_is(values))]
 
 
+# A recap count has at most eight digits: a number of nine or more is a NIK or phone number typed in the wrong
+# cell (and would not fit the database's column), never a count of victims.
+MAX_RECAP_COUNT = 99_999_999
+
+
 def recap_count(value) -> int | Problem:
-    """A recap count: blank and '-' are 0; otherwise a whole non-negative number."""
+    """A recap count: blank and '-' are 0; otherwise a whole non-negative number of at most eight digits."""
     if value is None:
         return 0
     if isinstance(value, bool):
         value = str(value)
+    count = None
     if isinstance(value, (int, float)):
         if math.isfinite(value) and value >= 0 and float(value).is_integer():
-            return int(value)
+            count = int(value)
     else:
         text = str(value).strip()
         if text in ("", "-", "–", "—", "nihil", "Nihil", "NIHIL"):
             return 0
         if re.fullmatch(r"\d+", text):
-            return int(text)
+            count = int(text)
+    if count is not None and count <= MAX_RECAP_COUNT:
+        return count
+    if count is not None:  # not quoted: it may be a NIK or a phone number
+        return _error("jumlah", "Isi sel berupa angka 9 digit atau lebih, bukan jumlah korban (mungkin NIK atau "
+                      "nomor telepon yang salah tempat). Tulis bilangan bulat 0 atau lebih.")
     return _error("jumlah", f"Isi sel '{_quote(value)}' bukan jumlah korban. Tulis bilangan bulat 0 atau lebih "
                   "(kosong atau '-' dibaca 0).")

@@ -70,12 +70,12 @@ def unsafe_file(file_name: str) -> WorkbookError:
 
 
 def parse_limits() -> tuple[int, int]:
-    """(memory in MB a worker may use over its own, CPU seconds per file), from PPA_PARSE_MEMORY_MB and
-    PPA_PARSE_SECONDS."""
-    def setting(name: str, default: int) -> int:
-        value = os.environ.get(name, "").strip()
+    """(memory in MB a worker may use over its own, CPU seconds per file): the settings parse_memory_mb and
+    parse_seconds (ppa.toml, PPA_PARSE_MEMORY_MB / PPA_PARSE_SECONDS; etl.settings)."""
+    def setting(key: str, default: int) -> int:
+        value = (settings.get(key) or "").strip()
         return int(value) if value.isdigit() and int(value) > 0 else default
-    return setting("PPA_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB), setting("PPA_PARSE_SECONDS", DEFAULT_SECONDS)
+    return setting("parse_memory_mb", DEFAULT_MEMORY_MB), setting("parse_seconds", DEFAULT_SECONDS)
 
 
 def parses_safely_here(path: Path, file_name: str) -> bool:

@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from app.operator import LOAD_STATUS_LABELS, begin_operator_page, reading
-from etl import columns, inspect, load, markup, vocab, writer
+from etl import columns, inspect, load, markup, summary, vocab, writer
 from etl.model import EtlError
 from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+
+# Up to this many row problems are shown as a table whose messages wrap; more scroll in a data grid.
+PROBLEMS_WRAPPED = 50
 
 begin_operator_page()
 st.title("Unggah Data")
@@ -16,11 +19,21 @@ st.caption("Periksa file dari lembaga sebelum disimpan. Tidak ada yang masuk ke 
            "dikosongkan (arsip), selama database dipakai; cadangan database: 10 terbaru (bawaan). File asli tidak "
            "disimpan.")
 
+# Streamlit's upload box speaks English ("Upload", "20MB per file • XLSX"): its texts are replaced in place
+_limit = f"maks. {MAX_FILE_BYTES // (1024 * 1024)} MB per file • {', '.join(s.lstrip('.').upper() for s in SUPPORTED_SUFFIXES)}"
+st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]::after
+  {{ content: "Pilih file"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: "atau seret file ke sini · {_limit}";
+  opacity: 0.7; }}
+</style>""")
+
 agency_choice = st.selectbox("Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
                              help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
 agency = None if agency_choice.startswith("(") else agency_choice
-uploads = st.file_uploader(f"File workbook ({', '.join(SUPPORTED_SUFFIXES)}; maks. "
-                           f"{MAX_FILE_BYTES // (1024 * 1024)} MB per file)", key="uploads",
+uploads = st.file_uploader("File workbook dari lembaga (boleh beberapa sekaligus)", key="uploads",
                            type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True)
 # (upload, agency) -> Inspection: the parsed batch held between checking and loading, parsed and hashed once
 checked = st.session_state.setdefault("checked", {})
@@ -74,7 +87,14 @@ for index, (name, result) in enumerate(inspections):
     if problems:
         st.markdown(f"**Masalah per baris** ({result.parsed.rows_rejected} baris ditolak, "
                     f"{len(result.parsed.warnings)} peringatan)")
-        st.dataframe(pd.DataFrame(problems), hide_index=True)
+        # a problem of the whole file or sheet has no row or column: an empty cell, not the word "None"
+        table = pd.DataFrame(problems).astype({"Baris": "Int64"})
+        table[["Lembar", "Kolom"]] = table[["Lembar", "Kolom"]].fillna("")
+        if len(table) <= PROBLEMS_WRAPPED:  # the messages are sentences: shown whole, wrapped
+            st.table(table)
+        else:  # a long list scrolls; the marked copy below holds every message beside its row
+            st.dataframe(table, hide_index=True, width="stretch",
+                         column_config={"Pesan": st.column_config.TextColumn("Pesan", width="large")})
         if result.marked_error:
             st.warning(result.marked_error)
         if result.marked:
@@ -87,6 +107,7 @@ for index, (name, result) in enumerate(inspections):
         with st.form(f"alias_{index}_{w}"):
             st.markdown(f"Istilah **'{wording}'** belum dikenal. Termasuk bentuk kekerasan apa?")
             forms = st.multiselect("Bentuk kekerasan", [v.code for v in vocab.violence_types()],
+                                   placeholder="Pilih satu atau lebih",
                                    format_func=lambda c: {v.code: v.label for v in vocab.violence_types()}[c],
                                    key=f"alias_forms_{index}_{w}")
             if st.form_submit_button("Simpan istilah dan periksa ulang"):
@@ -113,9 +134,10 @@ if inspections:
         def advance(done: int, total: int, outcome: load.FileResult) -> None:
             bar.progress(done / total, text=f"{done} dari {total} file: {loadable[done - 1].file_name}")
 
-        outcomes = []
+        outcomes, removed = [], []
         try:
-            with writer.writing() as con:  # the same pipeline as `python -m etl load`, on a swapped copy
+            # the same pipeline as `python -m etl load`, on a swapped copy; a killed load's leftovers go first
+            with writer.writing(removed=removed) as con:
                 report = load.store_checked(con, [result.checked for result in loadable], advance,
                                             replace_partial=replace_partial)
             outcomes = [{"File": result.file_name, "Hasil": LOAD_STATUS_LABELS[outcome.status],
@@ -124,9 +146,13 @@ if inspections:
         except EtlError as exc:
             st.error(str(exc))
         st.session_state["outcomes"] = outcomes
+        st.session_state["leftovers"] = summary.leftovers_sentence(removed) if removed else None
         checked.clear()
 
+if st.session_state.get("leftovers"):
+    st.info(st.session_state["leftovers"], icon=":material/cleaning_services:")
 if st.session_state.get("outcomes"):
     st.subheader("Hasil pemuatan")
-    st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True)
+    st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True, width="stretch",
+                 column_config={"Keterangan": st.column_config.TextColumn("Keterangan", width="large")})
     st.caption("Pemuatan dapat dibatalkan di halaman Riwayat & Pembatalan.")

@@ -375,19 +375,28 @@ def recap_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """, params)
 
 
+def _standing(con: duckdb.DuckDBPyConnection, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+    """etl.ledger's standing submission per agency × shape × month, as a parameter a query unnests."""
+    from etl import ledger
+    return [{"agency": r.agency, "shape": r.shape, "month": r.month, "replaced": r.replaced}
+            for r in ledger.standing_by_month(con, start, end)]
+
+
+_STANDING = "STRUCT(agency VARCHAR, shape VARCHAR, month DATE, replaced BIGINT)[]"
+
+
 def submission_matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """For every agency and month of the period: 'diterima', 'diganti' (a corrected file replaced one) or 'belum ada'."""
-    return _df(con, """
+    """For every agency and month of the period: 'diterima', 'diganti' (a corrected file replaced one) or 'belum ada'.
+
+    Which file stands for a month is the ledger's to say (etl.ledger.standing_by_month): a file partly replaced by
+    a later one counts for the months it still stands for, and as replaced for the others."""
+    return _df(con, f"""
         WITH months AS (
             SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
-        ), covered AS (
-            SELECT agency, CAST(unnest(months) AS DATE) AS month, status, shape FROM submissions
         ), per_month AS (
-            SELECT agency, month,
-                   count(*) FILTER (WHERE status = 'active') AS active_files,
-                   count(*) FILTER (WHERE status = 'superseded') AS replaced_files,
-                   string_agg(DISTINCT shape, ', ') FILTER (WHERE status = 'active') AS shapes
-            FROM covered GROUP BY ALL
+            SELECT s.agency, s.month, count(*) AS active_files, sum(s.replaced) AS replaced_files,
+                   string_agg(DISTINCT s.shape, ', ' ORDER BY s.shape) AS shapes
+            FROM (SELECT unnest(CAST(? AS {_STANDING}), recursive := true)) s GROUP BY ALL
         )
         SELECT a.agency, a.name AS agency_name, m.month,
                CASE WHEN coalesce(p.active_files, 0) = 0 THEN 'belum ada'
@@ -398,7 +407,7 @@ def submission_matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFram
         LEFT JOIN per_month p ON p.agency = a.agency AND p.month = m.month
         WHERE ? IS NULL OR a.agency = ?
         ORDER BY a.priority, m.month
-    """, [f.start, f.end_exclusive, f.agency, f.agency])
+    """, [f.start, f.end_exclusive, _standing(con, f.start, f.end_exclusive), f.agency, f.agency])
 
 
 def _problem_counts(con: duckdb.DuckDBPyConnection, f: Filters, table: str, reasons: tuple[str, ...] | None,
@@ -470,13 +479,13 @@ def missing_recent_reports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """month, agency, agency_name: every expected agency without a file for one of the latest months with data.
 
     'Expected' is the compliance rule (etl.compliance.first_expected_months): from the agency's first expected
-    month on. Only the last COMPLETE_MONTH_SEARCH months up to the latest month any file covers are looked at.
+    month on; a file stands for a month as the ledger says (etl.ledger.standing_by_month). Only the last
+    COMPLETE_MONTH_SEARCH months up to the latest month any file stands for are looked at.
     """
     from etl import compliance
     first = compliance.first_expected_months(con)
-    rows = con.execute("""
-        WITH covered AS (SELECT DISTINCT agency, CAST(unnest(months) AS DATE) AS month FROM submissions
-                         WHERE status = 'active'),
+    rows = con.execute(f"""
+        WITH covered AS (SELECT DISTINCT agency, month FROM (SELECT unnest(CAST(? AS {_STANDING}), recursive := true))),
              latest AS (SELECT max(month) AS month FROM covered),
              candidates AS (SELECT CAST(m AS DATE) AS month FROM latest,
                             range(latest.month - to_months(?), latest.month + INTERVAL 1 DAY, INTERVAL 1 MONTH) t(m))
@@ -484,7 +493,7 @@ def missing_recent_reports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM candidates c CROSS JOIN ref_agencies a
         WHERE NOT EXISTS (SELECT 1 FROM covered v WHERE v.agency = a.agency AND v.month = c.month)
         ORDER BY c.month, a.priority
-    """, [COMPLETE_MONTH_SEARCH - 1]).fetchall()
+    """, [_standing(con), COMPLETE_MONTH_SEARCH - 1]).fetchall()
     kept = [(m, a, n) for m, a, n in rows if first.get(a) is not None and m >= first[a]]
     return pd.DataFrame(kept, columns=["month", "agency", "agency_name"])
 

@@ -43,7 +43,7 @@ def build_fixture_db(path: Path, seed: int = 42, victims_per_month: int = 6) -> 
         victims = [v[:-1] + ((uptd_keys[i % len(uptd_keys)],) if v[2] == "POLRESTA" and v[0].endswith("00")
                              else (None,))
                    for i, v in enumerate(victims)]
-        # perpetrators (migration 5, the last column): one on the police's rows and on some UPTD_PPA rows, a child
+        # perpetrators (migration 6, the last column): one on the police's rows and on some UPTD_PPA rows, a child
         # (16) on every fifth row
         victims = [v + ([{"slot": 1, "sex": "L", "age": 16 if i % 5 == 0 else 35, "is_child": None,
                           "relationship": relations[i % len(relations)]}]

@@ -19,7 +19,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl import archive, db as dbmod, history, load
+from etl import archive, db as dbmod, history, load, vocab
 
 TODAY = dt.date.today()
 MONTH = dt.date(TODAY.year - 1, 6, 1)
@@ -30,7 +30,9 @@ TKP_ADDRESS = "Jl. Pattimura Gang Mawar No. 7"       # an address typed in the p
 KEL_ADDRESS = "Perumahan Griya Sejahtera Blok C"      # an address typed in the kelurahan column
 NOTE_NAME = "Bapak Sukarjono Wirohadi"               # a name typed in Keterangan
 AGE_NIK = "3571099912120002"                          # a NIK typed in the age column: the message masks it
-SECRETS = (NAME, NIK, PHONE, ADDRESS, TKP_ADDRESS, KEL_ADDRESS, NOTE_NAME, AGE_NIK)
+SIGNER, SIGNER_NIP = "Dra. Wartini Sukmawati", "19700101 199503 2 001"  # a signature block under the table
+SECRETS = (NAME, NIK, PHONE, ADDRESS, TKP_ADDRESS, KEL_ADDRESS, NOTE_NAME, AGE_NIK, SIGNER, SIGNER_NIP)
+FILE_PERSON = "Siti Aminah"                           # a victim's name in the file's name: "Laporan_korban_Siti_Aminah"
 
 HEADERS = ["No", "No. Register", "Nama Korban", "NIK", "Alamat", "No. HP", "Tanggal Lapor", "Kecamatan",
            "Kelurahan", "Umur", "Jenis Kelamin", "Jenis Kekerasan", "TKP", "Hubungan dengan Pelaku", "Keterangan"]
@@ -66,7 +68,12 @@ def agency_register(path: Path, month: dt.date = MONTH, extra_rows: int = 0, rev
     for row in rows:
         ws.append(row)
     ws.append([])
-    ws.append([None, "Jambi, 30 Juni", None])
+    ws.append([None, f"Jambi, 30 Juni {month.year}", None])
+    ws.append([None, "Mengetahui,"])
+    ws.append([None, "Kepala UPTD PPA Kota Jambi"])
+    ws.append([])
+    ws.append([None, SIGNER])
+    ws.append([None, f"NIP. {SIGNER_NIP}"])
     hidden = wb.create_sheet("Data Pelapor")
     hidden.append(["Nama Pelapor", "Alamat"])
     hidden.append([NOTE_NAME, ADDRESS])
@@ -96,13 +103,13 @@ def _database_text(path: Path) -> str:
         con.close()
 
 
-def personal_values_on_disk(folder: Path) -> dict[str, list[str]]:
+def personal_values_on_disk(folder: Path, secrets=SECRETS + (FILE_PERSON,)) -> dict[str, list[str]]:
     """secret -> files under ``folder`` that hold it (bytes, zip members, and database contents)."""
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = _strings_in(path.read_bytes())
         text = _database_text(path) if data[:16].find(b"DUCK") >= 0 or path.suffix == ".duckdb" else ""
-        for secret in SECRETS:
+        for secret in secrets:
             if secret.encode() in data or secret in text:
                 found.setdefault(secret, []).append(str(path.relative_to(folder)))
     return found
@@ -128,10 +135,10 @@ def db(tmp_path) -> Path:
 def test_loaded_revised_and_undone_leaves_no_personal_value_anywhere(tmp_path, db):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    first = agency_register(inbox / "register juni.xlsx")
-    revision = agency_register(inbox / "register juni revisi.xlsx", revision=True)
+    first = agency_register(inbox / f"Laporan_korban_{FILE_PERSON.replace(' ', '_')}_juni.xlsx")
+    revision = agency_register(inbox / f"register juni revisi {FILE_PERSON}.xlsx", revision=True)
     # the scanner finds every value in what the agency sent (the test can fail)
-    assert set(personal_values_on_disk(inbox)) == set(SECRETS)
+    assert set(personal_values_on_disk(inbox, SECRETS)) == set(SECRETS)
 
     loaded = load.load_files([first], db=db).files[0]
     assert loaded.status == "loaded" and loaded.rows_loaded == 2 and loaded.rows_rejected == 1
@@ -146,6 +153,13 @@ def test_loaded_revised_and_undone_leaves_no_personal_value_anywhere(tmp_path, d
         con.close()
     assert list(backups_of(db))                 # the scan covers backups too
     assert personal_values_on_disk(db.parent) == {}
+    # the operator still recognises the files by their other words, the agency and the month
+    con = dbmod.connect(db, read_only=True)
+    try:
+        assert sorted(n for (n,) in con.execute("SELECT file_name FROM submissions").fetchall()) == [
+            "Laporan_korban_…_juni.xlsx", "register juni revisi ….xlsx"]
+    finally:
+        con.close()
 
 
 def backups_of(db: Path):
@@ -321,3 +335,72 @@ def test_a_killed_load_leaves_nothing_readable_and_the_next_load_removes_its_lef
 def load_leftovers(db: Path) -> list[Path]:
     from etl import writer
     return writer.leftovers(db)
+
+
+@pytest.mark.parametrize("distinct", [20, 400])  # one by one, and all at once in Arrow (archive.with_digit_run)
+def test_a_nik_in_a_register_number_is_kept_masked_in_the_archive_however_many_numbers_the_column_has(
+        tmp_path, db, distinct):
+    import re
+
+    path = agency_register(tmp_path / "juni.xlsx", extra_rows=distinct)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Register"]
+    for row in range(6, ws.max_row + 1):  # long register numbers: each needs a look for a run of nine digits
+        if ws.cell(row, 2).value:
+            ws.cell(row, 2).value = f"LP/B/{row:04d}/VI/2024/SPKT POLRESTA JAMBI"
+    ws.cell(6, 2).value = f"LP/{NIK}/2024"
+    ws.cell(7, 2).value = "LP/B/٣٥٧١٠٢٤٥٠٩٨٧٠٠٠٩/2024"  # Unicode digits are digits to the parser too
+    wb.save(path)
+    assert load.load_files([path], db=db).files[0].status == "loaded"
+    copy = (db.parent / "raw").glob("*.cells")
+    assert personal_values_on_disk(db.parent) == {}
+    values = [v for s in archive.read_copy(next(copy)).sheets for c in s.columns for v in c.values]
+    assert "LP/[NIK disamarkan]/2024" in values and "LP/B/[NIK disamarkan]/2024" in values
+    texts = [f"{i} x {i * 7919:09d}" if i % 3 else f"no {i}" for i in range(distinct)] + [None, 4.0, "١٢٣٤٥٦٧٨٩"]
+    assert archive.with_digit_run(texts) == [i for i, v in enumerate(texts)
+                                             if isinstance(v, str) and re.search(r"\d(?:[ .\-]?\d){8}", v)]
+
+
+def test_a_nik_typed_in_a_recap_count_cell_is_refused_and_never_kept(tmp_path, db):
+    from loadhelpers import recap
+
+    first, second, third = (d.code for d in vocab.districts()[:3])
+    path = recap(tmp_path / "rekap.xlsx", "DINSOS", {MONTH: {(first, "fisik", "P"): 41, (second, "psikis", "L"): 1,
+                                                             (third, "fisik", "L"): 43}})
+    wb = openpyxl.load_workbook(path)
+    count = {}
+    for c in (c for row in wb["Rekap"].iter_rows(min_row=5) for c in row if c.value in (41, 43)):
+        count.setdefault(c.value, c)      # the kecamatan's cell (the JUMLAH row below holds the same number)
+    count[41].value = int(NIK)             # a NIK typed as a number where a count belongs (read as its 16 digits)
+    count[43].value = int(PHONE)           # a phone number typed as a number: 81234567890
+    wb.save(path)
+    report = load.load_files([path], db=db).files[0]
+    assert report.status == "loaded" and report.rows_rejected == 2
+    assert all(e.message.startswith("Isi sel berupa angka 9 digit atau lebih, bukan jumlah korban")
+               for e in report.errors)
+    assert personal_values_on_disk(db.parent, (NIK, str(int(PHONE)))) == {}
+    before = checksums(db)
+    load.rebuild(db)
+    assert checksums(db) == before
+
+
+def test_migration_5_keeps_file_names_without_a_persons_name(tmp_path, db):
+    path = agency_register(tmp_path / f"Laporan_korban_{FILE_PERSON.replace(' ', '_')}.xlsx")
+    loaded = load.load_files([path], db=db).files[0]
+    con = duckdb.connect(str(db))  # as version 4 left it: the name as sent, in the ledger, log and messages
+    con.execute("UPDATE submissions SET file_name = ?", [path.name])
+    con.execute("UPDATE load_log SET file_name = ?, message = ?", [path.name, f"File '{path.name}' dimuat"])
+    con.execute("DELETE FROM schema_version WHERE version = 5")
+    con.close()
+    assert personal_values_on_disk(db.parent, (FILE_PERSON.replace(" ", "_"),))
+    assert load.load_files([path], db=db).files[0].status == "unchanged"   # the next change migrates
+    for old in backups_of(db):
+        old.unlink()
+    assert personal_values_on_disk(db.parent, (FILE_PERSON.replace(" ", "_"), FILE_PERSON)) == {}
+    con = dbmod.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT file_name FROM submissions").fetchone()[0] == "Laporan_korban_….xlsx"
+        assert ("File 'Laporan_korban_….xlsx' dimuat",) in con.execute("SELECT message FROM load_log").fetchall()
+    finally:
+        con.close()
+    assert loaded.submission_id

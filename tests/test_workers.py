@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from benchmarks.loader import register_rows, write_like_excel
-from etl import load, vocab
+from etl import archive, load, vocab
 from etl import workers as etl_workers
 from loadhelpers import entry, recap, register
 from tests import hostile_files
@@ -148,8 +148,9 @@ def test_a_file_that_kills_its_worker_fails_alone_and_the_batch_loads(tmp_path, 
     failed = report.files[3]
     assert failed.message.startswith("File '3a-bom-sektor.xls' tidak dapat dibaca dengan aman:"), failed.message
     log = content.pop("load_log")
-    assert (failed.submission_id, "3a-bom-sektor.xls", "failed", failed.message) in log
-    assert [row for row in log if row[1] != "3a-bom-sektor.xls"] == without_bomb.pop("load_log")
+    kept = archive.kept_file_name("3a-bom-sektor.xls")  # the name as the database keeps it
+    assert (failed.submission_id, kept, "failed", archive.kept_text(failed.message, "3a-bom-sektor.xls")) in log
+    assert [row for row in log if row[1] != kept] == without_bomb.pop("load_log")
     assert content == without_bomb
 
 
@@ -258,3 +259,21 @@ def test_only_the_workers_keep_freed_memory_not_a_process_that_imports_etl(tmp_p
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["2", "0"]
+
+
+def test_parse_limits_come_from_the_settings_file_and_the_environment(tmp_path, monkeypatch):
+    from etl import settings
+
+    config = tmp_path / "ppa.toml"
+    config.write_text("parse_memory_mb = 512\nparse_seconds = 7\n")
+    monkeypatch.setenv("PPA_CONFIG", str(config))
+    monkeypatch.delenv("PPA_PARSE_MEMORY_MB", raising=False)
+    monkeypatch.delenv("PPA_PARSE_SECONDS", raising=False)
+    assert etl_workers.parse_limits() == (512, 7)
+    shown = {s.key: (value, source) for s, value, source in settings.in_force()}  # python -m etl config
+    assert shown["parse_seconds"] == ("7", f"file pengaturan {config}")
+    monkeypatch.setenv("PPA_PARSE_SECONDS", "9")    # the environment wins, as for every setting
+    assert etl_workers.parse_limits() == (512, 9)
+    config.write_text("")
+    monkeypatch.delenv("PPA_PARSE_SECONDS")
+    assert etl_workers.parse_limits() == (etl_workers.DEFAULT_MEMORY_MB, etl_workers.DEFAULT_SECONDS)
