@@ -31,15 +31,20 @@ def warm() -> None:
     try:
         from app import cached, public_release
         from report import charts, queries  # noqa: F401 - imported for their import cost
+        from report import disclosure, release
         from report.db import DatabaseBusy, DatabaseMissing
         try:
             span = cached.data_span()
             cached.database_facts()
             if not span.empty and span["last_month"].notna().iloc[0]:
-                last = span["last_month"].iloc[0]
                 cached.missing_recent_reports()
-                public_release.periods()
-                public_release.counts_for([last.year, last.year - 1])
+                offered = public_release.periods()
+                if not offered.empty:  # the landing page's default period: its years, split into tables once
+                    period = disclosure.parse_period(offered["period_code"].iloc[0])
+                    release.headline(public_release.counts_for([period.year, period.year - 1]), period)
+                    # the years every public page asks for (public_view.begin): no solver runs during a first view
+                    latest = int(offered["year"].max())
+                    public_release.counts_for(range(latest - 2, latest + 1))
         except (DatabaseMissing, DatabaseBusy):
             return  # nothing to warm yet; the page says so
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a page computes what is missing
