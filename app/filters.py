@@ -17,6 +17,20 @@ PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES = "kecamatan", "jenis
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
+# Streamlit's own placeholder of an empty choice is English ("Choose an option", "Choose options")
+PLACEHOLDER_ONE = "Pilih salah satu"
+PLACEHOLDER_MANY = "Pilih satu atau lebih"
+
+
+def select_one(container, label: str, options, **kwargs):
+    """``container.selectbox`` with an Indonesian placeholder: every choice of one option goes through here."""
+    return container.selectbox(label, options, placeholder=PLACEHOLDER_ONE, **kwargs)
+
+
+def select_many(container, label: str, options, **kwargs):
+    """``container.multiselect`` with an Indonesian placeholder: every choice of several options goes through here."""
+    return container.multiselect(label, options, placeholder=PLACEHOLDER_MANY, **kwargs)
+
 
 def parse_month(text: str | None) -> dt.date | None:
     """'2024-03' -> 1 March 2024; anything else -> None."""
@@ -112,16 +126,16 @@ def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = No
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
         return chosen
-    district = side.selectbox(
-        "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
+    district = select_one(
+        side, "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
         format_func=lambda c: "Semua kecamatan" if c is None else districts[c], key="filter_district",
     )
-    form = side.selectbox(
-        "Bentuk kekerasan", [None, *forms], index=[None, *forms].index(initial.violence_type),
+    form = select_one(
+        side, "Bentuk kekerasan", [None, *forms], index=[None, *forms].index(initial.violence_type),
         format_func=lambda c: "Semua bentuk" if c is None else forms[c], key="filter_form",
     )
-    agency = side.selectbox(
-        "Lembaga pelapor", [None, *agencies], index=[None, *agencies].index(initial.agency),
+    agency = select_one(
+        side, "Lembaga pelapor", [None, *agencies], index=[None, *agencies].index(initial.agency),
         format_func=lambda c: "Semua lembaga" if c is None else agencies[c], key="filter_agency",
     )
     duplicates = side.toggle(
