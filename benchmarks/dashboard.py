@@ -254,7 +254,7 @@ def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[f
             started = time.perf_counter()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name in PUBLIC_PAGES:  # the warm-up: the first visitor's tour (each page finds or makes its years)
-                page.goto(f"{url}/{name}")
+                page.goto(f"{url}/{PUBLIC_PATHS[name]}")
                 page.wait_for_function(ready, timeout=300_000)
             page.close()
             warm_up = time.perf_counter() - started
@@ -265,7 +265,7 @@ def time_public_first_views(db: Path, public: bool, repeats: int = 3) -> tuple[f
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # a new visitor
                     page = context.new_page()
                     began = time.perf_counter()
-                    page.goto(f"{url}/{name}")
+                    page.goto(f"{url}/{PUBLIC_PATHS[name]}")
                     page.wait_for_function(ready, timeout=120_000)
                     runs.append(time.perf_counter() - began)
                     context.close()

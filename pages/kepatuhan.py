@@ -38,7 +38,7 @@ table.columns = [a.replace("_", " ") for a in agencies]
 colours = {compliance.STATUS_LABELS[compliance.ON_TIME]: "background-color: #d9f2e3",
            compliance.STATUS_LABELS[compliance.LATE]: "background-color: #fff1c2",
            compliance.STATUS_LABELS[compliance.MISSING]: "background-color: #fcd9d9"}
-st.dataframe(table.style.map(lambda v: colours.get(v, "")), column_config={
+st.dataframe(table.style.map(lambda v: colours.get(v, "")), height=35 * (len(table) + 1) + 3, column_config={
     a.replace("_", " "): st.column_config.TextColumn(help=vocab.agency_name(a)) for a in agencies})
 counts = matrix["Status"].value_counts()
 st.caption(" · ".join(f"{label}: {counts.get(label, 0)}" for label in compliance.STATUS_LABELS.values()))

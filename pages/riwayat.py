@@ -23,10 +23,10 @@ if not entries:
     st.info("Belum ada kiriman yang dimuat.")
     st.stop()
 
-# Every fact of a file in the width of a laptop screen (1280 px): short agency codes (the full name in the undo
-# choice below), months as runs, the row counts together; the file name takes what is left.
+# Every fact of a file in the width of a laptop screen (1280 px): short agency codes and the submission's code in
+# the undo choice below (with the agency's full name), months as runs, the row counts together.
 table = pd.DataFrame([{
-    "ID": e["submission_id"][:8], "Dimuat": e["loaded_at"],
+    "Dimuat": e["loaded_at"],
     "Lembaga": e["agency"].replace("_", " ") + (" (rekap)" if e["shape"] != "register" else ""),
     "File": e["file_name"], "Bulan": fmt.month_runs_label(e["months"]),
     "Status": history.STATUS_LABELS.get(e["status"], e["status"]),
@@ -34,9 +34,9 @@ table = pd.DataFrame([{
 } for e in entries])
 column = st.column_config
 st.dataframe(table, hide_index=True, column_config={
-    "ID": column.TextColumn(width=80, help="Awal kode kiriman"),
     "Dimuat": column.DatetimeColumn(format="DD-MM-YY HH:mm", width=115),
-    "Lembaga": column.TextColumn(width=125),
+    "Lembaga": column.TextColumn(width=135),
+    "File": column.TextColumn(width=230),
     "Bulan": column.TextColumn(width=100),
     "Status": column.TextColumn(width=85),
     "Baris": column.TextColumn("Baris", width=70, help="Baris dimuat / baris ditolak"),
