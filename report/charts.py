@@ -523,10 +523,11 @@ def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status,
                                  marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
     fig.update_xaxes(type="category")
-    if len(months) <= 12:  # upright, the year under the month: slanted labels were cut off under the grid
+    if len(months) <= 12:  # upright, the year only where it starts: slanted labels were cut off under the grid
         stamps = [pd.Timestamp(m) for m in months]
         fig.update_xaxes(tickangle=0, tickvals=_month_labels(pd.Series(months)),
-                         ticktext=[f"{fmt.month_short(m.month)}<br>{m.year}" for m in stamps])
+                         ticktext=[fmt.month_short(m.month) + (f" {m.year}" if i == 0 or m.month == 1 else "")
+                                   for i, m in enumerate(stamps)])
     fig.update_layout(plot_bgcolor="white")
     return _frame(fig, title, period, source="catatan pemuatan file",
                   height=max(260, 40 * len(agencies) + 160))

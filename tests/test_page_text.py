@@ -98,3 +98,14 @@ def test_the_test_sees_an_english_placeholder():
     assert at.selectbox[0].proto.placeholder == ""
     assert ENGLISH.search("Choose an option") and ENGLISH.search("Choose options")
     assert Path(__file__).name == "test_page_text.py"
+
+
+def test_the_screenshot_index_shows_every_page(repo_root):
+    """docs/screenshots/README.md (written by `python -m benchmarks.screenshots`) links a picture of every page."""
+    from benchmarks import screenshots
+
+    index = (repo_root / "docs" / "screenshots" / "README.md").read_text(encoding="utf-8")
+    linked = re.findall(r"\]\(([^)]+\.png)\)", index)
+    expected = [screenshots.shot_name(spec) for spec in PUBLIC_PAGES + PAGES + OPERATOR_PAGES]
+    assert linked == expected
+    assert all((repo_root / "docs" / "screenshots" / name).stat().st_size > 10_000 for name in linked)
