@@ -148,7 +148,7 @@ def start_served(db: Path) -> tuple[subprocess.Popen, str, float, list[tuple[flo
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PPA_")}
-    env.update({"PPA_DB": str(db), "PPA_USERS": str(db.parent / "geen-akun.json")})
+    env.update({"PPA_DB": str(db), "PPA_USERS": str(db.parent / "tidak-ada-akun.json")})
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "app.serve", "--server.port", str(port), "--server.headless",
                                "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
