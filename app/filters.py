@@ -17,6 +17,20 @@ PARAM_DISTRICT, PARAM_FORM, PARAM_AGENCY, PARAM_DUPLICATES = "kecamatan", "jenis
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
+# Streamlit's own placeholder of an empty choice is English ("Choose an option", "Choose options")
+PLACEHOLDER_ONE = "Pilih salah satu"
+PLACEHOLDER_MANY = "Pilih satu atau lebih"
+
+
+def select_one(container, label: str, options, **kwargs):
+    """``container.selectbox`` with an Indonesian placeholder: every choice of one option goes through here."""
+    return container.selectbox(label, options, placeholder=PLACEHOLDER_ONE, **kwargs)
+
+
+def select_many(container, label: str, options, **kwargs):
+    """``container.multiselect`` with an Indonesian placeholder: every choice of several options goes through here."""
+    return container.multiselect(label, options, placeholder=PLACEHOLDER_MANY, **kwargs)
+
 
 def parse_month(text: str | None) -> dt.date | None:
     """'2024-03' -> 1 March 2024; anything else -> None."""
@@ -79,12 +93,32 @@ def params_from_filters(f: Filters) -> dict[str, str]:
 
 def _from_session(months: list[dt.date]) -> Filters | None:
     # Once the widgets exist their values win over the URL, so defaults never change under a keyed widget.
-    period = st.session_state.get("filter_period")
-    if not period or period[0] not in months or period[1] not in months:
+    period = st.session_state.get("filter_from"), st.session_state.get("filter_to")
+    if period[0] not in months or period[1] not in months:
         return None
+    period = sorted(period)
     return Filters(start=period[0], end=period[1], district_code=st.session_state.get("filter_district"),
                    violence_type=st.session_state.get("filter_form"), agency=st.session_state.get("filter_agency"),
                    include_duplicates=bool(st.session_state.get("filter_duplicates")))
+
+
+def month_range(container, label: str, months: list[dt.date], value: tuple[dt.date, dt.date],
+                key: str | None = None) -> tuple[dt.date, dt.date]:
+    """A period as two month choices side by side ("Dari", "Sampai"; newest month first), in either order.
+
+    Two lists instead of one slider: a slider over every month since the data began put the chosen months of the
+    latest year in its last tenth, their labels on top of each other. ``key``: keys ``{key}_from``/``{key}_to``;
+    without one the choices are redrawn from ``value`` on every run."""
+    newest_first = months[::-1]
+    container.markdown(f"**{label}**")
+    left, right = container.columns(2)
+    start = select_one(left, "Dari", newest_first, index=newest_first.index(value[0]), format_func=fmt.month_label,
+                       key=f"{key}_from" if key else None)
+    end = select_one(right, "Sampai", newest_first, index=newest_first.index(value[1]),
+                     format_func=fmt.month_label, key=f"{key}_to" if key else None)
+    start, end = sorted((start, end))
+    container.markdown(f":gray[Dipilih: {fmt.period_label(start, end)}]")
+    return start, end
 
 
 def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = None,
@@ -101,27 +135,23 @@ def sidebar_filters(first: dt.date, last: dt.date, complete: dt.date | None = No
     agencies = {a.code: a.name for a in vocab.agencies()}
     side = st.sidebar
     side.header("Filter")
-    start, end = side.select_slider(
-        "Periode (bulan laporan)", options=months, value=(initial.start, initial.end),
-        format_func=fmt.month_label, key="filter_period",
-    )
-    side.markdown(f":gray[Dipilih: {fmt.period_label(start, end)}]")  # the slider's own labels crowd at its ends
+    start, end = month_range(side, "Periode (bulan laporan)", months, (initial.start, initial.end), "filter")
     if period_only:  # a page that covers the whole region (Bahan Paparan) shows no filter it would ignore
         chosen = Filters(start=start, end=end)
         for name, value in ((PARAM_FROM, month_param(start)), (PARAM_TO, month_param(end))):
             if st.query_params.get(name) != value:
                 st.query_params[name] = value
         return chosen
-    district = side.selectbox(
-        "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
+    district = select_one(
+        side, "Kecamatan", [None, *districts], index=[None, *districts].index(initial.district_code),
         format_func=lambda c: "Semua kecamatan" if c is None else districts[c], key="filter_district",
     )
-    form = side.selectbox(
-        "Bentuk kekerasan", [None, *forms], index=[None, *forms].index(initial.violence_type),
+    form = select_one(
+        side, "Bentuk kekerasan", [None, *forms], index=[None, *forms].index(initial.violence_type),
         format_func=lambda c: "Semua bentuk" if c is None else forms[c], key="filter_form",
     )
-    agency = side.selectbox(
-        "Lembaga pelapor", [None, *agencies], index=[None, *agencies].index(initial.agency),
+    agency = select_one(
+        side, "Lembaga pelapor", [None, *agencies], index=[None, *agencies].index(initial.agency),
         format_func=lambda c: "Semua lembaga" if c is None else agencies[c], key="filter_agency",
     )
     duplicates = side.toggle(
@@ -160,11 +190,9 @@ def sidebar_baseline(f: Filters, first: dt.date, last: dt.date) -> Filters:
     default = f.previous_year()
     chosen = baseline_from_params({k: st.query_params.get(k) for k in st.query_params}, f, first, last)
     months = month_options(min(first_of_month(first), default.start), max(first_of_month(last), default.end))
-    # Unkeyed on purpose: the widget is redrawn from the URL each run, so the default follows the main period.
-    start, end = st.sidebar.select_slider(
-        "Periode pembanding", options=months, value=(chosen.start, chosen.end), format_func=fmt.month_label,
-        help="Bawaan: bulan yang sama setahun sebelumnya.",
-    )
+    # Unkeyed on purpose: the choices are redrawn from the URL each run, so the default follows the main period.
+    start, end = month_range(st.sidebar, "Periode pembanding", months, (chosen.start, chosen.end))
+    st.sidebar.markdown(":gray[Bawaan: bulan yang sama setahun sebelumnya.]")
     chosen = replace(f, start=start, end=end)
     wanted = {} if (start, end) == (default.start, default.end) else {
         PARAM_BASELINE_FROM: month_param(start), PARAM_BASELINE_TO: month_param(end)}

@@ -29,6 +29,11 @@ from report.queries import Filters
 PAGE_ICON = str(Path(__file__).parent / "assets" / "ikon-halaman.png")
 
 
+# No file path, command or setting name on a page: the operator loads files on the Unggah Data page
+NO_DATA = "Belum ada data di dasbor ini. Operator dapat memuat laporan lembaga di halaman Unggah Data."
+NO_PUBLIC_DATA = "Angka publik belum tersedia. Silakan kembali lagi nanti."
+
+
 def page_title() -> str:
     """The browser tab's title, with the region's name (region.toml)."""
     return f"Kekerasan terhadap Perempuan dan Anak — {vocab.region().name}"
@@ -81,14 +86,17 @@ def begin(period_only: bool = False) -> Filters:
     require_page_role()
     try:
         facts, span = cached.database_facts(), cached.data_span()
-    except (DatabaseMissing, DatabaseBusy) as exc:
+    except DatabaseMissing:  # its message names the file and the command: for the server's log, not a page
+        st.info(NO_DATA)
+        st.stop()
+    except DatabaseBusy as exc:
         st.error(str(exc))
         st.stop()
     except RegionMismatch as exc:
         st.error(exc.for_page())
         st.stop()
     if span.empty or pd.isna(span["first_month"].iloc[0]):
-        st.info("Database belum berisi data. Muat workbook lembaga dengan `python -m etl load FILE`.")
+        st.info(NO_DATA)
         st.stop()
     st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     if sentences.is_demo(facts):
@@ -107,10 +115,15 @@ def missing_reports_note(f: Filters) -> None:
         st.warning(note, icon=":material/pending:")
 
 
-def table(container, df: pd.DataFrame, empty: str = "Tidak ada.") -> None:
-    """A query result as an Indonesian table, or a sentence when it has no rows."""
+def table(container, df: pd.DataFrame, empty: str = "Tidak ada.", wrap: bool = False) -> None:
+    """A query result as an Indonesian table, or a sentence when it has no rows.
+
+    ``wrap``: a short table whose cells hold sentences (messages, file names) is drawn as a static table whose
+    cells wrap, instead of a grid that cuts them off at the column's edge."""
     if df.empty:
         container.caption(empty)
+    elif wrap:
+        container.table(charts.display_table(df).style.hide(axis="index"))
     else:
         container.dataframe(charts.display_table(df), hide_index=True)
 

@@ -15,12 +15,14 @@ import streamlit as st
 from app import auth, downloads
 from app import public_release as pr
 from app import public_tables as pt
-from app.frame import configure_page, ensure_entry_script, require_page_role
+from app.filters import select_one
+from app.frame import NO_PUBLIC_DATA, configure_page, ensure_entry_script, require_page_role
 from etl import vocab
 from report import charts
 from report import disclosure as dc
 from report import format as fmt
 from report import sentences
+from report.db import DatabaseMissing
 from report.queries import Filters
 
 PARAM_PERIOD = "periode"
@@ -47,7 +49,10 @@ def begin(choose_period: bool = True) -> PublicPage:
     st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     try:
         offered = pr.periods()
-    except Exception as exc:  # a missing or locked database: say so instead of a stack trace
+    except DatabaseMissing:  # its message names the file and the command: for the server's log, not a visitor
+        st.info(NO_PUBLIC_DATA)
+        st.stop()
+    except Exception as exc:  # a locked database: say so instead of a stack trace
         st.error(str(exc))
         st.stop()
     if pr.is_demo():
@@ -66,7 +71,7 @@ def begin(choose_period: bool = True) -> PublicPage:
     # remembered outside the widget too: Tren has no period selector, and Streamlit forgets a widget not drawn
     wanted = (st.session_state.get("public_period") or st.query_params.get(PARAM_PERIOD)
               or st.session_state.get("public_period_chosen"))
-    code = st.sidebar.selectbox("Periode", codes, index=codes.index(wanted) if wanted in codes else 0,
+    code = select_one(st.sidebar, "Periode", codes, index=codes.index(wanted) if wanted in codes else 0,
                                 format_func=names.get, key="public_period",
                                 help="Data publik tersedia per triwulan, semester, atau tahun penuh.")
     st.session_state["public_period_chosen"] = code

@@ -5,8 +5,10 @@ Two things ``streamlit run dashboard.py`` cannot do before the first browser con
   called st.navigation once, the first run goes through that legacy mode and the browser is sent, for a moment,
   the list of every page file (kepatuhan, unggah, riwayat …) before the role's real navigation replaces it. Here
   the legacy mode is switched off before the server starts, so no visitor ever sees a page they may not open.
-- The first page view pays for importing pandas/Plotly/DuckDB/SciPy and protecting the public figures of the
-  latest years (several seconds). A background thread does that work while the server starts.
+- The first page view would pay for importing pandas/Plotly/DuckDB/SciPy and protecting the public figures of the
+  latest years (several seconds). The imports and the protection (plain module caches) are done before the server
+  answers at all, so even a visitor who comes the moment it does finds them ready; the few small results kept in
+  Streamlit's own caches (data span, facts, periods) are filled by a thread once the server's runtime exists.
 """
 
 from __future__ import annotations
@@ -19,8 +21,19 @@ from pathlib import Path
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard.py"
 
 
+def prepare() -> None:
+    """Before the server starts: import what every page needs and protect the latest public years."""
+    from app import public_release
+    from report import charts, queries  # noqa: F401 - imported for their import cost
+    from report.db import DatabaseBusy, DatabaseMissing
+    try:
+        public_release.prepare()
+    except (DatabaseMissing, DatabaseBusy):
+        return  # nothing to prepare yet; the page says so
+
+
 def warm() -> None:
-    """Import what every page needs and fill the caches a first view reads (public figures, data span)."""
+    """Fill the Streamlit caches a first view reads (data span, facts, missing reports, public periods)."""
     from streamlit.runtime import Runtime
 
     started = time.monotonic()
@@ -28,33 +41,36 @@ def warm() -> None:
         if time.monotonic() - started > 60:
             return
         time.sleep(0.05)
+    from app import cached, public_release
+    from report.db import DatabaseBusy, DatabaseMissing
     try:
-        from app import cached, public_release
-        from report import charts, queries  # noqa: F401 - imported for their import cost
-        from report.db import DatabaseBusy, DatabaseMissing
-        try:
-            span = cached.data_span()
-            cached.database_facts()
-            if not span.empty and span["last_month"].notna().iloc[0]:
-                last = span["last_month"].iloc[0]
-                cached.missing_recent_reports()
-                public_release.periods()
-                public_release.counts_for([last.year, last.year - 1])
-        except (DatabaseMissing, DatabaseBusy):
-            return  # nothing to warm yet; the page says so
+        span = cached.data_span()
+        cached.database_facts()
+        if not span.empty and span["last_month"].notna().iloc[0]:
+            cached.missing_recent_reports()
+            public_release.periods()
+    except (DatabaseMissing, DatabaseBusy):
+        return  # nothing to warm yet; the page says so
+    print(f"Cache siap dalam {time.monotonic() - started:.1f} detik setelah server berjalan.", file=sys.stderr)
+
+
+def _optional(step, name: str) -> None:
+    try:
+        step()
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation: a page computes what is missing
-        print(f"Pemanasan cache dilewati: {exc}", file=sys.stderr)
-        return
-    print(f"Cache siap dalam {time.monotonic() - started:.1f} detik.", file=sys.stderr)
+        print(f"Pemanasan cache dilewati ({name}): {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
+    started = time.monotonic()
+    _optional(prepare, "sebelum server berjalan")
+    print(f"Angka publik disiapkan dalam {time.monotonic() - started:.1f} detik.", file=sys.stderr)
     PagesManager.uses_pages_directory = False  # the entry script's st.navigation is the only navigation
     # not a daemon: stopping the server mid-query would otherwise abort DuckDB (see public_release.warm_up)
-    threading.Thread(target=warm, name="ppa-warm-start", daemon=False).start()
+    threading.Thread(target=_optional, args=(warm, "cache server"), name="ppa-warm-start", daemon=False).start()
     sys.argv = ["streamlit", "run", str(DASHBOARD), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.operator import begin_operator_page, reading
 from etl import compliance, vocab
+from report import format as fmt
 
 begin_operator_page()
 st.title("Kepatuhan Laporan")
@@ -26,15 +27,19 @@ with reading() as con:
 
 st.caption(f"Setiap lembaga melapor bulanan paling lambat tanggal batasnya di bulan berikutnya (tanggal batas dan "
            f"bulan pertama wajib lapor diatur di daftar lembaga). Keadaan per {compliance.date_label(today)}.")
-matrix = pd.DataFrame([{"Lembaga": vocab.agency_name(s.agency), "Bulan": s.month.strftime("%m/%Y"),
+# Months down, agencies across (short codes, the full name on hover): a year of months fits a laptop screen, where
+# agencies down and twelve month columns of "Tepat waktu" ran off its right edge.
+agencies = list(dict.fromkeys(s.agency for s in statuses))
+matrix = pd.DataFrame([{"Lembaga": s.agency, "Bulan": fmt.month_label(s.month),
                         "Status": compliance.STATUS_LABELS[s.status]} for s in statuses])
-table = matrix.pivot(index="Lembaga", columns="Bulan", values="Status").reindex(
-    index=list(dict.fromkeys(vocab.agency_name(s.agency) for s in statuses)),
-    columns=list(dict.fromkeys(matrix["Bulan"])))
+table = matrix.pivot(index="Bulan", columns="Lembaga", values="Status").reindex(
+    index=list(dict.fromkeys(matrix["Bulan"])), columns=agencies)
+table.columns = [a.replace("_", " ") for a in agencies]
 colours = {compliance.STATUS_LABELS[compliance.ON_TIME]: "background-color: #d9f2e3",
            compliance.STATUS_LABELS[compliance.LATE]: "background-color: #fff1c2",
            compliance.STATUS_LABELS[compliance.MISSING]: "background-color: #fcd9d9"}
-st.dataframe(table.style.map(lambda v: colours.get(v, "")))
+st.dataframe(table.style.map(lambda v: colours.get(v, "")), height=35 * (len(table) + 1) + 3, column_config={
+    a.replace("_", " "): st.column_config.TextColumn(help=vocab.agency_name(a)) for a in agencies})
 counts = matrix["Status"].value_counts()
 st.caption(" · ".join(f"{label}: {counts.get(label, 0)}" for label in compliance.STATUS_LABELS.values()))
 

@@ -14,23 +14,21 @@ st.plotly_chart(charts.submission_matrix_figure(cached.submission_matrix(f), per
 
 rejected = cached.rejected_by_reason(f)
 st.plotly_chart(charts.reasons_figure(rejected, period), config=charts.CHART_CONFIG)
-frame.table(st, rejected, "Tidak ada baris yang ditolak.")
+# one table under another, cells wrapping: the example messages and file names are sentences, cut off in a grid
+frame.table(st, rejected, "Tidak ada baris yang ditolak.", wrap=True)
 
-left, right = st.columns(2)
-left.subheader("Laporan ganda antarlembaga")
-left.caption("Korban yang dilaporkan dua lembaga dihitung sekali; catatan lembaga utama yang dipakai.")
-frame.table(left, cached.duplicate_pairs(f), "Tidak ada korban yang dilaporkan dua lembaga.")
-right.subheader("Istilah yang belum dikenal")
-right.caption("Tambahkan ejaan atau istilah ini ke data referensi agar baris berikutnya dikenali.")
-frame.table(right, cached.unknown_wordings(f), "Semua istilah dikenali.")
-
-left, right = st.columns(2)
-left.subheader("Rekap yang totalnya tidak cocok")
-frame.table(left, cached.recap_total_mismatches(f), "Semua total rekap cocok dengan isinya.")
-right.subheader("Peringatan lain saat memuat")
-frame.table(right, cached.warnings_by_reason(f), "Tidak ada peringatan.")
+st.subheader("Laporan ganda antarlembaga")
+st.caption("Korban yang dilaporkan dua lembaga dihitung sekali; catatan lembaga utama yang dipakai.")
+frame.table(st, cached.duplicate_pairs(f), "Tidak ada korban yang dilaporkan dua lembaga.", wrap=True)
+st.subheader("Istilah yang belum dikenal")
+st.caption("Tambahkan ejaan atau istilah ini ke data referensi agar baris berikutnya dikenali.")
+frame.table(st, cached.unknown_wordings(f), "Semua istilah dikenali.", wrap=True)
+st.subheader("Rekap yang totalnya tidak cocok")
+frame.table(st, cached.recap_total_mismatches(f), "Semua total rekap cocok dengan isinya.", wrap=True)
+st.subheader("Peringatan lain saat memuat")
+frame.table(st, cached.warnings_by_reason(f), "Tidak ada peringatan.", wrap=True)
 
 st.subheader("Riwayat pemuatan terakhir")
-frame.table(st, cached.load_history(20), "Belum ada file yang dimuat.")
+frame.table(st, cached.load_history(20), "Belum ada file yang dimuat.", wrap=True)
 
 frame.end(f)

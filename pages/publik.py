@@ -11,8 +11,6 @@ page = pv.begin()
 period = page.period
 counts = pr.counts_for([period.year, period.year - 1])
 h = release.headline(counts, period)
-by_district = pt.ranked(release.table(counts, "korban_kecamatan", period.code))
-by_form = pt.ranked(release.table(counts, "korban_bentuk", period.code))
 
 st.title("Ringkasan")
 st.caption(sentences.PUBLIC_NOTE)
@@ -24,6 +22,9 @@ for column, (label, now, name) in zip(st.columns(3), (("Kasus", h.cases, "kasus"
     column.metric(label, now.label, delta=moved, delta_color="off", delta_arrow="off",
                   delta_description=compared if moved else None, border=True)
 
+# the tables after the headline numbers: a first visitor sees the numbers while these are shaped
+by_district = pt.ranked(release.table(counts, "korban_kecamatan", period.code))
+by_form = pt.ranked(release.table(counts, "korban_bentuk", period.code))
 left, right = st.columns(2)
 left.plotly_chart(charts.protected_bar_figure(by_district.cells, "Kecamatan", "Jumlah korban menurut kecamatan",
                                               period.label), config=charts.CHART_CONFIG)

@@ -60,6 +60,18 @@ def period_label_short(start: dt.date, end: dt.date) -> str:
     return f"{month_short(start.month)} {start.year}–{month_short(end.month)} {end.year}"
 
 
+def month_runs_label(months) -> str:
+    """Months (first days) as runs of consecutive months: 'Jul–Sep 2024, Nov 2024'."""
+    runs: list[list[dt.date]] = []
+    for month in sorted(months):
+        last = runs[-1][1] if runs else None
+        if last is not None and (month.year * 12 + month.month) - (last.year * 12 + last.month) == 1:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    return ", ".join(period_label_short(start, end) for start, end in runs)
+
+
 NO_COMPARISON = "belum ada data pembanding"
 
 

@@ -267,3 +267,45 @@ def test_footer_says_source_date_provisional_not_prevalence_and_demo():
     older = " ".join(sentences.footer_lines(facts, Filters(dt.date(2022, 1, 1), dt.date(2022, 12, 1)),
                                             dt.date(2024, 11, 6)))
     assert "sementara" not in older
+
+
+# counts on axes and bars (issue 22) ------------------------------------------------------------------------------
+
+def _small_count_figures():
+    """Each count chart drawn from counts of 0–3, where Plotly's own ticks would be 0; 0,5; 1 … or 0,2; 0,4 …;
+    with the axis that carries the counts."""
+    rows = [("ini", 2024, m, m % 3, 1) for m in range(1, 4)] + [("lalu", 2023, m, 1, 1) for m in range(1, 4)]
+    years = pd.DataFrame(rows, columns=["which", "year", "month_number", "kasus", "korban"])
+    two_periods = pd.DataFrame({"label": ["Fisik", "Psikis"], "ini": [1, 3], "banding": [2, 0],
+                                "nyata": [False, False], "penilaian": ["", ""]})
+    pyramid = pd.DataFrame({"age_band": ["0-5", "0-5", "6-12", "6-12"], "sex": ["P", "L", "P", "L"],
+                            "victims": [2, 1, 3, 0]})
+    return {
+        "monthly": (charts.monthly_figure(monthly([1, 0, 2]), PERIOD), "y"),
+        "year comparison": (charts.year_comparison_figure(years, PERIOD, "kasus"), "y"),
+        "two periods (dots along x)": (charts.comparison_figure(two_periods, "label", "Dua periode", PERIOD,
+                                                                "2023"), "x"),
+        "kecamatan": (charts.district_bar_figure(district_frame([1, 2, 0, 3, 1, 0, 0, 2, 1, 1, 0]), PERIOD), "x"),
+        "forms": (charts.forms_figure(forms([1, 2, 0, 3, 1, 0, 1]), PERIOD), "x"),
+        "category": (charts.category_figure(pd.DataFrame({"group": ["a", "b"], "victims": [1, 2]}), "group", "t",
+                                            PERIOD), "x"),
+        "pyramid": (charts.pyramid_figure(pyramid, PERIOD), "x"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_small_count_figures()))
+def test_count_axes_tick_in_whole_numbers(name):
+    fig, key = _small_count_figures()[name]
+    axis = fig.layout.xaxis if key == "x" else fig.layout.yaxis
+    if axis.tickvals is not None:  # ticks written out (the pyramid): each a whole number
+        assert all(float(v) == int(v) for v in axis.tickvals), axis.tickvals
+    else:  # Plotly's own ticks from 0 every 1: never 0,5 or 0,2
+        assert axis.dtick == 1 and axis.tick0 == 0, (axis.dtick, axis.tick0)
+
+
+def test_bars_people_read_carry_their_values():
+    figs = {name: fig for name, (fig, _) in _small_count_figures().items()}
+    comparison = [t for t in figs["year comparison"].data if t.type == "bar"]
+    assert [list(t.text) for t in comparison] == [["1", "1", "1"], ["1", "2", "0"]]
+    pyramid = {t.name: list(t.text) for t in figs["pyramid"].data}
+    assert pyramid == {"Laki-laki": ["1", ""], "Perempuan": ["2", "3"]}
