@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from app.filters import select_many, select_one
 from app.operator import LOAD_STATUS_LABELS, begin_operator_page, reading
 from etl import columns, inspect, load, markup, summary, vocab, writer
 from etl.model import EtlError
@@ -19,8 +20,8 @@ st.caption("Periksa file dari lembaga sebelum disimpan. Tidak ada yang masuk ke 
            "dikosongkan (arsip), selama database dipakai; cadangan database: 10 terbaru (bawaan). File asli tidak "
            "disimpan.")
 
-# Streamlit's upload box speaks English ("Upload", "20MB per file • XLSX"): its texts are replaced in place
-_limit = f"maks. {MAX_FILE_BYTES // (1024 * 1024)} MB per file • {', '.join(s.lstrip('.').upper() for s in SUPPORTED_SUFFIXES)}"
+# Streamlit's upload box speaks English ("Upload", "20MB tiap file • XLSX"): its texts are replaced in place
+_limit = f"maks. {MAX_FILE_BYTES // (1024 * 1024)} MB tiap file • {', '.join(s.lstrip('.').upper() for s in SUPPORTED_SUFFIXES)}"
 st.html(f"""<style>
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
@@ -30,8 +31,8 @@ st.html(f"""<style>
   opacity: 0.7; }}
 </style>""")
 
-agency_choice = st.selectbox("Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
-                             help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
+agency_choice = select_one(st, "Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
+                            help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
 agency = None if agency_choice.startswith("(") else agency_choice
 uploads = st.file_uploader("File workbook dari lembaga (boleh beberapa sekaligus)", key="uploads",
                            type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True)
@@ -57,15 +58,15 @@ for index, (name, result) in enumerate(inspections):
         st.markdown(f"**Ajari pemuat membaca tata letak ini** — lembar '{sheet.sheet}', baris judul {sheet.header_row}. "
                     "Pilih arti setiap judul kolom, lalu simpan sebagai profil lembaga.")
         with st.form(f"profile_{index}"):
-            teach_agency = st.selectbox("Profil untuk lembaga", vocab.agency_codes(), key=f"profile_agency_{index}",
-                                        index=vocab.agency_codes().index(agency) if agency else 0)
+            teach_agency = select_one(st, "Profil untuk lembaga", vocab.agency_codes(), key=f"profile_agency_{index}",
+                                      index=vocab.agency_codes().index(agency) if agency else 0)
             choices = {}
             fields = ["", *columns.FIELDS]
             for header in sheet.headers:
                 current = sheet.mapped.get(header, "")
-                choices[header] = st.selectbox(header, fields, index=fields.index(current),
-                                               format_func=lambda f: columns.FIELDS.get(f, "— pilih —"),
-                                               key=f"map_{index}_{header}")
+                choices[header] = select_one(st, header, fields, index=fields.index(current),
+                                             format_func=lambda f: columns.FIELDS.get(f, "— pilih —"),
+                                             key=f"map_{index}_{header}")
             if st.form_submit_button("Simpan profil kolom dan periksa ulang"):
                 columns.save_profile(teach_agency, {h: f for h, f in choices.items() if f})
                 checked.clear()
@@ -106,10 +107,9 @@ for index, (name, result) in enumerate(inspections):
     for w, wording in enumerate(result.unknown_wordings):
         with st.form(f"alias_{index}_{w}"):
             st.markdown(f"Istilah **'{wording}'** belum dikenal. Termasuk bentuk kekerasan apa?")
-            forms = st.multiselect("Bentuk kekerasan", [v.code for v in vocab.violence_types()],
-                                   placeholder="Pilih satu atau lebih",
-                                   format_func=lambda c: {v.code: v.label for v in vocab.violence_types()}[c],
-                                   key=f"alias_forms_{index}_{w}")
+            forms = select_many(st, "Bentuk kekerasan", [v.code for v in vocab.violence_types()],
+                                format_func=lambda c: {v.code: v.label for v in vocab.violence_types()}[c],
+                                key=f"alias_forms_{index}_{w}")
             if st.form_submit_button("Simpan istilah dan periksa ulang"):
                 try:
                     columns.add_violence_alias(wording, forms)
