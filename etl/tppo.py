@@ -235,7 +235,8 @@ def detail_arrays(spread, violence_types: pa.Array) -> dict[str, pa.Array]:
 
 
 def _has_tppo(violence_types: pa.Array) -> pa.Array:
-    """A boolean per row: 'tppo' is among the row's forms."""
+    """A boolean per row: 'tppo' is among the row's forms (a sheet whose form cells are all empty gives nulls)."""
+    violence_types = violence_types.cast(pa.list_(pa.string()))
     flat = pc.equal(pc.list_flatten(violence_types), "tppo")
     parents = pc.list_parent_indices(violence_types)
     hits = np.zeros(len(violence_types), bool)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from etl import settings
+from etl.model import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +68,12 @@ def normalize_text(value: str) -> str:
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    with open(reference_dir() / name, newline="", encoding="utf-8") as f:
+    path = reference_dir() / name
+    if not path.is_file():  # a region's folder made before a national vocabulary was added
+        raise UsageError(f"Berkas rujukan '{name}' tidak ada di folder rujukan wilayah ({path.parent}). Salin "
+                         f"'{name}' dari data/reference aplikasi: kosakata nasional sama untuk semua wilayah "
+                         "(docs/wilayah-baru.md).")
+    with open(path, newline="", encoding="utf-8") as f:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
 
 

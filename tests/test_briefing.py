@@ -9,6 +9,7 @@ import sys
 import duckdb
 import pytest
 
+from etl import history
 from report import briefing, queries
 from report import format as fmt
 
@@ -77,10 +78,13 @@ def test_an_empty_period_says_so_instead_of_failing(demo_con):
 
 def test_agencies_without_a_file_are_named_with_their_months(demo_db):
     # the demo's Dinas Sosial sends quarterly files (Jul–Sep) and then October alone
-    demo_con = duckdb.connect(str(demo_db))
-    demo_con.execute("""UPDATE submissions SET status = 'superseded'
-                   WHERE agency = 'DINSOS' AND list_has_any(months, [DATE '2024-09-01', DATE '2024-10-01'])""")
-    demo_con.close()
+    with duckdb.connect(str(demo_db), read_only=True) as con:  # undo them (a file replaced still counts as sent)
+        ids = [r[0] for r in con.execute("""SELECT submission_id FROM submissions WHERE agency = 'DINSOS'
+                                            AND list_has_any(months, [DATE '2024-09-01', DATE '2024-10-01'])""")
+               .fetchall()]
+    assert ids
+    for submission_id in ids:
+        history.undo(demo_db, submission_id)
     demo_con = duckdb.connect(str(demo_db), read_only=True)
     try:
         b = briefing.build_briefing(demo_con, JAN, OCT, today=TODAY)

@@ -40,7 +40,7 @@ def test_extract_has_no_forbidden_count(extract):
                                           "SELECT DISTINCT dim2 FROM public_counts").fetchall()}
     assert rows
     assert kinds <= {"triwulan", "semester", "tahun"}
-    assert dims <= {None, "kecamatan", "bentuk", "kelompok_umur", "jenis_kelamin"}
+    assert dims <= {None, "kecamatan", "bentuk", "kelompok_umur", "jenis_kelamin", "tujuan_eksploitasi", "daerah_tujuan"}
     for table, d1, k1, d2, k2, value, label, suppressed in rows:
         assert suppressed == (value is None)
         if value is None:

@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN = "jambi"
 REGION_NAME = "Kabupaten Sukamakmur"
 GENERIC = ("violence_types.csv", "violence_aliases.csv", "age_bands.csv", "closed_lists.csv", "closed_list_aliases.csv",
-           "column_synonyms.csv", "case_detail_lists.csv", "case_detail_aliases.csv", "destinations.csv")
+           "column_synonyms.csv", "case_detail_lists.csv", "case_detail_aliases.csv", "destinations.csv",
+           "law_articles.csv")
 
 
 def write_region(folder: Path) -> Path:
