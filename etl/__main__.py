@@ -361,10 +361,16 @@ COMMANDS["publish"] = _cmd_publish
 
 
 def _cmd_paparan(args) -> int:
-    from report.exports import bundle
-    from etl import db
-    done = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
-                                        progress=lambda line: print(line, file=sys.stderr))
+    # Chromium starts first (1-4 s), while pandas, Plotly and the report modules import and the database is read
+    from report.exports import chromium
+    renderer = chromium.Renderer()
+    try:
+        from report.exports import bundle
+        from etl import db
+        done = bundle.paparan_from_database(db.db_path(args.db), args.dari, args.sampai, args.out,
+                                            progress=lambda line: print(line, file=sys.stderr), renderer=renderer)
+    finally:
+        renderer.close()
     if args.json:
         import json
         print(json.dumps(done.public_json(), ensure_ascii=False, indent=2))

@@ -4,14 +4,17 @@ Counts of reported cases are treated as Poisson. Given the total of both periods
 binomial with p = t1 / (t1 + t0), where t are the periods' lengths in months (the exact conditional test for two
 Poisson counts, Przyborowski and Wilenski 1940). A two-sided p-value under ``ALPHA`` makes the change "likely real".
 With ~150 cases a year most rises of a kecamatan or a form are within ordinary variation, and the sentences say so.
+
+The p-value is scipy.stats.binomtest's two-sided one, computed here in pure Python (SciPy takes 1-3 s to import,
+more than everything else a paparan computes); totals above ``PURE_PYTHON_LIMIT`` ask SciPy itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import exp, lgamma, log, log1p
 
 import pandas as pd
-from scipy.stats import binomtest
 
 from report import format as fmt
 
@@ -20,6 +23,26 @@ WITHIN_CHANCE = "masih dalam batas variasi biasa"
 LIKELY_RISE = "kenaikan yang kemungkinan nyata"
 LIKELY_FALL = "penurunan yang kemungkinan nyata"
 NO_DATA = "belum dapat dinilai (tidak ada kasus pada kedua periode)"
+PURE_PYTHON_LIMIT = 10_000   # totals up to this: a sum over n + 1 terms (~10 ms at the limit); above it SciPy
+RELATIVE_TOLERANCE = 1 + 1e-7  # binomtest's: outcomes this close to the observed probability count as "as likely"
+
+
+def binomial_two_sided_p(k: int, n: int, p: float) -> float:
+    """The two-sided p-value of k successes in n trials with success probability p (0 < p < 1), as
+    ``scipy.stats.binomtest(k, n, p).pvalue``: the total probability of the outcomes no likelier than k."""
+    if n > PURE_PYTHON_LIMIT:
+        from scipy.stats import binomtest  # noqa: PLC0415 - 1-3 s to import, only for very large counts
+
+        return float(binomtest(k, n, p, alternative="two-sided").pvalue)
+    if k == p * n:
+        return 1.0
+    log_p, log_q, log_n = log(p), log1p(-p), lgamma(n + 1)
+
+    def pmf(i: int) -> float:
+        return exp(log_n - lgamma(i + 1) - lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+
+    bound = pmf(k) * RELATIVE_TOLERANCE
+    return min(1.0, sum(q for q in map(pmf, range(n + 1)) if q <= bound))
 
 
 @dataclass(frozen=True)
@@ -56,7 +79,7 @@ def compare_counts(current: int, previous: int, current_months: int = 1, previou
     if total == 0:
         return Verdict(current, previous, 1.0, False)
     share = current_months / (current_months + previous_months)
-    p_value = float(binomtest(current, total, share, alternative="two-sided").pvalue)
+    p_value = binomial_two_sided_p(current, total, share)
     return Verdict(current, previous, p_value, p_value < alpha)
 
 

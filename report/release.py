@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,10 +147,13 @@ def periods_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
-            first_month: dt.date | None = None, years: set[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            first_month: dt.date | None = None, years: set[int] | None = None,
+            only: Collection[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(periods, counts): every public period with data and every protected public number, as long frames.
 
     Periods of one year are protected together (a semester is two quarters); ``years`` limits the work to some.
+    Each table is protected on its own, so ``only`` (names of TABLES) limits the work to those tables' rows, the
+    same rows the whole release holds (the infographic's five tables: 0.3 s instead of 2-4 s with SciPy's MILP).
     """
     periods, latest = public_period_list(con, latest_month, first_month)
     if latest is None:
@@ -159,6 +163,8 @@ def release(con: duckdb.DuckDBPyConnection, latest_month: dt.date | None = None,
     for year in sorted({p.year for p in periods if years is None or p.year in years}):
         family = [p for p in periods if p.year == year]
         for name, (measure, by, multi, strict_rule) in TABLES.items():
+            if only is not None and name not in only:
+                continue
             df, totals = _table_counts(con, family, measure, by, tppo_only="_tppo" in name)
             if strict_rule == "cells":
                 df["strict"] = [dc.is_strict(b, k == "anak" if "kelompok_umur" in by else None)

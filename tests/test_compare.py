@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from math import comb
 
 import pandas as pd
@@ -95,3 +97,55 @@ def test_the_public_headline_says_the_same_verdict_from_the_release_figures():
     assert public(30, 10).endswith("(10 kasus), jumlah kasus naik 200%: kenaikan yang kemungkinan nyata.")
     assert public(12, 12).endswith("jumlah kasus tetap.")
     assert "Dibanding" not in public(30, 3)  # a hidden count (<5) is never compared
+
+
+# ------------------------------------------------------------- the p-value without SciPy, checked against SciPy
+
+GRID = [(c, p) for c in (0, 1, 2, 3, 5, 8, 13, 21, 34, 55) for p in (0, 1, 2, 4, 7, 12, 20, 33, 54)]
+MONTHS = [(1, 1), (10, 10), (10, 6), (3, 12), (1, 11), (7, 5)]
+
+
+@pytest.mark.parametrize("current_months, previous_months", MONTHS)
+def test_pure_python_p_value_equals_scipy_binomtest_on_a_grid(current_months, previous_months):
+    from scipy.stats import binomtest
+
+    share = current_months / (current_months + previous_months)
+    cases = GRID + [(149, 77), (96, 117), (22, 9), (300, 340), (812, 760), (2500, 2380)]
+    for current, previous in cases:
+        n = current + previous
+        if n == 0:
+            continue
+        expected = float(binomtest(current, n, share).pvalue)
+        got = compare.binomial_two_sided_p(current, n, share)
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-300), (current, previous, share)
+        verdict = compare.compare_counts(current, previous, current_months, previous_months)
+        assert verdict.beyond_chance == (expected < compare.ALPHA), (current, previous, share)
+
+
+def test_ties_on_the_other_side_of_the_mode_count_as_likely_as_the_observed():
+    # p = 1/2: k and n - k are equally likely; binomtest adds both tails, the 1e-7 tolerance absorbs rounding
+    from scipy.stats import binomtest
+
+    for current, previous in ((7, 3), (3, 7), (40, 60)):
+        n = current + previous
+        assert compare.binomial_two_sided_p(current, n, 0.5) == pytest.approx(
+            2 * sum(comb(n, k) for k in range(min(current, previous) + 1)) / 2 ** n, rel=1e-12)
+        assert compare.binomial_two_sided_p(current, n, 0.5) == pytest.approx(binomtest(current, n).pvalue,
+                                                                             rel=1e-12)
+    assert compare.binomial_two_sided_p(5, 10, 0.5) == 1.0
+
+
+def test_very_large_totals_still_get_scipy_s_p_value():
+    from scipy.stats import binomtest
+
+    n = compare.PURE_PYTHON_LIMIT + 2001
+    assert compare.binomial_two_sided_p(6000, n, 0.5) == binomtest(6000, n, 0.5).pvalue
+
+
+def test_importing_the_verdict_does_not_import_scipy(repo_root):
+    # SciPy takes 1-3 s to import: the paparan command and the pages that only judge changes never pay for it
+    code = ("import sys; import report.compare, report.briefing, report.exports.bundle; "
+            "from report import compare; compare.compare_counts(149, 77); "
+            "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -327,3 +327,37 @@ def test_protected_download_frame_keeps_suppressed_cells_empty():
     values = [r[1] for r in rows[1:]]
     assert not any(isinstance(v, int) and 1 <= v <= 4 for v in values)
     assert "<5" in [r[2] for r in rows[1:]]
+
+
+def test_the_infographic_s_tables_alone_are_the_release_s_own_rows(demo_con, release_2024):
+    # the paparan protects only the five tables the infographic draws from (no SciPy MILP for the rest)
+    periods, latest, counts = release_2024
+    alone = release.release(demo_con, years={2024}, only=infographic.RELEASE_TABLES)[1]
+    whole = counts[counts["table_name"].isin(infographic.RELEASE_TABLES)]
+    assert set(alone["table_name"]) == set(infographic.RELEASE_TABLES)
+    def rows(df):
+        return [tuple(None if pd.isna(v) else v for v in r) for r in df.itertuples(index=False)]
+
+    assert list(alone.columns) == list(whole.columns) and rows(alone) == rows(whole)
+    for start, end in ((JAN, OCT), (dt.date(2024, 2, 1), dt.date(2024, 2, 1))):
+        assert infographic.for_months(start, end, periods, latest, lambda year: alone, demo=True) \
+            == public_for(release_2024, start, end)
+
+
+def test_kept_tab_draws_the_same_bytes_as_kaleido_reloading_after_every_image(b, renderer):
+    # the Renderer keeps its tab loaded between images (kaleido reloads plotly.js after each, ~0.25 s): no state
+    # of one image may leak into the next, so a sequence drawn both ways must be byte-identical
+    import asyncio
+
+    import kaleido
+
+    figures = [*png.export_figures(b, names=["kecamatan", "bentuk"]).values(), pdf.page_figures(b)["tren-bulanan"],
+               pdf.task_force_page_figures(b)["tahap-tppo"]]
+    kept = [png.render_png(fig, scale=1) for fig in figures]
+
+    async def reloading() -> list[bytes]:
+        async with kaleido.Kaleido(n=1) as stock:
+            return [await stock.calc_fig(fig, opts={"format": "png", "width": fig.layout.width,
+                                                    "height": fig.layout.height, "scale": 1}) for fig in figures]
+
+    assert kept == asyncio.run(reloading())

@@ -72,7 +72,8 @@ def public_headline(con, b: Briefing) -> infographic.PublicHeadline:
     """The infographic's figures for the briefing's months, read from the public release (snapped to its period)."""
     periods, latest = release.public_period_list(con)
     return infographic.for_months(b.filters.start, b.filters.end, periods, latest,
-                                  lambda year: release.release(con, years={year})[1], b.demo)
+                                  lambda year: release.release(con, years={year}, only=infographic.RELEASE_TABLES)[1],
+                                  b.demo)
 
 
 def build_paparan(b: Briefing, public: infographic.PublicHeadline,
@@ -97,29 +98,36 @@ def build_without_browser(b: Briefing, public: infographic.PublicHeadline,
     return files
 
 
-def build_with_browser(b: Briefing, public: infographic.PublicHeadline,
-                       progress: Progress = lambda _: None) -> dict[str, bytes]:
-    """The files Chromium draws: chart PNGs, the one-page PDF, the public infographic (ChromiumMissing without)."""
+def build_with_browser(b: Briefing, public: infographic.PublicHeadline, progress: Progress = lambda _: None,
+                       renderer: png.Renderer | None = None) -> dict[str, bytes]:
+    """The files Chromium draws: chart PNGs, the one-page PDFs, the public infographic (ChromiumMissing without).
+
+    Every figure is built once and queued at once; the PDF pages' images first, so each page is laid out while
+    Chromium draws the rest. ``renderer``: one started earlier (the paparan starts it before querying)."""
     start, end = b.filters.start, b.filters.end
-    files: dict[str, bytes] = {}
-    with png.rendering():
+    with png.rendering(renderer) as chromium:
         progress("Menggambar grafik (PNG) …")
-        for chart, data in png.chart_pngs(b).items():
-            files[names.chart_png_name(chart, start, end)] = data
+        figures = png.chart_figures(b)  # the PNGs and the PDF page draw the same figures, built once
+        summary = {name: chromium.submit(fig, 2) for name, fig in pdf.page_figures(b, figures).items()}
+        task_force = {name: chromium.submit(fig, 2) for name, fig in pdf.task_force_page_figures(b).items()}
+        charts = {name: chromium.submit(fig) for name, fig in png.export_figures(b, figures).items()}
+        square = chromium.submit(infographic.infographic_figure(public), scale=1)
         progress("Membuat ringkasan satu halaman (PDF) …")
-        files[names.summary_pdf_name(start, end)] = pdf.build_summary_pdf(b, pdf.chart_images(b))
+        summary_pdf = pdf.build_summary_pdf(b, {name: future.result() for name, future in summary.items()})
         progress("Membuat ringkasan Gugus Tugas TPPO (PDF) …")
-        files[names.task_force_pdf_name(start, end)] = pdf.build_task_force_pdf(b, pdf.task_force_images(b))
+        task_force_pdf = pdf.build_task_force_pdf(b, {name: future.result() for name, future in task_force.items()})
         progress(f"Membuat infografis publik 1080×1080 untuk {public.period.label} (angka rilis publik) …")
         if public.note:
             progress(public.note)
-        figure = infographic.infographic_figure(public)
-        files[names.infographic_name(public.period.start, public.period.end)] = png.render_png(figure, scale=1)
+        files = {names.chart_png_name(chart, start, end): future.result() for chart, future in charts.items()}
+        files[names.summary_pdf_name(start, end)] = summary_pdf
+        files[names.task_force_pdf_name(start, end)] = task_force_pdf
+        files[names.infographic_name(public.period.start, public.period.end)] = square.result()
     return files
 
 
 def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path,
-                  progress: Progress = lambda _: None) -> list[Path]:
+                  progress: Progress = lambda _: None, renderer: png.Renderer | None = None) -> list[Path]:
     """Write every paparan file into out_dir (created if needed); the paths written, in order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +141,7 @@ def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path
 
     write(build_without_browser(b, public, progress))  # written before Chromium is asked for: they exist without it
     try:
-        write(build_with_browser(b, public, progress))
+        write(build_with_browser(b, public, progress, renderer))
     except png.ChromiumMissing as exc:
         raise png.ChromiumMissing(f"{exc} Yang sudah ditulis: {', '.join(p.name for p in written)}.") from None
     return written
@@ -163,19 +171,29 @@ class Paparan:
 
 
 def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir: Path,
-                          progress: Progress = lambda _: None, today: dt.date | None = None) -> Paparan:
-    """The command line's work: check the months, read the database read-only, write every paparan file."""
+                          progress: Progress = lambda _: None, today: dt.date | None = None,
+                          renderer: png.Renderer | None = None) -> Paparan:
+    """The command line's work: check the months, read the database read-only, write every paparan file.
+
+    ``renderer``: a Chromium the caller started (and closes); else one starts here, while the database is read and
+    the deck is written (Chromium takes 1-4 s to start)."""
     start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
     if end < start:
         raise UsageError(f"--sampai {end_text} lebih awal dari --dari {start_text}.")
+    own = renderer is None
+    renderer = renderer or png.Renderer()
     try:
-        with app_db.read_only(Path(db_path)) as con:
-            b = build_briefing(con, start, end, today)
-            if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
-                raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau muat "
-                               "data dulu.")
-            public = public_headline(con, b)
-    except (app_db.DatabaseMissing, app_db.DatabaseBusy, disclosure.DisclosureError) as exc:
-        raise EtlError(str(exc)) from exc
-    progress(f"Bahan paparan {b.period}: {b.headline}")
-    return Paparan(write_paparan(b, public, out_dir, progress), public)
+        try:
+            with app_db.read_only(Path(db_path)) as con:
+                b = build_briefing(con, start, end, today)
+                if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
+                    raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau "
+                                   "muat data dulu.")
+                public = public_headline(con, b)
+        except (app_db.DatabaseMissing, app_db.DatabaseBusy, disclosure.DisclosureError) as exc:
+            raise EtlError(str(exc)) from exc
+        progress(f"Bahan paparan {b.period}: {b.headline}")
+        return Paparan(write_paparan(b, public, out_dir, progress, renderer), public)
+    finally:
+        if own:
+            renderer.close()

@@ -24,6 +24,7 @@ HOTLINE = "Laporkan kekerasan: SAPA 129 (telepon 129, WhatsApp 08111-129-129)"
 BACKGROUND, INK, MUTED, ACCENT = "#F4F1EA", "#1A1A1A", "#555555", charts.TOTAL_COLOUR
 DEMO_LABEL = "DATA CONTOH (sintetis): angka bukan data sebenarnya."
 TOP_DISTRICTS = 3
+RELEASE_TABLES = ("kasus", "korban", "kasus_tppo", "korban_umur", "kasus_kecamatan")  # the tables it draws from
 
 
 @dataclass(frozen=True)

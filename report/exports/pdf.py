@@ -48,12 +48,16 @@ _STYLES = {
 }
 
 
-def chart_images(b: Briefing) -> dict[str, bytes]:
-    """The page's three charts as PNGs without their own footer (the page carries source and caveats once)."""
-    figures = png.chart_figures(b)
-    with png.rendering():
-        return {name: png.render_png(png.export_figure(figures[name], [], width, height), scale=2)
-                for name, (width, height) in PAGE_CHARTS.items()}
+def page_figures(b: Briefing, figures: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The page's three charts at their page size without their own footer (the page carries source and caveats
+    once); ``figures`` from ``png.chart_figures`` when the caller has built them already."""
+    figures = figures if figures is not None else png.chart_figures(b)
+    return {name: png.export_figure(figures[name], [], width, height) for name, (width, height) in PAGE_CHARTS.items()}
+
+
+def chart_images(b: Briefing, figures: Mapping[str, object] | None = None) -> dict[str, bytes]:
+    """The page's three charts as PNGs (``page_figures`` drawn at scale 2)."""
+    return png.render_pngs(page_figures(b, figures), scale=2)
 
 
 def _image(data: bytes, width_pt: float, name: str) -> Image:
@@ -130,12 +134,16 @@ def task_force_figures(b: Briefing) -> dict[str, "object"]:
     }
 
 
-def task_force_images(b: Briefing) -> dict[str, bytes]:
-    """The task-force page's four charts as PNGs without their own footer."""
+def task_force_page_figures(b: Briefing) -> dict[str, object]:
+    """The task-force page's four charts at their page size without their own footer."""
     figures = task_force_figures(b)
-    with png.rendering():
-        return {name: png.render_png(png.export_figure(figures[name], [], width, height), scale=2)
-                for name, (width, height) in TASK_FORCE_CHARTS.items()}
+    return {name: png.export_figure(figures[name], [], width, height)
+            for name, (width, height) in TASK_FORCE_CHARTS.items()}
+
+
+def task_force_images(b: Briefing) -> dict[str, bytes]:
+    """The task-force page's four charts as PNGs (``task_force_page_figures`` drawn at scale 2)."""
+    return png.render_pngs(task_force_page_figures(b), scale=2)
 
 
 def _pair(images: Mapping[str, bytes], left: str, right: str, width: float) -> Table:

@@ -1,39 +1,28 @@
 """Chart PNGs for slides, letters and chat: the dashboard's figures with title, period, source and notes drawn in.
 
-Rendering goes through kaleido with the system's Chromium (offline); one browser serves a whole batch.
+Rendering goes through kaleido with the system's Chromium (offline); one browser serves a whole batch (``Renderer``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import textwrap
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator, Sequence
 
 import plotly.graph_objects as go
 
-from etl import settings
-from etl.model import EtlError
 from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
+from report.exports.chromium import ChromiumMissing, Renderer  # noqa: F401 - png.ChromiumMissing for callers
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
 FOOTER_FONT = 13
 FOOTER_LINE_PX = 18
 AXIS_SPACE_PX = 56      # tick labels and axis title under the plot area
 LEGEND_SPACE_PX = 34
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
-
-
-class ChromiumMissing(EtlError):
-    """No usable Chromium: chart images and the PDF page cannot be drawn."""
-
-# kaleido's sync server is a process-wide singleton: one batch at a time, nested batches share it
+# one batch at a time in a process (the dashboard's sessions share it), nested batches share its browser
 _render_lock = threading.RLock()
 _render_depth = 0
 
@@ -96,79 +85,56 @@ def export_figure(fig: go.Figure, footer: Sequence[str], width: int = WIDTH, hei
     return out
 
 
-MISSING_SENTENCE = ("Chromium tidak ditemukan, sehingga gambar grafik, infografis dan PDF tidak dapat dibuat. "
-                    "Pasang Chromium (Debian/Ubuntu: sudo apt-get install chromium) atau tulis letaknya di "
-                    "pengaturan chromium (ppa.toml) / PPA_CHROMIUM, lalu ulangi.")
-
-
-def chromium_path() -> Path:
-    """The Chromium that draws chart images: the setting ``chromium``, else the first one on PATH."""
-    configured = settings.path("chromium")
-    if configured is not None:
-        if configured.is_file() and os.access(configured, os.X_OK):
-            return configured
-        raise ChromiumMissing(f"Chromium '{configured}' (pengaturan chromium) tidak ada atau tidak dapat dijalankan. "
-                              + MISSING_SENTENCE.split(". ", 1)[1])
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    raise ChromiumMissing(MISSING_SENTENCE)
-
-
-def _start_within(start, seconds: float) -> None:
-    """Start kaleido's browser, giving up after ``seconds`` (a broken Chromium otherwise hangs the caller)."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            start(silence_warnings=True)
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller below, in Indonesian
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True, name="mulai-chromium")
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive() or failure:
-        raise ChromiumMissing(f"Chromium ({os.environ.get('BROWSER_PATH')}) tidak dapat dijalankan"
-                              + (f": {failure[0]}" if failure else f" dalam {seconds:.0f} detik")
-                              + ". Gambar grafik, infografis dan PDF tidak dibuat.")
+_active: Renderer | None = None
 
 
 @contextmanager
-def rendering() -> Iterator[None]:
-    """Keep one headless Chromium open for a batch of renders (about 0.3 s per image instead of 6 s); nestable."""
-    import kaleido
+def rendering(renderer: Renderer | None = None) -> Iterator[Renderer]:
+    """Keep one headless Chromium open for a batch of renders (about 0.3 s per image instead of 4-6 s); nestable.
 
-    global _render_depth
+    ``renderer``: one already started (the paparan starts it before querying); it is used, not closed."""
+    global _active, _render_depth
     with _render_lock:
         if _render_depth == 0:
-            os.environ["BROWSER_PATH"] = str(chromium_path())
-            _start_within(kaleido.start_sync_server, START_TIMEOUT_SECONDS)
+            _active = renderer or Renderer()
+            try:
+                _active.ready()
+            except ChromiumMissing:
+                if renderer is None:
+                    _active.close()
+                _active = None
+                raise
         _render_depth += 1
         try:
-            yield
+            yield _active
         finally:
             _render_depth -= 1
             if _render_depth == 0:
-                kaleido.stop_sync_server(silence_warnings=True)
+                if renderer is None:
+                    _active.close()
+                _active = None
 
 
 def render_png(fig: go.Figure, scale: int = SCALE) -> bytes:
     """PNG bytes of a figure at its layout size times scale (call inside ``rendering()`` for batches)."""
-    import kaleido
+    with rendering() as renderer:
+        return renderer.submit(fig, scale).result()
 
-    return kaleido.calc_fig_sync(fig, opts={"format": "png", "width": fig.layout.width,
-                                            "height": fig.layout.height, "scale": scale})
+
+def render_pngs(figures: dict[str, go.Figure], scale: int = SCALE) -> dict[str, bytes]:
+    """Several figures as PNGs, keyed as given, drawn by one Chromium (the active one inside ``rendering()``)."""
+    with rendering() as renderer:
+        return renderer.render(figures, scale)
+
+
+def export_figures(b: Briefing, figures: dict[str, go.Figure] | None = None,
+                   names: Sequence[str] | None = None) -> dict[str, go.Figure]:
+    """The briefing's charts (``figures`` from ``chart_figures``, built once) at PNG size with their footer."""
+    figures = figures if figures is not None else chart_figures(b)
+    footer = footer_lines(b)
+    return {name: export_figure(fig, footer) for name, fig in figures.items() if names is None or name in names}
 
 
 def chart_pngs(b: Briefing, scale: int = SCALE, names: Sequence[str] | None = None) -> dict[str, bytes]:
     """Every briefing chart (or the named ones) as a PNG with its footer, keyed by chart name."""
-    figures = chart_figures(b)
-    footer = footer_lines(b)
-    out = {}
-    with rendering():
-        for name, fig in figures.items():
-            if names is None or name in names:
-                out[name] = render_png(export_figure(fig, footer), scale)
-    return out
+    return render_pngs(export_figures(b, names=names), scale)

@@ -1,0 +1,137 @@
+"""The headless Chromium that draws chart PNGs, the PDF pages' images and the infographic (kaleido's async API).
+
+Light to import (kaleido is imported when a Renderer starts): ``python -m etl paparan`` starts Chromium before it
+imports pandas, Plotly and the report modules, so Chromium's 1-4 s start overlaps them and the database queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from etl import settings
+from etl.model import EtlError
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
+
+
+
+
+class ChromiumMissing(EtlError):
+    """No usable Chromium: chart images and the PDF page cannot be drawn."""
+
+
+MISSING_SENTENCE = ("Chromium tidak ditemukan, sehingga gambar grafik, infografis dan PDF tidak dapat dibuat. "
+                    "Pasang Chromium (Debian/Ubuntu: sudo apt-get install chromium) atau tulis letaknya di "
+                    "pengaturan chromium (ppa.toml) / PPA_CHROMIUM, lalu ulangi.")
+
+
+def chromium_path() -> Path:
+    """The Chromium that draws chart images: the setting ``chromium``, else the first one on PATH."""
+    configured = settings.path("chromium")
+    if configured is not None:
+        if configured.is_file() and os.access(configured, os.X_OK):
+            return configured
+        raise ChromiumMissing(f"Chromium '{configured}' (pengaturan chromium) tidak ada atau tidak dapat dijalankan. "
+                              + MISSING_SENTENCE.split(". ", 1)[1])
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    raise ChromiumMissing(MISSING_SENTENCE)
+
+
+def _browser_class():
+    """kaleido's browser, keeping its tab loaded between renders.
+
+    kaleido reloads the tab (plotly.js, 4.6 MB) after every image: ~0.25 s each, a quarter of a paparan's
+    rendering. Each render draws into a new element and purges it afterwards (kaleido_scopes.js), and the images are
+    byte-identical either way (tests/test_exports.py); kaleido is pinned in requirements.txt."""
+    import kaleido
+
+    if not hasattr(kaleido.Kaleido, "_return_kaleido_tab"):
+        return kaleido.Kaleido
+
+    class KeptTab(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab) -> None:
+            await self.tabs_ready.put(tab)
+
+    return KeptTab
+
+
+class Renderer:
+    """One headless Chromium (kaleido's async API on a thread of its own) drawing figures into PNGs.
+
+    Created, it starts Chromium and returns at once: the caller queries the database and writes the deck while
+    Chromium starts (1-4 s). ``submit`` queues a figure and returns a future: the caller builds the next figure, or a
+    PDF page from images already drawn, while Chromium draws. Figures are drawn one at a time, in the order
+    submitted (two tabs were slower on two cores: a second tab costs more to open than it saves). A missing or
+    broken Chromium is reported as ChromiumMissing by ``ready`` and ``submit``, not when created.
+    """
+
+    def __init__(self) -> None:
+        self._failure: ChromiumMissing | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        try:
+            os.environ["BROWSER_PATH"] = str(chromium_path())
+        except ChromiumMissing as exc:
+            self._failure = exc
+            return
+        browser_class = _browser_class()  # kaleido imported here, on the caller's thread (two importing threads can
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="chromium")
+        self._thread.start()
+        self._browser = asyncio.run_coroutine_threadsafe(self._open(browser_class), self._loop)  # deadlock)
+
+    @staticmethod
+    async def _open(browser_class):
+        browser = browser_class(n=1)
+        await browser.open()
+        return browser
+
+    def ready(self, seconds: float = START_TIMEOUT_SECONDS) -> None:
+        """Wait until Chromium has started; ChromiumMissing if it cannot (a hanging one: after ``seconds``)."""
+        if self._failure is None:
+            try:
+                self._browser.result(timeout=seconds)
+                return
+            except concurrent.futures.TimeoutError:
+                reason = f" dalam {seconds:.0f} detik"
+            except Exception as exc:  # noqa: BLE001 - reported to the caller below, in Indonesian
+                reason = f": {exc}"
+            self._failure = ChromiumMissing(f"Chromium ({os.environ.get('BROWSER_PATH')}) tidak dapat dijalankan"
+                                            f"{reason}. Gambar grafik, infografis dan PDF tidak dibuat.")
+        raise self._failure
+
+    def submit(self, fig, scale: int = 2) -> concurrent.futures.Future:
+        """Queue a figure; the future's result is the PNG at the figure's layout size times scale."""
+        self.ready()
+        opts = {"format": "png", "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
+        spec = fig.to_dict()  # here, so the caller may go on with the next figure while this one is drawn
+        return asyncio.run_coroutine_threadsafe(self._browser.result().calc_fig(spec, opts=opts), self._loop)
+
+    def render(self, figures: dict, scale: int = 2) -> dict[str, bytes]:
+        """Every figure as a PNG, keyed as given (all queued first, then collected)."""
+        queued = {name: self.submit(fig, scale) for name, fig in figures.items()}
+        return {name: future.result() for name, future in queued.items()}
+
+    def close(self) -> None:
+        """Close Chromium (waiting for one still starting) and stop the thread."""
+        if self._loop is None:
+            return
+        loop, self._loop = self._loop, None
+        try:
+            browser = self._browser.result(timeout=START_TIMEOUT_SECONDS)
+            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=START_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001 - a Chromium that never started has nothing to close
+            self._browser.cancel()
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(START_TIMEOUT_SECONDS)
+            if not self._thread.is_alive():
+                loop.close()
