@@ -393,7 +393,7 @@ def build_synthetic(path: Path, victims: int) -> Path:
                        [DATE '2024-01-01'], now(), 'active', NULL, 0, 0, 0, NULL FROM unnest(CAST(? AS VARCHAR[])) t(a)""",
                 [agencies])
     con.execute("""
-        INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of)
+        INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types, place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of, perpetrators)
         SELECT 'b:' || i, 'bench-' || agency, agency, 'R' || (i // 2), agency || ':R' || (i // 2),
                DATE '2015-01-01' + CAST(i * 3650 // ? AS INTEGER), NULL,
                list_element(CAST(? AS VARCHAR[]), CAST(hash(i) % 11 AS INTEGER) + 1), NULL,

@@ -6,7 +6,9 @@ An empty selection gives a figure with a sentence instead of an empty axis.
 
 from __future__ import annotations
 
+import copy
 import numbers
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -39,6 +41,7 @@ CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sel
 _TEMPLATE = go.layout.Template(layout=pio.templates["plotly_white"].layout,
                                data={kind: getattr(pio.templates["plotly_white"].data, kind)
                                      for kind in ("bar", "scatter", "heatmap")})
+_TEMPLATE_JSON = _TEMPLATE.to_plotly_json()
 
 TABLE_HEADERS = {
     "agency": "Lembaga", "primary_agency": "Lembaga utama (UPTD PPA diutamakan)", "pairs": "Pasangan ganda",
@@ -76,20 +79,40 @@ def _top_margin(subtitle: str) -> int:
 
 def _frame(fig: go.Figure, title: str, period: str, source: str | None = None, note: str | None = None,
            height: int = 380) -> go.Figure:
+    """Every chart's title, subtitle, template, margins and fonts, and whole-number ticks for small counts.
+
+    Done on the figure's plain dicts and turned back into a figure without Plotly's validation (``_validate=False``):
+    validating these layout updates took most of a page rerun (0.2–0.5 s for a page's 5–10 figures). The values
+    set here are plain numbers and strings, the traces were validated when built, and tests/test_charts.py checks
+    that validating every builder's figure again changes nothing. st.plotly_chart takes the Figure as it is (a dict
+    would be validated again)."""
     subtitle = _subtitle(period, source, note)
-    fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle, "font": {"size": 12}},
-               # pinned to the figure's top-left corner (not the plot area), the margin below leaves room
-               "x": 0.01, "xref": "container", "xanchor": "left",
-               "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}},
-        separators=",.",  # decimal comma, thousands dot
-        template=_TEMPLATE, height=height, margin={"l": 10, "r": 10, "t": _top_margin(subtitle), "b": 10},
-        font={"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
-        hoverlabel={"namelength": -1},
-    )
-    _whole_number_ticks(fig)
-    return fig
+    # the raw property dicts, not to_plotly_json(): that writes numeric arrays as base64, and callers read the
+    # traces' values back (fig.data[0].y) as the validated figure gave them
+    layout = copy.deepcopy(fig._layout)
+    _merge(layout, {
+        "title": {"text": title, "subtitle": {"text": subtitle, "font": {"size": 12}},
+                  # pinned to the figure's top-left corner (not the plot area), the margin below leaves room
+                  "x": 0.01, "xref": "container", "xanchor": "left",
+                  "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}},
+        "separators": ",.",  # decimal comma, thousands dot
+        "height": height, "margin": {"l": 10, "r": 10, "t": _top_margin(subtitle), "b": 10},
+        "font": {"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        "hoverlabel": {"namelength": -1},
+    })
+    layout["template"] = _TEMPLATE_JSON  # replaces Plotly's default, as update_layout(template=...) does
+    _whole_number_ticks(fig, layout)
+    return go.Figure({"data": copy.deepcopy(fig._data), "layout": layout}, _validate=False)
+
+
+def _merge(target: dict, updates: dict) -> None:
+    """Nested dicts merged key by key, as Plotly's update_layout merges them."""
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
 
 
 def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
@@ -98,7 +121,7 @@ def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
     A bar's values lie along its orientation; a line or marker trace puts numbers on whichever axis holds them
     (months and names are text), so a dot plot of counts (numbers along x) is found as well as a time series."""
     found: dict[str, list[float]] = {"x": [], "y": []}
-    for trace in fig.data:
+    for trace in fig.data:  # the traces, not the dict: Plotly writes numeric arrays there as base64
         if trace.type == "bar":
             keys = ("x",) if trace.orientation == "h" else ("y",)
         elif trace.type == "scatter":
@@ -113,12 +136,15 @@ def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
     return found
 
 
-def _whole_number_ticks(fig: go.Figure) -> None:
+def _whole_number_ticks(fig: go.Figure, layout: dict) -> None:
     """Counts get whole-number ticks: an axis of whole numbers all below 6 ticks every 1 (never 0,2 / 0,4); above
-    that Plotly's own steps (1, 2, 5, 10 …) are whole already."""
+    that Plotly's own steps (1, 2, 5, 10 …) are whole already. Every x (or y) axis of the figure, as
+    update_xaxes/update_yaxes would; written into ``layout``, the figure's layout as a dict."""
     for key, values in _value_axis_numbers(fig).items():
         if values and all(v == int(v) for v in values) and max(values) < 6:
-            (fig.update_xaxes if key == "x" else fig.update_yaxes)(tick0=0, dtick=1, rangemode="tozero")
+            axes = {f"{key}axis"} | {name for name in layout if re.fullmatch(f"{key}axis[0-9]+", name)}
+            for axis in sorted(axes):
+                layout.setdefault(axis, {}).update(tick0=0, dtick=1, rangemode="tozero")
 
 
 def empty_figure(title: str, period: str, source: str | None = None, message: str = EMPTY_MESSAGE) -> go.Figure:

@@ -361,16 +361,25 @@ def relationships(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def recap_months(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Korban per form summed per month and agency from recaps of agency-months without a register."""
-    clauses = ["source = 'recap'", "month >= ?", "month < ?"]
-    params: list = [f.start, f.end_exclusive]
+    """Korban per form summed per month and agency from recaps of agency-months without a register.
+
+    The recap branch of the ``monthly_counts`` view, written out so the register months it leaves out are looked up
+    only within the period: the view anti-joins the months of every register record through ``victims`` (0.17 s at
+    a million rows). Same rows: tests/test_queries.py compares it with the view."""
+    clauses = ["r.victims > 0", "r.month >= ?", "r.month < ?"]
+    params: list = [f.start, f.end_exclusive, f.start, f.end_exclusive]
     for column, value in (("district_code", f.district_code), ("violence_type", f.violence_type),
                           ("agency", f.agency)):
         if value:
-            clauses.append(f"{column} = ?")  # column names from the fixed tuple above
+            clauses.append(f"r.{column} = ?")  # column names from the fixed tuple above
             params.append(value)
     return _df(con, f"""
-        SELECT month, agency, CAST(sum(victims) AS BIGINT) AS victims FROM monthly_counts
+        WITH register_months AS (  -- start and end are first days of months, so whole months are kept
+            SELECT DISTINCT agency, CAST(date_trunc('month', report_date) AS DATE) AS month FROM victim_records
+            WHERE report_date >= ? AND report_date < ?
+        )
+        SELECT r.month, r.agency, CAST(sum(r.victims) AS BIGINT) AS victims
+        FROM recap_counts r ANTI JOIN register_months m ON m.agency = r.agency AND m.month = r.month
         WHERE {' AND '.join(clauses)} GROUP BY ALL ORDER BY agency, month
     """, params)
 

@@ -8,6 +8,8 @@ import json
 import pandas as pd
 import pytest
 
+from tests.test_url_grid import demo_env  # noqa: F401
+
 from report import charts, geography, sentences
 from report import format as fmt
 from report.queries import Filters
@@ -309,3 +311,36 @@ def test_bars_people_read_carry_their_values():
     assert [list(t.text) for t in comparison] == [["1", "1", "1"], ["1", "2", "0"]]
     pyramid = {t.name: list(t.text) for t in figs["pyramid"].data}
     assert pyramid == {"Laki-laki": ["1", ""], "Perempuan": ["2", "3"]}
+
+
+# figures built without validation (report.charts._frame) ---------------------------------------------------------
+
+def _validated_again(fig) -> dict:
+    """The figure's JSON after Plotly validates every property of it once more."""
+    import plotly.graph_objects as go
+    return json.loads(go.Figure(fig.to_dict()).to_json())
+
+
+@pytest.mark.parametrize("name", list(_small_count_figures()))
+def test_a_framed_figure_is_what_validation_would_make_of_it(name):
+    fig, _ = _small_count_figures()[name]
+    assert json.loads(fig.to_json()) == _validated_again(fig)
+
+
+STAFF_CHART_PAGES = ["pages/ringkasan.py", "pages/tren.py", "pages/wilayah.py", "pages/bentuk_tppo.py",
+                     "pages/korban.py", "pages/perencanaan.py", "pages/kualitas_data.py", "pages/gugus_tugas.py"]
+
+
+@pytest.mark.parametrize("page", STAFF_CHART_PAGES)
+def test_every_staff_chart_on_the_demo_is_what_validation_would_make_of_it(demo_env, page):
+    """_frame skips Plotly's validation; every chart a staff page sends to the browser must still be exactly the
+    figure a validated build gives (a wrong key or value set in _frame fails here)."""
+    import plotly.graph_objects as go
+    from tests.test_url_grid import open_page
+
+    at = open_page("operator", page, {"dari": "2024-01", "sampai": "2024-10"})
+    assert not at.exception, [e.message for e in at.exception]
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert specs, "the page drew no chart"
+    for spec in specs:
+        assert spec == json.loads(go.Figure(spec).to_json())

@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from report import db as app_db
@@ -258,3 +259,47 @@ def test_demo_reproduces_the_published_figures(demo_db_master):
         assert q.headline(con, jan_aug)["kasus"][0] == 117
         by_name = q.district_totals(con, jan_aug).set_index("district")["kasus"]
         assert by_name["Alam Barajo"] == 29 and by_name["Kota Baru"] == 18 and by_name["Pasar Jambi"] == 0
+
+
+RECAP_FILTERS = [JAN_OCT_2024, q.Filters(dt.date(2015, 1, 1), dt.date(2030, 12, 1)),
+                 q.Filters(dt.date(2024, 3, 1), dt.date(2024, 3, 1)),
+                 q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1), district_code="15.71.09"),
+                 q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1), violence_type="fisik", agency="RSUD")]
+
+
+def _recap_months_from_the_view(con, f: q.Filters) -> pd.DataFrame:
+    """recap_months as it was: the recap branch of the monthly_counts view (the contract)."""
+    clauses, params = ["source = 'recap'", "month >= ?", "month < ?"], [f.start, f.end_exclusive]
+    for column, value in (("district_code", f.district_code), ("violence_type", f.violence_type),
+                          ("agency", f.agency)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    return con.execute(f"SELECT month, agency, CAST(sum(victims) AS BIGINT) AS victims FROM monthly_counts "
+                       f"WHERE {' AND '.join(clauses)} GROUP BY ALL ORDER BY agency, month", params).df()
+
+
+@pytest.mark.parametrize("f", RECAP_FILTERS, ids=range(len(RECAP_FILTERS)))
+def test_recap_months_equal_the_monthly_counts_view(con, demo_con, f):
+    for connection in (con, demo_con):
+        pd.testing.assert_frame_equal(q.recap_months(connection, f), _recap_months_from_the_view(connection, f))
+
+
+def test_a_recap_month_with_a_register_is_left_out(fixture_db, tmp_path):
+    """The recap of an agency-month that also has register rows is not drawn (the case the view's anti-join is
+    for): a register row added in a recap month removes that month from recap_months, as from the view."""
+    copy = tmp_path / "ppa.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    connection = etl_db.connect(copy)
+    try:
+        before = q.recap_months(connection, JAN_OCT_2024)
+        agency, month = before["agency"].iloc[0], before["month"].iloc[0]
+        connection.execute("""INSERT INTO victim_records BY NAME
+                              SELECT * REPLACE ('extra' AS victim_key, ? AS agency, ? + INTERVAL 14 DAY AS report_date)
+                              FROM victim_records LIMIT 1""", [agency, month])
+        after = q.recap_months(connection, JAN_OCT_2024)
+        assert len(after) == len(before) - 1
+        assert not ((after["agency"] == agency) & (after["month"] == month)).any()
+        pd.testing.assert_frame_equal(after, _recap_months_from_the_view(connection, JAN_OCT_2024))
+    finally:
+        connection.close()
