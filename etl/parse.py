@@ -395,7 +395,7 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
         implied = pc.coalesce(implied, pa.array(cited.each(place_of_citation), pa.string()).take(cited.codes[rows]))
     out["place_of_incident"] = pc.if_else(pa.array(empty), implied, spread("place_of_incident").cast(pa.string()))
     out.update(tppo.detail_arrays(spread, out["violence_types"]))
-    out["perpetrators"] = _perpetrators(slots, fields, out["case_ref"].to_pylist())
+    out["perpetrators"] = _perpetrators(slots, fields, out["case_ref"])
     table = pa.table({name: out[name].cast(VICTIM_TABLE_SCHEMA.field(name).type)
                       for name in VICTIM_TABLE_SCHEMA.names}, schema=VICTIM_TABLE_SCHEMA)
     return table.filter(pa.array(~rejected)) if rejected.any() else table
@@ -469,13 +469,14 @@ def _lenient(outcome):
                                                                   "tetap dimuat."))
 
 
-def _perpetrators(slots: list[int], fields: dict, case_refs: list) -> pa.Array:
+def _perpetrators(slots: list[int], fields: dict, case_refs: pa.Array) -> pa.Array:
     """Each row's perpetrators: a group counts when its sex or age is filled; group 1 without a relationship column
     of its own takes the row's (a police register's single 'Hubungan dengan Korban'). A group repeated with the
     same values on a later row of the same case (register number) is the same perpetrator: kept on the first."""
     n = len(case_refs)
-    if not slots:
-        return pa.array([[] for _ in range(n)], pa.list_(PERPETRATOR_TYPE))
+    if not slots:  # no perpetrator columns: an empty list per row, built without a Python object per row
+        return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], PERPETRATOR_TYPE))
+    case_refs = case_refs.to_pylist()
 
     def values(name: str, pick=lambda v: v) -> list:
         if name not in fields:

@@ -227,7 +227,8 @@ def detail_arrays(spread, violence_types: pa.Array) -> dict[str, pa.Array]:
         "tppo_purpose": tppo_only(pc.coalesce(spread("tppo_purpose").cast(pa.string()), modus("purpose"))),
         "tppo_channel": tppo_only(pc.coalesce(spread("tppo_channel").cast(pa.string()), modus("channel"))),
         "destination": tppo_only(destination),
-        "destination_kind": tppo_only(pa.array([kinds.get(c) for c in destination.to_pylist()], pa.string())),
+        "destination_kind": tppo_only(pa.array(list(kinds.values()), pa.string()).take(
+            pc.index_in(destination, value_set=pa.array(list(kinds), pa.string())))),
         "recruited_as_child": tppo_only(spread("recruited_as_child").cast(pa.bool_())),
         "repatriated": tppo_only(repatriated),
         "repatriated_from": tppo_only(repatriated_from),
