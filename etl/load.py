@@ -197,13 +197,12 @@ def workbook_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def check_agency(agency: str | None) -> str | None:
-    """The agency code in upper case, or UsageError when it is not in agencies.csv."""
+    """The agency code in upper case, or UsageError when it is not an enabled agency of agencies.csv."""
     if agency is None:
         return None
     code = agency.strip().upper()
-    if code not in vocab.agency_codes():
-        raise UsageError(f"Kode lembaga '{agency}' tidak dikenal. Pilihan: {', '.join(vocab.agency_codes())} "
-                         "(tambahkan lembaga baru di data/reference/agencies.csv).")
+    if (problem := vocab.unknown_agency(code)) is not None:
+        raise UsageError(problem)
     return code
 
 

@@ -43,9 +43,8 @@ def parse_book(book: Workbook, agency: str | None = None, *, today: dt.date | No
     name = book.file_name
     if agency is not None:
         agency = agency.strip().upper()
-        if agency not in vocab.agency_codes():
-            raise WorkbookError(f"Kode lembaga '{agency}' tidak dikenal. Pilih salah satu: "
-                                f"{', '.join(vocab.agency_codes())} (atau tambahkan di data/reference/agencies.csv).")
+        if (problem := vocab.unknown_agency(agency)) is not None:
+            raise WorkbookError(problem)
 
     layouts = [recap_grid.detect(sheet, agency) for sheet in book.sheets]
     detected: dict = {}

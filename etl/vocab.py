@@ -292,6 +292,17 @@ def agency_codes() -> tuple[str, ...]:
     return tuple(a.code for a in agencies())
 
 
+def unknown_agency(code: str) -> str | None:
+    """Why an agency code (upper case) cannot be used, as a sentence; None when it is an enabled agency."""
+    if code in agency_codes():
+        return None
+    if any(r["agency"].strip().upper() == code for r in _read("agencies.csv")):
+        return (f"Lembaga '{code}' terdaftar tetapi belum diaktifkan: isi kolom enabled dengan 'ya' pada baris "
+                "lembaga itu di agencies.csv (folder rujukan), lalu muat ulang.")
+    return (f"Kode lembaga '{code}' tidak dikenal. Pilih salah satu: {', '.join(agency_codes())} (atau tambahkan "
+            "di agencies.csv pada folder rujukan).")
+
+
 def agency_name(code: str | None) -> str | None:
     """The name people know an agency by ('UPTD_PPA' -> its name in agencies.csv); an
     unknown code is returned as it is."""

@@ -212,8 +212,10 @@ def test_bp3mi_is_refused_until_the_operator_enables_it(tmp_path, monkeypatch):
                          "Negara Penempatan", "Direkrut Melalui", "Dipulangkan Dari"],
                         [["BP/1", "05/03/2024", 23, "P", "Paal Merah", "TPPO", "Arab Saudi", "sponsor",
                           "Riyadh"]])
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="BP3MI' terdaftar tetapi belum diaktifkan"):
         load.load_files([path], agency="BP3MI", db=tmp_path / "ppa.duckdb")
+    with pytest.raises(UsageError, match="Kode lembaga 'BUKAN_LEMBAGA' tidak dikenal"):
+        load.load_files([path], agency="bukan_lembaga", db=tmp_path / "ppa.duckdb")
     reference = tmp_path / "rujukan"
     shutil.copytree(vocab.reference_dir(), reference)
     text = (reference / "agencies.csv").read_text(encoding="utf-8")
