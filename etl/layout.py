@@ -524,6 +524,12 @@ def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str
     year = _year_in(" ".join(titles)) or _year_in(stem)
     if year:
         yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file"
+    # a quarter, a semester or a whole year ('TRIWULAN III 2024', 'Semester I 2024', 'LAPORAN … TAHUN 2024'):
+    # after every month named anywhere, so that 'TAHUN 2024' above a sheet named 'Oktober' stays October
+    yield period_in_words(name), f"nama lembar '{name}'"
+    for t in titles:
+        yield period_in_words(t), f"judul lembar '{name}'"
+    yield period_in_words(stem), "nama file"
 
 
 def period_cell_unreadable(lay: SheetLayout) -> bool:
@@ -535,8 +541,8 @@ def period_cell_unreadable(lay: SheetLayout) -> bool:
 
 def _cells_period(cells: dict) -> list[dt.date] | None:
     """The months of a title block's Periode dari/sampai or Bulan cells, or None."""
-    first = parse_months(cells.get("period_from", cells.get("month", (None,)))[0])
-    last = parse_months(cells["period_to"][0]) if "period_to" in cells else first
+    first = _months_of_cell(cells.get("period_from", cells.get("month", (None,)))[0])
+    last = _months_of_cell(cells["period_to"][0]) if "period_to" in cells else first
     return _months_between(first[0], last[-1]) if first and last and first[0] <= last[-1] else None
 
 
@@ -547,6 +553,43 @@ def file_period(layouts: list[SheetLayout], file_name: str) -> DeclaredPeriod | 
         return None
     months = sorted({m for p in found for m in p.months})
     return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)))
+
+
+def _months_of_cell(value) -> list[dt.date]:
+    """The months a Bulan/Periode cell names: 'Oktober 2024', a date, or 'Triwulan III 2024' (period_in_words)."""
+    return parse_months(value) or (period_in_words(value) if isinstance(value, str) else [])
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4, "pertama": 1, "kesatu": 1,
+          "kedua": 2, "ketiga": 3, "keempat": 4}
+_ORDINAL = r"(i{1,3}|iv|[1-4]|pertama|kesatu|kedua|ketiga|keempat)"
+_YEAR = r"((?:19|20)\d\d)"
+# after normalize_text: 'TRIWULAN KE-3 TAHUN 2024' -> 'triwulan ke 3 tahun 2024'; 'TW.III/2024' -> 'tw iii 2024'
+_QUARTER = re.compile(rf"\b(?:triwulan|tw|trw|kuartal|quarter|q)\s*(?:ke\s*)?{_ORDINAL}\b(?:\s+(?:tahun|ta|th))?"
+                      rf"(?:\s+anggaran)?\s+{_YEAR}\b")
+_SEMESTER = re.compile(rf"\b(?:semester|smt|sem)\s*(?:ke\s*)?{_ORDINAL}\b(?:\s+(?:tahun|ta|th))?"
+                       rf"(?:\s+anggaran)?\s+{_YEAR}\b")
+# a whole year only where a word says the text is about a year: 'TAHUN 2024', 'TA 2024', 'Laporan Tahunan … 2024'
+_WHOLE_YEAR = re.compile(r"\b(?:tahun|th|ta|periode)\s+(?:anggaran\s+)?(?:19|20)\d\d\b|\btahunan\b")
+
+
+def period_in_words(text) -> list[dt.date]:
+    """The months of a quarter, a semester or a year named in words ('TRIWULAN III 2024', 'TW 3 2024', 'Semester
+    I Tahun 2024', 'LAPORAN … TAHUN 2024', 'TA 2024'), or [] (a text naming months is parse_months')."""
+    if not isinstance(text, str):
+        return []
+    norm = normalize_text(text)
+    if m := _QUARTER.search(norm):
+        first = 3 * (_ROMAN[m[1]] - 1) + 1
+        return _months_between(dt.date(int(m[2]), first, 1), dt.date(int(m[2]), first + 2, 1))
+    if (m := _SEMESTER.search(norm)) and _ROMAN[m[1]] <= 2:
+        first = 6 * (_ROMAN[m[1]] - 1) + 1
+        return _months_between(dt.date(int(m[2]), first, 1), dt.date(int(m[2]), first + 5, 1))
+    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", norm))
+    if len(years) == 1 and _WHOLE_YEAR.search(norm):  # '2023/2024' is a fiscal span, no one year
+        year = int(years.pop())
+        return _months_between(dt.date(year, 1, 1), dt.date(year, 12, 1))
+    return []
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -258,7 +258,8 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
         result.months = sorted(result.record_months)
         detected["period_source"] = "tanggal lapor" if result.months else None
         return stand_ins
-    result.months = list(declared.months)
+    # a year or quarter declared while it runs stands for no month still to come (etl.layout.period_in_words)
+    result.months = [m for m in declared.months if m <= today.replace(day=1)]
     detected["period_source"] = declared.source
     month = pc.floor_temporal(victims.column("report_date"), unit="month")
     inside = pc.is_in(month, value_set=pa.array(declared.months, pa.date32()))
