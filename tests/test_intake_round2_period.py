@@ -12,12 +12,12 @@ import datetime as dt
 import duckdb
 import openpyxl
 import pytest
-import xlsxwriter
 
 from etl import load
 from etl.layout import period_in_words
 from etl.parse import parse_workbook
 from loadhelpers import entry, register
+from round2_workbooks import WRITERS, write_book
 
 D = dt.date
 TODAY = D(2024, 11, 15)
@@ -34,26 +34,7 @@ def months(first: D, last: D) -> list[D]:
 
 def write(path, sheet, top, rows, writer):
     """A register sheet: ``top`` rows (title block), a blank row, the header, the rows."""
-    everything = top + [[]] + [HEADERS] + rows
-    if writer == "openpyxl":
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = sheet
-        for values in everything:
-            ws.append(values)
-        wb.save(path)
-    else:
-        wb = xlsxwriter.Workbook(str(path))
-        ws = wb.add_worksheet(sheet)
-        dates = wb.add_format({"num_format": "dd/mm/yyyy"})
-        for r, values in enumerate(everything):
-            for c, value in enumerate(values):
-                if isinstance(value, dt.date):
-                    ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), dates)
-                elif value is not None:
-                    ws.write(r, c, value)
-        wb.close()
-    return path
+    return write_book(path, [(sheet, top + [[]] + [HEADERS] + rows)], writer)
 
 
 def reg_row(n, day, form="Fisik"):
@@ -93,7 +74,7 @@ def declaring(tmp_path, where, text, rows, writer):
     return write(tmp_path / name, sheet, top, rows, writer)
 
 
-@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+@pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("where, text, period, source", CASES)
 def test_a_period_in_words_is_declared_and_a_row_outside_it_is_rejected(tmp_path, writer, where, text, period,
                                                                         source):
@@ -136,7 +117,7 @@ def test_a_year_declared_while_it_runs_stands_for_no_month_to_come(tmp_path):
     assert parsed.months == months(D(2024, 1, 1), D(2024, 11, 1)) and parsed.errors == []
 
 
-@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+@pytest.mark.parametrize("writer", WRITERS)
 def test_a_quarter_file_never_touches_a_month_outside_it(tmp_path, writer):
     db = tmp_path / "data" / "ppa.duckdb"
     january = register(tmp_path / "uptd-januari.xlsx", "UPTD_PPA", D(2024, 1, 1), D(2024, 1, 1),
