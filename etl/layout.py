@@ -489,11 +489,14 @@ _PERIOD_WORDS = re.compile(r"\b(bulan|periode|triwulan|semester|s d|sampai|hingg
 _NOT_A_PERIOD = re.compile(r"^(dicetak|tanggal|tgl|diperbarui|dibuat|update|per tanggal)\b")
 
 
-def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False) -> DeclaredPeriod | None:
+def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False,
+                    sheet_only: bool = False) -> DeclaredPeriod | None:
     """The period a sheet declares, first found of: its Bulan/Periode cells, its name, its title ('LAPORAN …
     BULAN OKTOBER 2024', 'Periode: Januari–Maret 2024'), the file name ('…_Oktober_2024.xlsx'), its name with
     the year of the title or file name ('Juni'). None when it declares none: its rows' months define it then.
-    ``single``: only a one-month period counts (a recap sheet is one month).
+    ``single``: only a one-month period counts (a recap sheet is one month). ``sheet_only``: the file name's months
+    do not count (a NIHIL sheet beside data sheets says its own month; the file name may name all of them), its year
+    still does.
 
     The one rule for registers and recaps alike; a file's period is that of its data sheets (file_period).
     """
@@ -502,9 +505,12 @@ def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False) -
     titles = [t for t in title_texts(lay.title_rows) if not _NOT_A_PERIOD.match(normalize_text(t))
               and not _PLACE_DATE.match(" ".join(t.split()))]
     for months, source in _period_candidates(lay, name, titles, stem):
-        if months and (len(months) == 1 or not single):
+        if months and (len(months) == 1 or not single) and not (sheet_only and source == _FILE_NAME):
             return DeclaredPeriod(tuple(months), source)
     return None
+
+
+_FILE_NAME = "nama file"
 
 
 def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str):
@@ -520,7 +526,7 @@ def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str
     worded = [m for m, t in named if _PERIOD_WORDS.search(normalize_text(t))]
     if worded or named:
         yield (worded or [named[0][0]])[0], f"judul lembar '{name}'"
-    yield parse_months(stem), "nama file"
+    yield parse_months(stem), _FILE_NAME
     year = _year_in(" ".join(titles)) or _year_in(stem)
     if year:
         yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file"
@@ -529,7 +535,7 @@ def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str
     yield period_in_words(name), f"nama lembar '{name}'"
     for t in titles:
         yield period_in_words(t), f"judul lembar '{name}'"
-    yield period_in_words(stem), "nama file"
+    yield period_in_words(stem), _FILE_NAME
 
 
 def period_cell_unreadable(lay: SheetLayout) -> bool:

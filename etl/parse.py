@@ -97,6 +97,8 @@ def parse_book(book: Workbook, agency: str | None = None, *, today: dt.date | No
         _parse_recaps(book, recaps, result, today, detected)
     else:
         _parse_nihil(book, nihil, result, detected)
+    if (registers or recaps) and nihil:
+        _nihil_sheets(book, nihil, result, today, skipped)
     result.nihil = not result.rows_read and any(lay.nihil for lay in registers or recaps or nihil)
     _one_sentence_for_another_region(result)
     for lay in registers or recaps:
@@ -153,6 +155,28 @@ def _parse_nihil(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkb
     result.months = list(declared.months)
     detected["period_source"] = declared.source
     detected["sheets_nihil"] = [lay.sheet.name for lay in layouts]
+
+
+def _nihil_sheets(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
+                  skipped: list[dict]) -> None:
+    """NIHIL sheets beside register or recap sheets ('Agustus': NIHIL): each declares its own month (sheet name or
+    title, not the file name) without cases; a month the other sheets bring records for keeps its records."""
+    months: set[dt.date] = set()
+    for lay in layouts:
+        declared = declared_period(replace(lay, header_rows=[HEADER_SEARCH_ROWS]), book.file_name, sheet_only=True)
+        if declared is None:
+            result.warnings.append(Problem(lay.sheet.name, None, None, "nihil_tanpa_bulan", (
+                f"Lembar '{lay.sheet.name}' menyatakan NIHIL (tidak ada kasus), tetapi bulannya tidak tertulis di "
+                "nama lembar maupun judulnya; lembar ini tidak dihitung. Beri nama lembar dengan bulannya (mis. "
+                "'Agustus 2024') atau tulis bulannya di judul.")))
+            continue
+        mine = {m for m in declared.months if m <= today.replace(day=1)} - result.record_months
+        months |= mine
+        for sheet in skipped:
+            if sheet["sheet"] == lay.sheet.name and mine:
+                sheet["reason"] = f"laporan NIHIL (tidak ada kasus) untuk {vocab.months_text(sorted(mine))}"
+    result.nihil_months = sorted(months)
+    result.months = sorted(set(result.months) | months)
 
 
 def _nihil_without_month(file_name: str) -> WorkbookError:

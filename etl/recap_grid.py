@@ -5,8 +5,10 @@ Down the rows: violence forms (a city-wide recap), kecamatan (the form named by 
 or both: a Kecamatan and a Bentuk column, or kecamatan rows each followed by its forms; a sheet per kecamatan
 (named by the sheet or its title) holds forms. A month header is a month name or abbreviation ("JAN", "Januari",
 "JANUARI 2024", "Jan-24", a date shown as a month) or its number ("Bln 1", "Bulan ke-1"); an L/P row under
-the months splits each month by sex. The year comes from the month headers, the title block, the sheet name or
-the file name.
+the months splits each month by sex. The months run one after another, at most a year of them: JAN … DES, a
+part (JAN … JUN), or a fiscal or school year turning at December (JUL … DES JAN … JUN: the months after December
+fall in the next year). The year comes from the month headers, the title block, the sheet name or the file name
+(for a year turning at December, the year of its first month: see ``_year``).
 
 What the file stands for: the months whose column holds at least one value in a data row. A blank cell is not
 a zero: a month column left blank (the rest of the year, in a file sent during the year) stands for nothing and
@@ -132,11 +134,16 @@ def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
     rows = sheet.head(HEADER_SEARCH_ROWS + 1)
     for r, row in enumerate(rows):
         months = {j: found for j, v in enumerate(row) if (found := month_of_header(v))}
-        order = [months[j][0] for j in sorted(months)]
-        if len(months) < MIN_MONTH_COLUMNS or order != list(range(order[0], order[0] + len(order))):
+        if len(months) < MIN_MONTH_COLUMNS or not _one_year_in_order([months[j][0] for j in sorted(months)]):
             continue
         return _grid(sheet, rows, r, months, agency)
     return None
+
+
+def _one_year_in_order(order: list[int]) -> bool:
+    """Months one after another, at most a year of them: JAN … DES, JAN … JUN, or a fiscal or school year that
+    turns at December (JUL … DES JAN … JUN)."""
+    return len(order) <= 12 and all((b - a) % 12 == 1 for a, b in zip(order, order[1:]))
 
 
 def _sexes(row: tuple) -> dict[int, str | None]:
@@ -262,17 +269,24 @@ def _year_in(text: str) -> int | None:
     return rule(text)
 
 
-def _year(book: Workbook, lay: GridLayout) -> tuple[int | None, str]:
-    """The sheet's year and where it was found (the month headers may still carry their own)."""
+def _year(book: Workbook, lay: GridLayout, turns: bool = False) -> tuple[int | None, str]:
+    """The sheet's year and where it was found (the month headers may still carry their own). ``turns``: the
+    months turn at December (JUL … JUN), and the year is that of the first month column: the first of two
+    consecutive years ('2023/2024', 'TA 2023/24', 'Juli 2023 - Juni 2024'), else the one year written ('TA 2024':
+    Juli 2024 - Juni 2025)."""
     cells = template_cells(lay.title_rows)
-    for key in ("month", "period_from"):
-        if key in cells and (year := _year_in(cell_text(cells[key][0]) or "")):
-            return year, f"sel periode (lembar '{lay.sheet.name}' {cells[key][1]})"
+    texts = [(cell_text(cells[key][0]) or "", f"sel periode (lembar '{lay.sheet.name}' {cells[key][1]})")
+             for key in ("month", "period_from") if key in cells]
     title = " ".join(cell_text(v) or "" for row in lay.title_rows for v in row)
-    for text, source in ((lay.sheet.name, f"nama lembar '{lay.sheet.name}'"),
-                         (title, f"judul lembar '{lay.sheet.name}'"), (Path(book.file_name).stem, "nama file")):
-        if year := _year_in(text):
-            return year, source
+    texts += [(lay.sheet.name, f"nama lembar '{lay.sheet.name}'"), (title, f"judul lembar '{lay.sheet.name}'"),
+              (Path(book.file_name).stem, "nama file")]
+    for text, source in texts:
+        if not (year := _year_in(text)):
+            continue
+        years = sorted({int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)})
+        if turns and len(years) == 2 and years[1] == years[0] + 1:
+            return years[0], source
+        return year, source
     return None, ""
 
 
@@ -467,12 +481,17 @@ def _no_year(book: Workbook, sheet: str) -> WorkbookError:
 
 def _months(book: Workbook, lay: GridLayout) -> tuple[dict[int, dt.date], str]:
     """Month column -> its month, and where the year came from; WorkbookError when no year is found."""
-    year, found_in = _year(book, lay)
-    month_of, own = {}, False
-    for j, (month, own_year, _sex) in lay.columns.months.items():
+    columns = sorted(lay.columns.months)
+    turns = any(lay.columns.months[b][0] < lay.columns.months[a][0] for a, b in zip(columns, columns[1:]))
+    year, found_in = _year(book, lay, turns)
+    month_of, own, later, previous = {}, False, 0, None
+    for j in columns:
+        month, own_year, _sex = lay.columns.months[j]
+        later += previous is not None and month < previous  # JUL … DES, then JAN … JUN of the next year
+        previous = month
         if (own_year or year) is None:
             raise _no_year(book, lay.sheet.name)
-        month_of[j] = dt.date(own_year or year, month, 1)
+        month_of[j] = dt.date(own_year or year + later, month, 1)
         own = own or own_year is not None
     where = "judul kolom bulan" if own else found_in
     return month_of, f"kolom bulan lembar '{lay.sheet.name}', tahun dari {where}"

@@ -85,3 +85,64 @@ def test_the_upload_page_says_a_nihil_report_replaces_the_months_records(tmp_pat
             "3 → 0 korban.") in warnings
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM victim_records").fetchone()[0] == 3   # nothing stored yet
+
+
+# ---------------------------------------------------------------- a NIHIL sheet beside register sheets
+
+def july_with_nihil_sheets(tmp_path, writer, variant):
+    """A workbook with July's register and a sheet saying only NIHIL for August (and September): the month in the
+    sheet name, or in the title above the word, or a sheet name without a year under a title with one."""
+    july = ("Juli 2024", [["REGISTER KORBAN UPTD PPA BULAN JULI 2024"], HEADERS,
+                          [1, "UPTD/07/1", D(2024, 7, 3), "Jelutung", 9, "P", "Fisik"]])
+    if variant == "sheet_name":
+        nihil = [("Agustus 2024", [["NIHIL"]]), ("September 2024", [["Tidak ada kasus"]])]
+    elif variant == "title":
+        nihil = [("Sheet3", [[TITLE], [], ["Tidak ada kasus"], [], [None, "Jambi, 2 September 2024"]])]
+    else:  # 'Agustus' alone; the year from its own title
+        nihil = [("Agustus", [["LAPORAN UPTD PPA TAHUN 2024"], [], ["nihil"]])]
+    # the file name names both months: a NIHIL sheet says its own
+    return write_book(tmp_path / f"uptd juli-agustus 2024 {variant}.xlsx", [july] + nihil, writer)
+
+
+def received(db):
+    from etl import db as dbmod, ledger
+    con = dbmod.connect(db, read_only=True)
+    try:
+        return {m for (agency, m) in ledger.received_months(con) if agency == "UPTD_PPA"}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("variant, nihil_months", [("sheet_name", [D(2024, 8, 1), D(2024, 9, 1)]),
+                                                   ("title", [D(2024, 8, 1)]), ("month_only", [D(2024, 8, 1)])])
+def test_a_nihil_sheet_beside_register_sheets_declares_its_month_without_cases(tmp_path, writer, variant,
+                                                                              nihil_months):
+    db, _ = august_loaded(tmp_path)
+    path = july_with_nihil_sheets(tmp_path, writer, variant)
+    result = load.load_files([path], db=db).files[0]
+    assert result.status == "replaced", result.message
+    assert result.months == [D(2024, 7, 1)] + nihil_months and result.rows_loaded == 1
+    skipped = {s["sheet"]: s["reason"] for s in result.detected["skipped_sheets"]}
+    assert list(skipped.values()) == [f"laporan NIHIL (tidak ada kasus) untuk {m}" for m in
+                                      (["Agustus 2024", "September 2024"] if variant == "sheet_name"
+                                       else ["Agustus 2024"])]
+    with duckdb.connect(str(db), read_only=True) as con:
+        per_month = dict(con.execute("SELECT month, count(*) FROM victims GROUP BY 1").fetchall())
+    assert per_month == {D(2024, 7, 1): 1}          # August's three records replaced by the NIHIL sheet
+    assert set(nihil_months) <= received(db)        # counted in Kepatuhan Laporan
+    report = load.rebuild(db)                       # the archived copy keeps the NIHIL sheet and its month
+    assert not report.any_failed and report.files[-1].months == result.months
+
+
+def test_a_nihil_sheet_without_a_month_is_a_warning_and_a_month_with_records_keeps_them(tmp_path):
+    july = ("Juli 2024", [["REGISTER KORBAN UPTD PPA"], HEADERS,
+                          [1, "UPTD/07/1", D(2024, 7, 3), "Jelutung", 9, "P", "Fisik"]])
+    path = write_book(tmp_path / "uptd 2024.xlsx", [july, ("Catatan", [["NIHIL"]]), ("Juli", [["NIHIL"]])], "openpyxl")
+    from etl.parse import parse_workbook
+    parsed = parse_workbook(path, agency="UPTD_PPA", today=D(2024, 11, 1))
+    assert parsed.months == [D(2024, 7, 1)] and parsed.nihil_months == [] and parsed.rows_loaded == 1
+    (warning,) = parsed.warnings
+    assert (warning.sheet, warning.reason) == ("Catatan", "nihil_tanpa_bulan")
+    assert warning.message.startswith("Lembar 'Catatan' menyatakan NIHIL (tidak ada kasus), tetapi bulannya tidak "
+                                      "tertulis")
