@@ -482,6 +482,10 @@ class DeclaredPeriod:
 
     months: tuple[dt.date, ...]
     source: str
+    # a quarter, semester or year in words ('TRIWULAN III 2024'): it bounds the rows' dates, but says nothing of each
+    # month, so the file stands only for the months its rows fill (a month or a range of months named declares
+    # each of them: an empty one is NIHIL when no row was rejected, etl.ledger)
+    bounds_only: bool = False
 
 
 # title cells that name a period; a cell that dates the document ('Dicetak 5 November 2024') names none
@@ -504,9 +508,9 @@ def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False,
     stem = PurePath(file_name).stem
     titles = [t for t in title_texts(lay.title_rows) if not _NOT_A_PERIOD.match(normalize_text(t))
               and not _PLACE_DATE.match(" ".join(t.split()))]
-    for months, source in _period_candidates(lay, name, titles, stem):
+    for months, source, in_words in _period_candidates(lay, name, titles, stem):
         if months and (len(months) == 1 or not single) and not (sheet_only and source == _FILE_NAME):
-            return DeclaredPeriod(tuple(months), source)
+            return DeclaredPeriod(tuple(months), source, in_words)
     return None
 
 
@@ -514,28 +518,29 @@ _FILE_NAME = "nama file"
 
 
 def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str):
-    """(months, source) in the order declared_period trusts them; computed lazily."""
+    """(months, source, named in words) in the order declared_period trusts them; computed lazily."""
     cells = template_cells(lay.title_rows)
     months = _cells_period(cells)
     if months:
         refs = ", ".join(cells[k][1] for k in ("period_from", "period_to", "month") if k in cells)
-        yield months, f"{'sel periode' if 'period_from' in cells else 'sel Bulan'} (lembar '{name}' {refs})"
-    yield parse_months(name), f"nama lembar '{name}'"
+        in_words = not any(parse_months(cells[k][0]) for k in ("period_from", "period_to", "month") if k in cells)
+        yield months, f"{'sel periode' if 'period_from' in cells else 'sel Bulan'} (lembar '{name}' {refs})", in_words
+    yield parse_months(name), f"nama lembar '{name}'", False
     named = [(parse_months(t), t) for t in titles]
     named = [(m, t) for m, t in named if m]
     worded = [m for m, t in named if _PERIOD_WORDS.search(normalize_text(t))]
     if worded or named:
-        yield (worded or [named[0][0]])[0], f"judul lembar '{name}'"
-    yield parse_months(stem), _FILE_NAME
+        yield (worded or [named[0][0]])[0], f"judul lembar '{name}'", False
+    yield parse_months(stem), _FILE_NAME, False
     year = _year_in(" ".join(titles)) or _year_in(stem)
     if year:
-        yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file"
+        yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file", False
     # a quarter, a semester or a whole year ('TRIWULAN III 2024', 'Semester I 2024', 'LAPORAN … TAHUN 2024'):
     # after every month named anywhere, so that 'TAHUN 2024' above a sheet named 'Oktober' stays October
-    yield period_in_words(name), f"nama lembar '{name}'"
+    yield period_in_words(name), f"nama lembar '{name}'", True
     for t in titles:
-        yield period_in_words(t), f"judul lembar '{name}'"
-    yield period_in_words(stem), _FILE_NAME
+        yield period_in_words(t), f"judul lembar '{name}'", True
+    yield period_in_words(stem), _FILE_NAME, True
 
 
 def period_cell_unreadable(lay: SheetLayout) -> bool:
@@ -558,7 +563,8 @@ def file_period(layouts: list[SheetLayout], file_name: str) -> DeclaredPeriod | 
     if not found:
         return None
     months = sorted({m for p in found for m in p.months})
-    return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)))
+    return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)),
+                          all(p.bounds_only for p in found))
 
 
 def _months_of_cell(value) -> list[dt.date]:

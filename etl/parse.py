@@ -282,13 +282,13 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
         result.months = sorted(result.record_months)
         detected["period_source"] = "tanggal lapor" if result.months else None
         return stand_ins
-    # a year or quarter declared while it runs stands for no month still to come (etl.layout.period_in_words)
-    result.months = [m for m in declared.months if m <= today.replace(day=1)]
+    result.months = list(declared.months)
     detected["period_source"] = declared.source
     month = pc.floor_temporal(victims.column("report_date"), unit="month")
     inside = pc.is_in(month, value_set=pa.array(declared.months, pa.date32()))
     if pc.all(inside).as_py() is not False:
         result.victim_table = victims
+        _months_of_words(result, declared, layouts)
         return stand_ins
     headers = {lay.sheet.name: lay.columns.header("report_date") for lay in layouts}
     period = vocab.months_text(list(declared.months))
@@ -300,7 +300,15 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
             f"yang tertulis di {declared.source}. Baris ini tidak dimuat; kirim dengan laporan bulan "
             f"{vocab.month_year(v['report_date'].replace(day=1))}, atau perbaiki tanggalnya."))
     result.victim_table = victims.filter(inside)
+    _months_of_words(result, declared, layouts)
     return stand_ins
+
+
+def _months_of_words(result: ParsedWorkbook, declared, layouts: list[SheetLayout]) -> None:
+    """A quarter or a year in words (DeclaredPeriod.bounds_only) bounds the rows' dates; the file stands for the
+    months its rows fill (a NIHIL report for it stands for all of them)."""
+    if declared.bounds_only and not any(lay.nihil for lay in layouts):
+        result.months = sorted(result.record_months)
 
 
 def _counts_only(lay: SheetLayout) -> bool:

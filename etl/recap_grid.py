@@ -19,7 +19,8 @@ when it holds a count.
 Printed totals are checked, never loaded: the JUMLAH column against the row's months, and each JUMLAH/TOTAL row
 (and counts written on a kecamatan's own row) against the rows it sums, with the warning of every recap total.
 A recap without a kecamatan stores its counts under the region's own code (region.toml ``code``, e.g. 15.71):
-they count in the city's totals and in no kecamatan's.
+they count in the city's totals and in no kecamatan's. So does a recap whose rows are puskesmas (health centres):
+no reference data says which kecamatan one serves, so its counts are the city's, with one note per sheet.
 """
 
 from __future__ import annotations
@@ -325,10 +326,20 @@ def _region_names() -> set[str]:
     return {name, name.split(" ", 1)[-1]}
 
 
-def _label(value) -> tuple[str, object, Problem | None] | None:
+# a health centre: 'Puskesmas Putri Ayu', 'PKM Simpang Kawat', 'UPTD Puskesmas Koni', 'Pusk. Paal V'
+_HEALTH_CENTRE = re.compile(r"^(?:uptd )?(?:puskesmas|pkm|pusk)(?: |$)")
+
+
+def is_health_centre(text) -> bool:
+    """Whether a row label, a sheet name or a label column's header names a puskesmas (health centre)."""
+    return isinstance(text, str) and bool(_HEALTH_CENTRE.match(normalize_text(text)))
+
+
+def _label(value, health_centres: bool = False) -> tuple[str, object, Problem | None] | None:
     """What a label cell names, and the problem or warning it brings: ('total', None, None), ('forms', codes,
-    None), ('sex', 'L'/'P', None), ('district', code, warning or None), ('unknown', text, why the text is no
-    kecamatan)."""
+    None), ('sex', 'L'/'P', None), ('health_centre', text, None) (a puskesmas, or any other name in a column
+    headed Puskesmas: ``health_centres``), ('district', code, warning or None), ('unknown', text, why the text is
+    no kecamatan)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _ENUMERATION.sub("", value)  # '1. Kekerasan Fisik', 'a) Jelutung'
@@ -340,6 +351,8 @@ def _label(value) -> tuple[str, object, Problem | None] | None:
         return "total", None, None
     if forms := form_codes_of_header(text):
         return "forms", forms, None
+    if health_centres or is_health_centre(text):
+        return "health_centre", " ".join(text.split()), None
     outcome = parse_district(text)
     if isinstance(outcome, Value):
         return "district", outcome.value, outcome.warning
@@ -354,8 +367,11 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     sheet, cols = lay.sheet.name, lay.columns
     month_of, source = _months(book, lay)
     sheet_district = _sheet_district(lay)
-    labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j]))], row)
-                for r in lay.data_rows for row in [lay.sheet.row(r)]]
+    # a column headed 'Puskesmas', 'Nama Puskesmas', 'PKM': its names are puskesmas
+    centre_columns = {j for j in cols.labels
+                      if re.search(r"\b(?:puskesmas|pkm)\b", normalize_text(lay.headers[j] or ""))}
+    labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j], j in centre_columns))],
+                 row) for r in lay.data_rows for row in [lay.sheet.row(r)]]
     # a sheet whose rows name no form is about the one form its name or title names ('Seksual', 'REKAP KASUS
     # KEKERASAN SEKSUAL 2024'); rows that name forms are never overruled by a title
     rows_name_forms = any(kind == "forms" for _r, labels, _row in labelled for kind, *_ in labels)
@@ -368,6 +384,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     district: str | None = None
     last_forms = None
     rejected = 0
+    city = vocab.region().code
+    centres: list[str] = []  # puskesmas named down the rows
     label_header = lay.headers[cols.labels[0]] if cols.labels else None
     first_month = min(cols.months)
 
@@ -384,6 +402,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
             continue
         forms = next((v for k, v, _ in labels if k == "forms"), None)
         named = next((v for k, v, _ in labels if k == "district"), None)
+        if centre := next((v for k, v, _ in labels if k == "health_centre"), None):
+            centres.append(centre)
+            named = named or city  # no reference says which kecamatan a puskesmas serves: the city's totals
         sex = next((v for k, v, _ in labels if k == "sex"), None)
         if sex and not forms:
             forms = last_forms  # 'Fisik' written once over its L and P rows
@@ -442,7 +463,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 f"File '{book.file_name}', lembar '{sheet}': kolom {lay.headers[j] or column_letter(j)} "
                 f"({column_letter(j)}) berisi jumlah untuk {vocab.month_year(month_of[j])}, bulan yang belum tiba. "
                 "Periksa tahun rekap (judul atau nama file) dan kolom bulannya.")
-    city = vocab.region().code
+    named_centre = is_health_centre(sheet) and re.search(r"[a-z]", _HEALTH_CENTRE.sub("", normalize_text(sheet)))
+    if centres or (sheet_district is None and named_centre):  # rows, or a sheet, of one puskesmas ('PKM Koni')
+        result.warnings.append(_health_centres_note(sheet, centres or [sheet]))
     for excel_row, place, forms, row_sex, counts in entries:
         for j, n in counts.items():
             if j not in cols.months or j in future or not n:
@@ -452,6 +475,18 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                                               month=month_of[j], district_code=place or city, violence_type=form,
                                               sex=cols.months[j][2] or row_sex, victims=n))
     return {month_of[j] for j in filled - future}, source
+
+
+def _health_centres_note(sheet: str, centres: list[str]) -> Problem:
+    """The one note of a sheet whose rows (or whose name) are puskesmas: counted city-wide, in no kecamatan."""
+    names = list(dict.fromkeys(centres))
+    shown = ", ".join(f"'{n}'" for n in names[:3]) + (f" dan {len(names) - 3} lainnya" if len(names) > 3 else "")
+    region = vocab.region()
+    return Problem(sheet, None, None, "puskesmas_sekota", (
+        f"Lembar '{sheet}' menyebut puskesmas ({shown}), bukan kecamatan. Wilayah kerja puskesmas belum ada di data "
+        f"rujukan, jadi jumlahnya dimuat sebagai jumlah {region.name} (kode {region.code}): ikut dalam jumlah kota, "
+        "tidak dalam kecamatan mana pun. Untuk angka per kecamatan, kirim rekap dengan kolom Kecamatan tempat "
+        "kejadian."))
 
 
 def _row_counts(lay: SheetLayout, row: tuple, excel_row: int, columns: list[int]) -> tuple[dict[int, int],

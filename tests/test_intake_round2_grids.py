@@ -90,3 +90,58 @@ def test_a_fiscal_year_recap_loads_into_both_calendar_years(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         by_year = dict(con.execute("SELECT year(month), sum(victims) FROM recap_counts GROUP BY 1").fetchall())
     assert by_year == {2023: 1 + 2 + 1 + 1 + 2, 2024: 3 + 1 + 1}
+
+
+# ---------------------------------------------------------------- puskesmas down the rows (gap 4)
+
+def puskesmas_grid(variant):
+    """A year's recap whose rows are puskesmas (health centres), not kecamatan, in one of three layouts."""
+    head = ["JAN", "FEB", "MAR", "JUMLAH"]
+    if variant == "sheet_per_form":   # the form named by the sheet; 'Puskesmas …' / 'PKM …' rows
+        return {"Seksual": [["REKAP KASUS KEKERASAN PUSKESMAS SE-KOTA JAMBI TAHUN 2024"], [],
+                            ["No", "Nama", *head],
+                            [1, "Puskesmas Putri Ayu", 1, 0, 2, 3], [2, "PKM Simpang Kawat", 0, 1, 0, 1],
+                            [3, "UPTD Puskesmas Koni", None, 2, 1, 3], [None, "JUMLAH", 1, 3, 3, 7]]}
+    if variant == "column_and_forms":  # a 'Nama Puskesmas' column written once, forms beside it
+        return {"Rekap": [["REKAP PUSKESMAS TAHUN 2024"], [], ["No", "Nama Puskesmas", "Bentuk Kekerasan", *head],
+                          [1, "Putri Ayu", "Fisik", 1, 0, 2, 3], [None, None, "Kekerasan Seksual", 0, 1, 0, 1],
+                          [2, "Simpang Kawat", "Psikis", None, 2, 1, 3], [None, "JUMLAH", None, 1, 3, 3, 7]]}
+    # each puskesmas's own row (its total), its forms under it
+    return {"2024": [["REKAP KASUS PER PUSKESMAS TAHUN 2024"], ["No", "Puskesmas / Bentuk", *head],
+                     [1, "Puskesmas Putri Ayu", 1, 1, 2, 4], [None, "Fisik", 1, 0, 2, 3],
+                     [None, "Kekerasan Seksual", 0, 1, 0, 1], [2, "Pusk. Simpang Kawat", 0, 2, 1, 3],
+                     [None, "Psikis", None, 2, 1, 3], [None, "JUMLAH", 1, 3, 3, 7]]}
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+@pytest.mark.parametrize("variant, forms", [
+    ("sheet_per_form", {"seksual": (1, 3, 3)}),
+    ("column_and_forms", {"fisik": (1, 0, 2), "seksual": (0, 1, 0), "psikis": (0, 2, 1)}),
+    ("blocks", {"fisik": (1, 0, 2), "seksual": (0, 1, 0), "psikis": (0, 2, 1)}),
+])
+def test_puskesmas_rows_are_read_as_city_totals_with_a_note(tmp_path, engine, variant, forms):
+    path = write_rows(tmp_path / "rekap puskesmas 2024.xlsx", puskesmas_grid(variant), engine)
+    parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
+    assert not parsed.errors and parsed.rows_rejected == 0
+    expected = {}
+    for code, cells in forms.items():
+        for month, n in zip(year_months(D(2024, 1, 1), 3), cells):
+            if n:
+                expected[(month, CITY, code, None)] = expected.get((month, CITY, code, None), 0) + n
+    assert counts_of(parsed) == expected                      # every count kept, in no kecamatan
+    assert warnings_of(parsed) == []                          # the JUMLAH row and column still add up
+    (note,) = [w for w in parsed.warnings if w.reason == "puskesmas_sekota"]
+    assert "menyebut puskesmas (" in note.message and "bukan kecamatan" in note.message
+    assert f"dimuat sebagai jumlah Kota Jambi (kode {CITY})" in note.message
+    assert "tidak dalam kecamatan mana pun" in note.message
+
+
+def test_a_puskesmas_recap_loads_into_the_city_total_and_keeps_its_note(tmp_path):
+    db = tmp_path / "data" / "ppa.duckdb"
+    path = write_rows(tmp_path / "rekap puskesmas 2024.xlsx", puskesmas_grid("column_and_forms"), "xlsxwriter")
+    result = load_files([path], agency="PUSKESMAS", db=db).files[0]
+    assert result.status == "loaded", result.message
+    with duckdb.connect(str(db), read_only=True) as con:
+        places = con.execute("SELECT district_code, sum(victims) FROM recap_counts GROUP BY 1").fetchall()
+        notes = con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'puskesmas_sekota'").fetchone()[0]
+    assert places == [(CITY, 7)] and notes == 1

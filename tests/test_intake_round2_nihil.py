@@ -146,3 +146,20 @@ def test_a_nihil_sheet_without_a_month_is_a_warning_and_a_month_with_records_kee
     assert (warning.sheet, warning.reason) == ("Catatan", "nihil_tanpa_bulan")
     assert warning.message.startswith("Lembar 'Catatan' menyatakan NIHIL (tidak ada kasus), tetapi bulannya tidak "
                                       "tertulis")
+
+
+def test_a_nihil_sheet_beside_recap_sheets_declares_its_month_too(tmp_path):
+    import openpyxl
+    from loadhelpers import recap
+    db = tmp_path / "data" / "ppa.duckdb"
+    earlier = recap(tmp_path / "rsud-agustus.xlsx", "RSUD", {D(2024, 8, 1): {("15.71.01", "fisik", "P"): 4}})
+    load.load_files([earlier], db=db)
+    path = recap(tmp_path / "rsud-juli-agustus.xlsx", "RSUD", {D(2024, 7, 1): {("15.71.01", "seksual", "P"): 2}})
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Agustus 2024").append(["Tidak ada kasus"])
+    wb.save(path)
+    result = load.load_files([path], db=db).files[0]
+    assert result.status == "replaced" and result.months == [D(2024, 7, 1), D(2024, 8, 1)], result.message
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT month, sum(victims) FROM recap_counts GROUP BY 1").fetchall() == [
+            (D(2024, 7, 1), 2)]

@@ -1,8 +1,9 @@
 """A quarter, a semester or a year declared in words is a declared period (issue 16 round 2, gap 1).
 
 'LAPORAN … TAHUN 2024', 'TRIWULAN III 2024', 'Semester I 2024', 'TW.3/2024' in a title, a Periode cell, a sheet
-name or the file name: a row dated outside it is rejected and never widens the file's months, and a month still to
-come is never one the file stands for. Fixtures are real workbooks, written with openpyxl and with XlsxWriter.
+name or the file name: a row dated outside it is rejected and never widens the file's months, and the file stands
+only for the months its rows fill (a quarter in words says nothing of each month: it replaces no month it leaves
+empty). Fixtures are real workbooks, written with openpyxl and with XlsxWriter.
 """
 
 from __future__ import annotations
@@ -78,13 +79,14 @@ def declaring(tmp_path, where, text, rows, writer):
 @pytest.mark.parametrize("where, text, period, source", CASES)
 def test_a_period_in_words_is_declared_and_a_row_outside_it_is_rejected(tmp_path, writer, where, text, period,
                                                                         source):
+    named = text.startswith("Periode Juli")  # months named: each declared, an empty one NIHIL (rule as before)
     inside = period[1].replace(day=12)
     outside = D(period[0].year - 1, 8, 3)  # same month a year earlier: the month alone would let it in
     path = declaring(tmp_path, where, text, [reg_row(1, inside), reg_row(2, outside), reg_row(3, inside, "Psikis")],
                      writer)
     parsed = parse_workbook(path, agency="UPTD_PPA", today=TODAY)
     assert parsed.detected["period_source"] == source
-    assert parsed.months == [m for m in period if m <= TODAY.replace(day=1)]
+    assert parsed.months == (period if named else [period[1]])
     assert (parsed.rows_read, parsed.rows_loaded, parsed.rows_rejected) == (3, 2, 1)
     (error,) = parsed.errors
     assert (error.reason, error.row) == ("di_luar_periode", len(path_rows(path)) - 1)
@@ -110,11 +112,12 @@ def test_a_year_title_above_a_sheet_named_for_a_month_stays_that_month(tmp_path)
     assert parsed.months == [D(2024, 10, 1)] and parsed.rows_rejected == 1
 
 
-def test_a_year_declared_while_it_runs_stands_for_no_month_to_come(tmp_path):
+def test_a_year_in_words_stands_only_for_the_months_its_rows_fill(tmp_path):
     path = write(tmp_path / "uptd.xlsx", "Register", [["LAPORAN UPTD PPA TAHUN 2024"]],
                  [reg_row(1, D(2024, 2, 2)), reg_row(2, D(2024, 9, 2))], "xlsxwriter")
     parsed = parse_workbook(path, agency="UPTD_PPA", today=TODAY)
-    assert parsed.months == months(D(2024, 1, 1), D(2024, 11, 1)) and parsed.errors == []
+    assert parsed.months == [D(2024, 2, 1), D(2024, 9, 1)] and parsed.errors == []
+    assert parsed.detected["period_source"] == "judul lembar 'Register'"
 
 
 @pytest.mark.parametrize("writer", WRITERS)
@@ -127,7 +130,25 @@ def test_a_quarter_file_never_touches_a_month_outside_it(tmp_path, writer):
                     [reg_row(1, D(2024, 7, 9)), reg_row(2, D(2024, 1, 20)), reg_row(3, D(2024, 9, 1))], writer)
     result = load.load_files([quarter], db=db).files[0]
     assert result.status == "loaded" and result.rows_rejected == 1
-    assert result.months == months(D(2024, 7, 1), D(2024, 9, 1))
+    assert result.months == [D(2024, 7, 1), D(2024, 9, 1)]
     with duckdb.connect(str(db), read_only=True) as con:
         per_month = dict(con.execute("SELECT month(report_date), count(*) FROM victim_records GROUP BY 1").fetchall())
     assert per_month == {1: 3, 7: 1, 9: 1}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("title", ["LAPORAN UPTD PPA TRIWULAN I TAHUN 2024", "LAPORAN UPTD PPA TAHUN 2024"])
+def test_a_quarter_or_year_file_replaces_only_the_months_it_fills(tmp_path, writer, title):
+    db = tmp_path / "data" / "ppa.duckdb"
+    january = register(tmp_path / "uptd-januari.xlsx", "UPTD_PPA", D(2024, 1, 1), D(2024, 1, 1),
+                       [entry(f"UPTD/01/{i}", D(2024, 1, 4 + i)) for i in range(1, 4)])
+    february = register(tmp_path / "uptd-februari.xlsx", "UPTD_PPA", D(2024, 2, 1), D(2024, 2, 1),
+                        [entry("UPTD/02/1", D(2024, 2, 4))])
+    load.load_files([january, february], db=db)
+    later = write(tmp_path / "uptd-rekap.xlsx", "Register", [[title]],
+                  [reg_row(1, D(2024, 2, 9)), reg_row(2, D(2024, 3, 1)), reg_row(3, D(2024, 3, 5))], writer)
+    result = load.load_files([later], db=db).files[0]
+    assert result.status == "replaced" and result.months == [D(2024, 2, 1), D(2024, 3, 1)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        per_month = dict(con.execute("SELECT month(report_date), count(*) FROM victim_records GROUP BY 1").fetchall())
+    assert per_month == {1: 3, 2: 1, 3: 2}      # January, which it leaves empty, keeps its three records
