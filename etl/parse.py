@@ -622,6 +622,12 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
     district_col = lay.columns.fields.get("district")
     if district_col is None:
         district_col = _guess_district_column(lay)
+    # a column of puskesmas, no kecamatan: the city's totals, with a note (etl.recap_grid.health_centres_note)
+    centre_col = next((j for j, h in enumerate(lay.headers) if recap_grid.heads_health_centres(h)), None) \
+        if district_col is None else None
+    district_col = centre_col if district_col is None else district_col
+    if centre_col in lay.columns.personal:  # 'Nama Puskesmas' names a health centre, not a person
+        lay.columns.personal.remove(centre_col)
     if district_col is None:
         raise WorkbookError(f"File '{book.file_name}', lembar '{sheet}': kolom Kecamatan tidak ditemukan di rekap. "
                             "Beri judul kolom 'Kecamatan' pada kolom nama kecamatan.")
@@ -656,7 +662,8 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
         excel_row = r + 1
         result.rows_read += 1
         label = row[district_col] if district_col < len(row) else None
-        outcome = parse_district(label)
+        outcome = Value(vocab.region().code) if centre_col is not None and label is not None else \
+            parse_district(label)
         row_errors: list[Problem] = []
         header = lay.headers[district_col] or "Kecamatan"
         if outcome is None:
@@ -695,6 +702,10 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
             expected = sum(counts[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)
             if counts[j] != expected:
                 result.warnings.append(_total_warning(sheet, j, excel_row, counts[j], expected, "baris ini"))
+    if centre_col is not None and lay.data_rows:
+        result.warnings.append(recap_grid.health_centres_note(
+            sheet, [str(rows[r][centre_col]) for r in lay.data_rows
+                    if centre_col < len(rows[r]) and rows[r][centre_col] is not None]))
     for j, sex in total_cols.items():
         # the grand total checks against the form cells, so row totals left as uncached formulas don't matter
         column_sums[j] = sum(column_sums[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)

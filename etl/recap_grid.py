@@ -331,8 +331,13 @@ _HEALTH_CENTRE = re.compile(r"^(?:uptd )?(?:puskesmas|pkm|pusk)(?: |$)")
 
 
 def is_health_centre(text) -> bool:
-    """Whether a row label, a sheet name or a label column's header names a puskesmas (health centre)."""
+    """Whether a row label or a sheet name names a puskesmas (health centre)."""
     return isinstance(text, str) and bool(_HEALTH_CENTRE.match(normalize_text(text)))
+
+
+def heads_health_centres(header: str | None) -> bool:
+    """Whether a column's header says its names are puskesmas: 'Puskesmas', 'Nama Puskesmas', 'PKM'."""
+    return bool(re.search(r"\b(?:puskesmas|pkm)\b", normalize_text(header or "")))
 
 
 def _label(value, health_centres: bool = False) -> tuple[str, object, Problem | None] | None:
@@ -367,9 +372,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     sheet, cols = lay.sheet.name, lay.columns
     month_of, source = _months(book, lay)
     sheet_district = _sheet_district(lay)
-    # a column headed 'Puskesmas', 'Nama Puskesmas', 'PKM': its names are puskesmas
-    centre_columns = {j for j in cols.labels
-                      if re.search(r"\b(?:puskesmas|pkm)\b", normalize_text(lay.headers[j] or ""))}
+    centre_columns = {j for j in cols.labels if heads_health_centres(lay.headers[j])}
     labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j], j in centre_columns))],
                  row) for r in lay.data_rows for row in [lay.sheet.row(r)]]
     # a sheet whose rows name no form is about the one form its name or title names ('Seksual', 'REKAP KASUS
@@ -465,7 +468,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 "Periksa tahun rekap (judul atau nama file) dan kolom bulannya.")
     named_centre = is_health_centre(sheet) and re.search(r"[a-z]", _HEALTH_CENTRE.sub("", normalize_text(sheet)))
     if centres or (sheet_district is None and named_centre):  # rows, or a sheet, of one puskesmas ('PKM Koni')
-        result.warnings.append(_health_centres_note(sheet, centres or [sheet]))
+        result.warnings.append(health_centres_note(sheet, centres or [sheet]))
     for excel_row, place, forms, row_sex, counts in entries:
         for j, n in counts.items():
             if j not in cols.months or j in future or not n:
@@ -477,7 +480,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     return {month_of[j] for j in filled - future}, source
 
 
-def _health_centres_note(sheet: str, centres: list[str]) -> Problem:
+def health_centres_note(sheet: str, centres: list[str]) -> Problem:
     """The one note of a sheet whose rows (or whose name) are puskesmas: counted city-wide, in no kecamatan."""
     names = list(dict.fromkeys(centres))
     shown = ", ".join(f"'{n}'" for n in names[:3]) + (f" dan {len(names) - 3} lainnya" if len(names) > 3 else "")

@@ -13,7 +13,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from etl.load import load_files
+from etl.load import load_files, rebuild
 from etl.model import WorkbookError
 from etl.parse import parse_workbook
 from test_recap_grid import CITY, counts_of, form_grid, warnings_of, write_rows
@@ -145,3 +145,22 @@ def test_a_puskesmas_recap_loads_into_the_city_total_and_keeps_its_note(tmp_path
         places = con.execute("SELECT district_code, sum(victims) FROM recap_counts GROUP BY 1").fetchall()
         notes = con.execute("SELECT count(*) FROM load_warnings WHERE reason = 'puskesmas_sekota'").fetchone()[0]
     assert places == [(CITY, 7)] and notes == 1
+
+
+@pytest.mark.parametrize("engine, header", [("openpyxl", "Puskesmas"), ("xlsxwriter", "Nama PKM")])
+def test_a_monthly_recap_of_puskesmas_rows_is_read_as_city_totals_not_refused(tmp_path, engine, header):
+    rows = [["REKAP KASUS KEKERASAN PUSKESMAS SE-KOTA JAMBI BULAN JUNI 2024"], [],
+            ["No", header, "Fisik", "Psikis", "Kekerasan Seksual", "Jumlah"],
+            [1, "Puskesmas Putri Ayu", 1, 0, 2, 3], [2, "Simpang Kawat", 0, 1, 0, 1], [None, "JUMLAH", 1, 1, 2, 4]]
+    parsed = parse_workbook(write_rows(tmp_path / "rekap puskesmas juni 2024.xlsx", {"Juni 2024": rows}, engine),
+                            "PUSKESMAS", today=TODAY)
+    assert parsed.months == [D(2024, 6, 1)] and not parsed.errors and warnings_of(parsed) == []
+    assert counts_of(parsed) == {(D(2024, 6, 1), CITY, "fisik", None): 1, (D(2024, 6, 1), CITY, "psikis", None): 1,
+                                 (D(2024, 6, 1), CITY, "seksual", None): 2}
+    (note,) = [w for w in parsed.warnings if w.reason == "puskesmas_sekota"]
+    assert note.message.startswith("Lembar 'Juni 2024' menyebut puskesmas ('Puskesmas Putri Ayu', 'Simpang Kawat')")
+    db = tmp_path / "data" / "ppa.duckdb"     # the archived copy keeps the names of the puskesmas: rebuild reads it
+    assert load_files([tmp_path / "rekap puskesmas juni 2024.xlsx"], "PUSKESMAS", db=db).files[0].status == "loaded"
+    assert not rebuild(db).any_failed
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT district_code, sum(victims) FROM recap_counts GROUP BY 1").fetchall() == [(CITY, 4)]
