@@ -97,8 +97,12 @@ def parse_book(book: Workbook, agency: str | None = None, *, today: dt.date | No
         _parse_recaps(book, recaps, result, today, detected)
     else:
         _parse_nihil(book, nihil, result, detected)
-    if (registers or recaps) and nihil:
-        _nihil_sheets(book, nihil, result, today, skipped)
+    # NIHIL sheets beside sheets with rows: a sheet saying only NIHIL, or a table whose only row says it
+    tables = registers or recaps
+    nihil_tables = [lay for lay in tables if lay.nihil and not lay.data_rows] \
+        if any(lay.data_rows for lay in tables) else []
+    if tables and (nihil or nihil_tables):
+        _nihil_sheets(book, nihil + nihil_tables, result, today, skipped)
     result.nihil = not result.rows_read and any(lay.nihil for lay in registers or recaps or nihil)
     _one_sentence_for_another_region(result)
     for lay in registers or recaps:
@@ -163,7 +167,8 @@ def _nihil_sheets(book: Workbook, layouts: list[SheetLayout], result: ParsedWork
     title, not the file name) without cases; a month the other sheets bring records for keeps its records."""
     months: set[dt.date] = set()
     for lay in layouts:
-        declared = declared_period(replace(lay, header_rows=[HEADER_SEARCH_ROWS]), book.file_name, sheet_only=True)
+        top = lay if lay.shape else replace(lay, header_rows=[HEADER_SEARCH_ROWS])  # no table: all of it is title
+        declared = declared_period(top, book.file_name, sheet_only=True)
         if declared is None:
             result.warnings.append(Problem(lay.sheet.name, None, None, "nihil_tanpa_bulan", (
                 f"Lembar '{lay.sheet.name}' menyatakan NIHIL (tidak ada kasus), tetapi bulannya tidak tertulis di "

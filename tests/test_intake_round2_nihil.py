@@ -98,8 +98,11 @@ def july_with_nihil_sheets(tmp_path, writer, variant):
         nihil = [("Agustus 2024", [["NIHIL"]]), ("September 2024", [["Tidak ada kasus"]])]
     elif variant == "title":
         nihil = [("Sheet3", [[TITLE], [], ["Tidak ada kasus"], [], [None, "Jambi, 2 September 2024"]])]
-    else:  # 'Agustus' alone; the year from its own title
+    elif variant == "month_only":  # 'Agustus' alone; the year from its own title
         nihil = [("Agustus", [["LAPORAN UPTD PPA TAHUN 2024"], [], ["nihil"]])]
+    else:  # the register's table with one row saying NIHIL, and a July row rejected (no 'clean file' rule helps)
+        july[1].append([2, "UPTD/07/2", D(2024, 7, 8), "Antah Berantah", 9, "P", "Fisik"])
+        nihil = [("Agustus 2024", [["REGISTER KORBAN UPTD PPA"], HEADERS, [1, "NIHIL"]])]
     # the file name names both months: a NIHIL sheet says its own
     return write_book(tmp_path / f"uptd juli-agustus 2024 {variant}.xlsx", [july] + nihil, writer)
 
@@ -115,18 +118,19 @@ def received(db):
 
 @pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("variant, nihil_months", [("sheet_name", [D(2024, 8, 1), D(2024, 9, 1)]),
-                                                   ("title", [D(2024, 8, 1)]), ("month_only", [D(2024, 8, 1)])])
+                                                   ("title", [D(2024, 8, 1)]), ("month_only", [D(2024, 8, 1)]),
+                                                   ("table_row", [D(2024, 8, 1)])])
 def test_a_nihil_sheet_beside_register_sheets_declares_its_month_without_cases(tmp_path, writer, variant,
                                                                               nihil_months):
     db, _ = august_loaded(tmp_path)
     path = july_with_nihil_sheets(tmp_path, writer, variant)
-    result = load.load_files([path], db=db).files[0]
+    result = load.load_files([path], db=db, replace_partial=variant == "table_row").files[0]
     assert result.status == "replaced", result.message
     assert result.months == [D(2024, 7, 1)] + nihil_months and result.rows_loaded == 1
     skipped = {s["sheet"]: s["reason"] for s in result.detected["skipped_sheets"]}
     assert list(skipped.values()) == [f"laporan NIHIL (tidak ada kasus) untuk {m}" for m in
                                       (["Agustus 2024", "September 2024"] if variant == "sheet_name"
-                                       else ["Agustus 2024"])]
+                                       else [] if variant == "table_row" else ["Agustus 2024"])]
     with duckdb.connect(str(db), read_only=True) as con:
         per_month = dict(con.execute("SELECT month, count(*) FROM victims GROUP BY 1").fetchall())
     assert per_month == {D(2024, 7, 1): 1}          # August's three records replaced by the NIHIL sheet
