@@ -123,7 +123,7 @@ def month_rows_layout(lay: SheetLayout) -> MonthRowsLayout | None:
     rows = [lay.sheet.row(r) for r in lay.data_rows]
     for j in range(min(4, max(map(len, rows), default=0))):
         months = [found[0] for row in rows if j < len(row) and (found := month_of_header(row[j]))]
-        if len(months) >= MIN_MONTH_COLUMNS and months == list(range(months[0], months[0] + len(months))):
+        if len(months) >= MIN_MONTH_COLUMNS and _one_year_in_order(months):
             return MonthRowsLayout(**{f.name: getattr(lay, f.name) for f in fields(SheetLayout)}, month_column=j)
     return None
 
@@ -553,7 +553,10 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
     from etl.parse import _total_warning
 
     sheet = lay.sheet.name
-    year, found_in = _year(book, lay)
+    order = [found[0] for r in lay.data_rows for row in [lay.sheet.row(r)]
+             if (found := month_of_header(row[lay.month_column] if lay.month_column < len(row) else None))]
+    year, found_in = _year(book, lay, any(b < a for a, b in zip(order, order[1:])))
+    later, previous = 0, None  # JUL … DES, then JAN … JUN of the next year
     forms_of: dict[int, tuple[tuple[str, ...], str | None]] = {}
     totals: dict[int, str | None] = {}
     for j, name in enumerate(lay.headers):
@@ -582,7 +585,9 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
             continue
         if (found[1] or year) is None:
             raise _no_year(book, sheet)
-        month = dt.date(found[1] or year, found[0], 1)
+        later += previous is not None and found[0] < previous
+        previous = found[0]
+        month = dt.date(found[1] or year + later, found[0], 1)
         result.rows_read += 1
         if row_errors:
             result.errors.extend(row_errors)

@@ -164,3 +164,16 @@ def test_a_monthly_recap_of_puskesmas_rows_is_read_as_city_totals_not_refused(tm
     assert not rebuild(db).any_failed
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT district_code, sum(victims) FROM recap_counts GROUP BY 1").fetchall() == [(CITY, 4)]
+
+
+@pytest.mark.parametrize("engine", ["openpyxl", "xlsxwriter"])
+def test_months_down_the_rows_turning_at_december_land_in_their_year(tmp_path, engine):
+    rows = [["REKAP KASUS KEKERASAN TAHUN ANGGARAN 2023/2024"],
+            ["No", "Bulan", "Fisik", "Psikis", "Kekerasan Seksual", "Jumlah"],
+            [1, "Oktober", 1, 0, 2, 3], [2, "November", 0, 1, None, 1], [3, "Desember", 0, 0, 0, 0],
+            [4, "Januari", 2, None, None, 2], [5, "Februari", None, None, None, None], [None, "JUMLAH", 3, 1, 2, 6]]
+    parsed = parse_workbook(write_rows(tmp_path / "rekap.xlsx", {"Rekap": rows}, engine), "RSUD", today=TODAY)
+    assert parsed.months == [D(2023, 10, 1), D(2023, 11, 1), D(2023, 12, 1), D(2024, 1, 1)]
+    assert counts_of(parsed) == {(D(2023, 10, 1), CITY, "fisik", None): 1, (D(2023, 10, 1), CITY, "seksual", None): 2,
+                                 (D(2023, 11, 1), CITY, "psikis", None): 1, (D(2024, 1, 1), CITY, "fisik", None): 2}
+    assert warnings_of(parsed) == []
