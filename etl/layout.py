@@ -482,6 +482,10 @@ class DeclaredPeriod:
 
     months: tuple[dt.date, ...]
     source: str
+    # a quarter, semester or year in words ('TRIWULAN III 2024'): it bounds the rows' dates, but says nothing of each
+    # month, so the file stands only for the months its rows fill (a month or a range of months named declares
+    # each of them: an empty one is NIHIL when no row was rejected, etl.ledger)
+    bounds_only: bool = False
 
 
 # title cells that name a period; a cell that dates the document ('Dicetak 5 November 2024') names none
@@ -489,11 +493,14 @@ _PERIOD_WORDS = re.compile(r"\b(bulan|periode|triwulan|semester|s d|sampai|hingg
 _NOT_A_PERIOD = re.compile(r"^(dicetak|tanggal|tgl|diperbarui|dibuat|update|per tanggal)\b")
 
 
-def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False) -> DeclaredPeriod | None:
+def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False,
+                    sheet_only: bool = False) -> DeclaredPeriod | None:
     """The period a sheet declares, first found of: its Bulan/Periode cells, its name, its title ('LAPORAN …
     BULAN OKTOBER 2024', 'Periode: Januari–Maret 2024'), the file name ('…_Oktober_2024.xlsx'), its name with
     the year of the title or file name ('Juni'). None when it declares none: its rows' months define it then.
-    ``single``: only a one-month period counts (a recap sheet is one month).
+    ``single``: only a one-month period counts (a recap sheet is one month). ``sheet_only``: the file name's months
+    do not count (a NIHIL sheet beside data sheets says its own month; the file name may name all of them), its year
+    still does.
 
     The one rule for registers and recaps alike; a file's period is that of its data sheets (file_period).
     """
@@ -501,29 +508,39 @@ def declared_period(lay: SheetLayout, file_name: str, *, single: bool = False) -
     stem = PurePath(file_name).stem
     titles = [t for t in title_texts(lay.title_rows) if not _NOT_A_PERIOD.match(normalize_text(t))
               and not _PLACE_DATE.match(" ".join(t.split()))]
-    for months, source in _period_candidates(lay, name, titles, stem):
-        if months and (len(months) == 1 or not single):
-            return DeclaredPeriod(tuple(months), source)
+    for months, source, in_words in _period_candidates(lay, name, titles, stem):
+        if months and (len(months) == 1 or not single) and not (sheet_only and source == _FILE_NAME):
+            return DeclaredPeriod(tuple(months), source, in_words)
     return None
 
 
+_FILE_NAME = "nama file"
+
+
 def _period_candidates(lay: SheetLayout, name: str, titles: list[str], stem: str):
-    """(months, source) in the order declared_period trusts them; computed lazily."""
+    """(months, source, named in words) in the order declared_period trusts them; computed lazily."""
     cells = template_cells(lay.title_rows)
     months = _cells_period(cells)
     if months:
         refs = ", ".join(cells[k][1] for k in ("period_from", "period_to", "month") if k in cells)
-        yield months, f"{'sel periode' if 'period_from' in cells else 'sel Bulan'} (lembar '{name}' {refs})"
-    yield parse_months(name), f"nama lembar '{name}'"
+        in_words = not any(parse_months(cells[k][0]) for k in ("period_from", "period_to", "month") if k in cells)
+        yield months, f"{'sel periode' if 'period_from' in cells else 'sel Bulan'} (lembar '{name}' {refs})", in_words
+    yield parse_months(name), f"nama lembar '{name}'", False
     named = [(parse_months(t), t) for t in titles]
     named = [(m, t) for m, t in named if m]
     worded = [m for m, t in named if _PERIOD_WORDS.search(normalize_text(t))]
     if worded or named:
-        yield (worded or [named[0][0]])[0], f"judul lembar '{name}'"
-    yield parse_months(stem), "nama file"
+        yield (worded or [named[0][0]])[0], f"judul lembar '{name}'", False
+    yield parse_months(stem), _FILE_NAME, False
     year = _year_in(" ".join(titles)) or _year_in(stem)
     if year:
-        yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file"
+        yield parse_months(f"{name} {year}"), f"nama lembar '{name}' dengan tahun dari judul/nama file", False
+    # a quarter, a semester or a whole year ('TRIWULAN III 2024', 'Semester I 2024', 'LAPORAN … TAHUN 2024'):
+    # after every month named anywhere, so that 'TAHUN 2024' above a sheet named 'Oktober' stays October
+    yield period_in_words(name), f"nama lembar '{name}'", True
+    for t in titles:
+        yield period_in_words(t), f"judul lembar '{name}'", True
+    yield period_in_words(stem), _FILE_NAME, True
 
 
 def period_cell_unreadable(lay: SheetLayout) -> bool:
@@ -535,8 +552,8 @@ def period_cell_unreadable(lay: SheetLayout) -> bool:
 
 def _cells_period(cells: dict) -> list[dt.date] | None:
     """The months of a title block's Periode dari/sampai or Bulan cells, or None."""
-    first = parse_months(cells.get("period_from", cells.get("month", (None,)))[0])
-    last = parse_months(cells["period_to"][0]) if "period_to" in cells else first
+    first = _months_of_cell(cells.get("period_from", cells.get("month", (None,)))[0])
+    last = _months_of_cell(cells["period_to"][0]) if "period_to" in cells else first
     return _months_between(first[0], last[-1]) if first and last and first[0] <= last[-1] else None
 
 
@@ -546,7 +563,45 @@ def file_period(layouts: list[SheetLayout], file_name: str) -> DeclaredPeriod | 
     if not found:
         return None
     months = sorted({m for p in found for m in p.months})
-    return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)))
+    return DeclaredPeriod(tuple(months), "; ".join(dict.fromkeys(p.source for p in found)),
+                          all(p.bounds_only for p in found))
+
+
+def _months_of_cell(value) -> list[dt.date]:
+    """The months a Bulan/Periode cell names: 'Oktober 2024', a date, or 'Triwulan III 2024' (period_in_words)."""
+    return parse_months(value) or (period_in_words(value) if isinstance(value, str) else [])
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4, "pertama": 1, "kesatu": 1,
+          "kedua": 2, "ketiga": 3, "keempat": 4}
+_ORDINAL = r"(i{1,3}|iv|[1-4]|pertama|kesatu|kedua|ketiga|keempat)"
+_YEAR = r"((?:19|20)\d\d)"
+# after normalize_text: 'TRIWULAN KE-3 TAHUN 2024' -> 'triwulan ke 3 tahun 2024'; 'TW.III/2024' -> 'tw iii 2024'
+_QUARTER = re.compile(rf"\b(?:triwulan|tw|trw|kuartal|quarter|q)\s*(?:ke\s*)?{_ORDINAL}\b(?:\s+(?:tahun|ta|th))?"
+                      rf"(?:\s+anggaran)?\s+{_YEAR}\b")
+_SEMESTER = re.compile(rf"\b(?:semester|smt|sem)\s*(?:ke\s*)?{_ORDINAL}\b(?:\s+(?:tahun|ta|th))?"
+                       rf"(?:\s+anggaran)?\s+{_YEAR}\b")
+# a whole year only where a word says the text is about a year: 'TAHUN 2024', 'TA 2024', 'Laporan Tahunan … 2024'
+_WHOLE_YEAR = re.compile(r"\b(?:tahun|th|ta|periode)\s+(?:anggaran\s+)?(?:19|20)\d\d\b|\btahunan\b")
+
+
+def period_in_words(text) -> list[dt.date]:
+    """The months of a quarter, a semester or a year named in words ('TRIWULAN III 2024', 'TW 3 2024', 'Semester
+    I Tahun 2024', 'LAPORAN … TAHUN 2024', 'TA 2024'), or [] (a text naming months is parse_months')."""
+    if not isinstance(text, str):
+        return []
+    norm = normalize_text(text)
+    if m := _QUARTER.search(norm):
+        first = 3 * (_ROMAN[m[1]] - 1) + 1
+        return _months_between(dt.date(int(m[2]), first, 1), dt.date(int(m[2]), first + 2, 1))
+    if (m := _SEMESTER.search(norm)) and _ROMAN[m[1]] <= 2:
+        first = 6 * (_ROMAN[m[1]] - 1) + 1
+        return _months_between(dt.date(int(m[2]), first, 1), dt.date(int(m[2]), first + 5, 1))
+    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", norm))
+    if len(years) == 1 and _WHOLE_YEAR.search(norm):  # '2023/2024' is a fiscal span, no one year
+        year = int(years.pop())
+        return _months_between(dt.date(year, 1, 1), dt.date(year, 12, 1))
+    return []
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -11,6 +11,7 @@ what it would replace, undo what comes back (``restored_by_undo``), compliance w
   (a file that declares a period loads no row dated outside it: etl.parse rejects those), and the declared months
   without records only when it declares them NIHIL: it says so ('NIHIL', 'Tidak ada kasus'), or none of its rows
   was rejected except for being dated outside the period (any other rejected row might have been that month's).
+  A sheet saying only NIHIL beside data sheets declares its own month NIHIL (``nihil_months``).
   Example rows and instruction sheets are never rows (etl.layout), so they never make a file stand for a month. A file that stands for no month is no submission (etl.load fails
   it): a file whose every row is rejected never replaces anything.
 - A revision whose rows were partly rejected and that would leave a month with fewer records than stand now is
@@ -129,7 +130,7 @@ def standing_months(parsed: ParsedWorkbook, records: dict[dt.date, int] | None =
     # being dated outside the declared period cannot)
     if parsed.nihil or all(p.reason == OUTSIDE_PERIOD for p in parsed.errors):
         months |= {first_day(m) for m in parsed.months}
-    return sorted(months)
+    return sorted(months | set(parsed.nihil_months))  # a NIHIL sheet beside data sheets declares its month
 
 
 def known_status(con: duckdb.DuckDBPyConnection, submission_id: str, cache: Cache | None = None

@@ -147,6 +147,7 @@ class ParsedWorkbook:
     detected: dict = field(default_factory=dict)            # what was detected and from where (for the summary)
     archive_copy: bytes | None = None                       # what the archive keeps of the file (etl.archive)
     nihil: bool = False                                     # it reports no cases ('NIHIL') and has no rows
+    nihil_months: list[dt.date] = field(default_factory=list)  # months a NIHIL sheet beside data sheets declares
 
     @property
     def victims(self) -> list[VictimRow]:

@@ -97,6 +97,12 @@ def parse_book(book: Workbook, agency: str | None = None, *, today: dt.date | No
         _parse_recaps(book, recaps, result, today, detected)
     else:
         _parse_nihil(book, nihil, result, detected)
+    # NIHIL sheets beside sheets with rows: a sheet saying only NIHIL, or a table whose only row says it
+    tables = registers or recaps
+    nihil_tables = [lay for lay in tables if lay.nihil and not lay.data_rows] \
+        if any(lay.data_rows for lay in tables) else []
+    if tables and (nihil or nihil_tables):
+        _nihil_sheets(book, nihil + nihil_tables, result, today, skipped)
     result.nihil = not result.rows_read and any(lay.nihil for lay in registers or recaps or nihil)
     _one_sentence_for_another_region(result)
     for lay in registers or recaps:
@@ -153,6 +159,29 @@ def _parse_nihil(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkb
     result.months = list(declared.months)
     detected["period_source"] = declared.source
     detected["sheets_nihil"] = [lay.sheet.name for lay in layouts]
+
+
+def _nihil_sheets(book: Workbook, layouts: list[SheetLayout], result: ParsedWorkbook, today: dt.date,
+                  skipped: list[dict]) -> None:
+    """NIHIL sheets beside register or recap sheets ('Agustus': NIHIL): each declares its own month (sheet name or
+    title, not the file name) without cases; a month the other sheets bring records for keeps its records."""
+    months: set[dt.date] = set()
+    for lay in layouts:
+        top = lay if lay.shape else replace(lay, header_rows=[HEADER_SEARCH_ROWS])  # no table: all of it is title
+        declared = declared_period(top, book.file_name, sheet_only=True)
+        if declared is None:
+            result.warnings.append(Problem(lay.sheet.name, None, None, "nihil_tanpa_bulan", (
+                f"Lembar '{lay.sheet.name}' menyatakan NIHIL (tidak ada kasus), tetapi bulannya tidak tertulis di "
+                "nama lembar maupun judulnya; lembar ini tidak dihitung. Beri nama lembar dengan bulannya (mis. "
+                "'Agustus 2024') atau tulis bulannya di judul.")))
+            continue
+        mine = {m for m in declared.months if m <= today.replace(day=1)} - result.record_months
+        months |= mine
+        for sheet in skipped:
+            if sheet["sheet"] == lay.sheet.name and mine:
+                sheet["reason"] = f"laporan NIHIL (tidak ada kasus) untuk {vocab.months_text(sorted(mine))}"
+    result.nihil_months = sorted(months)
+    result.months = sorted(set(result.months) | months)
 
 
 def _nihil_without_month(file_name: str) -> WorkbookError:
@@ -264,6 +293,7 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
     inside = pc.is_in(month, value_set=pa.array(declared.months, pa.date32()))
     if pc.all(inside).as_py() is not False:
         result.victim_table = victims
+        _months_of_words(result, declared, layouts)
         return stand_ins
     headers = {lay.sheet.name: lay.columns.header("report_date") for lay in layouts}
     period = vocab.months_text(list(declared.months))
@@ -275,7 +305,15 @@ def _parse_registers(book: Workbook, layouts: list[SheetLayout], result: ParsedW
             f"yang tertulis di {declared.source}. Baris ini tidak dimuat; kirim dengan laporan bulan "
             f"{vocab.month_year(v['report_date'].replace(day=1))}, atau perbaiki tanggalnya."))
     result.victim_table = victims.filter(inside)
+    _months_of_words(result, declared, layouts)
     return stand_ins
+
+
+def _months_of_words(result: ParsedWorkbook, declared, layouts: list[SheetLayout]) -> None:
+    """A quarter or a year in words (DeclaredPeriod.bounds_only) bounds the rows' dates; the file stands for the
+    months its rows fill (a NIHIL report for it stands for all of them)."""
+    if declared.bounds_only and not any(lay.nihil for lay in layouts):
+        result.months = sorted(result.record_months)
 
 
 def _counts_only(lay: SheetLayout) -> bool:
@@ -589,6 +627,12 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
     district_col = lay.columns.fields.get("district")
     if district_col is None:
         district_col = _guess_district_column(lay)
+    # a column of puskesmas, no kecamatan: the city's totals, with a note (etl.recap_grid.health_centres_note)
+    centre_col = next((j for j, h in enumerate(lay.headers) if recap_grid.heads_health_centres(h)), None) \
+        if district_col is None else None
+    district_col = centre_col if district_col is None else district_col
+    if centre_col in lay.columns.personal:  # 'Nama Puskesmas' names a health centre, not a person
+        lay.columns.personal.remove(centre_col)
     if district_col is None:
         raise WorkbookError(f"File '{book.file_name}', lembar '{sheet}': kolom Kecamatan tidak ditemukan di rekap. "
                             "Beri judul kolom 'Kecamatan' pada kolom nama kecamatan.")
@@ -623,7 +667,8 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
         excel_row = r + 1
         result.rows_read += 1
         label = row[district_col] if district_col < len(row) else None
-        outcome = parse_district(label)
+        outcome = Value(vocab.region().code) if centre_col is not None and label is not None else \
+            parse_district(label)
         row_errors: list[Problem] = []
         header = lay.headers[district_col] or "Kecamatan"
         if outcome is None:
@@ -662,6 +707,10 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
             expected = sum(counts[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)
             if counts[j] != expected:
                 result.warnings.append(_total_warning(sheet, j, excel_row, counts[j], expected, "baris ini"))
+    if centre_col is not None and lay.data_rows:
+        result.warnings.append(recap_grid.health_centres_note(
+            sheet, [str(rows[r][centre_col]) for r in lay.data_rows
+                    if centre_col < len(rows[r]) and rows[r][centre_col] is not None]))
     for j, sex in total_cols.items():
         # the grand total checks against the form cells, so row totals left as uncached formulas don't matter
         column_sums[j] = sum(column_sums[k] for k, (_, s) in form_cols.items() if sex is None or s == sex)

@@ -5,8 +5,10 @@ Down the rows: violence forms (a city-wide recap), kecamatan (the form named by 
 or both: a Kecamatan and a Bentuk column, or kecamatan rows each followed by its forms; a sheet per kecamatan
 (named by the sheet or its title) holds forms. A month header is a month name or abbreviation ("JAN", "Januari",
 "JANUARI 2024", "Jan-24", a date shown as a month) or its number ("Bln 1", "Bulan ke-1"); an L/P row under
-the months splits each month by sex. The year comes from the month headers, the title block, the sheet name or
-the file name.
+the months splits each month by sex. The months run one after another, at most a year of them: JAN … DES, a
+part (JAN … JUN), or a fiscal or school year turning at December (JUL … DES JAN … JUN: the months after December
+fall in the next year). The year comes from the month headers, the title block, the sheet name or the file name
+(for a year turning at December, the year of its first month: see ``_year``).
 
 What the file stands for: the months whose column holds at least one value in a data row. A blank cell is not
 a zero: a month column left blank (the rest of the year, in a file sent during the year) stands for nothing and
@@ -17,7 +19,8 @@ when it holds a count.
 Printed totals are checked, never loaded: the JUMLAH column against the row's months, and each JUMLAH/TOTAL row
 (and counts written on a kecamatan's own row) against the rows it sums, with the warning of every recap total.
 A recap without a kecamatan stores its counts under the region's own code (region.toml ``code``, e.g. 15.71):
-they count in the city's totals and in no kecamatan's.
+they count in the city's totals and in no kecamatan's. So does a recap whose rows are puskesmas (health centres):
+no reference data says which kecamatan one serves, so its counts are the city's, with one note per sheet.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ def month_rows_layout(lay: SheetLayout) -> MonthRowsLayout | None:
     rows = [lay.sheet.row(r) for r in lay.data_rows]
     for j in range(min(4, max(map(len, rows), default=0))):
         months = [found[0] for row in rows if j < len(row) and (found := month_of_header(row[j]))]
-        if len(months) >= MIN_MONTH_COLUMNS and months == list(range(months[0], months[0] + len(months))):
+        if len(months) >= MIN_MONTH_COLUMNS and _one_year_in_order(months):
             return MonthRowsLayout(**{f.name: getattr(lay, f.name) for f in fields(SheetLayout)}, month_column=j)
     return None
 
@@ -132,11 +135,16 @@ def grid_layout(sheet: Sheet, agency: str | None = None) -> GridLayout | None:
     rows = sheet.head(HEADER_SEARCH_ROWS + 1)
     for r, row in enumerate(rows):
         months = {j: found for j, v in enumerate(row) if (found := month_of_header(v))}
-        order = [months[j][0] for j in sorted(months)]
-        if len(months) < MIN_MONTH_COLUMNS or order != list(range(order[0], order[0] + len(order))):
+        if len(months) < MIN_MONTH_COLUMNS or not _one_year_in_order([months[j][0] for j in sorted(months)]):
             continue
         return _grid(sheet, rows, r, months, agency)
     return None
+
+
+def _one_year_in_order(order: list[int]) -> bool:
+    """Months one after another, at most a year of them: JAN … DES, JAN … JUN, or a fiscal or school year that
+    turns at December (JUL … DES JAN … JUN)."""
+    return len(order) <= 12 and all((b - a) % 12 == 1 for a, b in zip(order, order[1:]))
 
 
 def _sexes(row: tuple) -> dict[int, str | None]:
@@ -262,17 +270,24 @@ def _year_in(text: str) -> int | None:
     return rule(text)
 
 
-def _year(book: Workbook, lay: GridLayout) -> tuple[int | None, str]:
-    """The sheet's year and where it was found (the month headers may still carry their own)."""
+def _year(book: Workbook, lay: GridLayout, turns: bool = False) -> tuple[int | None, str]:
+    """The sheet's year and where it was found (the month headers may still carry their own). ``turns``: the
+    months turn at December (JUL … JUN), and the year is that of the first month column: the first of two
+    consecutive years ('2023/2024', 'TA 2023/24', 'Juli 2023 - Juni 2024'), else the one year written ('TA 2024':
+    Juli 2024 - Juni 2025)."""
     cells = template_cells(lay.title_rows)
-    for key in ("month", "period_from"):
-        if key in cells and (year := _year_in(cell_text(cells[key][0]) or "")):
-            return year, f"sel periode (lembar '{lay.sheet.name}' {cells[key][1]})"
+    texts = [(cell_text(cells[key][0]) or "", f"sel periode (lembar '{lay.sheet.name}' {cells[key][1]})")
+             for key in ("month", "period_from") if key in cells]
     title = " ".join(cell_text(v) or "" for row in lay.title_rows for v in row)
-    for text, source in ((lay.sheet.name, f"nama lembar '{lay.sheet.name}'"),
-                         (title, f"judul lembar '{lay.sheet.name}'"), (Path(book.file_name).stem, "nama file")):
-        if year := _year_in(text):
-            return year, source
+    texts += [(lay.sheet.name, f"nama lembar '{lay.sheet.name}'"), (title, f"judul lembar '{lay.sheet.name}'"),
+              (Path(book.file_name).stem, "nama file")]
+    for text, source in texts:
+        if not (year := _year_in(text)):
+            continue
+        years = sorted({int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)})
+        if turns and len(years) == 2 and years[1] == years[0] + 1:
+            return years[0], source
+        return year, source
     return None, ""
 
 
@@ -311,10 +326,25 @@ def _region_names() -> set[str]:
     return {name, name.split(" ", 1)[-1]}
 
 
-def _label(value) -> tuple[str, object, Problem | None] | None:
+# a health centre: 'Puskesmas Putri Ayu', 'PKM Simpang Kawat', 'UPTD Puskesmas Koni', 'Pusk. Paal V'
+_HEALTH_CENTRE = re.compile(r"^(?:uptd )?(?:puskesmas|pkm|pusk)(?: |$)")
+
+
+def is_health_centre(text) -> bool:
+    """Whether a row label or a sheet name names a puskesmas (health centre)."""
+    return isinstance(text, str) and bool(_HEALTH_CENTRE.match(normalize_text(text)))
+
+
+def heads_health_centres(header: str | None) -> bool:
+    """Whether a column's header says its names are puskesmas: 'Puskesmas', 'Nama Puskesmas', 'PKM'."""
+    return bool(re.search(r"\b(?:puskesmas|pkm)\b", normalize_text(header or "")))
+
+
+def _label(value, health_centres: bool = False) -> tuple[str, object, Problem | None] | None:
     """What a label cell names, and the problem or warning it brings: ('total', None, None), ('forms', codes,
-    None), ('sex', 'L'/'P', None), ('district', code, warning or None), ('unknown', text, why the text is no
-    kecamatan)."""
+    None), ('sex', 'L'/'P', None), ('health_centre', text, None) (a puskesmas, or any other name in a column
+    headed Puskesmas: ``health_centres``), ('district', code, warning or None), ('unknown', text, why the text is
+    no kecamatan)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _ENUMERATION.sub("", value)  # '1. Kekerasan Fisik', 'a) Jelutung'
@@ -326,6 +356,8 @@ def _label(value) -> tuple[str, object, Problem | None] | None:
         return "total", None, None
     if forms := form_codes_of_header(text):
         return "forms", forms, None
+    if health_centres or is_health_centre(text):
+        return "health_centre", " ".join(text.split()), None
     outcome = parse_district(text)
     if isinstance(outcome, Value):
         return "district", outcome.value, outcome.warning
@@ -340,8 +372,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     sheet, cols = lay.sheet.name, lay.columns
     month_of, source = _months(book, lay)
     sheet_district = _sheet_district(lay)
-    labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j]))], row)
-                for r in lay.data_rows for row in [lay.sheet.row(r)]]
+    centre_columns = {j for j in cols.labels if heads_health_centres(lay.headers[j])}
+    labelled = [(r, [found for j in cols.labels if j < len(row) and (found := _label(row[j], j in centre_columns))],
+                 row) for r in lay.data_rows for row in [lay.sheet.row(r)]]
     # a sheet whose rows name no form is about the one form its name or title names ('Seksual', 'REKAP KASUS
     # KEKERASAN SEKSUAL 2024'); rows that name forms are never overruled by a title
     rows_name_forms = any(kind == "forms" for _r, labels, _row in labelled for kind, *_ in labels)
@@ -354,6 +387,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
     district: str | None = None
     last_forms = None
     rejected = 0
+    city = vocab.region().code
+    centres: list[str] = []  # puskesmas named down the rows
     label_header = lay.headers[cols.labels[0]] if cols.labels else None
     first_month = min(cols.months)
 
@@ -370,6 +405,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
             continue
         forms = next((v for k, v, _ in labels if k == "forms"), None)
         named = next((v for k, v, _ in labels if k == "district"), None)
+        if centre := next((v for k, v, _ in labels if k == "health_centre"), None):
+            centres.append(centre)
+            named = named or city  # no reference says which kecamatan a puskesmas serves: the city's totals
         sex = next((v for k, v, _ in labels if k == "sex"), None)
         if sex and not forms:
             forms = last_forms  # 'Fisik' written once over its L and P rows
@@ -428,7 +466,9 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 f"File '{book.file_name}', lembar '{sheet}': kolom {lay.headers[j] or column_letter(j)} "
                 f"({column_letter(j)}) berisi jumlah untuk {vocab.month_year(month_of[j])}, bulan yang belum tiba. "
                 "Periksa tahun rekap (judul atau nama file) dan kolom bulannya.")
-    city = vocab.region().code
+    named_centre = is_health_centre(sheet) and re.search(r"[a-z]", _HEALTH_CENTRE.sub("", normalize_text(sheet)))
+    if centres or (sheet_district is None and named_centre):  # rows, or a sheet, of one puskesmas ('PKM Koni')
+        result.warnings.append(health_centres_note(sheet, centres or [sheet]))
     for excel_row, place, forms, row_sex, counts in entries:
         for j, n in counts.items():
             if j not in cols.months or j in future or not n:
@@ -438,6 +478,18 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                                               month=month_of[j], district_code=place or city, violence_type=form,
                                               sex=cols.months[j][2] or row_sex, victims=n))
     return {month_of[j] for j in filled - future}, source
+
+
+def health_centres_note(sheet: str, centres: list[str]) -> Problem:
+    """The one note of a sheet whose rows (or whose name) are puskesmas: counted city-wide, in no kecamatan."""
+    names = list(dict.fromkeys(centres))
+    shown = ", ".join(f"'{n}'" for n in names[:3]) + (f" dan {len(names) - 3} lainnya" if len(names) > 3 else "")
+    region = vocab.region()
+    return Problem(sheet, None, None, "puskesmas_sekota", (
+        f"Lembar '{sheet}' menyebut puskesmas ({shown}), bukan kecamatan. Wilayah kerja puskesmas belum ada di data "
+        f"rujukan, jadi jumlahnya dimuat sebagai jumlah {region.name} (kode {region.code}): ikut dalam jumlah kota, "
+        "tidak dalam kecamatan mana pun. Untuk angka per kecamatan, kirim rekap dengan kolom Kecamatan tempat "
+        "kejadian."))
 
 
 def _row_counts(lay: SheetLayout, row: tuple, excel_row: int, columns: list[int]) -> tuple[dict[int, int],
@@ -467,12 +519,17 @@ def _no_year(book: Workbook, sheet: str) -> WorkbookError:
 
 def _months(book: Workbook, lay: GridLayout) -> tuple[dict[int, dt.date], str]:
     """Month column -> its month, and where the year came from; WorkbookError when no year is found."""
-    year, found_in = _year(book, lay)
-    month_of, own = {}, False
-    for j, (month, own_year, _sex) in lay.columns.months.items():
+    columns = sorted(lay.columns.months)
+    turns = any(lay.columns.months[b][0] < lay.columns.months[a][0] for a, b in zip(columns, columns[1:]))
+    year, found_in = _year(book, lay, turns)
+    month_of, own, later, previous = {}, False, 0, None
+    for j in columns:
+        month, own_year, _sex = lay.columns.months[j]
+        later += previous is not None and month < previous  # JUL … DES, then JAN … JUN of the next year
+        previous = month
         if (own_year or year) is None:
             raise _no_year(book, lay.sheet.name)
-        month_of[j] = dt.date(own_year or year, month, 1)
+        month_of[j] = dt.date(own_year or year + later, month, 1)
         own = own or own_year is not None
     where = "judul kolom bulan" if own else found_in
     return month_of, f"kolom bulan lembar '{lay.sheet.name}', tahun dari {where}"
@@ -496,7 +553,10 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
     from etl.parse import _total_warning
 
     sheet = lay.sheet.name
-    year, found_in = _year(book, lay)
+    order = [found[0] for r in lay.data_rows for row in [lay.sheet.row(r)]
+             if (found := month_of_header(row[lay.month_column] if lay.month_column < len(row) else None))]
+    year, found_in = _year(book, lay, any(b < a for a, b in zip(order, order[1:])))
+    later, previous = 0, None  # JUL … DES, then JAN … JUN of the next year
     forms_of: dict[int, tuple[tuple[str, ...], str | None]] = {}
     totals: dict[int, str | None] = {}
     for j, name in enumerate(lay.headers):
@@ -525,7 +585,9 @@ def parse_month_rows(book: Workbook, lay: MonthRowsLayout, result: ParsedWorkboo
             continue
         if (found[1] or year) is None:
             raise _no_year(book, sheet)
-        month = dt.date(found[1] or year, found[0], 1)
+        later += previous is not None and found[0] < previous
+        previous = found[0]
+        month = dt.date(found[1] or year + later, found[0], 1)
         result.rows_read += 1
         if row_errors:
             result.errors.extend(row_errors)

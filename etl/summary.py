@@ -100,7 +100,26 @@ def file_summary(result: FileResult, status_text: dict[str, str] = STATUS_TEXT) 
     if result.warnings:
         lines.append(f"  Peringatan ({number(len(result.warnings))}):")
         lines += [f"    - {_where(w.sheet, w.row, w.column)}: {w.message}" for w in result.warnings[:MAX_PROBLEMS]]
-    return "\n".join(lines)
+    # what it replaces (a NIHIL report too: N records of a month go at once): before a load (inspect, a held
+    # file), or what a load did
+    done = status_text is STATUS_TEXT and result.status == "replaced"
+    return "\n".join(lines + _replacement_lines(result, "Diganti    " if done else "Mengganti  "))
+
+
+def _replacement_lines(result: FileResult, label: str) -> list[str]:
+    """One line per month of an earlier file that the file replaces: which file, when loaded, records before and
+    after."""
+    decision = result.decision
+    if decision is None or result.status in ("unchanged", "failed"):
+        return []
+    lines = []
+    for old in decision.replaces:
+        for month in old.months:
+            before, after = decision.before.get(month, 0), decision.after.get(month, 0)
+            lines.append(f"  {label}: {period_text([month])} dari kiriman {old.submission_id[:12]} "
+                         f"({old.file_name}, dimuat {old.loaded_at:%d-%m-%Y %H:%M}): {number(before)} → "
+                         f"{number(after)} korban ({'+' if after >= before else '−'}{number(abs(after - before))})")
+    return lines
 
 
 def load_summary(report: LoadReport) -> str:
@@ -126,17 +145,7 @@ def inspect_summary(report: LoadReport) -> str:
     """What loading each file would do (nothing was stored), with the months it would replace."""
     parts = []
     for result in report.files:
-        lines = [file_summary(result, WOULD_TEXT)]
-        decision = result.decision
-        if decision is not None and result.status != "unchanged":
-            for old in decision.replaces:
-                for month in old.months:
-                    before, after = decision.before.get(month, 0), decision.after.get(month, 0)
-                    lines.append(f"  Mengganti  : {period_text([month])} dari kiriman {old.submission_id[:12]} "
-                                 f"({old.file_name}, dimuat {old.loaded_at:%d-%m-%Y %H:%M}): {number(before)} → "
-                                 f"{number(after)} korban "
-                                 f"({'+' if after >= before else '−'}{number(abs(after - before))})")
-        parts.append("\n".join(lines))
+        parts.append(file_summary(result, WOULD_TEXT))
     would = sum(1 for f in report.files if f.status in ("loaded", "replaced"))
     parts.append(f"Total: {number(len(report.files))} file diperiksa — {would} dapat dimuat, "
                  f"{sum(1 for f in report.files if f.status == 'unchanged')} tidak berubah, "
