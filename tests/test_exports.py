@@ -361,3 +361,21 @@ def test_kept_tab_draws_the_same_bytes_as_kaleido_reloading_after_every_image(b,
                                                     "height": fig.layout.height, "scale": 1}) for fig in figures]
 
     assert kept == asyncio.run(reloading())
+
+
+def test_exported_figures_are_what_validation_would_make_of_them(b):
+    """export_figure sets size, margins, fonts, legend and the footer on the figure's plain dicts without Plotly's
+    validation; the figure drawn must be exactly what a validated copy gives (a wrong key or value fails here)."""
+    import json
+
+    import plotly.graph_objects as go
+
+    figures = png.chart_figures(b)
+    exported = [*png.export_figures(b, figures).values(), *pdf.page_figures(b, figures).values(),
+                *pdf.task_force_page_figures(b).values()]
+    assert len(exported) == 13
+    for fig in exported:
+        assert json.loads(fig.to_json()) == json.loads(go.Figure(fig.to_dict()).to_json())
+    footer = exported[0].layout.annotations[-1]
+    assert footer.name == "footer" and png.footer_lines(b)[0] in footer.text
+    assert (exported[0].layout.width, exported[0].layout.height) == (png.WIDTH, png.HEIGHT)

@@ -109,14 +109,25 @@ class Renderer:
         raise self._failure
 
     def submit(self, fig, scale: int = 2) -> concurrent.futures.Future:
-        """Queue a figure; the future's result is the PNG at the figure's layout size times scale."""
-        self.ready()
+        """Queue a figure, also while Chromium is still starting (it is drawn once Chromium is up); the future's
+        result is the PNG at the figure's layout size times scale.
+
+        ChromiumMissing at once when no Chromium was found or it has already failed; call ``ready`` before waiting
+        on a future (a Chromium that fails later fails the future with its own error, one that hangs never ends it).
+        """
+        if self._failure is not None or self._browser.done():
+            self.ready()
         opts = {"format": "png", "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
         spec = fig.to_dict()  # here, so the caller may go on with the next figure while this one is drawn
-        return asyncio.run_coroutine_threadsafe(self._browser.result().calc_fig(spec, opts=opts), self._loop)
+        return asyncio.run_coroutine_threadsafe(self._draw(spec, opts), self._loop)
+
+    async def _draw(self, spec: dict, opts: dict) -> bytes:
+        browser = await asyncio.wrap_future(self._browser)
+        return await browser.calc_fig(spec, opts=opts)
 
     def render(self, figures: dict, scale: int = 2) -> dict[str, bytes]:
         """Every figure as a PNG, keyed as given (all queued first, then collected)."""
+        self.ready()
         queued = {name: self.submit(fig, scale) for name, fig in figures.items()}
         return {name: future.result() for name, future in queued.items()}
 
