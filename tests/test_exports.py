@@ -379,3 +379,23 @@ def test_exported_figures_are_what_validation_would_make_of_them(b):
     footer = exported[0].layout.annotations[-1]
     assert footer.name == "footer" and png.footer_lines(b)[0] in footer.text
     assert (exported[0].layout.width, exported[0].layout.height) == (png.WIDTH, png.HEIGHT)
+
+
+def test_the_paparan_s_briefing_and_release_import_no_scipy(repo_root, demo_db_master):
+    """SciPy's import (~1 s) was the release's audit: the cheap search for another table settles every doubtful
+    cell of the infographic's tables on the demo, so the paparan never needs the integer program."""
+    import sys
+
+    script = ("import datetime as dt, sys\n"
+              "from pathlib import Path\n"
+              "from report import db, briefing\n"
+              "from report.exports import bundle\n"
+              f"with db.read_only(Path({str(demo_db_master)!r})) as con:\n"
+              "    b = briefing.build_briefing(con, dt.date(2024, 1, 1), dt.date(2024, 10, 1))\n"
+              "    public = bundle.public_headline(con, b)\n"
+              "print(public.cases.label, sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    label, modules = result.stdout.split(" ", 1)
+    assert label and modules.strip() == "[]", result.stdout

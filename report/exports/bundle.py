@@ -220,8 +220,8 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
                           renderer: png.Renderer | None = None) -> Paparan:
     """The command line's work: check the months, read the database read-only, write every paparan file.
 
-    ``renderer``: a Chromium the caller started (and closes); else one starts here, while the database is read and
-    the deck is written (Chromium takes 1-4 s to start)."""
+    ``renderer``: a Chromium the caller started (and closes: it is used for this paparan only, and shuts down once
+    every image is drawn); else one starts here, while the database is read (Chromium takes 1-4 s to start)."""
     start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
     if end < start:
         raise UsageError(f"--sampai {end_text} lebih awal dari --dari {start_text}.")
@@ -244,6 +244,7 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
             raise EtlError(str(exc)) from exc
         if drawing is not None:
             queue_infographic(drawing, public, renderer)
+            renderer.close_when_drawn()  # Chromium shuts down while the pages are laid out
         return Paparan(write_paparan(b, public, out_dir, progress, renderer, drawing), public)
     finally:
         if own:
