@@ -373,9 +373,110 @@ def _exposed(cells: Sequence[_Cell], equations: list[_Equation], safe: set[int] 
     return exposed
 
 
+WITNESS_STEPS = 400   # cells tried per search for another table, before the integer program decides
+
+
+def _another_table(cells: Sequence[_Cell], equations: list[_Equation], bounds, i: int,
+                   steps: int = WITNESS_STEPS) -> dict[int, int] | None:
+    """A table consistent with everything published in which cell ``i`` is not its true value, found cheaply:
+    {cell: change} (every change ±1), or None when this search finds none (the integer program then decides).
+
+    Starting from the true table, ``i`` moves by one and each equation that no longer holds is repaired by moving
+    another of its cells by one, depth first (a 2×2 cycle in a table, a quarter against its semester). What it
+    returns is checked against every equation and bound, so a table it finds is a true witness: the cell is safe,
+    exactly as when the integer program finds one. ``bounds`` are the attacker's (``attack``), as the program's.
+    """
+    of_cell: dict[int, list[int]] = {}
+    for e, (coefs, _) in enumerate(equations):
+        for k in coefs:
+            of_cell.setdefault(k, []).append(e)
+    slack = [sum(c * cells[k].value for k, c in coefs.items()) for coefs, _ in equations]
+    residual = [0] * len(equations)
+    delta: dict[int, int] = {}
+    budget = [steps]
+
+    def room(k: int, step: int) -> bool:
+        lo, hi = bounds[k]
+        return lo != hi and lo <= cells[k].value + step <= hi
+
+    def move(k: int, step: int) -> None:
+        delta[k] = delta.get(k, 0) + step
+        for e in of_cell.get(k, ()):
+            residual[e] += equations[e][0][k] * step
+
+    def broken() -> int | None:
+        for k in delta:
+            for e in of_cell.get(k, ()):
+                if residual[e] != 0 if equations[e][1] == "=" else residual[e] < -slack[e]:
+                    return e
+        return None
+
+    def repair() -> bool:
+        e = broken()
+        if e is None:
+            return True
+        coefs = equations[e][0]
+        sign = -1 if residual[e] > 0 else 1          # the direction c * step must take
+        for k, c in coefs.items():
+            step = sign * c
+            if k in delta or not room(k, step):
+                continue
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            move(k, step)
+            if repair():
+                return True
+            move(k, -step)
+            del delta[k]
+        return False
+
+    for step in (1, -1):
+        if not room(i, step):
+            continue
+        move(i, step)
+        if repair() and _holds(cells, equations, bounds, delta):
+            return dict(delta)
+        delta.clear()
+        residual[:] = [0] * len(equations)
+    return None
+
+
+def _holds(cells: Sequence[_Cell], equations: list[_Equation], bounds, delta: dict[int, int]) -> bool:
+    """Whether the true table changed by ``delta`` keeps every cell in its bounds and every equation."""
+    value = lambda k: cells[k].value + delta.get(k, 0)  # noqa: E731
+    if any(not bounds[k][0] <= value(k) <= bounds[k][1] for k in delta):
+        return False
+    for coefs, op in equations:
+        total = sum(c * value(k) for k, c in coefs.items())
+        if total != 0 if op == "=" else total < 0:
+            return False
+    return True
+
+
 def _pinned_exactly(cells: Sequence[_Cell], equations: list[_Equation], bounds, candidates: list[int],
                     safe: set[int]) -> list[int]:
-    """Of ``candidates``, those whose true value is the only integer value any consistent table allows."""
+    """Of ``candidates``, those whose true value is the only integer value any consistent table allows.
+
+    A cheap search for another consistent table settles most cells (``_another_table``); only the rest go to the
+    integer program (SciPy's ``milp``, ~1 s to import). Which cells are pinned is a fact about the table, not about
+    how a witness was found, so the suppression is the same either way (tests/test_disclosure.py)."""
+    doubtful = []
+    for i in candidates:
+        if i in safe:
+            continue
+        changed = _another_table(cells, equations, bounds, i)
+        if changed is None:
+            doubtful.append(i)
+        else:  # the other table is a witness for every small cell it changes, not just this one
+            safe.update(j for j in candidates if j in changed)
+    doubtful = [i for i in doubtful if i not in safe]
+    return _pinned_by_program(cells, equations, bounds, doubtful, safe) if doubtful else []
+
+
+def _pinned_by_program(cells: Sequence[_Cell], equations: list[_Equation], bounds, candidates: list[int],
+                       safe: set[int]) -> list[int]:
+    """Of ``candidates``, those pinned to their true value, decided by an integer program per cell and direction."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
 

@@ -342,3 +342,84 @@ def test_quarters_and_their_semester_are_protected_together(df):
         value = truth[(code, key)] if key != "total" else int(df[df.periode == code]["n"].sum())
         if 0 < value < dc.THRESHOLD:
             assert not recoverable(bounds, equations, i), (df.to_dict("list"),)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The cheap search for another consistent table (``_another_table``) only spares the integer program: whichever
+# finds the witness, the same cells are pinned, so the protected tables must be the same as the program alone makes.
+
+@st.composite
+def year_of_two_way_tables(draw):
+    """A year's quarters T1, T2, T3 and semester S1 (= T1 + T2) of a two-way breakdown, forms multi-valued or not."""
+    rows_n = draw(st.integers(min_value=1, max_value=3))
+    cols_n = draw(st.integers(min_value=2, max_value=4))
+    multi = draw(st.booleans())
+    strict = draw(st.sampled_from([False, "mixed"]))
+    quarters = {code: draw(st.lists(counts, min_size=rows_n * cols_n, max_size=rows_n * cols_n))
+                for code in ("2024-T1", "2024-T2", "2024-T3")}
+    quarters["2024-S1"] = [a + b for a, b in zip(quarters["2024-T1"], quarters["2024-T2"])]
+    df = pd.DataFrame([{"periode": code, "a": f"a{i // cols_n}", "b": f"b{i % cols_n}", "n": v}
+                       for code, values in quarters.items() for i, v in enumerate(values)])
+    if strict == "mixed":
+        df["strict"] = df["b"] == "b0"
+        strict = "strict"
+    totals = None
+    if multi:  # victims: at most the sum over forms, at least the largest form
+        sums = df.groupby("periode")["n"].sum()
+        totals = {p: int(sums[p]) - draw(st.integers(min_value=0, max_value=2)) for p in sums.index}
+        totals["2024-S1"] = totals["2024-T1"] + totals["2024-T2"]
+        totals = {p: t for p, t in totals.items() if t >= df[df.periode == p].groupby("b")["n"].sum().max()}
+    return df, strict, (["b"] if multi else []), totals
+
+
+def _protected_rows(tables: dict) -> list:
+    out = []
+    for code, t in sorted(tables.items()):
+        out.append((code, t.cells.to_dict("list"), {k: f.to_dict("list") for k, f in t.margins.items()}, t.total,
+                    t.withheld))
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(year_of_two_way_tables(), st.sampled_from([1, 2]))
+def test_cheap_witness_search_protects_exactly_as_the_integer_program_alone(case, breakdowns):
+    df, strict, multi, totals = case
+    by = ["a", "b"][-breakdowns:]
+    kwargs = dict(by=by, strict=strict, multi_valued=[m for m in multi if m in by], period_col="periode",
+                  total=totals if multi and "b" in by else None)
+    with_search = dc.protect(df, "n", **kwargs)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(dc, "_another_table", lambda *args, **kw: None)
+        program_only = dc.protect(df, "n", **kwargs)
+    assert _protected_rows(with_search) == _protected_rows(program_only), df.to_dict("list")
+
+
+def test_a_found_table_is_checked_against_every_equation_and_bound():
+    # quarters of 3 and 4 under a published semester of 7: T1 can be 2..6 with T2 = 7 - T1
+    cells = [dc._Cell(3, 5, state=dc._PRI), dc._Cell(4, 5, state=dc._PRI), dc._Cell(7, 5)]
+    equations = [({2: 1, 0: -1, 1: -1}, "=")]
+    bounds = dc.attack(cells, equations)
+    witness = dc._another_table(cells, equations, bounds, 0)
+    assert witness in ({0: 1, 1: -1}, {0: -1, 1: 1})
+    assert dc._holds(cells, equations, bounds, witness)
+    assert not dc._holds(cells, equations, bounds, {0: 1})            # the semester would no longer add up
+    assert not dc._holds(cells, equations, bounds, {0: 2, 1: -2})     # T2 = 2 is still allowed, T1 = 5 is not (<5)
+    # a semester of 2 = 1 + 1 pins both quarters: no other table exists, and the search finds none
+    cells = [dc._Cell(1, 5, state=dc._PRI), dc._Cell(1, 5, state=dc._PRI), dc._Cell(2, 5)]
+    assert dc._another_table(cells, equations, dc.attack(cells, equations), 0) is None
+
+
+def test_the_infographic_s_kind_of_table_needs_no_integer_program(monkeypatch):
+    """Quarters, their semester and a small TPPO count: the witnesses are 2×2 cycles the cheap search finds, so
+    SciPy is not imported for them (the paparan's release: ~1 s)."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("integer program called")
+    monkeypatch.setattr(dc, "_pinned_by_program", refuse)
+    df = pd.DataFrame({"periode": ["2024-T1", "2024-T2", "2024-T3", "2024-S1"], "n": [6, 7, 3, 13]})
+    tables = dc.protect(df, "n", by=[], strict=True, period_col="periode")
+    assert [tables[p].total.label for p in ("2024-T1", "2024-T2", "2024-S1")] == ["<10", "<10", "13"]
+    district = pd.DataFrame({"periode": ["2024-T1"] * 4 + ["2024-T2"] * 4 + ["2024-S1"] * 4,
+                             "k": ["d1", "d2", "d3", "d4"] * 3,
+                             "n": [2, 9, 12, 3, 4, 1, 15, 8, 6, 10, 27, 11]})
+    tables = dc.protect(district, "n", by=["k"], period_col="periode")
+    assert any(t.cells["suppressed"].any() for t in tables.values())

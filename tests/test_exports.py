@@ -361,3 +361,41 @@ def test_kept_tab_draws_the_same_bytes_as_kaleido_reloading_after_every_image(b,
                                                     "height": fig.layout.height, "scale": 1}) for fig in figures]
 
     assert kept == asyncio.run(reloading())
+
+
+def test_exported_figures_are_what_validation_would_make_of_them(b):
+    """export_figure sets size, margins, fonts, legend and the footer on the figure's plain dicts without Plotly's
+    validation; the figure drawn must be exactly what a validated copy gives (a wrong key or value fails here)."""
+    import json
+
+    import plotly.graph_objects as go
+
+    figures = png.chart_figures(b)
+    exported = [*png.export_figures(b, figures).values(), *pdf.page_figures(b, figures).values(),
+                *pdf.task_force_page_figures(b).values()]
+    assert len(exported) == 13
+    for fig in exported:
+        assert json.loads(fig.to_json()) == json.loads(go.Figure(fig.to_dict()).to_json())
+    footer = exported[0].layout.annotations[-1]
+    assert footer.name == "footer" and png.footer_lines(b)[0] in footer.text
+    assert (exported[0].layout.width, exported[0].layout.height) == (png.WIDTH, png.HEIGHT)
+
+
+def test_the_paparan_s_briefing_and_release_import_no_scipy(repo_root, demo_db_master):
+    """SciPy's import (~1 s) was the release's audit: the cheap search for another table settles every doubtful
+    cell of the infographic's tables on the demo, so the paparan never needs the integer program."""
+    import sys
+
+    script = ("import datetime as dt, sys\n"
+              "from pathlib import Path\n"
+              "from report import db, briefing\n"
+              "from report.exports import bundle\n"
+              f"with db.read_only(Path({str(demo_db_master)!r})) as con:\n"
+              "    b = briefing.build_briefing(con, dt.date(2024, 1, 1), dt.date(2024, 10, 1))\n"
+              "    public = bundle.public_headline(con, b)\n"
+              "print(public.cases.label, sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    label, modules = result.stdout.split(" ", 1)
+    assert label and modules.strip() == "[]", result.stdout

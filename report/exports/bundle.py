@@ -7,21 +7,25 @@ the months snap to (report/release.py), never the free range.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
 from report import db as app_db
 from report import disclosure, release
 from report.briefing import Briefing, build_briefing
-from report.exports import infographic, names, pdf, png, pptx, xlsx
+from report.exports import infographic, names, pdf, png
 from etl.model import EtlError, UsageError
+
+if TYPE_CHECKING:
+    from report.exports import xlsx
 
 Progress = Callable[[str], None]
 
@@ -51,6 +55,7 @@ def briefing_tables(b: Briefing) -> dict[str, pd.DataFrame]:
 
 def table_notes(b: Briefing, extra: tuple[str, ...] = ()) -> xlsx.TableNotes:
     """The "Catatan" sheet for the briefing's tables."""
+    from report.exports import xlsx
     return xlsx.TableNotes(period=b.period, source=b.footer[0], prepared_on=b.prepared_on,
                            extra=(*b.caveats, *b.footer[1:], *extra))
 
@@ -89,6 +94,9 @@ def build_without_browser(b: Briefing, public: infographic.PublicHeadline,
                           progress: Progress = lambda _: None) -> dict[str, bytes]:
     """The files that need no Chromium: the PowerPoint deck (native charts), the Excel tables and
     ``angka-publik.csv``."""
+    # imported here: the paparan queues its images first, so Chromium draws while python-pptx and openpyxl import
+    from report.exports import pptx, xlsx
+
     start, end = b.filters.start, b.filters.end
     progress("Membuat paparan PowerPoint …")
     files = {names.deck_name(start, end): pptx.build_deck(b)}
@@ -98,37 +106,73 @@ def build_without_browser(b: Briefing, public: infographic.PublicHeadline,
     return files
 
 
+@dataclass
+class Drawing:
+    """The images of one paparan queued with Chromium (futures), by the file they go into."""
+
+    summary: dict[str, concurrent.futures.Future]
+    task_force: dict[str, concurrent.futures.Future]
+    charts: dict[str, concurrent.futures.Future]
+    infographic: concurrent.futures.Future | None = None
+
+
+def queue_images(b: Briefing, chromium: png.Renderer, progress: Progress = lambda _: None) -> Drawing:
+    """Build every staff figure once and queue it with Chromium, the PDF pages' images first; returns at once, so
+    the deck, the tables and the public release are made while Chromium draws (ChromiumMissing without one)."""
+    figures = png.chart_figures(b)  # the PNGs and the PDF page draw the same figures, built once
+    summary = {name: chromium.submit(fig, 2) for name, fig in pdf.page_figures(b, figures).items()}
+    progress("Menggambar grafik (PNG) …")  # once the first image is queued: a missing Chromium has said so by now
+    return Drawing(summary=summary,
+                   task_force={name: chromium.submit(fig, 2)
+                               for name, fig in pdf.task_force_page_figures(b).items()},
+                   charts={name: chromium.submit(fig) for name, fig in png.export_figures(b, figures).items()})
+
+
+def queue_infographic(drawing: Drawing, public: infographic.PublicHeadline, chromium: png.Renderer) -> None:
+    """Queue the public infographic behind the staff images."""
+    drawing.infographic = chromium.submit(infographic.infographic_figure(public), scale=1)
+
+
+def drawn_files(b: Briefing, public: infographic.PublicHeadline, drawing: Drawing, chromium: png.Renderer,
+                progress: Progress = lambda _: None) -> dict[str, bytes]:
+    """The files made of the queued images: chart PNGs, the one-page PDFs, the public infographic. Each PDF page is
+    laid out as soon as its images are drawn, while Chromium draws the rest."""
+    start, end = b.filters.start, b.filters.end
+    if drawing.infographic is None:
+        queue_infographic(drawing, public, chromium)
+    chromium.ready()  # ChromiumMissing for one that failed to start; its futures would not say so
+    progress("Membuat ringkasan satu halaman (PDF) …")
+    summary_pdf = pdf.build_summary_pdf(b, {name: future.result() for name, future in drawing.summary.items()})
+    progress("Membuat ringkasan Gugus Tugas TPPO (PDF) …")
+    task_force_pdf = pdf.build_task_force_pdf(b, {name: future.result()
+                                                  for name, future in drawing.task_force.items()})
+    progress(f"Membuat infografis publik 1080×1080 untuk {public.period.label} (angka rilis publik) …")
+    if public.note:
+        progress(public.note)
+    files = {names.chart_png_name(chart, start, end): future.result() for chart, future in drawing.charts.items()}
+    files[names.summary_pdf_name(start, end)] = summary_pdf
+    files[names.task_force_pdf_name(start, end)] = task_force_pdf
+    files[names.infographic_name(public.period.start, public.period.end)] = drawing.infographic.result()
+    return files
+
+
 def build_with_browser(b: Briefing, public: infographic.PublicHeadline, progress: Progress = lambda _: None,
                        renderer: png.Renderer | None = None) -> dict[str, bytes]:
     """The files Chromium draws: chart PNGs, the one-page PDFs, the public infographic (ChromiumMissing without).
 
-    Every figure is built once and queued at once; the PDF pages' images first, so each page is laid out while
-    Chromium draws the rest. ``renderer``: one started earlier (the paparan starts it before querying)."""
-    start, end = b.filters.start, b.filters.end
+    ``renderer``: one started earlier (the paparan starts it before querying)."""
     with png.rendering(renderer) as chromium:
-        progress("Menggambar grafik (PNG) …")
-        figures = png.chart_figures(b)  # the PNGs and the PDF page draw the same figures, built once
-        summary = {name: chromium.submit(fig, 2) for name, fig in pdf.page_figures(b, figures).items()}
-        task_force = {name: chromium.submit(fig, 2) for name, fig in pdf.task_force_page_figures(b).items()}
-        charts = {name: chromium.submit(fig) for name, fig in png.export_figures(b, figures).items()}
-        square = chromium.submit(infographic.infographic_figure(public), scale=1)
-        progress("Membuat ringkasan satu halaman (PDF) …")
-        summary_pdf = pdf.build_summary_pdf(b, {name: future.result() for name, future in summary.items()})
-        progress("Membuat ringkasan Gugus Tugas TPPO (PDF) …")
-        task_force_pdf = pdf.build_task_force_pdf(b, {name: future.result() for name, future in task_force.items()})
-        progress(f"Membuat infografis publik 1080×1080 untuk {public.period.label} (angka rilis publik) …")
-        if public.note:
-            progress(public.note)
-        files = {names.chart_png_name(chart, start, end): future.result() for chart, future in charts.items()}
-        files[names.summary_pdf_name(start, end)] = summary_pdf
-        files[names.task_force_pdf_name(start, end)] = task_force_pdf
-        files[names.infographic_name(public.period.start, public.period.end)] = square.result()
-    return files
+        drawing = queue_images(b, chromium, progress)
+        queue_infographic(drawing, public, chromium)
+        return drawn_files(b, public, drawing, chromium, progress)
 
 
 def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path,
-                  progress: Progress = lambda _: None, renderer: png.Renderer | None = None) -> list[Path]:
-    """Write every paparan file into out_dir (created if needed); the paths written, in order."""
+                  progress: Progress = lambda _: None, renderer: png.Renderer | None = None,
+                  drawing: Drawing | None = None) -> list[Path]:
+    """Write every paparan file into out_dir (created if needed); the paths written, in order.
+
+    ``drawing``: the images already queued with ``renderer`` (``queue_images``), drawn while the deck is made."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -139,9 +183,10 @@ def write_paparan(b: Briefing, public: infographic.PublicHeadline, out_dir: Path
             path.write_bytes(data)
             written.append(path)
 
-    write(build_without_browser(b, public, progress))  # written before Chromium is asked for: they exist without it
+    write(build_without_browser(b, public, progress))  # written before Chromium is waited for: they exist without it
     try:
-        write(build_with_browser(b, public, progress, renderer))
+        write(build_with_browser(b, public, progress, renderer) if drawing is None
+              else drawn_files(b, public, drawing, renderer, progress))
     except png.ChromiumMissing as exc:
         raise png.ChromiumMissing(f"{exc} Yang sudah ditulis: {', '.join(p.name for p in written)}.") from None
     return written
@@ -175,8 +220,8 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
                           renderer: png.Renderer | None = None) -> Paparan:
     """The command line's work: check the months, read the database read-only, write every paparan file.
 
-    ``renderer``: a Chromium the caller started (and closes); else one starts here, while the database is read and
-    the deck is written (Chromium takes 1-4 s to start)."""
+    ``renderer``: a Chromium the caller started (and closes: it is used for this paparan only, and shuts down once
+    every image is drawn); else one starts here, while the database is read (Chromium takes 1-4 s to start)."""
     start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
     if end < start:
         raise UsageError(f"--sampai {end_text} lebih awal dari --dari {start_text}.")
@@ -189,11 +234,18 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
                 if b.figures["kasus"] == 0 and b.tables["bulanan"]["korban"].sum() == 0:
                     raise EtlError(f"Tidak ada kasus di database untuk {b.period}; periksa --dari/--sampai atau "
                                    "muat data dulu.")
+                progress(f"Bahan paparan {b.period}: {b.headline}")
+                try:  # Chromium draws while the release is protected and the deck and tables are made
+                    drawing = queue_images(b, renderer, progress)
+                except png.ChromiumMissing:
+                    drawing = None  # write_paparan writes what needs no Chromium, then says so
                 public = public_headline(con, b)
         except (app_db.DatabaseMissing, app_db.DatabaseBusy, disclosure.DisclosureError) as exc:
             raise EtlError(str(exc)) from exc
-        progress(f"Bahan paparan {b.period}: {b.headline}")
-        return Paparan(write_paparan(b, public, out_dir, progress, renderer), public)
+        if drawing is not None:
+            queue_infographic(drawing, public, renderer)
+            renderer.close_when_drawn()  # Chromium shuts down while the pages are laid out
+        return Paparan(write_paparan(b, public, out_dir, progress, renderer, drawing), public)
     finally:
         if own:
             renderer.close()

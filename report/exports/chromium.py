@@ -77,6 +77,9 @@ class Renderer:
     def __init__(self) -> None:
         self._failure: ChromiumMissing | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queued: list[concurrent.futures.Future] = []
+        self._in_order = asyncio.Lock()
+        self._closing: concurrent.futures.Future | None = None
         try:
             os.environ["BROWSER_PATH"] = str(chromium_path())
         except ChromiumMissing as exc:
@@ -109,16 +112,44 @@ class Renderer:
         raise self._failure
 
     def submit(self, fig, scale: int = 2) -> concurrent.futures.Future:
-        """Queue a figure; the future's result is the PNG at the figure's layout size times scale."""
-        self.ready()
+        """Queue a figure, also while Chromium is still starting (it is drawn once Chromium is up); the future's
+        result is the PNG at the figure's layout size times scale.
+
+        ChromiumMissing at once when no Chromium was found or it has already failed; call ``ready`` before waiting
+        on a future (a Chromium that fails later fails the future with its own error, one that hangs never ends it).
+        """
+        if self._failure is not None or self._browser.done():
+            self.ready()
         opts = {"format": "png", "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
         spec = fig.to_dict()  # here, so the caller may go on with the next figure while this one is drawn
-        return asyncio.run_coroutine_threadsafe(self._browser.result().calc_fig(spec, opts=opts), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._draw(spec, opts), self._loop)
+        self._queued.append(future)
+        return future
+
+    async def _draw(self, spec: dict, opts: dict) -> bytes:
+        browser = await asyncio.wrap_future(self._browser)
+        # one at a time, in the order queued: kaleido's tab queue lets a figure queued just as the tab comes back
+        # jump the waiting ones, and the PDF pages' images, queued first, would then come last
+        async with self._in_order:
+            return await browser.calc_fig(spec, opts=opts)
 
     def render(self, figures: dict, scale: int = 2) -> dict[str, bytes]:
         """Every figure as a PNG, keyed as given (all queued first, then collected)."""
+        self.ready()
         queued = {name: self.submit(fig, scale) for name, fig in figures.items()}
         return {name: future.result() for name, future in queued.items()}
+
+    def close_when_drawn(self) -> None:
+        """Close Chromium as soon as every figure queued so far is drawn, while the caller goes on (laying out the
+        PDF pages, writing files): its shutdown then costs the caller nothing. Queue nothing more; ``close`` still
+        has to be called (it waits for this)."""
+        if self._loop is not None and self._failure is None and self._closing is None:
+            self._closing = asyncio.run_coroutine_threadsafe(self._close_after(list(self._queued)), self._loop)
+
+    async def _close_after(self, queued: list[concurrent.futures.Future]) -> None:
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in queued), return_exceptions=True)
+        browser = await asyncio.wrap_future(self._browser)
+        await browser.close()
 
     def close(self) -> None:
         """Close Chromium (waiting for one still starting) and stop the thread."""
@@ -126,8 +157,11 @@ class Renderer:
             return
         loop, self._loop = self._loop, None
         try:
-            browser = self._browser.result(timeout=START_TIMEOUT_SECONDS)
-            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=START_TIMEOUT_SECONDS)
+            if self._closing is not None:
+                self._closing.result(timeout=START_TIMEOUT_SECONDS)
+            else:
+                browser = self._browser.result(timeout=START_TIMEOUT_SECONDS)
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=START_TIMEOUT_SECONDS)
         except Exception:  # noqa: BLE001 - a Chromium that never started has nothing to close
             self._browser.cancel()
         finally:

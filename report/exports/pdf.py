@@ -6,6 +6,7 @@ import io
 from typing import Mapping
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -18,6 +19,11 @@ from report import charts, sentences
 from report import format as fmt
 from report.briefing import Briefing
 from report.exports import png
+
+# Images and page text as binary (Flate) streams, not also ASCII85-encoded: reportlab's ASCII85 is pure Python here
+# (its C accelerator is a separate package) and cost ~0.05 s per chart image, a quarter of a page's layout; the
+# 7-bit encoding only made the file a quarter larger. Same pages, same images (tests/test_exports.py).
+rl_config.useA85 = 0
 
 # The three charts on the page, and their render sizes in pixels (width, height).
 PAGE_CHARTS = {"tren-bulanan": (1100, 360), "kecamatan": (620, 520), "bentuk": (620, 520)}
