@@ -270,6 +270,42 @@ def test_reads_of_one_file_version_share_one_attachment_and_release_the_file_whe
     etl_db.connect(copy).close()  # nothing holds the file once the reads have ended
 
 
+# tppo_victims as migration 5 defined it: the TPPO records joined to the whole victims view (the contract's wording).
+TPPO_VICTIMS_BY_JOIN = """
+    SELECT r.victim_key, r.case_key, r.agency, r.report_date, v.month, r.district_code, v.district, r.age,
+           v.age_band, v.is_child, r.sex, r.violence_types, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
+           r.destination_kind, r.destination, coalesce(r.recruited_as_child, v.is_child) AS child_when_recruited,
+           r.repatriated, r.repatriated_from, r.duplicate_of, r.submission_id, r.source_sheet, r.source_row
+    FROM (SELECT * FROM victim_records WHERE list_contains(violence_types, 'tppo')) r
+    JOIN victims v USING (victim_key)"""
+
+
+def test_tppo_victims_are_the_tppo_records_joined_to_victims(con, demo_con, fixture_db, tmp_path):
+    """Migration 8 reads tppo_victims in one scan; its rows are still those of the join, column for column, on the
+    demo, the fixture, and a copy where ages fall outside every band, at band edges, or are missing."""
+    copy = tmp_path / "ages.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    edited = etl_db.connect(copy)
+    edited.execute("""UPDATE victim_records SET violence_types = list_append(violence_types, 'tppo'),
+                      age = CASE row_number % 6 WHEN 0 THEN NULL WHEN 1 THEN 17 WHEN 2 THEN 18 WHEN 3 THEN 250
+                                 WHEN 4 THEN -1 ELSE age END,
+                      is_child = CASE WHEN row_number % 4 = 0 THEN true END,
+                      recruited_as_child = CASE WHEN row_number % 5 = 0 THEN false END
+                      FROM (SELECT victim_key AS k, row_number() OVER (ORDER BY victim_key) AS row_number
+                            FROM victim_records) n WHERE n.k = victim_records.victim_key
+                        AND NOT list_contains(violence_types, 'tppo')""")
+    try:
+        for connection in (con, demo_con, edited):
+            view = connection.execute("SELECT * FROM tppo_victims ORDER BY victim_key").df()
+            assert len(view) > 0
+            joined = connection.execute(f"SELECT * FROM ({TPPO_VICTIMS_BY_JOIN}) ORDER BY victim_key").df()
+            pd.testing.assert_frame_equal(view, joined)
+        assert edited.execute("SELECT count(DISTINCT age_band IS NULL), count(DISTINCT child_when_recruited) "
+                              "FROM tppo_victims").fetchone() == (2, 2)
+    finally:
+        edited.close()
+
+
 def test_demo_reproduces_the_published_figures(demo_db_master):
     with app_db.read_only(demo_db_master) as con:
         jan_oct = q.headline(con, JAN_OCT_2024).iloc[0]
