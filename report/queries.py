@@ -463,9 +463,11 @@ def recap_total_mismatches(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Dat
 def duplicate_pairs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Victims reported by two agencies in the period: pairs per (reporting agency, primary agency)."""
     where, params = _victim_where(replace(f, include_duplicates=True), "d")
+    # the primary's agency straight from its record (victims shows it unchanged, one row per record): a second
+    # pass over the view planned its lookups again and read every record (at 1 M 23-30 -> 17-21 ms CPU)
     return _df(con, f"""
         SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
-        FROM victims d JOIN victims p ON p.victim_key = d.duplicate_of
+        FROM victims d JOIN victim_records p ON p.victim_key = d.duplicate_of
         WHERE d.duplicate_of IS NOT NULL AND {where}
         GROUP BY ALL ORDER BY pairs DESC
     """, params)
@@ -802,12 +804,15 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
     where, params = _victim_where(f)
     tppo = " AND is_tppo" if tppo_only else ""
     # The current stage is taken as case_stages takes it (docs/data-contract.md), but only for the chosen cases:
-    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s.
+    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s. `chosen` and
+    # `events` are read twice or more: MATERIALIZED plans and runs each view once (an inlined CTE is planned anew
+    # at every reference, and planning the views is most of this query's time).
     return _df(con, f"""
-        WITH chosen AS (SELECT case_key, min(report_date) AS report_date FROM victims WHERE {where}{tppo}
-                        GROUP BY case_key),
+        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date FROM victims
+                                     WHERE {where}{tppo} GROUP BY case_key),
+        events AS MATERIALIZED (SELECT e.* FROM case_stage_events e SEMI JOIN chosen USING (case_key)),
         latest AS (
-            SELECT e.case_key, e.stage FROM case_stage_events e SEMI JOIN chosen USING (case_key)
+            SELECT e.case_key, e.stage FROM events e
             QUALIFY row_number() OVER (PARTITION BY e.case_key
                                        ORDER BY e.loaded_at DESC, e.stage_date DESC NULLS LAST, e.stage) = 1
         ),
@@ -830,7 +835,7 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
         ),
         first_dates AS (
             SELECT e.case_key, e.stage, min(e.stage_date) AS stage_date
-            FROM case_stage_events e JOIN chosen USING (case_key)
+            FROM events e
             WHERE e.stage_date IS NOT NULL GROUP BY ALL
         ),
         days AS (

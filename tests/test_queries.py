@@ -306,6 +306,23 @@ def test_tppo_victims_are_the_tppo_records_joined_to_victims(con, demo_con, fixt
         edited.close()
 
 
+@pytest.mark.parametrize("f", FILTER_CASES, ids=lambda f: repr(f)[8:60])
+def test_duplicate_pairs_equal_the_victims_view_joined_to_itself(con, demo_con, f):
+    """duplicate_pairs reads the primary's agency from its record; the pairs are those of the view's self-join."""
+    where, params = q._victim_where(replace(f, include_duplicates=True), "d")
+    for connection in (con, demo_con):
+        expected = connection.execute(f"""
+            SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
+            FROM victims d JOIN victims p ON p.victim_key = d.duplicate_of
+            WHERE d.duplicate_of IS NOT NULL AND {where} GROUP BY ALL ORDER BY pairs DESC, d.agency, p.agency
+        """, params).df()
+        got = q.duplicate_pairs(connection, f)
+        pd.testing.assert_frame_equal(
+            got.sort_values(["pairs", "agency", "primary_agency"], ascending=[False, True, True], ignore_index=True),
+            expected)
+    assert len(q.duplicate_pairs(demo_con, JAN_OCT_2024)) > 0
+
+
 def test_demo_reproduces_the_published_figures(demo_db_master):
     with app_db.read_only(demo_db_master) as con:
         jan_oct = q.headline(con, JAN_OCT_2024).iloc[0]
