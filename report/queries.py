@@ -700,14 +700,18 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
     """Kasus and korban TPPO in the period (ini) and the comparison period (banding): rows 'kasus', 'korban'."""
     now, before, params = _two_period_flags(f, baseline)
     return _df(con, f"""
-        WITH flagged AS (
-            SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
-            FROM victims WHERE is_tppo AND (({now}) OR ({before}))
+        WITH cases AS (  -- one row per case, as in _two_period_counts
+            SELECT case_key, count(*) FILTER (WHERE in_now) AS now_victims,
+                   count(*) FILTER (WHERE in_before) AS before_victims
+            FROM (SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
+                  FROM victims WHERE is_tppo AND (({now}) OR ({before})))
+            GROUP BY case_key
         )
-        SELECT 'kasus' AS unit, count(DISTINCT case_key) FILTER (WHERE in_now) AS ini,
-               count(DISTINCT case_key) FILTER (WHERE in_before) AS banding FROM flagged
+        SELECT 'kasus' AS unit, count(*) FILTER (WHERE now_victims > 0) AS ini,
+               count(*) FILTER (WHERE before_victims > 0) AS banding FROM cases
         UNION ALL
-        SELECT 'korban', count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_before) FROM flagged
+        SELECT 'korban', coalesce(CAST(sum(now_victims) AS BIGINT), 0), coalesce(CAST(sum(before_victims) AS BIGINT), 0)
+        FROM cases
     """, [*params, *params])
 
 
