@@ -33,15 +33,20 @@ CHANGED = replace(FILTERS, district_code="15.71.09")  # the filter change every 
 
 
 def page_queries(f: q.Filters) -> dict[str, list]:
-    """The query calls each page makes (frame included), as (function, args) pairs."""
-    frame = [(q.database_facts, ()), (q.data_span, ())]
+    """The query calls each page makes (frame included), as (function, args) pairs: what pages/*.py, app/frame.py
+    and app/comparison.py ask app/cached.py for, with no population table configured and the comparison period at
+    its default (the same months a year earlier)."""
+    frame = [(q.database_facts, ()), (q.data_span, ()), (q.missing_recent_reports, ())]
     tppo = f.only_tppo()
+    baseline = f.previous_year()
+    comparison = [(q.headline, (f,)), (q.headline, (baseline,)), (q.district_comparison, (f, baseline)),
+                  (q.form_comparison, (f, baseline))]
     return {
         "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
                               (q.perpetrator_totals, (f,)), (q.perpetrator_totals, (f.previous_year(),)),
                               (q.monthly_totals, (f,)), (q.district_totals, (f,)), (q.form_totals, (f,))],
         "tren": frame + [(q.monthly_totals, (f,)), (q.form_months, (f,)), (q.year_over_year, (f,)),
-                         (q.recap_months, (f,))],
+                         *comparison, (q.recap_months, (f,))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
         "bentuk_tppo": frame + [(q.form_totals, (f,)), (q.form_months, (f,)), (q.form_districts, (f,)),
                                 (q.headline, (tppo,)), (q.headline, (tppo.previous_year(),)),
@@ -49,15 +54,12 @@ def page_queries(f: q.Filters) -> dict[str, list]:
         "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
                            (q.places_of_incident, (f,)), (q.relationships, (f,)), (q.perpetrator_age_sex, (f,)),
                            (q.perpetrator_child_adult, (f,)), (q.perpetrator_relationships, (f,))],
-        "gugus_tugas": frame + [(q.tppo_two_periods, (f, f.previous_year())), (q.tppo_breakdown, (f, "purpose")),
+        "gugus_tugas": frame + [(q.tppo_two_periods, (f, baseline)), (q.tppo_breakdown, (f, "purpose")),
                                 (q.tppo_breakdown, (f, "channel")), (q.tppo_destinations, (f,)),
                                 (q.tppo_breakdown, (f, "destination_kind")), (q.tppo_children, (f,)),
                                 (q.tppo_repatriations, (f,)), (q.stage_funnel, (f, True)),
                                 (q.stage_funnel, (f, False))],
-        "perencanaan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
-                                (q.district_comparison, (f, f.previous_year())),
-                                (q.form_comparison, (f, f.previous_year())), (q.service_coverage, (f, "semua")),
-                                (q.reporting_delay, (f, "bentuk"))],
+        "perencanaan": frame + [*comparison, (q.service_coverage, (f, "semua")), (q.reporting_delay, (f, "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),
@@ -65,10 +67,15 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     }
 
 
-def time_page_queries(db: Path, repeats: int = 3) -> dict[str, float]:
-    """Median seconds to run a page's queries on one read-only connection opened for the run (as the app does)."""
+def time_page_queries(db: Path, repeats: int = 5) -> dict[str, float]:
+    """Median seconds to run a page's queries on one read-only connection opened for the run (as the app does),
+    every query a miss, as after a filter change; the page was shown once before (untimed), as in the app."""
     results = {}
     for page, calls in page_queries(CHANGED).items():
+        with app_db.one_connection_per_run():
+            for function, args in calls:
+                with app_db.read_only(db) as con:
+                    function(con, *args)
         runs = []
         for _ in range(repeats):
             started = time.perf_counter()

@@ -118,13 +118,16 @@ def database_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """One row: kasus, korban, kasus_tppo, korban_tppo, korban_anak for the period (registers only)."""
     where, params = _victim_where(f)
+    # per case first, then over cases: one grouping instead of two DISTINCT counts (one of them filtered)
     return _df(con, f"""
-        SELECT count(DISTINCT case_key) AS kasus,
-               count(*) AS korban,
-               count(DISTINCT case_key) FILTER (WHERE is_tppo) AS kasus_tppo,
-               count(*) FILTER (WHERE is_tppo) AS korban_tppo,
-               count(*) FILTER (WHERE is_child) AS korban_anak
-        FROM victims WHERE {where}
+        SELECT count(*) AS kasus,
+               coalesce(CAST(sum(korban) AS BIGINT), 0) AS korban,
+               count(*) FILTER (WHERE korban_tppo > 0) AS kasus_tppo,
+               coalesce(CAST(sum(korban_tppo) AS BIGINT), 0) AS korban_tppo,
+               coalesce(CAST(sum(korban_anak) AS BIGINT), 0) AS korban_anak
+        FROM (SELECT case_key, count(*) AS korban, count(*) FILTER (WHERE is_tppo) AS korban_tppo,
+                     count(*) FILTER (WHERE is_child) AS korban_anak
+              FROM victims WHERE {where} GROUP BY case_key)
     """, params)
 
 
@@ -463,9 +466,11 @@ def recap_total_mismatches(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Dat
 def duplicate_pairs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Victims reported by two agencies in the period: pairs per (reporting agency, primary agency)."""
     where, params = _victim_where(replace(f, include_duplicates=True), "d")
+    # the primary's agency straight from its record (victims shows it unchanged, one row per record): a second
+    # pass over the view planned its lookups again and read every record (at 1 M 23-30 -> 17-21 ms CPU)
     return _df(con, f"""
         SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
-        FROM victims d JOIN victims p ON p.victim_key = d.duplicate_of
+        FROM victims d JOIN victim_records p ON p.victim_key = d.duplicate_of
         WHERE d.duplicate_of IS NOT NULL AND {where}
         GROUP BY ALL ORDER BY pairs DESC
     """, params)
@@ -491,19 +496,18 @@ def missing_recent_reports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     month on; a file stands for a month as the ledger says (etl.ledger.standing_by_month). Only the last
     COMPLETE_MONTH_SEARCH months up to the latest month any file stands for are looked at.
     """
-    from etl import compliance
+    from etl import compliance, ledger
     first = compliance.first_expected_months(con)
-    rows = con.execute(f"""
-        WITH covered AS (SELECT DISTINCT agency, month FROM (SELECT unnest(CAST(? AS {_STANDING}), recursive := true))),
-             latest AS (SELECT max(month) AS month FROM covered),
-             candidates AS (SELECT CAST(m AS DATE) AS month FROM latest,
-                            range(latest.month - to_months(?), latest.month + INTERVAL 1 DAY, INTERVAL 1 MONTH) t(m))
-        SELECT c.month, a.agency, a.name
-        FROM candidates c CROSS JOIN ref_agencies a
-        WHERE NOT EXISTS (SELECT 1 FROM covered v WHERE v.agency = a.agency AND v.month = c.month)
-        ORDER BY c.month, a.priority
-    """, [_standing(con), COMPLETE_MONTH_SEARCH - 1]).fetchall()
-    kept = [(m, a, n) for m, a, n in rows if first.get(a) is not None and m >= first[a]]
+    # in Python: the standing months are a Python list already, and binding them as a parameter of a query cost
+    # more than the query (~10 ms a page run at a million rows)
+    covered = {(s.agency, s.month) for s in ledger.standing_by_month(con)}
+    if not covered:
+        return pd.DataFrame([], columns=["month", "agency", "agency_name"])
+    latest = max(month for _, month in covered)  # a first day of a month, as every standing month is
+    candidates = [add_months(latest, k) for k in range(-(COMPLETE_MONTH_SEARCH - 1), 1)]
+    agencies = con.execute("SELECT agency, name FROM ref_agencies ORDER BY priority, agency").fetchall()
+    kept = [(m, a, n) for m in candidates for a, n in agencies
+            if (a, m) not in covered and first.get(a) is not None and m >= first[a]]
     return pd.DataFrame(kept, columns=["month", "agency", "agency_name"])
 
 
@@ -542,10 +546,12 @@ def _two_period_counts(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Fil
         WITH flagged AS (
             SELECT case_key, {key} AS code, ({now}) AS in_now, ({before}) AS in_before
             FROM victims WHERE ({now}) OR ({before})
+        ), cases AS (  -- one row per group and case: two filtered DISTINCT counts cost more (15-20 %)
+            SELECT code, case_key, bool_or(in_now) AS in_now, bool_or(in_before) AS in_before
+            FROM flagged GROUP BY code, case_key
         ), counts AS (
-            SELECT code, count(DISTINCT case_key) FILTER (WHERE in_now) AS ini,
-                   count(DISTINCT case_key) FILTER (WHERE in_before) AS banding
-            FROM flagged GROUP BY 1
+            SELECT code, count(*) FILTER (WHERE in_now) AS ini, count(*) FILTER (WHERE in_before) AS banding
+            FROM cases GROUP BY 1
         )
         SELECT n.code, n.name, coalesce(c.ini, 0) AS ini, coalesce(c.banding, 0) AS banding
         FROM ({names}) n(code, name, sort_order) LEFT JOIN counts c USING (code)
@@ -694,14 +700,18 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
     """Kasus and korban TPPO in the period (ini) and the comparison period (banding): rows 'kasus', 'korban'."""
     now, before, params = _two_period_flags(f, baseline)
     return _df(con, f"""
-        WITH flagged AS (
-            SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
-            FROM victims WHERE is_tppo AND (({now}) OR ({before}))
+        WITH cases AS (  -- one row per case, as in _two_period_counts
+            SELECT case_key, count(*) FILTER (WHERE in_now) AS now_victims,
+                   count(*) FILTER (WHERE in_before) AS before_victims
+            FROM (SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
+                  FROM victims WHERE is_tppo AND (({now}) OR ({before})))
+            GROUP BY case_key
         )
-        SELECT 'kasus' AS unit, count(DISTINCT case_key) FILTER (WHERE in_now) AS ini,
-               count(DISTINCT case_key) FILTER (WHERE in_before) AS banding FROM flagged
+        SELECT 'kasus' AS unit, count(*) FILTER (WHERE now_victims > 0) AS ini,
+               count(*) FILTER (WHERE before_victims > 0) AS banding FROM cases
         UNION ALL
-        SELECT 'korban', count(*) FILTER (WHERE in_now), count(*) FILTER (WHERE in_before) FROM flagged
+        SELECT 'korban', coalesce(CAST(sum(now_victims) AS BIGINT), 0), coalesce(CAST(sum(before_victims) AS BIGINT), 0)
+        FROM cases
     """, [*params, *params])
 
 
@@ -803,12 +813,15 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
     where, params = _victim_where(f)
     tppo = " AND is_tppo" if tppo_only else ""
     # The current stage is taken as case_stages takes it (docs/data-contract.md), but only for the chosen cases:
-    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s.
+    # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s. `chosen` and
+    # `events` are read twice or more: MATERIALIZED plans and runs each view once (an inlined CTE is planned anew
+    # at every reference, and planning the views is most of this query's time).
     return _df(con, f"""
-        WITH chosen AS (SELECT case_key, min(report_date) AS report_date FROM victims WHERE {where}{tppo}
-                        GROUP BY case_key),
+        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date FROM victims
+                                     WHERE {where}{tppo} GROUP BY case_key),
+        events AS MATERIALIZED (SELECT e.* FROM case_stage_events e SEMI JOIN chosen USING (case_key)),
         latest AS (
-            SELECT e.case_key, e.stage FROM case_stage_events e SEMI JOIN chosen USING (case_key)
+            SELECT e.case_key, e.stage FROM events e
             QUALIFY row_number() OVER (PARTITION BY e.case_key
                                        ORDER BY e.loaded_at DESC, e.stage_date DESC NULLS LAST, e.stage) = 1
         ),
@@ -831,7 +844,7 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
         ),
         first_dates AS (
             SELECT e.case_key, e.stage, min(e.stage_date) AS stage_date
-            FROM case_stage_events e JOIN chosen USING (case_key)
+            FROM events e
             WHERE e.stage_date IS NOT NULL GROUP BY ALL
         ),
         days AS (

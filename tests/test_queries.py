@@ -250,6 +250,79 @@ def test_a_run_shares_one_connection_and_sees_a_load_that_swaps_the_file_in(fixt
     assert app_db.connections_open() == 0
 
 
+def test_reads_of_one_file_version_share_one_attachment_and_release_the_file_when_done(fixture_db, tmp_path):
+    """One process-wide DuckDB instance (its making costs ~30 ms a run); the file is attached while read, shared by
+    concurrent reads of the same version, and detached after the last, so a writer can open it again."""
+    copy = tmp_path / "shared.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    with app_db.read_only(copy) as first, app_db.read_only(copy) as second:
+        assert first is not second
+        assert first.execute("SELECT count(*) FROM victims").fetchone() == second.execute(
+            "SELECT count(*) FROM victims").fetchone()
+        assert [h.alias for h in app_db._handles.values() if h.key[0] == copy] == [
+            first.execute("SELECT current_database()").fetchone()[0]]
+        assert first.execute("SELECT current_setting('threads')").fetchone()[0] == app_db.READER_THREADS
+    assert not [h for h in app_db._handles.values() if h.key[0] == copy]
+    with writer.writing(copy, backup=False) as con:  # a load swaps a new file in: the next read attaches it
+        con.execute("INSERT INTO meta VALUES ('touched', 'yes')")
+    with app_db.read_only(copy) as third:
+        assert third.execute("SELECT value FROM meta WHERE key = 'touched'").fetchone() == ("yes",)
+    etl_db.connect(copy).close()  # nothing holds the file once the reads have ended
+
+
+# tppo_victims as migration 5 defined it: the TPPO records joined to the whole victims view (the contract's wording).
+TPPO_VICTIMS_BY_JOIN = """
+    SELECT r.victim_key, r.case_key, r.agency, r.report_date, v.month, r.district_code, v.district, r.age,
+           v.age_band, v.is_child, r.sex, r.violence_types, r.tppo_purpose AS purpose, r.tppo_channel AS channel,
+           r.destination_kind, r.destination, coalesce(r.recruited_as_child, v.is_child) AS child_when_recruited,
+           r.repatriated, r.repatriated_from, r.duplicate_of, r.submission_id, r.source_sheet, r.source_row
+    FROM (SELECT * FROM victim_records WHERE list_contains(violence_types, 'tppo')) r
+    JOIN victims v USING (victim_key)"""
+
+
+def test_tppo_victims_are_the_tppo_records_joined_to_victims(con, demo_con, fixture_db, tmp_path):
+    """Migration 8 reads tppo_victims in one scan; its rows are still those of the join, column for column, on the
+    demo, the fixture, and a copy where ages fall outside every band, at band edges, or are missing."""
+    copy = tmp_path / "ages.duckdb"
+    copy.write_bytes(fixture_db.read_bytes())
+    edited = etl_db.connect(copy)
+    edited.execute("""UPDATE victim_records SET violence_types = list_append(violence_types, 'tppo'),
+                      age = CASE row_number % 6 WHEN 0 THEN NULL WHEN 1 THEN 17 WHEN 2 THEN 18 WHEN 3 THEN 250
+                                 WHEN 4 THEN -1 ELSE age END,
+                      is_child = CASE WHEN row_number % 4 = 0 THEN true END,
+                      recruited_as_child = CASE WHEN row_number % 5 = 0 THEN false END
+                      FROM (SELECT victim_key AS k, row_number() OVER (ORDER BY victim_key) AS row_number
+                            FROM victim_records) n WHERE n.k = victim_records.victim_key
+                        AND NOT list_contains(violence_types, 'tppo')""")
+    try:
+        for connection in (con, demo_con, edited):
+            view = connection.execute("SELECT * FROM tppo_victims ORDER BY victim_key").df()
+            assert len(view) > 0
+            joined = connection.execute(f"SELECT * FROM ({TPPO_VICTIMS_BY_JOIN}) ORDER BY victim_key").df()
+            pd.testing.assert_frame_equal(view, joined)
+        assert edited.execute("SELECT count(DISTINCT age_band IS NULL), count(DISTINCT child_when_recruited) "
+                              "FROM tppo_victims").fetchone() == (2, 2)
+    finally:
+        edited.close()
+
+
+@pytest.mark.parametrize("f", FILTER_CASES, ids=lambda f: repr(f)[8:60])
+def test_duplicate_pairs_equal_the_victims_view_joined_to_itself(con, demo_con, f):
+    """duplicate_pairs reads the primary's agency from its record; the pairs are those of the view's self-join."""
+    where, params = q._victim_where(replace(f, include_duplicates=True), "d")
+    for connection in (con, demo_con):
+        expected = connection.execute(f"""
+            SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
+            FROM victims d JOIN victims p ON p.victim_key = d.duplicate_of
+            WHERE d.duplicate_of IS NOT NULL AND {where} GROUP BY ALL ORDER BY pairs DESC, d.agency, p.agency
+        """, params).df()
+        got = q.duplicate_pairs(connection, f)
+        pd.testing.assert_frame_equal(
+            got.sort_values(["pairs", "agency", "primary_agency"], ascending=[False, True, True], ignore_index=True),
+            expected)
+    assert len(q.duplicate_pairs(demo_con, JAN_OCT_2024)) > 0
+
+
 def test_demo_reproduces_the_published_figures(demo_db_master):
     with app_db.read_only(demo_db_master) as con:
         jan_oct = q.headline(con, JAN_OCT_2024).iloc[0]
