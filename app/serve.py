@@ -8,7 +8,9 @@ Two things ``streamlit run dashboard.py`` cannot do before the first browser con
 - The first page view would pay for importing pandas/Plotly/DuckDB/SciPy and protecting the public figures of the
   latest years (several seconds). The imports and the protection (plain module caches) are done before the server
   answers at all, so even a visitor who comes the moment it does finds them ready; the few small results kept in
-  Streamlit's own caches (data span, facts, periods) are filled by a thread once the server's runtime exists.
+  Streamlit's own caches (data span, facts, periods) are filled by a thread once the server's runtime exists, and
+  that thread also makes the check Streamlit makes once per process before the first element any session draws
+  (0.45 s: docs/performance.md, "First view: where the time goes").
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def prepare() -> None:
 
 
 def warm() -> None:
-    """Fill the Streamlit caches a first view reads (data span, facts, missing reports, public periods)."""
+    """Fill the Streamlit caches a first view reads (data span, facts, missing reports, public periods and whether
+    they are demo data), after Streamlit's once-per-process check before a first element."""
     from streamlit.runtime import Runtime
 
     started = time.monotonic()
@@ -54,6 +57,7 @@ def warm() -> None:
         if not span.empty and span["last_month"].notna().iloc[0]:
             cached.missing_recent_reports()
             public_release.periods()
+            public_release.is_demo()
     except (DatabaseMissing, DatabaseBusy):
         return  # nothing to warm yet; the page says so
     print(f"Cache siap dalam {time.monotonic() - started:.1f} detik setelah server berjalan.", file=sys.stderr)
