@@ -9,6 +9,7 @@ role-based navigation. ``begin()`` notices that and reruns through the entry scr
 
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
@@ -25,8 +26,11 @@ from app.filters import sidebar_filters
 from report import queries
 from report.queries import Filters
 
-# A file served by this server: a ":material/…:" icon makes the browser fetch it from fonts.gstatic.com
-PAGE_ICON = str(Path(__file__).parent / "assets" / "ikon-halaman.png")
+# Inline in the page (a data: URL): a ":material/…:" icon makes the browser fetch it from fonts.gstatic.com, and a
+# file path is opened with PIL and registered as a media file on every set_page_config call (tens of ms a call,
+# twice a run) and then fetched by the browser
+PAGE_ICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).parent / "assets" / "ikon-halaman.png").read_bytes()).decode("ascii")
 
 
 # No file path, command or setting name on a page: the operator loads files on the Unggah Data page

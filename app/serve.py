@@ -8,7 +8,9 @@ Two things ``streamlit run dashboard.py`` cannot do before the first browser con
 - The first page view would pay for importing pandas/Plotly/DuckDB/SciPy and protecting the public figures of the
   latest years (several seconds). The imports and the protection (plain module caches) are done before the server
   answers at all, so even a visitor who comes the moment it does finds them ready; the few small results kept in
-  Streamlit's own caches (data span, facts, periods) are filled by a thread once the server's runtime exists.
+  Streamlit's own caches (data span, facts, periods) are filled by a thread once the server's runtime exists, and
+  that thread also makes the check Streamlit makes once per process before the first element any session draws
+  (0.45 s: docs/performance.md, "First view: where the time goes").
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard.py"
 
 def prepare() -> None:
     """Before the server starts: import what every page needs and protect the latest public years."""
+    import streamlit.material_icon_names  # noqa: F401 - st.Page's ":material/…:" icons are checked against it
+
     from app import public_release
+    # what the public pages import (app.downloads brings openpyxl: ~0.3 s of the first visitor's run before)
+    from app import public_tables, public_view  # noqa: F401 - imported for their import cost
     from report import charts, queries  # noqa: F401 - imported for their import cost
     from report.db import DatabaseBusy, DatabaseMissing
     try:
@@ -33,7 +39,8 @@ def prepare() -> None:
 
 
 def warm() -> None:
-    """Fill the Streamlit caches a first view reads (data span, facts, missing reports, public periods)."""
+    """Fill the Streamlit caches a first view reads (data span, facts, missing reports, public periods and whether
+    they are demo data), after Streamlit's once-per-process check before a first element."""
     from streamlit.runtime import Runtime
 
     started = time.monotonic()
@@ -41,6 +48,7 @@ def warm() -> None:
         if time.monotonic() - started > 60:
             return
         time.sleep(0.05)
+    first_element_check()
     from app import cached, public_release
     from report.db import DatabaseBusy, DatabaseMissing
     try:
@@ -49,9 +57,25 @@ def warm() -> None:
         if not span.empty and span["last_month"].notna().iloc[0]:
             cached.missing_recent_reports()
             public_release.periods()
+            public_release.is_demo()
     except (DatabaseMissing, DatabaseBusy):
         return  # nothing to warm yet; the page says so
     print(f"Cache siap dalam {time.monotonic() - started:.1f} detik setelah server berjalan.", file=sys.stderr)
+
+
+def first_element_check() -> None:
+    """Make, once per process, the check Streamlit makes before the first element any session draws.
+
+    Streamlit asks ``inspect.stack()`` whether it runs in a plain Python prompt, to print a "use streamlit run"
+    warning once. inspect maps every loaded module to its file for that (1,300 modules here): 0.45 s on an idle
+    machine, 0.6 s under load, paid by the first visitor after a start in the middle of their page. Made here,
+    once the runtime exists (so no warning is printed), it costs no visitor anything. Skipped if a later
+    Streamlit no longer has the check."""
+    from streamlit import delta_generator
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if check is not None:
+        check()
 
 
 def _optional(step, name: str) -> None:

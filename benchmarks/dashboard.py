@@ -247,13 +247,19 @@ def time_first_views_after_start(db: Path, wait_for_warm: bool) -> dict[str, obj
     return {"healthy": healthy, "warm": warmed, "views": views, "again": again}
 
 
-def first_view(work: Path, rounds: int = 2) -> int:
-    """The first view after a server start on the demo database (issue 22: under 2 s)."""
+def demo_database(work: Path) -> Path:
+    """WORK/demo/ppa.duckdb, made by `python -m etl demo` unless it is there already."""
     demo = work / "demo" / "ppa.duckdb"
     if not demo.exists():
         demo.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(demo)], cwd=REPO, check=True,
                        capture_output=True)
+    return demo
+
+
+def first_view(work: Path, rounds: int = 2) -> int:
+    """The first view after a server start on the demo database (issue 22: under 2 s)."""
+    demo = demo_database(work)
     print("load average (1, 5, 15 min) at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     for wait_for_warm in (True, False):
         for round_ in range(1, rounds + 1):
@@ -270,6 +276,97 @@ def first_view(work: Path, rounds: int = 2) -> int:
                 shown = f"{sentence:.2f} s" if sentence is not None else "–"
                 print(f"| {name} | {shown} | {number:.2f} s | {drawn:.2f} s |")
     print("load average (1, 5, 15 min) at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    return 0
+
+
+# Marks when each milestone of the landing page is first in the document (performance.now(), ms since navigation).
+MILESTONES = """
+window.__ppaMarks = {};
+const mark = (k) => { if (!(k in window.__ppaMarks)) window.__ppaMarks[k] = Math.round(performance.now()); };
+new MutationObserver(() => {
+  if (document.querySelector('[data-testid="stSidebar"]')) mark('sidebar drawn');
+  if (document.querySelector('[data-testid="stMain"] h1')) mark('title drawn');
+  if ([...document.querySelectorAll('[data-testid="stMain"] h4')].some(h => /\\d/.test(h.innerText))) mark('HEADLINE drawn');
+  if ([...document.querySelectorAll('[data-testid="stMetricValue"]')].some(m => m.innerText.trim())) mark('first number drawn');
+  if (document.querySelector('[data-testid="stPlotlyChart"] .main-svg')) mark('first chart drawn');
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def _frame_label(payload: str) -> str:
+    """A WebSocket frame from the server, decoded: its message type, and for a new element its type and text."""
+    import base64
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(base64.b64decode(payload))
+    except Exception:  # noqa: BLE001 - not a ForwardMsg (a ping): label it as such
+        return "frame"
+    kind = message.WhichOneof("type")
+    if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+        element = message.delta.new_element
+        name = element.WhichOneof("type")
+        text = getattr(getattr(element, name), "body", "") or getattr(getattr(element, name), "label", "")
+        return f"element {name} {text[:40]!r}"
+    return kind
+
+
+def trace_first_view(db: Path, visitors: int = 2) -> int:
+    """Where a first view's time goes, on one axis (ms since navigation): the page's files, the WebSocket frames
+    from the server (decoded), and when the sidebar, title, headline, first number and first chart appear; for the
+    first visitors after a cold `python -m app.serve` (once warming has said "Cache siap")."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)  # not timed
+        browser.new_page().close()
+        server, url, healthy, lines = start_served(db)
+        try:
+            print(f"server healthy {healthy:.1f} s after start, 'Cache siap' {wait_for_line(lines, 'Cache siap')} s")
+            for visitor in range(1, visitors + 1):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.add_init_script(MILESTONES)
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                events: list[tuple[str, dict]] = []
+                for name in ("Network.requestWillBeSent", "Network.loadingFinished",
+                             "Network.webSocketHandshakeResponseReceived", "Network.webSocketFrameReceived"):
+                    cdp.on(name, lambda event, name=name: events.append((name, event)))
+                page.goto(f"{url}/", wait_until="commit")
+                page.wait_for_function(FIRST_NUMBER, timeout=120_000, polling=25)
+                page.wait_for_timeout(500)
+                origin = page.evaluate("() => performance.timeOrigin")
+                navigation = page.evaluate("() => performance.getEntriesByType('navigation')[0].toJSON()")
+                first = next(e for n, e in events if n == "Network.requestWillBeSent")
+
+                def at(timestamp: float) -> int:  # a CDP monotonic timestamp on the page's performance.now() axis
+                    return round((first["wallTime"] + timestamp - first["timestamp"]) * 1000 - origin)
+
+                names = {e["requestId"]: e["request"]["url"].rsplit("/", 1)[-1][:40]
+                         for n, e in events if n == "Network.requestWillBeSent"}
+                rows = [(ms, f"page: {mark}") for mark, ms in page.evaluate("() => window.__ppaMarks").items()]
+                rows += [(round(navigation[k]), f"navigation: {k}") for k in ("responseEnd", "domContentLoadedEventEnd")]
+                files = [at(e["timestamp"]) for n, e in events if n == "Network.loadingFinished"
+                         and at(e["timestamp"]) <= navigation["domContentLoadedEventEnd"]]
+                rows.append((max(files, default=0), f"files: the {len(files)} files of the page's start all served"))
+                for name, event in events:
+                    if name == "Network.webSocketHandshakeResponseReceived":
+                        rows.append((at(event["timestamp"]), "websocket open"))
+                    elif name == "Network.webSocketFrameReceived":
+                        rows.append((at(event["timestamp"]), "server: " + _frame_label(event["response"]["payloadData"])))
+                    elif name == "Network.loadingFinished" and at(event["timestamp"]) > navigation["domContentLoadedEventEnd"]:
+                        rows.append((at(event["timestamp"]), f"file served: {names.get(event['requestId'], '?')}"))
+                print(f"\nvisitor {visitor} after the start (load {os.getloadavg()[0]:.1f}), ms since navigation:")
+                for ms, what in sorted(rows):
+                    print(f"{ms:6d}  {what}")
+                context.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            browser.close()
     return 0
 
 
@@ -479,9 +576,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--first-view", action="store_true",
                         help="only the first view of each public page after a cold `python -m app.serve` (demo)")
     parser.add_argument("--rounds", type=int, default=2, help="server starts per case for --first-view")
+    parser.add_argument("--trace", action="store_true",
+                        help="with --first-view: one server start, a timeline of two first visitors (files, "
+                             "WebSocket frames, headline drawn)")
     options = parser.parse_args(argv)
     work = Path(options.workdir or tempfile.mkdtemp(prefix="ppa-bench-dash-"))
     work.mkdir(parents=True, exist_ok=True)
+    if options.first_view and options.trace:
+        return trace_first_view(demo_database(work))
     if options.first_view:
         return first_view(work, options.rounds)
     if options.public_only:

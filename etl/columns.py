@@ -241,10 +241,10 @@ def missing_columns_message(file_name: str, sheet: str, header_row: int, headers
         return (f"{where} tampak seperti rekap jumlah korban tanpa kolom Kecamatan. Rekap dihitung per kecamatan: "
                 f"kolom yang diharapkan adalah {FIELDS['district']} (satu baris per kecamatan), lalu jumlah korban "
                 f"per bentuk kekerasan ({forms}), masing-masing L dan P, dan Jumlah. Judul kolom yang ada: {found}. "
-                "Isi rekap per kecamatan pada template rekap bulanan (python -m etl template), atau kirim register "
-                "satu baris per korban.")
+                "Isi rekap per kecamatan pada template rekap bulanan resmi, atau kirim register satu baris per "
+                "korban.")
     return (f"{where}: kolom wajib tidak ditemukan: {', '.join(missing)}. Judul kolom yang ada: {found}. Ganti judul "
-            "kolom sesuai template resmi, atau simpan profil kolom lembaga ini (data/reference/profiles/).")
+            "kolom sesuai template resmi, atau minta operator menyimpan profil kolom lembaga ini (di halaman Unggah Data).")
 
 
 def _write_pairs(path: Path, pairs: list[tuple[str, str]]) -> None:

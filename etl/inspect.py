@@ -145,6 +145,8 @@ def check_upload(data: bytes, file_name: str, agency: str | None, con: duckdb.Du
                     result.marked = markup.marked_workbook(path, result.parsed, result.checked.book)
                 except EtlError as exc:
                     result.marked_error = str(exc)
+    except vocab.ReferenceFileMissing as exc:  # the page names the file, not the server's folder
+        result = Inspection(file_name, None, error=exc.for_page())
     except EtlError as exc:  # refused before it was written (too big)
         result = Inspection(file_name, None, error=str(exc))
     return result

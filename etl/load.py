@@ -320,6 +320,8 @@ def check_file(path: str | os.PathLike, file_name: str, agency: str | None, con:
             checked.parsed = parse_book(checked.book, agency)
         else:
             checked.parsed = parse(checked.path, agency, file_name)
+    except vocab.ReferenceFileMissing as exc:  # stored and shown on pages: the file's name, not the server's folder
+        checked.message = exc.for_page()
     except EtlError as exc:
         checked.message = str(exc)
     return checked

@@ -658,8 +658,8 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
         names = ", ".join(f"'{lay.headers[j]}'" for j in unknown)
         raise WorkbookError(
             f"File '{book.file_name}', lembar '{sheet}': kolom rekap {names} bukan bentuk kekerasan yang dikenal. "
-            "Ganti judul kolom dengan bentuk kekerasan resmi, atau tambahkan istilah ini sebagai alias di "
-            "data/reference/violence_aliases.csv atau dari halaman unggah.")
+            "Ganti judul kolom dengan bentuk kekerasan resmi, atau minta operator menambahkan istilah ini ke "
+            f"{vocab.LIST_NAMES['violence_aliases.csv']} (di halaman Unggah Data).")
     sex_split = any(sex for _, sex in form_cols.values())
     column_sums: dict[int, int] = {j: 0 for j in list(form_cols) + list(total_cols)}
     for r in lay.data_rows:

@@ -430,8 +430,8 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 sheet, excel_row, label_header, "bentuk_tidak_dikenal",
                 f"Baris {repr(text) if text else '(tanpa nama)'} bukan bentuk kekerasan maupun kecamatan yang "
                 "dikenal. Tulis bentuk kekerasan resmi (Fisik, Psikis, Seksual, Eksploitasi, Trafficking, "
-                "Penelantaran, Lainnya) atau nama kecamatan, atau tambahkan istilahnya sebagai alias di "
-                "data/reference/violence_aliases.csv."))
+                "Penelantaran, Lainnya) atau nama kecamatan, atau minta operator menambahkan istilahnya ke "
+                f"{vocab.LIST_NAMES['violence_aliases.csv']} (di halaman Unggah Data)."))
         if row_errors:
             result.errors.extend(row_errors)
             rejected += 1

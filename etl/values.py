@@ -25,7 +25,9 @@ from etl.vocab import normalize_text as _normalize_text
 # agency files repeat the same few spellings thousands of times; folding them once keeps loads fast
 normalize_text = lru_cache(maxsize=100_000)(_normalize_text)
 
-ALIASES_FILE = "data/reference/violence_aliases.csv"
+ALIASES_LIST = vocab.LIST_NAMES["violence_aliases.csv"]
+# the advice that closes every "unknown form" message: the Unggah Data page can add a spelling
+ADD_SPELLING = f"minta operator menambahkan ejaan ini ke {ALIASES_LIST} (di halaman Unggah Data)"
 MAX_AGE = 110
 MIN_YEAR = 2000  # older dates in a current report are almost always a typo or a misread serial number
 # a wording a message quotes in full: the upload page and the advice take the alias to add from the quote
@@ -415,8 +417,8 @@ def _match_place(value, level: str) -> Value | Problem | None:
         return Value(code, _error("wilayah_mirip", f"{label} '{_quote(value)}' dibaca sebagai "
                                   f"'{index.official[code]}' (ejaan mirip). Periksa bila keliru."))
     return _error("wilayah_tidak_dikenal", f"{label}{_mention(value, level)} tidak dikenal di wilayah ini. Tulis nama "
-                  f"{label.lower()} resmi (lihat daftar di template), atau tambahkan ejaan ini ke "
-                  "data/reference/place_aliases.csv.")
+                  f"{label.lower()} resmi (lihat daftar di template), atau minta operator menambahkan ejaan ini ke "
+                  f"{vocab.LIST_NAMES['place_aliases.csv']}.")
 
 
 @vocab.derived_cache
@@ -541,7 +543,7 @@ def _form_wordings(part: str) -> list[str] | None:
 
 # ---------------------------------------------------------------- offences cited by law and article
 
-LAW_FILE = "data/reference/law_articles.csv"
+LAW_LIST = vocab.LIST_NAMES["law_articles.csv"]
 # an article, and the bare numbers right after it ('Pasal 76C/80': 76C and 80)
 _ARTICLE = re.compile(r"\b(?:pasal|psl|ps|pas|jo|juncto|junto|jis|jucto)\s+(\d+[a-z]?(?:\s+\d+[a-z]?)*)\b")
 _ARTICLE_LETTER = re.compile(r"\b(\d+) ([a-z])\b")  # 'Pasal 76 E' is 76E
@@ -620,9 +622,9 @@ class _UnresolvedArticle:
     def problem(self, wording: str) -> Problem:
         if self.laws:
             labels = vocab.law_articles().labels
-            what = f"pasal {self.article} {' / '.join(labels[law] for law in self.laws)} belum ada di {LAW_FILE}"
-            fix = (f"Tambahkan pasal ini di {LAW_FILE} (law {self.laws[0]}, article {self.article}, "
-                   "violence_types: kode bentuknya)")
+            what = f"pasal {self.article} {' / '.join(labels[law] for law in self.laws)} belum ada di {LAW_LIST}"
+            fix = (f"Minta operator menambahkan pasal {self.article} {labels[self.laws[0]]} beserta bentuk "
+                   f"kekerasannya ke {LAW_LIST}")
         elif self.ambiguous:
             what = f"pasal {self.article} ada di lebih dari satu undang-undang dengan bentuk berbeda"
             fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
@@ -630,8 +632,7 @@ class _UnresolvedArticle:
             what = f"pasal {self.article} tanpa nama undang-undang tidak dikenal"
             fix = "Tulis juga undang-undangnya, mis. 'Pasal 44 UU 23/2004'"
         return _error("bentuk_tidak_dikenal", f"Jenis kekerasan '{_quote(wording, WORDING_LIMIT)}' tidak dikenal: "
-                      f"{what}. {fix}, atau tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman "
-                      "unggah.")
+                      f"{what}. {fix}, atau {ADD_SPELLING}.")
 
 
 def _known_part(part: str, previous: str | None, lookup):
@@ -762,7 +763,7 @@ def _unknown_form(wording: str) -> Problem:
     labels = ", ".join(v.label for v in vocab.violence_types())
     return _error("bentuk_tidak_dikenal",
                   f"Jenis kekerasan '{_quote(wording, WORDING_LIMIT)}' tidak dikenal. Gunakan salah satu bentuk ({labels}), atau "
-                  f"tambahkan kata ini sebagai alias di {ALIASES_FILE} atau dari halaman unggah.")
+                  f"{ADD_SPELLING}.")
 
 
 # ---------------------------------------------------------------- closed lists

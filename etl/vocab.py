@@ -20,6 +20,12 @@ from etl.model import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# What a message a user reads calls the reference lists an operator extends: no file path or column name on a page
+# or in a file sent back to an agency (data/reference/README.md says which file each is).
+LIST_NAMES = {"violence_aliases.csv": "daftar ejaan bentuk kekerasan",
+              "law_articles.csv": "daftar pasal undang-undang",
+              "place_aliases.csv": "daftar ejaan nama wilayah"}
+
 # ---------------------------------------------------------------- month names
 
 MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -67,12 +73,29 @@ def normalize_text(value: str) -> str:
     return " ".join(text.split())
 
 
+class ReferenceFileMissing(UsageError):
+    """A reference file the region's folder lacks (a folder made before a national vocabulary was added)."""
+
+    def __init__(self, name: str, folder: str) -> None:
+        super().__init__(name, folder)  # both in args: the exception survives a worker process's pickling
+        self.name, self.folder = name, folder
+
+    def __str__(self) -> str:
+        return (f"Berkas rujukan '{self.name}' tidak ada di folder rujukan wilayah ({self.folder}). Salin "
+                f"'{self.name}' dari data/reference aplikasi: kosakata nasional sama untuk semua wilayah "
+                "(docs/wilayah-baru.md).")
+
+    def for_page(self) -> str:
+        """The same, for a page: the file's name, no folder or document path."""
+        return (f"Berkas rujukan '{self.name}' tidak ada di folder rujukan wilayah dasbor ini. Minta pengelola "
+                f"server menyalin '{self.name}' dari folder rujukan bawaan aplikasi: kosakata nasional sama untuk "
+                "semua wilayah.")
+
+
 def _read(name: str) -> list[dict[str, str]]:
     path = reference_dir() / name
     if not path.is_file():  # a region's folder made before a national vocabulary was added
-        raise UsageError(f"Berkas rujukan '{name}' tidak ada di folder rujukan wilayah ({path.parent}). Salin "
-                         f"'{name}' dari data/reference aplikasi: kosakata nasional sama untuk semua wilayah "
-                         "(docs/wilayah-baru.md).")
+        raise ReferenceFileMissing(name, str(path.parent))
     with open(path, newline="", encoding="utf-8") as f:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
 

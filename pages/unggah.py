@@ -35,7 +35,7 @@ agency_choice = select_one(st, "Lembaga pengirim", ["(kenali otomatis)", *vocab.
                             help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
 agency = None if agency_choice.startswith("(") else agency_choice
 uploads = st.file_uploader("File workbook dari lembaga (boleh beberapa sekaligus)", key="uploads",
-                           type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES], accept_multiple_files=True)
+                           accept_multiple_files=True)
 # (upload, agency) -> Inspection: the parsed batch held between checking and loading, parsed and hashed once
 checked = st.session_state.setdefault("checked", {})
 
@@ -156,3 +156,37 @@ if st.session_state.get("outcomes"):
     st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True, width="stretch",
                  column_config={"Keterangan": st.column_config.TextColumn("Keterangan", width="large")})
     st.caption("Pemuatan dapat dibatalkan di halaman Riwayat & Pembatalan.")
+
+# What the upload box says only to a screen reader or on hovering a refused file ("Remove …", "Add files", "File
+# must be 20.0MB or smaller.") cannot be styled away: a small script rewrites those few English strings inside the
+# box whenever Streamlit draws them (it does nothing where they are gone). Last on the page: a script takes a line
+# of space where it stands. A file of another type is not refused by the box at all (no `type=` on the uploader
+# above): the check under it says in Indonesian why it cannot be loaded.
+st.html(f"""<script>
+(() => {{
+  if (window.ppaUploaderWords) return;
+  window.ppaUploaderWords = true;
+  const labels = [[/^Remove (.+)$/, "Hapus $1"], [/^Add files$/, "Tambah file"], [/^file upload$/, "pilih file"]];
+  const errors = [[/^(Error: )?File must be .* or smaller\\.$/, "Ditolak: file lebih dari {MAX_FILE_BYTES // (1024 * 1024)} MB."],
+                  [/^(Error: )?.*files are not allowed\\.$/, "Ditolak: jenis file ini tidak dapat dimuat."]];
+  const swap = (text, pairs) => {{
+    for (const [pattern, words] of pairs) if (pattern.test(text)) return text.replace(pattern, words);
+    return null;
+  }};
+  const translate = () => {{
+    for (const box of document.querySelectorAll('[data-testid="stFileUploader"]')) {{
+      for (const el of box.querySelectorAll('[aria-label]')) {{
+        const words = swap(el.getAttribute("aria-label"), labels);
+        if (words) el.setAttribute("aria-label", words);
+      }}
+    }}
+    for (const el of document.querySelectorAll('[data-testid="stFileUploader"] [role="alert"], [data-testid="stTooltipContent"]')) {{
+      const words = swap(el.textContent.trim(), errors);
+      if (words) el.textContent = words;
+    }}
+  }};
+  new MutationObserver(translate).observe(document.body, {{subtree: true, childList: true, characterData: true,
+                                                          attributes: true, attributeFilter: ["aria-label"]}});
+  translate();
+}})();
+</script>""", unsafe_allow_javascript=True)

@@ -109,3 +109,57 @@ def test_the_screenshot_index_shows_every_page(repo_root):
     expected = [screenshots.shot_name(spec) for spec in PUBLIC_PAGES + PAGES + OPERATOR_PAGES]
     assert linked == expected
     assert all((repo_root / "docs" / "screenshots" / name).stat().st_size > 10_000 for name in linked)
+
+
+# a reference file or folder named in a message ("data/reference/violence_aliases.csv", "profiles/")
+REFERENCE_FILE = re.compile(r"data/reference|\b[a-z_]+\.csv\b|profiles/")
+
+
+def test_the_upload_check_names_no_reference_file_or_path(open_page, tmp_path):
+    """Unggah Data with a messy register (an unknown wording, a kecamatan outside the region) and a text file: every
+    message says in Indonesian what to do (ask the operator to add the spelling) without a path or a file name, and
+    the text file is refused by the check below the box in Indonesian, not by the box in English."""
+    from tests.messy import write_messy_register
+
+    spec = next(s for s in OPERATOR_PAGES if s.path == "pages/unggah.py")
+    at = open_page(spec)
+    messy = write_messy_register(tmp_path / "Dinsos November 2024.xlsx").read_bytes()
+    at.file_uploader(key="uploads").set_value([
+        ("Dinsos November 2024.xlsx", messy, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("catatan.txt", b"bukan workbook", "text/plain")])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    texts = [t for e in elements(at._tree) if e.type not in ("plotly_chart", "html") for t in strings(e.proto)]
+    texts += [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    shown = " ".join(texts)
+    assert "minta operator menambahkan ejaan ini ke daftar ejaan bentuk kekerasan" in shown
+    assert "File 'catatan.txt' bukan workbook yang didukung" in shown
+    assert not [t for t in texts if REFERENCE_FILE.search(t) or PATH_OR_SETTING.search(t)]
+    assert not [t for t in texts if ENGLISH.search(t)]
+
+
+def test_a_missing_reference_file_is_named_without_the_servers_folder(tmp_path, monkeypatch):
+    """A region's reference folder without a national list: the command line names the folder, the stored message
+    and the page name only the file."""
+    import shutil
+
+    from etl import inspect, vocab
+    from tests.messy import write_messy_register
+
+    reference = tmp_path / "rujukan-rahasia"
+    shutil.copytree(vocab.REPO_ROOT / "data" / "reference", reference)
+    (reference / "violence_aliases.csv").unlink()
+    monkeypatch.setenv("PPA_REFERENCE", str(reference))
+    vocab.clear_caches()
+    try:
+        path = write_messy_register(tmp_path / "Dinsos November 2024.xlsx")
+        result = inspect.check_upload(path.read_bytes(), path.name, None, None)
+    finally:
+        monkeypatch.delenv("PPA_REFERENCE")
+        vocab.clear_caches()
+    said = " ".join(str(m) for m in (result.error, result.result and result.result.message) if m)
+    assert "'violence_aliases.csv' tidak ada di folder rujukan wilayah" in said, said
+    assert str(tmp_path) not in said and "rujukan-rahasia" not in said and "docs/" not in said
+    error = vocab.ReferenceFileMissing("violence_aliases.csv", str(reference))
+    assert str(reference) in str(error)   # the command line still says which folder
+    assert str(reference) not in error.for_page()

@@ -127,9 +127,9 @@ def test_register_rows_with_problems_are_rejected_with_located_messages(tmp_path
         (9, "Tanggal Lapor", "Tanggal lapor 5 Desember 2024 ada di masa depan (hari ini 15 November 2024). "
                              "Periksa tanggal, bulan dan tahunnya (urutan hari/bulan/tahun)."),
         (10, "Jenis Kekerasan", "Jenis kekerasan 'Santet' tidak dikenal. Gunakan salah satu bentuk (Fisik, Psikis, "
-                                "Seksual, Eksploitasi, Trafficking (TPPO), Penelantaran, Lainnya), atau tambahkan "
-                                "kata ini sebagai alias di data/reference/violence_aliases.csv atau dari halaman "
-                                "unggah."),
+                                "Seksual, Eksploitasi, Trafficking (TPPO), Penelantaran, Lainnya), atau minta "
+                                "operator menambahkan ejaan ini ke daftar ejaan bentuk kekerasan (di halaman "
+                                "Unggah Data)."),
         (11, "Kelurahan", "Kelurahan Kasang Jaya berada di Kecamatan Jambi Timur, bukan Kecamatan Jelutung. "
                           "Perbaiki kecamatan atau kelurahannya."),
         (12, "Jenis Kelamin (L/P)", "Jenis kelamin kosong. Kolom ini wajib diisi untuk setiap korban."),
@@ -298,8 +298,8 @@ def test_register_without_required_columns_lists_headers_found_and_missing(tmp_p
     assert str(caught.value) == (
         "File 'dinsos.xlsx', lembar 'Data' (baris judul 2): kolom wajib tidak ditemukan: Tanggal Lapor, "
         "Kecamatan (atau Kelurahan), Jenis Kekerasan. Judul kolom yang ada: 'NO', 'NAMA', 'UMUR', "
-        "'JENIS KELAMIN', 'ALAMAT', 'CATATAN'. Ganti judul kolom sesuai template resmi, atau simpan profil kolom "
-        "lembaga ini (data/reference/profiles/).")
+        "'JENIS KELAMIN', 'ALAMAT', 'CATATAN'. Ganti judul kolom sesuai template resmi, atau minta operator "
+        "menyimpan profil kolom lembaga ini (di halaman Unggah Data).")
     assert "Contoh Orang" not in str(caught.value)
 
 
@@ -417,8 +417,8 @@ def test_recap_with_an_unknown_form_column_fails_with_what_to_do(tmp_path):
         parse_workbook(tmp_path / "rekap.xlsx", today=TODAY)
     assert str(caught.value) == (
         "File 'rekap.xlsx', lembar 'Mei 2024': kolom rekap 'Santet' bukan bentuk kekerasan yang dikenal. Ganti "
-        "judul kolom dengan bentuk kekerasan resmi, atau tambahkan istilah ini sebagai alias di "
-        "data/reference/violence_aliases.csv atau dari halaman unggah.")
+        "judul kolom dengan bentuk kekerasan resmi, atau minta operator menambahkan istilah ini ke daftar "
+        "ejaan bentuk kekerasan (di halaman Unggah Data).")
 
 
 def test_recap_row_outside_the_city_is_rejected(tmp_path):

@@ -306,7 +306,7 @@ def test_a_file_from_another_region_gets_one_sentence_not_a_hint_per_row(tmp_pat
     assert first.reason == "wilayah_lain" and first.message.startswith("4 dari 5 baris file ini menyebut kecamatan")
     assert "tampaknya berasal dari wilayah lain" in first.message
     assert sum(w.reason == "wilayah_lain" for w in parsed.warnings) == 1
-    assert not any("place_aliases.csv" in e.message for e in parsed.errors)
+    assert not any("daftar ejaan nama wilayah" in e.message for e in parsed.errors)
     assert all(e.message.endswith(".") and e.message.count(". ") == 0 for e in parsed.errors)
 
 
@@ -316,7 +316,7 @@ def test_a_few_rows_outside_the_region_keep_their_own_advice(tmp_path):
     parsed = parse_workbook(workbook(tmp_path / "uptd.xlsx", [("Register", [["UPTD PPA"], HEADERS] + rows,
                                                                 "visible")]), today=TODAY)
     assert not any(w.reason == "wilayah_lain" for w in parsed.warnings)
-    assert "place_aliases.csv" in parsed.errors[0].message
+    assert "daftar ejaan nama wilayah" in parsed.errors[0].message
 
 
 def test_a_file_that_is_no_table_is_refused_for_that_before_its_agency(tmp_path):

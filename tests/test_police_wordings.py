@@ -87,15 +87,17 @@ def test_a_law_named_without_article_that_names_no_form_is_vague_like_kdrt():
 
 
 @pytest.mark.parametrize("wording, says", [
-    ("Pasal 170 KUHP", "pasal 170 KUHP belum ada di data/reference/law_articles.csv"),
+    ("Pasal 170 KUHP", "pasal 170 KUHP belum ada di daftar pasal undang-undang"),
     ("Pasal 99", "pasal 99 tanpa nama undang-undang tidak dikenal"),
-    ("Pasal 50 UU 23/2004", "pasal 50 UU 23/2004 belum ada di data/reference/law_articles.csv"),
+    ("Pasal 50 UU 23/2004", "pasal 50 UU 23/2004 belum ada di daftar pasal undang-undang"),
 ])
 def test_an_article_the_table_does_not_resolve_is_rejected_naming_both_fixes(wording, says):
     outcome = parse_violence(wording)
     assert isinstance(outcome, Problem) and outcome.reason == "bentuk_tidak_dikenal"
     assert outcome.message.startswith(f"Jenis kekerasan '{wording}' tidak dikenal: {says}.")
-    assert "data/reference/violence_aliases.csv" in outcome.message
+    assert outcome.message.endswith("minta operator menambahkan ejaan ini ke daftar ejaan bentuk kekerasan (di "
+                                    "halaman Unggah Data).")
+    assert "data/reference" not in outcome.message and ".csv" not in outcome.message
 
 
 def test_an_article_without_a_law_in_two_laws_with_different_forms_asks_for_the_law(tmp_path, monkeypatch):
@@ -224,13 +226,20 @@ def _environment() -> dict:
     return {k: v for k, v in os.environ.items() if k != "PPA_REFERENCE"}
 
 
+def _first_list(message: str) -> str:
+    """The reference file of the first list a message asks the operator to extend (vocab.LIST_NAMES)."""
+    named = {message.find(name): file for file, name in vocab.LIST_NAMES.items() if name in message}
+    return named[min(named)]
+
+
 def _follow(message: str, reference: Path, form: str) -> None:
-    """Do what a rejection message says: add its quoted wording to the first reference file it names, as an alias
-    (violence_aliases.csv) or as the article it names (law_articles.csv)."""
+    """Do what a rejection message says: add its quoted wording to the first reference list it names, as a
+    spelling (daftar ejaan bentuk kekerasan) or as the article it names (daftar pasal undang-undang)."""
     wording = re.match(r"Jenis kekerasan '([^']+)' tidak dikenal", message)[1]
-    file_name = re.search(r"data/reference/([a-z_]+\.csv)", message)[1]
+    file_name = _first_list(message)
     if file_name == "law_articles.csv":
-        law, article = re.search(r"\(law (\w+), article (\w+), violence_types", message).groups()
+        article, label = re.search(r"menambahkan pasal (\w+) (.+?) beserta bentuk", message).groups()
+        law = {name: code for code, name in vocab.law_articles().labels.items()}[label]
         _append(reference / file_name, law=law, article=article, violence_types=form)
     else:
         _append(reference / file_name, wording=wording, violence_types=form)
@@ -251,7 +260,7 @@ def test_following_the_advice_of_a_rejection_makes_the_row_load(tmp_path, repo_r
     first = _load(path, tmp_path / "one" / "ppa.duckdb", reference, repo_root)
     assert (first["rows_loaded"], first["rows_rejected"]) == (1, 3)
     messages = [e["message"] for e in first["errors"]]
-    assert [re.search(r"data/reference/([a-z_]+\.csv)", m)[1] for m in messages] == [
+    assert [_first_list(m) for m in messages] == [
         "law_articles.csv", "violence_aliases.csv", "violence_aliases.csv"]
     for message in messages:
         _follow(message, reference, "fisik")

@@ -221,7 +221,7 @@ def test_an_unknown_row_label_is_rejected_with_its_advice(tmp_path):
     rows.append([4, "KDRT", 1, None, None])
     path = write_rows(tmp_path / "rekap 2024.xlsx", {"Rekap": rows})
     parsed = parse_workbook(path, "PUSKESMAS", today=TODAY)
-    assert [e.row for e in parsed.errors] == [8] and "violence_aliases.csv" in parsed.errors[0].message
+    assert [e.row for e in parsed.errors] == [8] and "daftar ejaan bentuk kekerasan" in parsed.errors[0].message
     assert sum(counts_of(parsed).values()) == 10
 
 

@@ -225,8 +225,8 @@ def test_out_of_area_district_is_rejected_naming_the_place(cell, belongs):
 def test_unknown_district_is_rejected():
     outcome = parse_district("Bandung")
     assert outcome.message == ("Kecamatan tidak dikenal di wilayah ini. Tulis nama kecamatan resmi "
-                               "(lihat daftar di template), atau tambahkan ejaan ini ke "
-                               "data/reference/place_aliases.csv.")
+                               "(lihat daftar di template), atau minta operator menambahkan ejaan ini "
+                               "ke daftar ejaan nama wilayah.")
 
 
 @pytest.mark.parametrize("cell, code", [
@@ -280,8 +280,8 @@ def test_unknown_wording_rejects_the_row_and_says_where_to_add_it(cell, wording)
     assert isinstance(outcome, Problem) and outcome.reason == "bentuk_tidak_dikenal"
     assert outcome.message == (
         f"Jenis kekerasan '{wording}' tidak dikenal. Gunakan salah satu bentuk (Fisik, Psikis, Seksual, "
-        "Eksploitasi, Trafficking (TPPO), Penelantaran, Lainnya), atau tambahkan kata ini sebagai alias di "
-        "data/reference/violence_aliases.csv atau dari halaman unggah.")
+        "Eksploitasi, Trafficking (TPPO), Penelantaran, Lainnya), atau minta operator menambahkan ejaan ini "
+        "ke daftar ejaan bentuk kekerasan (di halaman Unggah Data).")
 
 
 def test_closed_lists_keep_known_values_and_warn_on_unknown():
