@@ -213,8 +213,8 @@ def detail_arrays(spread, violence_types: pa.Array) -> dict[str, pa.Array]:
     if not pc.any(is_tppo).as_py():  # most sheets: no TPPO victim, so the whole block is empty (~2 ms a file less)
         return {name: stage.get(name, null) for name in DETAIL_COLUMNS}
 
-    def tppo_only(values: pa.Array) -> pa.Array:
-        return pc.if_else(is_tppo, values, null.cast(values.type))
+    def tppo_only(values: pa.Array) -> pa.Array:  # (an empty column stays as it is)
+        return values if values.null_count == len(values) else pc.if_else(is_tppo, values, null.cast(values.type))
 
     def modus(part: str) -> pa.Array:
         return spread("tppo_modus", lambda m: getattr(m, part) if m else None).cast(pa.string())
