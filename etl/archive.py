@@ -31,15 +31,17 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl import db as dbmod
 from etl.model import EtlError, Problem
 from etl.read import Column, Sheet, Workbook
+
+if TYPE_CHECKING:  # a parse worker imports this module and never opens a database (duckdb costs ~0.15 s to import)
+    import duckdb
 
 RAW_DIR = "raw"
 SUFFIX = ".cells"
@@ -72,8 +74,10 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 def archive_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
     """<db folder>/raw, where the redacted copy of every committed file is kept (the source of rebuild)."""
+    from etl.db import data_dir
+
     db_file = database_file(con)
-    return dbmod.data_dir(db_file) / RAW_DIR if db_file else None
+    return data_dir(db_file) / RAW_DIR if db_file else None
 
 
 def copy_path(folder: Path, submission_id: str) -> Path:

@@ -359,9 +359,8 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
 
     def read(name: str, normalise, required: bool = False) -> tuple[list[_Read], np.ndarray]:
         """(what each distinct cell of the field's column reads as, the data rows' positions in that list)."""
-        cells = column(name)
-        return [_read(normalise(v), sheet.name, header(name), name, required) for v in cells.values], \
-            cells.codes[rows]
+        cells, where = column(name), header(name)
+        return [_read(normalise(v), sheet.name, where, name, required) for v in cells.values], cells.codes[rows]
 
     districts, subdistricts = column("district"), column("subdistrict")
     width = len(subdistricts.values)
@@ -407,7 +406,10 @@ def _parse_register_rows(lay: SheetLayout, today: dt.date, result: ParsedWorkboo
 
     def spread(name: str, value=lambda v: v) -> pa.Array:
         outcomes, codes = fields[name]
-        return pa.array([value(o.value) for o in outcomes]).take(codes)
+        values = [value(o.value) for o in outcomes]
+        if all(v is None for v in values):  # a column the sheet lacks or leaves empty (most TPPO columns)
+            return pa.nulls(len(codes))
+        return pa.array(values).take(codes)
 
     age_of = spread("age", lambda age: age.years if age else None)
     child_of = spread("age", lambda age: age.is_child if age else None)

@@ -493,7 +493,6 @@ def _table(members: bytes) -> np.ndarray:
 _SPACE = _table(b" \t\n\r")
 _END_OF_NAME = _table(b" \t\n\r>/")  # what may follow a tag's name ('<rowBreaks' is no row)
 _LETTER = _table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_DIGIT = _table(b"0123456789")
 _PAD = 16
 
 
@@ -521,16 +520,18 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
 def _highest_row(xml: np.ndarray, values: np.ndarray) -> int:
     """The highest row number among references starting at these positions ('7' of a row, 'AB7' of a cell; up
     to 7 digits, which is past any sheet's last row)."""
-    letters = _LETTER[xml[values]].astype(np.int64)
+    letters = _LETTER[xml[values]].astype(np.intp)
     for k in (1, 2):  # a column has at most three letters
         letters += _LETTER[xml[values + k]] & (letters == k)
     digits = values + letters
-    number = np.zeros(len(values), np.int64)
+    number = np.zeros(len(values), np.int32)
     going = np.ones(len(values), bool)
     for k in range(7):
-        byte = xml[digits + k]
-        going &= _DIGIT[byte]
-        number = np.where(going, number * 10 + byte.astype(np.int64) - 48, number)
+        digit = xml[digits + k] - np.uint8(48)  # a byte below '0' wraps past 9
+        going &= digit < 10
+        if not going.any():  # every reference has ended (most rows have four digits or fewer)
+            break
+        number = np.where(going, number * 10 + digit, number)
     return int(number.max())
 
 
