@@ -70,9 +70,30 @@ def public_source() -> str:
     return f"{vocab.region().office_short}, angka terlindungi"
 
 
-def _subtitle(period: str, source: str | None, note: str | None = None) -> str:
+# Plotly never wraps a subtitle: a line wider than the chart is cut at its right edge. A half-width chart (two
+# columns on a 1280-pixel screen, or the narrower of a 3:2 pair) shows about 55 characters of 12-pixel text.
+SUBTITLE_LINE_CHARACTERS = 55
+
+
+def _subtitle(period: str, source: str | None, note: str | None = None,
+              width: int | None = SUBTITLE_LINE_CHARACTERS) -> str:
     lines = [f"Periode {period}", f"Sumber: {source or default_source()}"]
-    return "<br>".join([note, *lines] if note else lines)
+    lines = [note, *lines] if note else lines
+    return "<br>".join(_wrapped(line, width) if width else line for line in lines)
+
+
+def _wrapped(text: str, width: int = SUBTITLE_LINE_CHARACTERS) -> str:
+    """A subtitle line (or lines, split by <br>) broken so that no line is wider than ``width`` characters: after a
+    '; ' where it can (each clause on its own line), else after a ', ', else at a space."""
+    out = []
+    for line in text.split("<br>"):
+        while len(line) > width:
+            cut = next((line.rfind(mark, 0, width) + len(mark) for mark in ("; ", ", ", " ")
+                        if line.rfind(mark, 0, width) > 0), width)
+            out.append(line[:cut].rstrip())
+            line = line[cut:]
+        out.append(line)
+    return "<br>".join(out)
 
 
 def _top_margin(subtitle: str) -> int:
@@ -91,6 +112,8 @@ def _frame(data: list[dict], layout: dict, title: str, period: str, source: str 
     figure, 5–10 figures a page). tests/test_charts.py checks that validating every figure again changes nothing.
     st.plotly_chart takes the Figure as it is (a dict would be validated again)."""
     subtitle = _subtitle(period, source, note)
+    # the lines a wrap adds are added to the figure's height: the plot keeps the room its builder gave it
+    height += _top_margin(subtitle) - _top_margin(_subtitle(period, source, note, width=None))
     _merge(layout, {
         "title": {"text": title, "subtitle": {"text": subtitle, "font": {"size": 12}},
                   # pinned to the figure's top-left corner (not the plot area), the margin below leaves room
@@ -958,7 +981,8 @@ def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
     if df.empty or df["cases"].sum() == 0:
         return empty_figure(title, period)
     data = df.iloc[::-1]
-    days = [f"{fmt.number(int(c))}" + (f" · median {fmt.number(d, 0)} hari" if pd.notna(d) else "")
+    # short enough to fit beside the longest bar in half a page ("149 · median 186 hari" was cut off there)
+    days = [f"{fmt.number(int(c))}" + (f" · {fmt.number(d, 0)} hari" if pd.notna(d) else "")
             for c, d in zip(data["cases"], data["median_days"])]
     colours = [ENDING_COLOUR if e else FUNNEL_COLOUR for e in data["ending"]]
     bar = _trace("bar", x=data["cases"], y=data["label"], orientation="h", marker={"color": colours}, text=days,
@@ -967,10 +991,11 @@ def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
                  hovertemplate="%{y}: %{x:,} kasus (%{customdata[0]:,} dengan tanggal tahap)<extra></extra>")
     layout = {"yaxis": {"categoryorder": "array", "categoryarray": _array(list(data["label"]))},
               # room at the bars' ends for the count and the median days written there
-              "xaxis": {"title": {"text": "Jumlah kasus"}, "range": [0, max(1, int(data["cases"].max())) * 1.6]}}
+              "xaxis": {"title": {"text": "Jumlah kasus"}, "range": [0, max(1, int(data["cases"].max())) * 2]}}
     return _frame([bar], layout, title, period, height=max(300, 36 * len(data) + 170),
                   note="biru = kasus yang sudah mencapai tahap itu atau lebih jauh; abu-abu = kasus yang berakhir "
-                       "tanpa putusan<br>median hari = dari tanggal lapor sampai tanggal tahap yang dilaporkan")
+                       "tanpa putusan<br>di ujung batang: kasus · median hari dari tanggal lapor sampai tanggal "
+                       "tahap yang dilaporkan")
 
 
 def stage_funnel_display(df: pd.DataFrame) -> pd.DataFrame:

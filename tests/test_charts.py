@@ -432,3 +432,17 @@ def test_every_public_chart_on_the_demo_is_what_validation_would_make_of_it(demo
     assert specs, "the page drew no chart"
     for spec in specs:
         assert spec == json.loads(go.Figure(spec).to_json())
+
+
+def test_no_subtitle_line_is_wider_than_half_a_page():
+    """Plotly cuts a subtitle line at the chart's right edge, and half-width charts show ~55 characters: long lines
+    are broken after a '; ', a ', ' or a space, and the figure grows by the lines added (the plot keeps its height)."""
+    figures = {**_every_builder_figure(), **{name: fig for name, (fig, _) in _small_count_figures().items()}}
+    for name, fig in figures.items():
+        lines = fig.layout.title.subtitle.text.split("<br>")
+        assert max(len(line) for line in lines) <= charts.SUBTITLE_LINE_CHARACTERS, (name, lines)
+    source = f"Sumber: {charts.default_source()}"
+    assert len(source) > charts.SUBTITLE_LINE_CHARACTERS  # the region's source line is one that needs breaking
+    funnel = figures["funnel"]  # its note is two lines, then period and source: four lines unbroken
+    added = len(funnel.layout.title.subtitle.text.split("<br>")) - 4
+    assert added > 0 and funnel.layout.height == max(300, 36 * 4 + 170) + 20 * added
