@@ -83,8 +83,8 @@ def _subtitle(period: str, source: str | None, note: str | None = None,
 
 
 def _wrapped(text: str, width: int = SUBTITLE_LINE_CHARACTERS) -> str:
-    """A subtitle line (or lines, split by <br>) broken so that no line is wider than ``width`` characters: after a
-    '; ' where it can (each clause on its own line), else after a ', ', else at a space."""
+    """A subtitle line (or lines, split by <br>) broken so that no line is wider than ``width`` characters: after the
+    last '; ' that fits, else after the last ', ', else at the last space (a word longer than a line is cut)."""
     out = []
     for line in text.split("<br>"):
         while len(line) > width:
@@ -125,7 +125,7 @@ def _frame(data: list[dict], layout: dict, title: str, period: str, source: str 
         "legend": {"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         "hoverlabel": {"namelength": -1},
     })
-    layout["template"] = _TEMPLATE_JSON  # Plotly's validated figure copies it, as it would the default template
+    layout["template"] = _TEMPLATE_JSON  # instead of Plotly's default (go.Figure copies it into the figure)
     _whole_number_ticks(data, layout)
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
