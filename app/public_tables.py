@@ -28,12 +28,13 @@ def series(counts: pd.DataFrame, name: str, chosen: list[dc.Period]) -> dc.Prote
 
 def series_by(counts: pd.DataFrame, name: str, chosen: list[dc.Period]) -> dc.ProtectedTable:
     """A one-breakdown public table over fixed periods (oldest first): "Periode" × its breakdown."""
-    frames = []
+    frames, breakdown = [], None
     for p in sorted(chosen, key=lambda p: p.start):
         t = release.table(counts, name, p.code)
+        breakdown = breakdown or t.by  # the oldest period's (read once: each table is a lookup in the release)
         frames.append(t.cells.assign(Periode=p.label, periode_singkat=short_label(p)))
     cells = pd.concat(frames, ignore_index=True)
-    by = ["Periode", *release.table(counts, name, chosen[0].code).by]
+    by = ["Periode", *breakdown]
     cells = cells[by + [c for c in cells.columns if c not in by]]
     out = dc.ProtectedTable(by, cells)
     out.footnotes = [dc.FOOTNOTE_SUPPRESSION] if out.any_suppressed else []

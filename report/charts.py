@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.basevalidators import to_scalar_or_list
 from plotly.colors import sample_colorscale
 
 from report import format as fmt
@@ -42,6 +43,8 @@ _TEMPLATE = go.layout.Template(layout=pio.templates["plotly_white"].layout,
                                data={kind: getattr(pio.templates["plotly_white"].data, kind)
                                      for kind in ("bar", "scatter", "heatmap")})
 _TEMPLATE_JSON = _TEMPLATE.to_plotly_json()
+# the sequential scale written out, as Plotly's validation writes a named scale into a trace
+_BLUES = [list(step) for step in go.Heatmap(colorscale=SEQUENTIAL).colorscale]
 
 TABLE_HEADERS = {
     "agency": "Lembaga", "primary_agency": "Lembaga utama (UPTD PPA diutamakan)", "pairs": "Pasangan ganda",
@@ -67,9 +70,30 @@ def public_source() -> str:
     return f"{vocab.region().office_short}, angka terlindungi"
 
 
-def _subtitle(period: str, source: str | None, note: str | None = None) -> str:
+# Plotly never wraps a subtitle: a line wider than the chart is cut at its right edge. A half-width chart (two
+# columns on a 1280-pixel screen, or the narrower of a 3:2 pair) shows about 55 characters of 12-pixel text.
+SUBTITLE_LINE_CHARACTERS = 55
+
+
+def _subtitle(period: str, source: str | None, note: str | None = None,
+              width: int | None = SUBTITLE_LINE_CHARACTERS) -> str:
     lines = [f"Periode {period}", f"Sumber: {source or default_source()}"]
-    return "<br>".join([note, *lines] if note else lines)
+    lines = [note, *lines] if note else lines
+    return "<br>".join(_wrapped(line, width) if width else line for line in lines)
+
+
+def _wrapped(text: str, width: int = SUBTITLE_LINE_CHARACTERS) -> str:
+    """A subtitle line (or lines, split by <br>) broken so that no line is wider than ``width`` characters: after the
+    last '; ' that fits, else after the last ', ', else at the last space (a word longer than a line is cut)."""
+    out = []
+    for line in text.split("<br>"):
+        while len(line) > width:
+            cut = next((line.rfind(mark, 0, width) + len(mark) for mark in ("; ", ", ", " ")
+                        if line.rfind(mark, 0, width) > 0), width)
+            out.append(line[:cut].rstrip())
+            line = line[cut:]
+        out.append(line)
+    return "<br>".join(out)
 
 
 def _top_margin(subtitle: str) -> int:
@@ -77,33 +101,33 @@ def _top_margin(subtitle: str) -> int:
     return 70 + 20 * (subtitle.count("<br>") + 1)
 
 
-def _frame(fig: go.Figure, title: str, period: str, source: str | None = None, note: str | None = None,
-           height: int = 380) -> go.Figure:
-    """Every chart's title, subtitle, template, margins and fonts, and whole-number ticks for small counts.
+def _frame(data: list[dict], layout: dict, title: str, period: str, source: str | None = None,
+           note: str | None = None, height: int = 380, extra_top: int = 0) -> go.Figure:
+    """Every chart's figure: its traces and layout (plain dicts) with title, subtitle, template, margins and fonts,
+    and whole-number ticks for small counts; ``extra_top`` pixels more above the plot (for panel titles).
 
-    Done on the figure's plain dicts and turned back into a figure without Plotly's validation (``_validate=False``):
-    validating these layout updates took most of a page rerun (0.2–0.5 s for a page's 5–10 figures). The values
-    set here are plain numbers and strings, the traces were validated when built, and tests/test_charts.py checks
-    that validating every builder's figure again changes nothing. st.plotly_chart takes the Figure as it is (a dict
-    would be validated again)."""
+    Builders write traces and layout as the plain dicts Plotly's validation would make of them, and the figure is
+    made without validation (``_validate=False``): validating them took most of a page rerun (Plotly's trace
+    constructors, update_layout/update_xaxes and the default template copied into every figure: 10–25 ms a
+    figure, 5–10 figures a page). tests/test_charts.py checks that validating every figure again changes nothing.
+    st.plotly_chart takes the Figure as it is (a dict would be validated again)."""
     subtitle = _subtitle(period, source, note)
-    # the raw property dicts, not to_plotly_json(): that writes numeric arrays as base64, and callers read the
-    # traces' values back (fig.data[0].y) as the validated figure gave them
-    layout = copy.deepcopy(fig._layout)
+    # the lines a wrap adds are added to the figure's height: the plot keeps the room its builder gave it
+    height += _top_margin(subtitle) - _top_margin(_subtitle(period, source, note, width=None))
     _merge(layout, {
         "title": {"text": title, "subtitle": {"text": subtitle, "font": {"size": 12}},
                   # pinned to the figure's top-left corner (not the plot area), the margin below leaves room
                   "x": 0.01, "xref": "container", "xanchor": "left",
                   "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}},
         "separators": ",.",  # decimal comma, thousands dot
-        "height": height, "margin": {"l": 10, "r": 10, "t": _top_margin(subtitle), "b": 10},
+        "height": height, "margin": {"l": 10, "r": 10, "t": _top_margin(subtitle) + extra_top, "b": 10},
         "font": {"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
         "hoverlabel": {"namelength": -1},
     })
-    layout["template"] = _TEMPLATE_JSON  # replaces Plotly's default, as update_layout(template=...) does
-    _whole_number_ticks(fig, layout)
-    return go.Figure({"data": copy.deepcopy(fig._data), "layout": layout}, _validate=False)
+    layout["template"] = _TEMPLATE_JSON  # instead of Plotly's default (go.Figure copies it into the figure)
+    _whole_number_ticks(data, layout)
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 def _merge(target: dict, updates: dict) -> None:
@@ -115,46 +139,65 @@ def _merge(target: dict, updates: dict) -> None:
             target[key] = value
 
 
-def _value_axis_numbers(fig: go.Figure) -> dict[str, list[float]]:
+def _array(values):
+    """A column as a trace keeps it after Plotly's validation: a pandas Series or Index as a numpy array (its
+    positions, not its index labels), a list or tuple as a list of plain Python values, anything else as given."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        return values.to_numpy()
+    if isinstance(values, (list, tuple)):
+        return to_scalar_or_list(values)
+    return values
+
+
+def _trace(kind: str, **properties) -> dict:
+    """One trace as a plain dict: ``kind`` ('bar', 'scatter', 'heatmap') and its properties, pandas columns made
+    arrays; nested properties (marker, line, …) are given as dicts."""
+    return {"type": kind, **{key: _array(value) for key, value in properties.items() if value is not None}}
+
+
+def _axes(layout: dict, letter: str, **properties) -> None:
+    """Set properties on every ``letter`` ('x' or 'y') axis of the layout, as update_xaxes/update_yaxes do: the
+    first axis always, and xaxis2, xaxis3 … where the layout has them."""
+    names = {f"{letter}axis"} | {name for name in layout if re.fullmatch(f"{letter}axis[0-9]+", name)}
+    for name in sorted(names):
+        _merge(layout.setdefault(name, {}), copy.deepcopy(properties))
+
+
+def _value_axis_numbers(data: list[dict]) -> dict[str, list[float]]:
     """'x'/'y' -> the numbers plotted along that axis by bars, lines and markers (heatmaps and maps excluded).
 
     A bar's values lie along its orientation; a line or marker trace puts numbers on whichever axis holds them
     (months and names are text), so a dot plot of counts (numbers along x) is found as well as a time series."""
     found: dict[str, list[float]] = {"x": [], "y": []}
-    for trace in fig.data:  # the traces, not the dict: Plotly writes numeric arrays there as base64
-        if trace.type == "bar":
-            keys = ("x",) if trace.orientation == "h" else ("y",)
-        elif trace.type == "scatter":
+    for trace in data:
+        if trace["type"] == "bar":
+            keys = ("x",) if trace.get("orientation") == "h" else ("y",)
+        elif trace["type"] == "scatter":
             keys = ("x", "y")
         else:
             continue
         for key in keys:
-            values = getattr(trace, key)
+            values = trace.get(key)
             if values is not None:
                 found[key] += [abs(float(v)) for v in values
                                if isinstance(v, numbers.Real) and not isinstance(v, bool) and not pd.isna(v)]
     return found
 
 
-def _whole_number_ticks(fig: go.Figure, layout: dict) -> None:
+def _whole_number_ticks(data: list[dict], layout: dict) -> None:
     """Counts get whole-number ticks: an axis of whole numbers all below 6 ticks every 1 (never 0,2 / 0,4); above
-    that Plotly's own steps (1, 2, 5, 10 …) are whole already. Every x (or y) axis of the figure, as
-    update_xaxes/update_yaxes would; written into ``layout``, the figure's layout as a dict."""
-    for key, values in _value_axis_numbers(fig).items():
+    that Plotly's own steps (1, 2, 5, 10 …) are whole already. Every x (or y) axis of the layout."""
+    for key, values in _value_axis_numbers(data).items():
         if values and all(v == int(v) for v in values) and max(values) < 6:
-            axes = {f"{key}axis"} | {name for name in layout if re.fullmatch(f"{key}axis[0-9]+", name)}
-            for axis in sorted(axes):
-                layout.setdefault(axis, {}).update(tick0=0, dtick=1, rangemode="tozero")
+            _axes(layout, key, tick0=0, dtick=1, rangemode="tozero")
 
 
 def empty_figure(title: str, period: str, source: str | None = None, message: str = EMPTY_MESSAGE) -> go.Figure:
     """A figure that states there is nothing to show, without axes."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": "#555"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _frame(fig, title, period, source, height=220)
+    layout = {"annotations": [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                               "showarrow": False, "font": {"size": 15, "color": "#555"}}],
+              "xaxis": {"visible": False}, "yaxis": {"visible": False}}
+    return _frame([], layout, title, period, source, height=220)
 
 
 def is_empty(fig: go.Figure) -> bool:
@@ -176,25 +219,24 @@ def monthly_figure(df: pd.DataFrame, period: str, measure: str = "kasus", moving
     provisional = df["provisional"].fillna(False).astype(bool).tolist()
     # value labels while they stay legible (up to two years of months); beyond that the axis carries the values
     values_shown = len(labels) <= 24
-    fig = go.Figure(go.Bar(
-        x=labels, y=df[measure], name=unit.capitalize(), marker_color=TOTAL_COLOUR,
+    data = [_trace(
+        "bar", x=labels, y=df[measure], name=unit.capitalize(),
+        marker={"color": TOTAL_COLOUR, "pattern": {"shape": ["/" if p else "" for p in provisional]},
+                "opacity": [0.55 if p else 1.0 for p in provisional]},
         text=[fmt.number(int(v)) for v in df[measure]] if values_shown else None,
         textposition="outside" if values_shown else None, cliponaxis=False,
-        marker_pattern_shape=["/" if p else "" for p in provisional],
-        marker_opacity=[0.55 if p else 1.0 for p in provisional],
         customdata=["data sementara" if p else "" for p in provisional],
         hovertemplate=f"%{{x}}<br>%{{y:,}} {unit} %{{customdata}}<extra></extra>",
-    ))
+    )]
     if moving_average:
-        fig.add_trace(go.Scatter(
-            x=labels, y=df[f"{measure}_rata3"], name="Rata-rata 3 bulan", mode="lines",
+        data.append(_trace(
+            "scatter", x=labels, y=df[f"{measure}_rata3"], name="Rata-rata 3 bulan", mode="lines",
             line={"color": OKABE_ITO[0], "width": 3},
             hovertemplate=f"%{{x}}<br>rata-rata 3 bulan: %{{y:,.1f}} {unit}<extra></extra>",
         ))
     note = "arsir = data sementara (laporan terlambat masih bisa masuk)" if any(provisional) else None
-    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    return _frame(fig, title, period, note=note)
+    layout = {"yaxis": {"title": {"text": f"Jumlah {unit}"}, "rangemode": "tozero"}, "xaxis": {"type": "category"}}
+    return _frame(data, layout, title, period, note=note)
 
 
 def forms_figure(df: pd.DataFrame, period: str) -> go.Figure:
@@ -204,14 +246,15 @@ def forms_figure(df: pd.DataFrame, period: str) -> go.Figure:
         return empty_figure(title, period)
     ordered = df.sort_values("victims")
     colours = form_colours()
-    fig = go.Figure(go.Bar(
-        x=ordered["victims"], y=ordered["label"], orientation="h", text=ordered["victims"],
-        marker_color=[colours.get(c, "#999999") for c in ordered["violence_type"]],
+    data = [_trace(
+        "bar", x=ordered["victims"], y=ordered["label"], orientation="h",
+        text=ordered["victims"].to_numpy(dtype=float),  # Plotly's validation makes text numbers floats
+        marker={"color": [colours.get(c, "#999999") for c in ordered["violence_type"]]},
         texttemplate="%{x:,}", textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} korban<extra></extra>",
-    ))
-    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
-    return _frame(fig, title, period, note=MULTI_FORM_NOTE)
+    )]
+    layout = {"xaxis": {"title": {"text": "Jumlah korban"}, "rangemode": "tozero"}}
+    return _frame(data, layout, title, period, note=MULTI_FORM_NOTE)
 
 
 def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
@@ -227,11 +270,12 @@ def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
     parts = [(code, part) for code, part in df.groupby("violence_type", sort=False) if part["victims"].sum() > 0]
     columns = min(len(parts), 4)
     rows = -(-len(parts) // columns)
-    fig = go.Figure(layout=_panel_grid([part["label"].iloc[0] for _, part in parts], columns))
+    layout = _panel_grid([part["label"].iloc[0] for _, part in parts], columns)
+    data = []
     for i, (code, part) in enumerate(parts):
         label, colour = part["label"].iloc[0], colours.get(code, "#999999")
-        fig.add_trace(go.Scatter(
-            x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines",
+        data.append(_trace(
+            "scatter", x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines",
             line={"color": colour, "width": 2.5}, fill="tozeroy", fillcolor=_translucent(colour),
             showlegend=False, hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} korban<extra></extra>",
             xaxis=f"x{_axis_number(i)}", yaxis=f"y{_axis_number(i)}",
@@ -239,12 +283,10 @@ def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
     # a panel is ~150 px wide: three months on its axis (first, middle, last), the year under the month
     months = sorted(set(pd.to_datetime(df["month"])))
     shown = sorted({0, len(months) // 2, len(months) - 1})
-    fig.update_xaxes(tickvals=[_month_labels(pd.Series([months[i]]))[0] for i in shown],
-                     ticktext=[f"{fmt.month_short(months[i].month)}<br>{months[i].year}" for i in shown])
-    fig = _frame(fig, title, period, note=f"{MULTI_FORM_NOTE}; skala sumbu tegak sama di semua panel",
-                 height=170 + 220 * rows)
-    fig.update_layout(margin={"t": fig.layout.margin.t + 30})  # and for the panel titles under the subtitle
-    return fig
+    _axes(layout, "x", tickvals=[_month_labels(pd.Series([months[i]]))[0] for i in shown],
+          ticktext=[f"{fmt.month_short(months[i].month)}<br>{months[i].year}" for i in shown])
+    return _frame(data, layout, title, period, note=f"{MULTI_FORM_NOTE}; skala sumbu tegak sama di semua panel",
+                  height=170 + 220 * rows, extra_top=30)  # and room for the panel titles under the subtitle
 
 
 def _panel_grid(titles: list[str], columns: int, gap_x: float = 0.07, gap_y: float = 0.2) -> dict:
@@ -292,26 +334,25 @@ def year_comparison_figure(df: pd.DataFrame, period: str, measure: str = "kasus"
              else f"Jumlah {unit} per bulan, dibanding tahun lalu")
     if df.empty or df[measure].sum() == 0:
         return empty_figure(title, period)
-    fig = go.Figure()
+    data = []
     for which, colour, width in (("lalu", PREVIOUS_COLOUR, 2), ("ini", TOTAL_COLOUR, 3)):
         part = df[df["which"] == which]
         years = sorted(set(part["year"]))
         name = "–".join(str(y) for y in (years[0], years[-1])) if len(years) > 1 else str(years[0])
         x = [fmt.month_short(int(m)) for m in part["month_number"]]
         if cumulative:
-            trace = go.Scatter(x=x, y=part[column], name=name, mode="lines+markers",
-                               line={"color": colour, "width": width},
-                               hovertemplate=f"s.d. %{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
+            trace = _trace("scatter", x=x, y=part[column], name=name, mode="lines+markers",
+                           line={"color": colour, "width": width},
+                           hovertemplate=f"s.d. %{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
         else:  # at most twelve months a year: every bar keeps its value written above it
-            trace = go.Bar(x=x, y=part[column], name=name, marker_color=colour,
+            trace = _trace("bar", x=x, y=part[column], name=name, marker={"color": colour},
                            text=[fmt.number(int(v)) for v in part[column]], textposition="outside",
                            textfont={"size": 11}, cliponaxis=False,
                            hovertemplate=f"%{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
-        fig.add_trace(trace)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    return _frame(fig, title, period)
+        data.append(trace)
+    layout = {"barmode": "group", "yaxis": {"title": {"text": f"Jumlah {unit}"}, "rangemode": "tozero"},
+              "xaxis": {"type": "category"}}
+    return _frame(data, layout, title, period)
 
 
 def district_bar_figure(df: pd.DataFrame, period: str, measure: str = "kasus", top: int | None = None) -> go.Figure:
@@ -329,20 +370,18 @@ def district_bar_figure(df: pd.DataFrame, period: str, measure: str = "kasus", t
     if top:
         data = data.head(top)
     data = data.iloc[::-1]
-    fig = _hbars(data[measure], data["district"], unit, text=text, axis_title=unit.capitalize())
-    return _frame(fig, title, period, height=max(260, 34 * len(data) + 120))
+    return _frame(*_hbars(data[measure], data["district"], unit, text=text, axis_title=unit.capitalize()), title,
+                  period, height=max(260, 34 * len(data) + 120))
 
 
 def _hbars(values, labels, unit: str, colour: str = TOTAL_COLOUR, text: str = "%{x:,}",
-           axis_title: str | None = None) -> go.Figure:
-    """Horizontal bars with the number written at each bar's end; ``unit`` says what is counted (hover, axis)."""
-    fig = go.Figure(go.Bar(
-        x=values, y=labels, orientation="h", marker_color=colour,
-        texttemplate=text, textposition="outside", cliponaxis=False,
-        hovertemplate=f"%{{y}}: {text} {unit}<extra></extra>",
-    ))
-    fig.update_xaxes(title_text=axis_title or f"Jumlah {unit}", rangemode="tozero")
-    return fig
+           axis_title: str | None = None) -> tuple[list[dict], dict]:
+    """Horizontal bars with the number written at each bar's end; ``unit`` says what is counted (hover, axis).
+    Returns the traces and the layout for _frame."""
+    bar = _trace("bar", x=values, y=labels, orientation="h", marker={"color": _array(colour)},
+                 texttemplate=text, textposition="outside", cliponaxis=False,
+                 hovertemplate=f"%{{y}}: {text} {unit}<extra></extra>")
+    return [bar], {"xaxis": {"title": {"text": axis_title or f"Jumlah {unit}"}, "rangemode": "tozero"}}
 
 
 def _value_text(value: float, measure: str) -> str:
@@ -362,28 +401,27 @@ def tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, period: str, measure:
     if data[measure].fillna(0).sum() == 0:
         return empty_figure(title, period)
     top = float(data[measure].max() or 1)
-    fig = go.Figure()
     rows = int(data["row"].max())
-    for _, tile in data.iterrows():
-        value = tile[measure]
-        known = pd.notna(value)
-        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if known else "#EEEEEE"
-        x0, y0 = tile["col"], rows - tile["row"]
-        fig.add_shape(type="rect", x0=x0 + 0.04, x1=x0 + 0.96, y0=y0 + 0.04, y1=y0 + 0.96,
-                      fillcolor=colour, line={"color": "white", "width": 2}, layer="below")
+    shapes = []
+    for col, row, value in zip(data["col"], data["row"], data[measure]):
+        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if pd.notna(value) else "#EEEEEE"
+        x0, y0 = col, rows - row
+        shapes.append({"type": "rect", "x0": x0 + 0.04, "x1": x0 + 0.96, "y0": y0 + 0.04, "y1": y0 + 0.96,
+                       "fillcolor": colour, "line": {"color": "white", "width": 2}, "layer": "below"})
     dark = [pd.notna(v) and float(v) / top > 0.5 for v in data[measure]]
-    fig.add_trace(go.Scatter(
-        x=data["col"] + 0.5, y=rows - data["row"] + 0.5, mode="text",
+    traces = [_trace(
+        "scatter", x=data["col"] + 0.5, y=rows - data["row"] + 0.5, mode="text",
         text=[f"<b>{name}</b><br>{_value_text(v, measure) if pd.notna(v) else '–'}"
               for name, v in zip(data["district"], data[measure])],
         textfont={"color": ["white" if d else "#1a1a1a" for d in dark], "size": 13},
         hovertext=[f"{name}: {_value_text(v, measure) if pd.notna(v) else 'tidak ada data'} {unit}"
                    for name, v in zip(data["district"], data[measure])],
         hoverinfo="text", showlegend=False,
-    ))
-    fig.update_xaxes(visible=False, range=[0, int(data["col"].max()) + 1])
-    fig.update_yaxes(visible=False, range=[0, rows + 1], scaleanchor="x")
-    return _frame(fig, title, period, note="peta petak: posisi kira-kira, bukan batas wilayah", height=430)
+    )]
+    layout = {"shapes": shapes, "xaxis": {"visible": False, "range": [0, int(data["col"].max()) + 1]},
+              "yaxis": {"visible": False, "range": [0, rows + 1], "scaleanchor": "x"}}
+    return _frame(traces, layout, title, period, note="peta petak: posisi kira-kira, bukan batas wilayah",
+                  height=430)
 
 
 def _outer_rings(geometry: dict) -> list[list[list[float]]]:
@@ -406,7 +444,7 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
     values = dict(zip(data["district_code"], data[measure]))
     names = dict(zip(df["district_code"], df["district"]))
     top = float(max(values.values()) or 1)
-    fig = go.Figure()
+    traces = []
     label_x, label_y, label_text, label_dark = [], [], [], []
     for feature in geojson.get("features", []):
         code = str(feature["properties"].get("kode_kecamatan"))
@@ -416,8 +454,8 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
         hover = f"{name}: {_value_text(value, measure) if value is not None else 'tidak ada data'} {unit}"
         rings = _outer_rings(feature["geometry"])
         for ring in rings:
-            fig.add_trace(go.Scatter(
-                x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines", fill="toself",
+            traces.append(_trace(
+                "scatter", x=[pt[0] for pt in ring], y=[pt[1] for pt in ring], mode="lines", fill="toself",
                 fillcolor=colour, line={"color": "white", "width": 1.5}, hoveron="fills", text=hover,
                 hoverinfo="text", showlegend=False, name=name,
             ))
@@ -427,12 +465,12 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
             label_y.append(sum(pt[1] for pt in biggest) / len(biggest))
             label_text.append(f"{name}<br><b>{_value_text(value, measure) if value is not None else '–'}</b>")
             label_dark.append(value is not None and float(value) / top > 0.5)
-    fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, hoverinfo="skip",
-                             textfont={"size": 11, "color": ["white" if d else "#1a1a1a" for d in label_dark]},
-                             showlegend=False))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    return _frame(fig, title, period, source=f"{default_source()}; batas wilayah: file konfigurasi", height=520)
+    traces.append(_trace("scatter", x=label_x, y=label_y, mode="text", text=label_text, hoverinfo="skip",
+                         textfont={"size": 11, "color": ["white" if d else "#1a1a1a" for d in label_dark]},
+                         showlegend=False))
+    layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False, "scaleanchor": "x"}}
+    return _frame(traces, layout, title, period, source=f"{default_source()}; batas wilayah: file konfigurasi",
+                  height=520)
 
 
 def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figure:
@@ -442,8 +480,7 @@ def subdistrict_figure(df: pd.DataFrame, period: str, top: int = 15) -> go.Figur
         return empty_figure(title, period)
     data = df.sort_values("korban", ascending=False).head(top).iloc[::-1]
     labels = [f"{s} ({d})" for s, d in zip(data["subdistrict"], data["district"])]
-    fig = _hbars(data["korban"], labels, "korban")
-    return _frame(fig, title, period, height=max(260, 28 * len(data) + 120))
+    return _frame(*_hbars(data["korban"], labels, "korban"), title, period, height=max(260, 28 * len(data) + 120))
 
 
 def form_districts_figure(df: pd.DataFrame, period: str) -> go.Figure:
@@ -455,11 +492,10 @@ def form_districts_figure(df: pd.DataFrame, period: str) -> go.Figure:
     forms = [v.label for v in vocab.violence_types() if v.label in set(df["label"])]
     grid = df.pivot_table(index="district", columns="label", values="victims", aggfunc="sum", fill_value=0)
     grid = grid.reindex(index=districts[::-1], columns=forms, fill_value=0)
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=grid.columns, y=grid.index, colorscale=SEQUENTIAL, texttemplate="%{z:,}",
-        hovertemplate="%{y} · %{x}: %{z:,} korban<extra></extra>", colorbar={"title": {"text": "korban"}},
-    ))
-    return _frame(fig, title, period, note=MULTI_FORM_NOTE, height=520)
+    heatmap = _trace("heatmap", z=grid.values, x=grid.columns, y=grid.index, colorscale=_BLUES,
+                     texttemplate="%{z:,}", hovertemplate="%{y} · %{x}: %{z:,} korban<extra></extra>",
+                     colorbar={"title": {"text": "korban"}})
+    return _frame([heatmap], {}, title, period, note=MULTI_FORM_NOTE, height=520)
 
 
 def pyramid_figure(df: pd.DataFrame, period: str, value: str = "victims", unit: str = "korban",
@@ -469,14 +505,17 @@ def pyramid_figure(df: pd.DataFrame, period: str, value: str = "victims", unit: 
     if known.empty or known[value].sum() == 0:
         return empty_figure(title, period)
     bands = list(dict.fromkeys(df["age_band"]))
-    fig = go.Figure()
+    data = []
     for sex in ("L", "P"):
         part = known[known["sex"] == sex].set_index("age_band").reindex(bands, fill_value=0)
         sign = -1 if sex == "L" else 1
-        fig.add_trace(go.Bar(
-            y=bands, x=sign * part[value], name=SEX_LABELS[sex], orientation="h",
-            marker_color=SEX_COLOURS[sex], customdata=part[value],
+        counts = sign * part[value]
+        # each bar's count at its outer end: a pyramid is read bar by bar, not against the axis
+        data.append(_trace(
+            "bar", y=bands, x=counts, name=SEX_LABELS[sex], orientation="h",
+            marker={"color": SEX_COLOURS[sex]}, customdata=part[value],
             hovertemplate=f"{SEX_LABELS[sex]}, umur %{{y}}: %{{customdata:,}} {unit}<extra></extra>",
+            text=[fmt.number(abs(int(v))) if v else "" for v in counts], textposition="outside", cliponaxis=False,
         ))
     unknown_sex = int(df.loc[~df["sex"].isin(["P", "L"]), value].sum())
     if unknown_sex:
@@ -484,15 +523,12 @@ def pyramid_figure(df: pd.DataFrame, period: str, value: str = "victims", unit: 
         note = f"{note}; {unknown_note}" if note else unknown_note
     top = int(known[value].max())
     ticks = [v for v in range(-top, top + 1) if top <= 10 or v % max(1, top // 4) == 0]
-    fig.update_layout(barmode="relative", bargap=0.1)
-    for trace in fig.data:  # each bar's count at its outer end: a pyramid is read bar by bar, not against the axis
-        trace.update(text=[fmt.number(abs(int(v))) if v else "" for v in trace.x], textposition="outside",
-                     cliponaxis=False)
-    fig.update_xaxes(range=[-top * 1.15, top * 1.15])  # room for the labels at both outer ends
-    fig.update_xaxes(title_text=f"Jumlah {unit} (kiri laki-laki, kanan perempuan)",
-                     tickvals=ticks, ticktext=[fmt.number(abs(v)) for v in ticks])
-    fig.update_yaxes(title_text="Umur (tahun)", type="category")
-    return _frame(fig, title, period, note=note, height=420)
+    layout = {"barmode": "relative", "bargap": 0.1,
+              "xaxis": {"range": [-top * 1.15, top * 1.15],  # room for the labels at both outer ends
+                        "title": {"text": f"Jumlah {unit} (kiri laki-laki, kanan perempuan)"},
+                        "tickvals": ticks, "ticktext": [fmt.number(abs(v)) for v in ticks]},
+              "yaxis": {"title": {"text": "Umur (tahun)"}, "type": "category"}}
+    return _frame(data, layout, title, period, note=note, height=420)
 
 
 def category_figure(df: pd.DataFrame, label_column: str, title: str, period: str,
@@ -502,8 +538,8 @@ def category_figure(df: pd.DataFrame, label_column: str, title: str, period: str
     if df.empty or df[value].sum() == 0:
         return empty_figure(title, period)
     data = df.iloc[::-1]
-    fig = _hbars(data[value], data[label_column], unit, colour)
-    return _frame(fig, title, period, note=note, height=max(240, 32 * len(data) + 120))
+    return _frame(*_hbars(data[value], data[label_column], unit, colour), title, period, note=note,
+                  height=max(240, 32 * len(data) + 120))
 
 
 def recap_figure(df: pd.DataFrame, period: str) -> go.Figure:
@@ -513,17 +549,17 @@ def recap_figure(df: pd.DataFrame, period: str) -> go.Figure:
         return empty_figure(title, period, source=RECAP_SOURCE,
                             message="Tidak ada rekap bulanan tanpa register untuk pilihan ini.")
     dashes = ("dash", "dot", "dashdot", "longdash")
-    fig = go.Figure()
+    data = []
     for i, (agency, part) in enumerate(df.groupby("agency", sort=True)):
         name = f"{vocab.agency_name(agency)} (rekap)"
-        fig.add_trace(go.Scatter(
-            x=_month_labels(part["month"]), y=part["victims"], name=name, mode="lines+markers",
+        data.append(_trace(
+            "scatter", x=_month_labels(part["month"]), y=part["victims"], name=name, mode="lines+markers",
             line={"color": RECAP_COLOUR, "dash": dashes[i % len(dashes)], "width": 2},
             hovertemplate=f"%{{x}}<br>{name}: %{{y:,}} korban per bentuk<extra></extra>",
         ))
-    fig.update_yaxes(title_text="Korban per bentuk (rekap)", rangemode="tozero")
-    fig.update_xaxes(type="category")
-    return _frame(fig, title, period, source=RECAP_SOURCE,
+    layout = {"yaxis": {"title": {"text": "Korban per bentuk (rekap)"}, "rangemode": "tozero"},
+              "xaxis": {"type": "category"}}
+    return _frame(data, layout, title, period, source=RECAP_SOURCE,
                   note=f"rekap tidak dapat dicek ganda terhadap register; {MULTI_FORM_NOTE}")
 
 
@@ -542,23 +578,22 @@ def submission_matrix_figure(df: pd.DataFrame, period: str) -> go.Figure:
     scale = []
     for i, status in enumerate(statuses):
         scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=_month_labels(pd.Series(months)), y=[vocab.agency_name(a) for a in agencies],
+    data = [_trace(
+        "heatmap", z=grid.values, x=_month_labels(pd.Series(months)), y=[vocab.agency_name(a) for a in agencies],
         zmin=-0.5, zmax=n - 0.5,
         colorscale=scale, showscale=False, text=text.values, xgap=2, ygap=2,
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-    ))
+    )]
     for status in statuses:  # a legend for the three colours
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status,
-                                 marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
-    fig.update_xaxes(type="category")
+        data.append(_trace("scatter", x=[None], y=[None], mode="markers", name=status,
+                           marker={"size": 12, "symbol": "square", "color": STATUS_COLOURS[status]}))
+    layout = {"xaxis": {"type": "category"}, "plot_bgcolor": "white"}
     if len(months) <= 12:  # upright, the year only where it starts: slanted labels were cut off under the grid
         stamps = [pd.Timestamp(m) for m in months]
-        fig.update_xaxes(tickangle=0, tickvals=_month_labels(pd.Series(months)),
-                         ticktext=[fmt.month_short(m.month) + (f" {m.year}" if i == 0 or m.month == 1 else "")
-                                   for i, m in enumerate(stamps)])
-    fig.update_layout(plot_bgcolor="white")
-    return _frame(fig, title, period, source="catatan pemuatan file",
+        layout["xaxis"].update(tickangle=0, tickvals=_month_labels(pd.Series(months)),
+                               ticktext=[fmt.month_short(m.month) + (f" {m.year}" if i == 0 or m.month == 1 else "")
+                                         for i, m in enumerate(stamps)])
+    return _frame(data, layout, title, period, source="catatan pemuatan file",
                   height=max(260, 40 * len(agencies) + 160))
 
 
@@ -568,8 +603,8 @@ def reasons_figure(df: pd.DataFrame, period: str, title: str = "Baris ditolak me
         return empty_figure(title, period, source="catatan pemuatan file",
                             message="Tidak ada baris yang ditolak untuk pilihan ini.")
     data = df.groupby("reason", as_index=False)["rows"].sum().sort_values("rows")
-    fig = _hbars(data["rows"], data["reason"].str.replace("_", " "), "baris", OKABE_ITO[2])
-    return _frame(fig, title, period, source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
+    return _frame(*_hbars(data["rows"], data["reason"].str.replace("_", " "), "baris", OKABE_ITO[2]), title, period,
+                  source="catatan pemuatan file", height=max(240, 32 * len(data) + 120))
 
 
 OUTCOME_LABELS = {"loaded": "dimuat", "unchanged": "tidak berubah", "replaced": "mengganti file lama",
@@ -615,7 +650,7 @@ def suppressed_range(label: str) -> tuple[int, int]:
 
 
 def _suppressed_traces(names: list[str], labels: list[str], hidden: list[bool],
-                       horizontal: bool) -> tuple[go.Scatter, go.Scatter]:
+                       horizontal: bool) -> tuple[dict, dict]:
     """Range markers for the suppressed cells (a whisker from 1 to threshold-1) and their labels at its end."""
     lows, highs = zip(*(suppressed_range(lab) if h else (None, None) for h, lab in zip(hidden, labels))) \
         if names else ((), ())
@@ -626,13 +661,13 @@ def _suppressed_traces(names: list[str], labels: list[str], hidden: list[bool],
     axis = ({"x": middle, "y": names, "error_x": error} if horizontal
             else {"x": names, "y": middle, "error_y": error})
     hover = [f"{n}: {SUPPRESSED_HOVER.get(lab, lab)}" if h else "" for n, h, lab in zip(names, hidden, labels)]
-    marker = go.Scatter(
-        **axis, mode="markers", cliponaxis=False, hovertext=hover, hoverinfo="text", name="disamarkan",
+    marker = _trace(
+        "scatter", **axis, mode="markers", cliponaxis=False, hovertext=hover, hoverinfo="text", name="disamarkan",
         marker={"symbol": "diamond-open", "size": 11, "color": SUPPRESSED_LINE, "line": {"width": 2}},
         showlegend=False)
     ends = {"x": list(highs), "y": names} if horizontal else {"x": names, "y": list(highs)}
-    label = go.Scatter(
-        **ends, mode="text", text=[lab if h else "" for h, lab in zip(hidden, labels)], cliponaxis=False,
+    label = _trace(
+        "scatter", **ends, mode="text", text=[lab if h else "" for h, lab in zip(hidden, labels)], cliponaxis=False,
         texttemplate="  %{text}" if horizontal else "%{text}",
         textposition="middle right" if horizontal else "top center", textfont={"color": "#333333"},
         hovertext=hover, hoverinfo="text", name="disamarkan", showlegend=False)
@@ -656,25 +691,24 @@ def protected_bar_figure(df: pd.DataFrame, category: str, title: str, period: st
     shown = [None if h else int(v) for h, v in zip(hidden, data["value"])]
     labels = data["label"].astype(str).tolist()
     colour = colours[::-1] if (colours and horizontal) else colours
-    fig = go.Figure()
     axis = {"x": shown, "y": names} if horizontal else {"x": names, "y": shown}
-    fig.add_trace(go.Bar(
-        **axis, orientation="h" if horizontal else "v", text=["" if h else lab for h, lab in zip(hidden, labels)],
+    traces = [_trace(
+        "bar", **axis, orientation="h" if horizontal else "v", text=["" if h else lab for h, lab in zip(hidden, labels)],
         textposition="outside", cliponaxis=False, hoverinfo="text", name=unit, showlegend=False,
         hovertext=["" if h else f"{n}: {lab} {unit}" for n, h, lab in zip(names, hidden, labels)],
-        marker={"color": colour or TOTAL_COLOUR}))
+        marker={"color": colour or TOTAL_COLOUR})]
     if any(hidden):
-        fig.add_traces(list(_suppressed_traces(names, labels, hidden, horizontal)))
+        traces += _suppressed_traces(names, labels, hidden, horizontal)
     axis_title = f"Jumlah {unit}"
     # room for the longest bar or range marker and the label at its end, which must not be cut off
     top = max([v for v in shown if v is not None] + [suppressed_range(lab)[1] for h, lab in zip(hidden, labels) if h]
               + [1])
-    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=axis_title, range=[0, top * 1.18])
+    layout = {"xaxis" if horizontal else "yaxis": {"title": {"text": axis_title}, "range": [0, top * 1.18]}}
     if not horizontal:
-        fig.update_xaxes(type="category")
+        layout["xaxis"] = {"type": "category"}
     note = _public_note(note, any(hidden))
     height = (max(260, 32 * len(data) + 140) if horizontal else 400) + (22 * note.count("<br>") if note else 0)
-    return _frame(fig, title, period, public_source(), note, height=height)
+    return _frame(traces, layout, title, period, public_source(), note, height=height)
 
 
 def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str, period: str,
@@ -686,33 +720,32 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
     known = data["value"].dropna()
     top = float(known.max()) if len(known) and known.max() > 0 else 1.0
     rows = int(data["row"].max())
-    fig = go.Figure()
-    for _, tile in data.iterrows():
-        value = tile["value"]
+    shapes = []
+    for col, row, value in zip(data["col"], data["row"], data["value"]):
         if pd.isna(value):
             colour, dash = SUPPRESSED_COLOUR, "dot"
         else:
             colour, dash = sample_colorscale(SEQUENTIAL, [0.05 + 0.9 * float(value) / top])[0], "solid"
-        x0, y0 = tile["col"], rows - tile["row"]
-        fig.add_shape(type="rect", x0=x0 + 0.04, x1=x0 + 0.96, y0=y0 + 0.04, y1=y0 + 0.96, fillcolor=colour,
-                      line={"color": "#555555" if dash == "dot" else "white", "width": 2, "dash": dash},
-                      layer="below")
+        x0, y0 = col, rows - row
+        shapes.append({"type": "rect", "x0": x0 + 0.04, "x1": x0 + 0.96, "y0": y0 + 0.04, "y1": y0 + 0.96,
+                       "fillcolor": colour, "layer": "below",
+                       "line": {"color": "#555555" if dash == "dot" else "white", "width": 2, "dash": dash}})
     labels = data["label"].fillna("–").tolist()
     dark = [pd.notna(v) and float(v) / top > 0.5 for v in data["value"]]
-    fig.add_trace(go.Scatter(
-        x=(data["col"] + 0.5).tolist(), y=(rows - data["row"] + 0.5).tolist(), mode="text",
+    traces = [_trace(
+        "scatter", x=(data["col"] + 0.5).tolist(), y=(rows - data["row"] + 0.5).tolist(), mode="text",
         text=[f"<b>{name}</b><br>{lab}" for name, lab in zip(data["district"], labels)],
         textfont={"color": ["white" if d else "#1a1a1a" for d in dark], "size": 13},
         hovertext=[f"{name}: {SUPPRESSED_HOVER.get(lab, f'{lab} {unit}')}" for name, lab in zip(data["district"],
                                                                                               labels)],
         hoverinfo="text", showlegend=False,
-    ))
-    fig.update_xaxes(visible=False, range=[0, int(data["col"].max()) + 1])
-    fig.update_yaxes(visible=False, range=[0, rows + 1], scaleanchor="x")
+    )]
+    layout = {"shapes": shapes, "xaxis": {"visible": False, "range": [0, int(data["col"].max()) + 1]},
+              "yaxis": {"visible": False, "range": [0, rows + 1], "scaleanchor": "x"}}
     note = "peta petak: posisi kira-kira, bukan batas wilayah"
     if data["value"].isna().any():
         note += "; petak abu-abu bergaris putus = disamarkan"
-    return _frame(fig, title, period, public_source(), note, height=440)
+    return _frame(traces, layout, title, period, public_source(), note, height=440)
 
 
 def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, period: str, unit: str = "korban",
@@ -727,21 +760,18 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
     hidden = [[0 if pd.isna(cell[(a, b)]["value"]) else None for a in xs] for b in ys]
     hover = [[f"{b} · {a}: " + (SUPPRESSED_HOVER.get(lab, lab) if v is None else f"{lab} {unit}")
               for a, v, lab in zip(xs, vrow, lrow)] for b, vrow, lrow in zip(ys, values, labels)]
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(z=values, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
-                             hoverinfo="text", colorscale=LIGHT_SEQUENTIAL, xgap=2, ygap=2, showscale=False,
-                             name=unit, textfont={"color": "#1a1a1a"}))
-    fig.add_trace(go.Heatmap(z=hidden, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
-                             hoverinfo="text", colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
-                             xgap=2, ygap=2, showscale=False, name="disamarkan"))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(type="category")
-    fig.update_layout(plot_bgcolor="white")
+    data = [_trace("heatmap", z=values, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
+                   hoverinfo="text", colorscale=LIGHT_SEQUENTIAL, xgap=2, ygap=2, showscale=False,
+                   name=unit, textfont={"color": "#1a1a1a"}),
+            _trace("heatmap", z=hidden, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,
+                   hoverinfo="text", colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
+                   xgap=2, ygap=2, showscale=False, name="disamarkan")]
+    layout = {"xaxis": {"type": "category"}, "yaxis": {"type": "category"}, "plot_bgcolor": "white"}
     suppressed = any(v is None for row in values for v in row)
     note = _public_note(note, False)
     if suppressed:
         note = "<br>".join(p for p in (note, "sel abu-abu = disamarkan, lihat label") if p)
-    return _frame(fig, title, period, public_source(), note, height=max(300, 36 * len(ys) + 190))
+    return _frame(data, layout, title, period, public_source(), note, height=max(300, 36 * len(ys) + 190))
 
 
 def protected_table(cells: pd.DataFrame, category: str, unit: str = "korban") -> pd.DataFrame:
@@ -765,26 +795,24 @@ def comparison_figure(df: pd.DataFrame, label_column: str, title: str, period: s
     if df.empty or (df["ini"].sum() == 0 and df["banding"].sum() == 0):
         return empty_figure(title, shown)
     data = df.iloc[::-1]
-    fig = go.Figure()
-    for label, now, before in zip(data[label_column], data["ini"], data["banding"]):
-        fig.add_trace(go.Scatter(x=[before, now], y=[label, label], mode="lines", showlegend=False,
-                                 line={"color": "#C8C8C8", "width": 3}, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=data["banding"], y=data[label_column], mode="markers", name=baseline_period,
+    traces = [_trace("scatter", x=[before, now], y=[label, label], mode="lines", showlegend=False,
+                     line={"color": "#C8C8C8", "width": 3}, hoverinfo="skip")
+              for label, now, before in zip(data[label_column], data["ini"], data["banding"])]
+    traces.append(_trace(
+        "scatter", x=data["banding"], y=data[label_column], mode="markers", name=baseline_period,
         marker={"color": PREVIOUS_COLOUR, "size": 12},
         hovertemplate=f"%{{y}}: %{{x:,}} {unit} ({baseline_period})<extra></extra>",
     ))
-    fig.add_trace(go.Scatter(
-        x=data["ini"], y=data[label_column], mode="markers+text", name=period,
+    traces.append(_trace(
+        "scatter", x=data["ini"], y=data[label_column], mode="markers+text", name=period,
         marker={"color": [LIKELY_REAL_COLOUR if n else TOTAL_COLOUR for n in data["nyata"]], "size": 13},
         text=[fmt.number(v) for v in data["ini"]], textposition="middle right", cliponaxis=False,
         customdata=data["penilaian"],
         hovertemplate=f"%{{y}}: %{{x:,}} {unit} ({period})<br>%{{customdata}}<extra></extra>",
     ))
-    fig.update_xaxes(title_text=f"Jumlah {unit}", rangemode="tozero")
-    fig.update_yaxes(type="category")
-    fig.update_layout(showlegend=False)  # the note names the colours: a legend below collided with the axis title
-    return _frame(fig, title, shown, note=COMPARISON_NOTE, height=max(300, 30 * len(data) + 200))
+    layout = {"xaxis": {"title": {"text": f"Jumlah {unit}"}, "rangemode": "tozero"}, "yaxis": {"type": "category"},
+              "showlegend": False}  # the note names the colours: a legend below collided with the axis title
+    return _frame(traces, layout, title, shown, note=COMPARISON_NOTE, height=max(300, 30 * len(data) + 200))
 
 
 def comparison_display(df: pd.DataFrame, label_column: str, label_header: str, period: str,
@@ -805,13 +833,13 @@ def service_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
     services = list(dict.fromkeys(df["service_label"]))
     if len(groups) == 1:
         data = df.iloc[::-1]
-        fig = _hbars(data["share"] * 100, data["service_label"], "% korban", text="%{x:,.1f}%",
-                     axis_title="Persentase korban (%)")
-        fig.update_traces(customdata=list(zip(data["penerima"], data["korban"])),
-                          hovertemplate="%{y}: %{customdata[0]:,} dari %{customdata[1]:,} korban "
-                                        "(%{x:,.1f}%)<extra></extra>")
-        fig.update_xaxes(range=[0, float(data["share"].max()) * 100 * 1.15])  # room for "100,0%" at the end
-        return _frame(fig, title, period, note=note, height=max(260, 32 * len(data) + 140))
+        traces, layout = _hbars(data["share"] * 100, data["service_label"], "% korban", text="%{x:,.1f}%",
+                                axis_title="Persentase korban (%)")
+        traces[0].update(customdata=_array(list(zip(data["penerima"], data["korban"]))),
+                         hovertemplate="%{y}: %{customdata[0]:,} dari %{customdata[1]:,} korban "
+                                       "(%{x:,.1f}%)<extra></extra>")
+        layout["xaxis"]["range"] = [0, float(data["share"].max()) * 100 * 1.15]  # room for "100,0%" at the end
+        return _frame(traces, layout, title, period, note=note, height=max(260, 32 * len(data) + 140))
     grid = df.pivot(index="group_label", columns="service_label", values="share").reindex(
         index=groups[::-1], columns=services)
     counts = df.pivot(index="group_label", columns="service_label", values="penerima").reindex(
@@ -821,14 +849,15 @@ def service_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
     hover = [[f"{g} · {s}: {fmt.number(int(c))} dari {fmt.number(int(totals[g]))} korban ({fmt.percent(v)})"
               for s, c, v in zip(services, crow, vrow)]
              for g, crow, vrow in zip(grid.index, counts.values, grid.values)]
-    fig = go.Figure(go.Heatmap(
-        z=grid.values * 100, x=services, y=[f"{g} ({fmt.number(int(totals[g]))} korban)" for g in grid.index],
+    heatmap = _trace(
+        "heatmap", z=grid.values * 100, x=services,
+        y=[f"{g} ({fmt.number(int(totals[g]))} korban)" for g in grid.index],
         zmin=0, zmax=100, colorscale=LIGHT_SEQUENTIAL, text=text, texttemplate="%{text}", hovertext=hover,
         hoverinfo="text", xgap=2, ygap=2, colorbar={"title": {"text": "% korban"}},
-    ))
-    fig.update_xaxes(type="category", tickangle=-30, automargin=True)  # below the grid: above, they hit the subtitle
-    fig.update_yaxes(type="category")
-    return _frame(fig, title, period, note=note, height=max(300, 34 * len(groups) + 220))
+    )
+    layout = {"xaxis": {"type": "category", "tickangle": -30, "automargin": True},  # below the grid: above, they
+              "yaxis": {"type": "category"}}                                      # hit the subtitle
+    return _frame([heatmap], layout, title, period, note=note, height=max(300, 34 * len(groups) + 220))
 
 
 def service_display(df: pd.DataFrame, group_header: str) -> pd.DataFrame:
@@ -852,21 +881,20 @@ def delay_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
                                                    "untuk pilihan ini.")
     data = data.iloc[::-1]
     labels = [f"{g} (n={fmt.number(int(n))})" for g, n in zip(data["group_label"], data["dengan_tanggal"])]
-    fig = go.Figure()
-    for label, q1, q3 in zip(labels, data["q1"], data["q3"]):
-        fig.add_trace(go.Scatter(x=[q1, q3], y=[label, label], mode="lines", showlegend=False,
-                                 line={"color": PREVIOUS_COLOUR, "width": 8}, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=data["median"], y=labels, mode="markers+text", name="Median", marker={"color": TOTAL_COLOUR, "size": 13},
+    traces = [_trace("scatter", x=[q1, q3], y=[label, label], mode="lines", showlegend=False,
+                     line={"color": PREVIOUS_COLOUR, "width": 8}, hoverinfo="skip")
+              for label, q1, q3 in zip(labels, data["q1"], data["q3"])]
+    traces.append(_trace(
+        "scatter", x=data["median"], y=labels, mode="markers+text", name="Median",
+        marker={"color": TOTAL_COLOUR, "size": 13},
         text=[fmt.number(v, 0) for v in data["median"]], textposition="top center", cliponaxis=False,
         customdata=list(zip(data["q1"], data["q3"], data["dengan_tanggal"])),
         hovertemplate="%{y}: median %{x:,.0f} hari (kuartil %{customdata[0]:,.0f}–%{customdata[1]:,.0f}; "
                       "%{customdata[2]:,} korban dengan kedua tanggal)<extra></extra>",
     ))
-    fig.update_xaxes(title_text="Hari dari kejadian sampai lapor", rangemode="tozero")
-    fig.update_yaxes(type="category")
-    fig.update_layout(showlegend=False)
-    return _frame(fig, title, period, height=max(300, 40 * len(data) + 200),
+    layout = {"xaxis": {"title": {"text": "Hari dari kejadian sampai lapor"}, "rangemode": "tozero"},
+              "yaxis": {"type": "category"}, "showlegend": False}
+    return _frame(traces, layout, title, period, height=max(300, 40 * len(data) + 200),
                   note="titik = median; batang abu-abu = kuartil 1–3 (separuh korban di tengah)<br>"
                        "n = korban yang memiliki tanggal kejadian dan tanggal lapor")
 
@@ -899,8 +927,8 @@ def rate_figure(df: pd.DataFrame, measure: str, period: str, denominator: str) -
     if data.empty or data[measure].sum() == 0:
         return empty_figure(title, period)
     data = data.sort_values(measure)
-    fig = _hbars(data[measure], data["district"], unit, text="%{x:,.1f}", axis_title=unit.capitalize())
-    return _frame(fig, title, period, note=f"penyebut: {denominator}", height=max(260, 34 * len(data) + 130))
+    return _frame(*_hbars(data[measure], data["district"], unit, text="%{x:,.1f}", axis_title=unit.capitalize()),
+                  title, period, note=f"penyebut: {denominator}", height=max(260, 34 * len(data) + 130))
 
 
 def rates_display(df: pd.DataFrame) -> pd.DataFrame:
@@ -934,17 +962,17 @@ def destination_figure(df: pd.DataFrame, period: str, top: int = 12) -> go.Figur
         return empty_figure(title, period, message="Belum ada korban TPPO dengan daerah/negara tujuan untuk pilihan "
                                                    "ini.")
     data = df.head(top).iloc[::-1]
-    fig = go.Figure()
+    traces = []
     for kind, label in data.groupby("destination_kind", sort=False)["kind_label"].first().items():
         part = data[data["destination_kind"] == kind]
-        fig.add_trace(go.Bar(x=part["victims"], y=part["label"], orientation="h", name=label,
-                             marker_color=DESTINATION_KIND_COLOURS.get(kind, OKABE_ITO[6]), texttemplate="%{x:,}",
+        traces.append(_trace("bar", x=part["victims"], y=part["label"], orientation="h", name=label,
+                             marker={"color": DESTINATION_KIND_COLOURS.get(kind, OKABE_ITO[6])}, texttemplate="%{x:,}",
                              textposition="outside", cliponaxis=False,
                              hovertemplate=f"%{{y}} ({label}): %{{x:,}} korban<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(data["label"]))
-    fig.update_xaxes(title_text="Jumlah korban", rangemode="tozero")
+    layout = {"yaxis": {"categoryorder": "array", "categoryarray": _array(list(data["label"]))},
+              "xaxis": {"title": {"text": "Jumlah korban"}, "rangemode": "tozero"}}
     note = f"{top} tujuan teratas" if len(df) > top else None
-    return _frame(fig, title, period, note=note, height=max(280, 32 * len(data) + 160))
+    return _frame(traces, layout, title, period, note=note, height=max(280, 32 * len(data) + 160))
 
 
 def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
@@ -953,20 +981,21 @@ def stage_funnel_figure(df: pd.DataFrame, title: str, period: str) -> go.Figure:
     if df.empty or df["cases"].sum() == 0:
         return empty_figure(title, period)
     data = df.iloc[::-1]
-    days = [f"{fmt.number(int(c))}" + (f" · median {fmt.number(d, 0)} hari" if pd.notna(d) else "")
+    # short enough to fit beside the longest bar in half a page ("149 · median 186 hari" was cut off there)
+    days = [f"{fmt.number(int(c))}" + (f" · {fmt.number(d, 0)} hari" if pd.notna(d) else "")
             for c, d in zip(data["cases"], data["median_days"])]
     colours = [ENDING_COLOUR if e else FUNNEL_COLOUR for e in data["ending"]]
-    fig = go.Figure(go.Bar(x=data["cases"], y=data["label"], orientation="h", marker_color=colours, text=days,
-                           textposition="outside", cliponaxis=False,
-                           customdata=list(zip(data["cases_dated"])),
-                           hovertemplate="%{y}: %{x:,} kasus (%{customdata[0]:,} dengan tanggal tahap)"
-                                         "<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(data["label"]))
-    # room at the bars' ends for the count and the median days written there
-    fig.update_xaxes(title_text="Jumlah kasus", range=[0, max(1, int(data["cases"].max())) * 1.6])
-    return _frame(fig, title, period, height=max(300, 36 * len(data) + 170),
+    bar = _trace("bar", x=data["cases"], y=data["label"], orientation="h", marker={"color": colours}, text=days,
+                 textposition="outside", cliponaxis=False,
+                 customdata=list(zip(data["cases_dated"])),
+                 hovertemplate="%{y}: %{x:,} kasus (%{customdata[0]:,} dengan tanggal tahap)<extra></extra>")
+    layout = {"yaxis": {"categoryorder": "array", "categoryarray": _array(list(data["label"]))},
+              # room at the bars' ends for the count and the median days written there
+              "xaxis": {"title": {"text": "Jumlah kasus"}, "range": [0, max(1, int(data["cases"].max())) * 2]}}
+    return _frame([bar], layout, title, period, height=max(300, 36 * len(data) + 170),
                   note="biru = kasus yang sudah mencapai tahap itu atau lebih jauh; abu-abu = kasus yang berakhir "
-                       "tanpa putusan<br>median hari = dari tanggal lapor sampai tanggal tahap yang dilaporkan")
+                       "tanpa putusan<br>di ujung batang: kasus · median hari dari tanggal lapor sampai tanggal "
+                       "tahap yang dilaporkan")
 
 
 def stage_funnel_display(df: pd.DataFrame) -> pd.DataFrame:
@@ -984,8 +1013,8 @@ def repatriation_figure(df: pd.DataFrame, period: str) -> go.Figure:
         return empty_figure(title, period)
     data = df.iloc[::-1]
     colours = [TOTAL_COLOUR if r == "ya" else PREVIOUS_COLOUR for r in data["repatriated"]]
-    fig = _hbars(data["victims"], data["label"], "korban", colours)
-    return _frame(fig, title, period, note="biru tua = dipulangkan, menurut daerah/negara asal pemulangan",
+    return _frame(*_hbars(data["victims"], data["label"], "korban", colours), title, period,
+                  note="biru tua = dipulangkan, menurut daerah/negara asal pemulangan",
                   height=max(240, 32 * len(data) + 140))
 
 

@@ -327,6 +327,79 @@ def test_a_framed_figure_is_what_validation_would_make_of_it(name):
     assert json.loads(fig.to_json()) == _validated_again(fig)
 
 
+def _every_builder_figure():
+    """One figure of every builder whose traces are written as plain dicts, on small frames (suppressed cells,
+    empty selections, several panels and groups included), the ones the demo's pages may not reach."""
+    tiles = geography.district_tiles()
+    districts = district_frame([3, 0, 1, 7, 2, 0, 5, 1, 0, 4, 2])
+    rows = [(t.code, t.label, m, v) for t, v in zip(vocab.violence_types(), [4, 0, 2, 6, 1, 0, 3])
+            for m, v in zip(months(3), [v, v + 1, 0])]
+    form_months = pd.DataFrame(rows, columns=["violence_type", "label", "month", "victims"])
+    protected = pd.DataFrame({"Kecamatan": ["A", "B", "C"], "value": [12, None, 0], "label": ["12", "<5", "0"]})
+    grid = pd.DataFrame({"periode": ["2023", "2023", "2024", "2024"], "bentuk": ["Fisik", "Psikis"] * 2,
+                         "value": [7, None, 9, 3], "label": ["7", "x", "9", "3"]})
+    services = pd.DataFrame({"group_label": ["Anak", "Anak", "Dewasa", "Dewasa"],
+                             "service_label": ["Medis", "Hukum"] * 2, "share": [0.5, 0.25, 1.0, 0.0],
+                             "penerima": [2, 1, 3, 0], "korban": [4, 4, 3, 3]})
+    delays = pd.DataFrame({"group_label": ["Fisik", "Seksual"], "korban": [5, 3], "dengan_tanggal": [4, 2],
+                           "tanggal_terbalik": [0, 1], "median": [3.0, 10.5], "q1": [1.0, 4.0], "q3": [7.0, 20.0]})
+    funnel = pd.DataFrame({"label": ["Dilaporkan", "Penyidikan", "Putusan", "Dihentikan"], "cases": [9, 4, 1, 2],
+                           "cases_dated": [9, 3, 1, 2], "median_days": [0.0, 12.0, None, 40.0],
+                           "ending": [False, False, False, True]})
+    destinations = pd.DataFrame({"label": ["Malaysia", "Riau", "Kota Jambi"], "kind_label": ["luar negeri", "provinsi lain",
+                                 "dalam kota"], "destination_kind": ["abroad", "other_province", "within_city"],
+                                 "victims": [5, 2, 1]})
+    repatriations = pd.DataFrame({"label": ["Malaysia", "Belum dipulangkan"], "repatriated": ["ya", "tidak"],
+                                  "victims": [3, 2]})
+    recap = pd.DataFrame({"agency": ["POLRESTA", "POLRESTA", "DINSOS"], "month": months(2) + months(1),
+                          "victims": [2, 3, 1]})
+    matrix = pd.DataFrame({"agency": ["UPTD_PPA", "UPTD_PPA", "RSUD"], "month": months(2) + months(1),
+                           "status": ["diterima", "diganti", "belum ada"]})
+    rates = districts.assign(korban_per_10rb=[v / 3 for v in districts["kasus"]])
+    return {
+        "empty": charts.empty_figure("Judul", PERIOD),
+        "form months (panels)": charts.form_months_figure(form_months, PERIOD),
+        "tile map": charts.tile_map_figure(districts, tiles, PERIOD, "kasus"),
+        "kelurahan": charts.subdistrict_figure(pd.DataFrame({"subdistrict": ["X", "Y"], "district": ["A", "B"],
+                                                             "korban": [4, 1]}), PERIOD),
+        "form × kecamatan": charts.form_districts_figure(
+            pd.DataFrame({"district": [d.name for d in vocab.districts()[:2]], "label": ["Fisik", "Psikis"],
+                          "victims": [3, 1]}), PERIOD),
+        "recap": charts.recap_figure(recap, PERIOD),
+        "submission matrix": charts.submission_matrix_figure(matrix, PERIOD),
+        "rejected rows": charts.reasons_figure(pd.DataFrame({"reason": ["tanggal_salah", "umur_salah"],
+                                                             "rows": [4, 9]}), PERIOD),
+        "protected bars with a hidden cell": charts.protected_bar_figure(protected, "Kecamatan", "Judul", PERIOD),
+        "protected columns": charts.protected_bar_figure(protected, "Kecamatan", "Judul", PERIOD, horizontal=False),
+        "protected tile map": charts.protected_tile_map_figure(
+            tiles.assign(value=[None if i % 4 == 0 else i for i in range(len(tiles))],
+                         label=["<5" if i % 4 == 0 else str(i) for i in range(len(tiles))]),
+            tiles, "Judul", PERIOD),
+        "protected grid": charts.protected_heatmap_figure(grid, "periode", "bentuk", "Judul", PERIOD),
+        "services, one group": charts.service_figure(services[services["group_label"] == "Anak"], "Layanan", PERIOD),
+        "services, a grid": charts.service_figure(services, "Layanan", PERIOD),
+        "time to report": charts.delay_figure(delays, "Hari", PERIOD),
+        "rates": charts.rate_figure(rates, "korban_per_10rb", PERIOD, "BPS"),
+        "destinations": charts.destination_figure(destinations, PERIOD),
+        "funnel": charts.stage_funnel_figure(funnel, "Tahap", PERIOD),
+        "repatriations": charts.repatriation_figure(repatriations, PERIOD),
+        "moving average": charts.monthly_figure(monthly([4, 6, 2, 9]), PERIOD, "korban", moving_average=True),
+        "running total": charts.year_comparison_figure(
+            pd.DataFrame([("ini", 2024, m, m, 1, m * 2, 2) for m in range(1, 4)]
+                         + [("lalu", 2023, m, 2, 1, m * 2, 2) for m in range(1, 4)],
+                         columns=["which", "year", "month_number", "kasus", "korban", "kasus_kumulatif",
+                                  "korban_kumulatif"]), PERIOD, "kasus", cumulative=True),
+    }
+
+
+@pytest.mark.parametrize("name", list(_every_builder_figure()))
+def test_every_builder_s_figure_is_what_validation_would_make_of_it(name):
+    """The builders write traces and layout as plain dicts and skip Plotly's validation: validating the figure
+    again must change nothing (a misspelt property raises here, a value of another type changes the JSON)."""
+    fig = _every_builder_figure()[name]
+    assert json.loads(fig.to_json()) == _validated_again(fig)
+
+
 STAFF_CHART_PAGES = ["pages/ringkasan.py", "pages/tren.py", "pages/wilayah.py", "pages/bentuk_tppo.py",
                      "pages/korban.py", "pages/perencanaan.py", "pages/kualitas_data.py", "pages/gugus_tugas.py"]
 
@@ -344,3 +417,32 @@ def test_every_staff_chart_on_the_demo_is_what_validation_would_make_of_it(demo_
     assert specs, "the page drew no chart"
     for spec in specs:
         assert spec == json.loads(go.Figure(spec).to_json())
+
+
+@pytest.mark.parametrize("page", ["pages/publik.py", "pages/publik_tren.py", "pages/publik_wilayah.py",
+                                  "pages/publik_bentuk.py"])
+def test_every_public_chart_on_the_demo_is_what_validation_would_make_of_it(demo_env, page):
+    import plotly.graph_objects as go
+    from app import auth
+    from tests.test_url_grid import open_page
+
+    at = open_page(auth.PUBLIC, page, {})
+    assert not at.exception, [e.message for e in at.exception]
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert specs, "the page drew no chart"
+    for spec in specs:
+        assert spec == json.loads(go.Figure(spec).to_json())
+
+
+def test_no_subtitle_line_is_wider_than_half_a_page():
+    """Plotly cuts a subtitle line at the chart's right edge, and half-width charts show ~55 characters: long lines
+    are broken after a '; ', a ', ' or a space, and the figure grows by the lines added (the plot keeps its height)."""
+    figures = {**_every_builder_figure(), **{name: fig for name, (fig, _) in _small_count_figures().items()}}
+    for name, fig in figures.items():
+        lines = fig.layout.title.subtitle.text.split("<br>")
+        assert max(len(line) for line in lines) <= charts.SUBTITLE_LINE_CHARACTERS, (name, lines)
+    source = f"Sumber: {charts.default_source()}"
+    assert len(source) > charts.SUBTITLE_LINE_CHARACTERS  # the region's source line is one that needs breaking
+    funnel = figures["funnel"]  # its note is two lines, then period and source: four lines unbroken
+    added = len(funnel.layout.title.subtitle.text.split("<br>")) - 4
+    assert added > 0 and funnel.layout.height == max(300, 36 * 4 + 170) + 20 * added
