@@ -9,7 +9,7 @@ import sys
 
 import streamlit as st
 
-from app import auth
+from app import auth, interface_words
 from etl import vocab
 from report import db
 from app.frame import configure_page
@@ -25,3 +25,4 @@ with db.one_connection_per_run():
     except vocab.ReferenceFileMissing as exc:  # the server's folder goes to its log; the page names the file
         print(exc, file=sys.stderr)
         st.error(exc.for_page())
+interface_words.apply()  # Streamlit's own labels and titles in Indonesian, last on the page

@@ -119,9 +119,19 @@ def _warm(version: str, public: bool, years: list[int]) -> None:
             return
 
 
+class NotPublicExtract(Exception):
+    """A public server (``PPA_PUBLIC=1``) was given a file that is not a public extract (a staff database, say)."""
+
+
 def _read_periods(public: bool) -> pd.DataFrame:
     if public:
         with etl_db.connect(database_file(), read_only=True) as con:
+            if not con.execute("SELECT count(*) FROM information_schema.tables "
+                               "WHERE table_name = 'public_periods'").fetchone()[0]:
+                raise NotPublicExtract(
+                    f"Server publik (PPA_PUBLIC=1) diarahkan ke {database_file().name}, yang bukan ekstrak publik. "
+                    "Buat ekstraknya dengan: python -m etl publish --out publik.duckdb, lalu jalankan server publik "
+                    "dengan PPA_DB=publik.duckdb.")
             return con.execute("SELECT * FROM public_periods").df()
     with read_only() as con:
         return release.periods_frame(con)

@@ -6,6 +6,8 @@ for charts in app/public_tables.py; the standing sentences are in report/sentenc
 
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -49,7 +51,8 @@ def begin(choose_period: bool = True) -> PublicPage:
     st.sidebar.markdown(f"**{vocab.region().office_short}**  \nKekerasan terhadap perempuan dan anak, dan TPPO")
     try:
         offered = pr.periods()
-    except DatabaseMissing:  # its message names the file and the command: for the server's log, not a visitor
+    except (DatabaseMissing, pr.NotPublicExtract) as exc:  # names a file and a command: for the server's log
+        print(exc, file=sys.stderr)
         st.info(NO_PUBLIC_DATA)
         st.stop()
     except Exception as exc:  # a locked database: say so instead of a stack trace

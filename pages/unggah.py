@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from app import interface_words
 from app.filters import select_many, select_one
 from app.operator import LOAD_STATUS_LABELS, begin_operator_page, reading
 from etl import columns, inspect, load, markup, summary, vocab, writer
 from etl.model import EtlError
-from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 # Up to this many row problems are shown as a table whose messages wrap; more scroll in a data grid.
 PROBLEMS_WRAPPED = 50
@@ -20,20 +20,12 @@ st.caption("Periksa file dari lembaga sebelum disimpan. Tidak ada yang masuk ke 
            "dikosongkan (arsip), selama database dipakai; cadangan database: 10 terbaru (bawaan). File asli tidak "
            "disimpan.")
 
-# Streamlit's upload box speaks English ("Upload", "20MB tiap file • XLSX"): its texts are replaced in place
-_limit = f"maks. {MAX_FILE_BYTES // (1024 * 1024)} MB tiap file • {', '.join(s.lstrip('.').upper() for s in SUPPORTED_SUFFIXES)}"
-st.html(f"""<style>
-[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
-[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]::after
-  {{ content: "Pilih file"; }}
-[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: "atau seret file ke sini · {_limit}";
-  opacity: 0.7; }}
-</style>""")
+interface_words.uploader_style()  # the upload box's own texts in Indonesian
 
 agency_choice = select_one(st, "Lembaga pengirim", ["(kenali otomatis)", *vocab.agency_codes()], key="agency",
                             help="Pilih bila lembaga tidak dikenali dari isi atau nama file.")
 agency = None if agency_choice.startswith("(") else agency_choice
+# no `type=`: a file of another type is not refused by the box in English; the check below says why in Indonesian
 uploads = st.file_uploader("File workbook dari lembaga (boleh beberapa sekaligus)", key="uploads",
                            accept_multiple_files=True)
 # (upload, agency) -> Inspection: the parsed batch held between checking and loading, parsed and hashed once
@@ -156,37 +148,3 @@ if st.session_state.get("outcomes"):
     st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True, width="stretch",
                  column_config={"Keterangan": st.column_config.TextColumn("Keterangan", width="large")})
     st.caption("Pemuatan dapat dibatalkan di halaman Riwayat & Pembatalan.")
-
-# What the upload box says only to a screen reader or on hovering a refused file ("Remove …", "Add files", "File
-# must be 20.0MB or smaller.") cannot be styled away: a small script rewrites those few English strings inside the
-# box whenever Streamlit draws them (it does nothing where they are gone). Last on the page: a script takes a line
-# of space where it stands. A file of another type is not refused by the box at all (no `type=` on the uploader
-# above): the check under it says in Indonesian why it cannot be loaded.
-st.html(f"""<script>
-(() => {{
-  if (window.ppaUploaderWords) return;
-  window.ppaUploaderWords = true;
-  const labels = [[/^Remove (.+)$/, "Hapus $1"], [/^Add files$/, "Tambah file"], [/^file upload$/, "pilih file"]];
-  const errors = [[/^(Error: )?File must be .* or smaller\\.$/, "Ditolak: file lebih dari {MAX_FILE_BYTES // (1024 * 1024)} MB."],
-                  [/^(Error: )?.*files are not allowed\\.$/, "Ditolak: jenis file ini tidak dapat dimuat."]];
-  const swap = (text, pairs) => {{
-    for (const [pattern, words] of pairs) if (pattern.test(text)) return text.replace(pattern, words);
-    return null;
-  }};
-  const translate = () => {{
-    for (const box of document.querySelectorAll('[data-testid="stFileUploader"]')) {{
-      for (const el of box.querySelectorAll('[aria-label]')) {{
-        const words = swap(el.getAttribute("aria-label"), labels);
-        if (words) el.setAttribute("aria-label", words);
-      }}
-    }}
-    for (const el of document.querySelectorAll('[data-testid="stFileUploader"] [role="alert"], [data-testid="stTooltipContent"]')) {{
-      const words = swap(el.textContent.trim(), errors);
-      if (words) el.textContent = words;
-    }}
-  }};
-  new MutationObserver(translate).observe(document.body, {{subtree: true, childList: true, characterData: true,
-                                                          attributes: true, attributeFilter: ["aria-label"]}});
-  translate();
-}})();
-</script>""", unsafe_allow_javascript=True)

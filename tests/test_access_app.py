@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import auth
+from app.frame import NO_PUBLIC_DATA
 from report import disclosure as dc
 from app.navigation import PAGES, PUBLIC_PAGES, OPERATOR_PAGES
 from etl import users
@@ -313,6 +314,18 @@ def test_public_extract_serves_every_public_page_without_login(demo_db_master, t
         assert_nothing_small(at)
         assert_public_footer(at)
         assert_no_month_or_kelurahan(at)
+
+
+def test_a_public_server_given_the_staff_database_shows_nothing_and_says_why_in_its_log(env, monkeypatch, capfd):
+    """PPA_PUBLIC=1 with the staff database instead of the extract: visitors get the 'not yet available' sentence
+    (no database error text, no figure), the server's log names the file and the command that makes the extract."""
+    monkeypatch.setenv("PPA_PUBLIC", "1")
+    at = start()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [i.value for i in at.info] == [NO_PUBLIC_DATA]
+    assert not at.metric and not at.get("plotly_chart") and not at.error
+    log = capfd.readouterr().err
+    assert "bukan ekstrak publik" in log and "python -m etl publish" in log
 
 
 def test_public_downloads_are_the_protected_tables_shown(demo_db_master):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.interface_words import LABELS
 from app.navigation import PAGES, PUBLIC_PAGES
 from etl import users
 
@@ -178,3 +180,19 @@ def test_no_request_leaves_the_server_on_any_page(server, browser):
     context.close()
     assert len(requests) > 20  # the pages really loaded (scripts, styles, icon, websocket)
     assert elsewhere == []
+
+
+def test_streamlits_own_labels_and_chart_tool_titles_are_indonesian(server, browser):
+    """Screen-reader labels and hover titles Streamlit and Plotly write in English ("Collapse sidebar", "Main menu",
+    "Download plot as a PNG") are rewritten by app/interface_words.py on every page: none of its English is left."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?periode=2024-T1", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    page.locator('[data-testid="stPlotlyChart"]').first.hover()  # Plotly draws its toolbar
+    page.wait_for_timeout(500)
+    said = page.evaluate("""() => [...document.querySelectorAll('[aria-label],[title],[data-title]')]
+        .flatMap(el => ['aria-label', 'title', 'data-title'].map(a => el.getAttribute(a)).filter(Boolean))""")
+    page.close()
+    english = [text for text in said if any(re.fullmatch(pattern, text) for pattern, _words in LABELS)]
+    assert not english, english
+    assert {"Tutup bilah samping", "Menu utama", "Unduh grafik (PNG)"} <= set(said), said
