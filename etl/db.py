@@ -437,9 +437,8 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         # swapped a new one in (etl.writer), so a new reader would be handed stale data.
         con = duckdb.connect(":memory:")
         try:
-            con.execute("ATTACH ? AS ppa (READ_ONLY)", [str(target)])
+            attach_read_only(con, target, "ppa")
             con.execute("USE ppa")
-            database_region.check(con, record=False)
         except BaseException:
             con.close()
             raise
@@ -454,6 +453,21 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         con.close()
         raise
     return con
+
+
+def attach_read_only(instance: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """Attach the database file read-only to an in-memory ``instance`` under ``alias`` (a name the caller made,
+    never input), and refuse another region's database (database_region.check), detaching it again."""
+    instance.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+    checker = instance.cursor()
+    try:
+        checker.execute(f"USE {alias}")
+        database_region.check(checker, record=False)
+    except BaseException:
+        checker.close()
+        instance.execute(f"DETACH {alias}")
+        raise
+    checker.close()
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, declared_per
 from etl.model import (AGENCY_UNKNOWN, OUTSIDE_PERIOD, PERPETRATOR_TYPE, VICTIM_TABLE_SCHEMA, ParsedWorkbook, Problem, RecapCell,
                        WorkbookError)
 from etl.read import Column, Workbook, column_letter, read_workbook
-from etl.values import (Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
+from etl.values import (ADD_SPELLING, Value, age_from_birth_date, case_references, district_name, district_of_subdistrict,
                         masked_texts, normalize_text, parse_age, parse_closed, parse_date, parse_district,
                         parse_offence, parse_services, parse_sex, parse_subdistrict, parse_violence,
                         place_of_citation, place_of_violence, recap_count, subdistrict_name)
@@ -660,8 +660,7 @@ def _parse_recap_sheet(book: Workbook, lay: SheetLayout, month: dt.date, result:
         names = ", ".join(f"'{lay.headers[j]}'" for j in unknown)
         raise WorkbookError(
             f"File '{book.file_name}', lembar '{sheet}': kolom rekap {names} bukan bentuk kekerasan yang dikenal. "
-            "Ganti judul kolom dengan bentuk kekerasan resmi, atau minta operator menambahkan istilah ini ke "
-            f"{vocab.LIST_NAMES['violence_aliases.csv']} (di halaman Unggah Data).")
+            f"Ganti judul kolom dengan bentuk kekerasan resmi, atau {ADD_SPELLING}.")
     sex_split = any(sex for _, sex in form_cols.values())
     column_sums: dict[int, int] = {j: 0 for j in list(form_cols) + list(total_cols)}
     for r in lay.data_rows:

@@ -36,6 +36,7 @@ from etl import vocab
 from etl.columns import ColumnMap, map_columns, missing_register_fields
 from etl.layout import (HEADER_SEARCH_ROWS, SheetLayout, cell_text, detect_layout, form_codes_of_header,
                         is_signature_row, is_total_label, numbering_row, sex_of_header, template_cells)
+from etl.values import ADD_SPELLING
 from etl.model import ParsedWorkbook, Problem, RecapCell, WorkbookError
 from etl.read import Sheet, Workbook, column_letter
 from etl.values import Value, normalize_text, parse_district, recap_count
@@ -430,8 +431,7 @@ def parse_grid(book: Workbook, lay: GridLayout, result: ParsedWorkbook, today: d
                 sheet, excel_row, label_header, "bentuk_tidak_dikenal",
                 f"Baris {repr(text) if text else '(tanpa nama)'} bukan bentuk kekerasan maupun kecamatan yang "
                 "dikenal. Tulis bentuk kekerasan resmi (Fisik, Psikis, Seksual, Eksploitasi, Trafficking, "
-                "Penelantaran, Lainnya) atau nama kecamatan, atau minta operator menambahkan istilahnya ke "
-                f"{vocab.LIST_NAMES['violence_aliases.csv']} (di halaman Unggah Data)."))
+                f"Penelantaran, Lainnya) atau nama kecamatan, atau {ADD_SPELLING}."))
         if row_errors:
             result.errors.extend(row_errors)
             rejected += 1

@@ -21,7 +21,6 @@ from typing import Iterator
 
 import duckdb
 
-from etl import database_region
 from etl import db as etl_db
 
 
@@ -122,23 +121,14 @@ def _attach(instance: duckdb.DuckDBPyConnection, path: Path, alias: str, wait_se
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            instance.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
-            break
+            etl_db.attach_read_only(instance, path, alias)
+            return
         except duckdb.IOException as exc:  # a loader holds the write lock; it finishes within seconds
             if time.monotonic() > deadline:
                 raise DatabaseBusy(
                     "Database sedang diperbarui oleh proses pemuatan data. Muat ulang halaman ini sebentar lagi."
                 ) from exc
             time.sleep(0.2)
-    checker = instance.cursor()
-    try:
-        checker.execute(f"USE {alias}")
-        database_region.check(checker, record=False)  # another region's database is refused, as etl.db.connect does
-    except BaseException:
-        checker.close()
-        instance.execute(f"DETACH {alias}")
-        raise
-    checker.close()
 
 
 def _release(handle: _Handle) -> None:

@@ -417,7 +417,7 @@ def test_recap_with_an_unknown_form_column_fails_with_what_to_do(tmp_path):
         parse_workbook(tmp_path / "rekap.xlsx", today=TODAY)
     assert str(caught.value) == (
         "File 'rekap.xlsx', lembar 'Mei 2024': kolom rekap 'Santet' bukan bentuk kekerasan yang dikenal. Ganti "
-        "judul kolom dengan bentuk kekerasan resmi, atau minta operator menambahkan istilah ini ke daftar "
+        "judul kolom dengan bentuk kekerasan resmi, atau minta operator menambahkan ejaan ini ke daftar "
         "ejaan bentuk kekerasan (di halaman Unggah Data).")
 
 
