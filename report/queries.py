@@ -8,7 +8,11 @@ returned by their own functions from ``monthly_counts`` (source 'recap') and are
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -93,6 +97,49 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     return con.execute(sql, params or []).df()
 
 
+# Sections (below): a page section's queries read the same rows of a contract view. Most of a query's time is
+# DuckDB planning the view (its joins and age-band lookup, 5-10 ms at a million rows, about as much on the demo),
+# so a section reads the view once into a temporary table of its connection and its queries, unchanged, read that
+# table instead (docs/performance.md, "run-table"). Outside a section every query reads the view itself.
+_kept: ContextVar[dict[str, str] | None] = ContextVar("ppa_kept_rows", default=None)
+_kept_names = itertools.count(1)
+
+
+def _filter_columns(filters: list[Filters]) -> list[str]:
+    """The columns the WHERE clauses of ``filters`` read (_victim_where)."""
+    wanted = {"report_date": True, "duplicate_of": any(not f.include_duplicates for f in filters),
+              "district_code": any(f.district_code for f in filters),
+              "violence_types": any(f.violence_type for f in filters), "agency": any(f.agency for f in filters)}
+    return [column for column, read in wanted.items() if read]
+
+
+def _from(view: str) -> str:
+    """The relation a query reads ``view`` (a fixed view name) from: the view, or the rows a section kept of it."""
+    return (_kept.get() or {}).get(view, view)
+
+
+@contextmanager
+def _keeping(con: duckdb.DuckDBPyConnection, view: str, columns: tuple[str, ...],
+             filters: list[Filters]) -> Iterator[None]:
+    """Within the block, queries read ``view`` from a temporary table of its rows matching any of ``filters``.
+
+    Every query run inside must filter by one of ``filters`` (its WHERE clause runs again on the kept rows, so it
+    selects the rows it would select from the view) and read only ``columns`` (another column fails to bind)."""
+    clauses = [_victim_where(f) for f in filters]
+    name = f"kept_{view}_{next(_kept_names)}"  # fixed text and a number: never input
+    # the columns the filters read, then the section's (dict: each once, in order); all fixed names, never input
+    read = dict.fromkeys([*_filter_columns(filters), *columns])
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(read)} FROM {view} "
+                f"WHERE {' OR '.join(f'({where})' for where, _ in clauses)}",
+                [value for _, params in clauses for value in params])
+    token = _kept.set({**(_kept.get() or {}), view: f"temp.{name}"})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
 def data_span(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """First and last month with any register or recap data (one row; NULLs when the database is empty)."""
     # min/max straight from the fact tables: the victims view's age-band join makes a full scan of it cost
@@ -127,7 +174,7 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                coalesce(CAST(sum(korban_anak) AS BIGINT), 0) AS korban_anak
         FROM (SELECT case_key, count(*) AS korban, count(*) FILTER (WHERE is_tppo) AS korban_tppo,
                      count(*) FILTER (WHERE is_child) AS korban_anak
-              FROM victims WHERE {where} GROUP BY case_key)
+              FROM {_from('victims')} WHERE {where} GROUP BY case_key)
     """, params)
 
 
@@ -139,7 +186,7 @@ def monthly_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             SELECT CAST(m AS DATE) AS month FROM range(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH) t(m)
         ), counts AS (
             SELECT month, count(DISTINCT case_key) AS kasus, count(*) AS korban
-            FROM victims WHERE {where} GROUP BY month
+            FROM {_from('victims')} WHERE {where} GROUP BY month
         ), latest AS (SELECT CAST(date_trunc('month', max(report_date)) AS DATE) AS last_month
                       FROM victim_records)
         SELECT m.month, coalesce(c.kasus, 0) AS kasus, coalesce(c.korban, 0) AS korban,
@@ -161,7 +208,7 @@ def year_over_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
             SELECT 'ini' AS which, month FROM months
             UNION ALL SELECT 'lalu', CAST(month - INTERVAL 12 MONTH AS DATE) FROM months
         ), counts AS (
-            SELECT month, count(DISTINCT case_key) AS kasus, count(*) AS korban FROM victims
+            SELECT month, count(DISTINCT case_key) AS kasus, count(*) AS korban FROM {_from('victims')}
             WHERE ({current[0]}) OR ({previous[0]}) GROUP BY month
         )
         SELECT fr.which, fr.month, year(fr.month) AS year, month(fr.month) AS month_number,
@@ -176,15 +223,15 @@ def year_over_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 
 def _form_rows(f: Filters) -> tuple[str, list]:
-    """A subquery yielding one row per (victim, form) for the filters; the form filter keeps only that form."""
+    """A subquery yielding one row per (victim, form) for the filters (month, district_code, violence_type); the
+    form filter keeps only that form."""
     where, params = _victim_where(f)
     form_clause = ""
     if f.violence_type:
         form_clause = "WHERE violence_type = ?"
         params = [*params, f.violence_type]
-    return (f"""(SELECT * FROM (SELECT victim_key, month, district_code, sex, age_band, agency,
-                                        unnest(violence_types) AS violence_type
-                                 FROM victims WHERE {where}) {form_clause})""", params)
+    return (f"""(SELECT * FROM (SELECT month, district_code, unnest(violence_types) AS violence_type
+                                 FROM {_from('victims')} WHERE {where}) {form_clause})""", params)
 
 
 def form_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
@@ -235,7 +282,7 @@ def district_totals(con: duckdb.DuckDBPyConnection, f: Filters,
     return _df(con, f"""
         WITH counts AS (
             SELECT district_code, count(DISTINCT case_key) AS kasus, count(*) AS korban
-            FROM victims WHERE {where} GROUP BY district_code
+            FROM {_from('victims')} WHERE {where} GROUP BY district_code
         ), pop AS (
             SELECT unnest(CAST(? AS VARCHAR[])) AS district_code, unnest(CAST(? AS BIGINT[])) AS population
         )
@@ -256,7 +303,7 @@ def subdistrict_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
         SELECT district_code, district, subdistrict_code,
                coalesce(subdistrict, 'Kelurahan tidak diketahui') AS subdistrict,
                count(DISTINCT case_key) AS kasus, count(*) AS korban
-        FROM victims WHERE {where}
+        FROM {_from('victims')} WHERE {where}
         GROUP BY ALL ORDER BY korban DESC, district_code, subdistrict_code NULLS LAST
     """, params)
 
@@ -279,7 +326,7 @@ def _age_band_sex_counts(con: duckdb.DuckDBPyConnection, view: str, where: str, 
         FROM bands b CROSS JOIN (VALUES ('P'), ('L'), ('?')) s(sex)
         LEFT JOIN (SELECT coalesce(age_band, 'Tidak diketahui') AS age_band, coalesce(sex, '?') AS sex,
                           count(*) AS n
-                   FROM {view} WHERE {where} GROUP BY ALL) c USING (age_band, sex)
+                   FROM {_from(view)} WHERE {where} GROUP BY ALL) c USING (age_band, sex)
         ORDER BY b.band_order, s.sex
     """, params)
 
@@ -299,7 +346,7 @@ def victim_groups(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                         WHEN NOT is_child AND sex = 'L' THEN 'Laki-laki dewasa'
                         ELSE 'Usia atau jenis kelamin tidak diketahui' END AS victim_group,
                    count(*) AS victims
-            FROM victims WHERE {where} GROUP BY 1
+            FROM {_from('victims')} WHERE {where} GROUP BY 1
         )
         SELECT g.victim_group, coalesce(c.victims, 0) AS victims
         FROM groups g LEFT JOIN counts c USING (victim_group) ORDER BY g.group_order
@@ -322,7 +369,7 @@ def _child_adult_counts(con: duckdb.DuckDBPyConnection, view: str, where: str, p
         FROM groups g LEFT JOIN (
             SELECT CASE WHEN is_child THEN 'Anak (< 18 tahun)' WHEN NOT is_child THEN 'Dewasa'
                         ELSE 'Usia tidak diketahui' END AS age_group, count(*) AS n
-            FROM {view} WHERE {where} GROUP BY 1) c USING (age_group)
+            FROM {_from(view)} WHERE {where} GROUP BY 1) c USING (age_group)
         ORDER BY g.group_order
     """, params)
 
@@ -330,7 +377,8 @@ def _child_adult_counts(con: duckdb.DuckDBPyConnection, view: str, where: str, p
 def _closed_list_counts(con: duckdb.DuckDBPyConnection, f: Filters, column: str, list_name: str) -> pd.DataFrame:
     where, params = _victim_where(f)
     # column is one of two fixed names chosen by the public functions below, never user input
-    return _labelled_counts(con, list_name, f"SELECT {column} AS code FROM victims WHERE {where}", params, "victims")
+    return _labelled_counts(con, list_name, f"SELECT {column} AS code FROM {_from('victims')} WHERE {where}", params,
+                            "victims")
 
 
 def _labelled_counts(con: duckdb.DuckDBPyConnection, list_name: str, rows_sql: str, params: list,
@@ -545,7 +593,7 @@ def _two_period_counts(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Fil
     return _df(con, f"""
         WITH flagged AS (
             SELECT case_key, {key} AS code, ({now}) AS in_now, ({before}) AS in_before
-            FROM victims WHERE ({now}) OR ({before})
+            FROM {_from('victims')} WHERE ({now}) OR ({before})
         ), cases AS (  -- one row per group and case: two filtered DISTINCT counts cost more (15-20 %)
             SELECT code, case_key, bool_or(in_now) AS in_now, bool_or(in_before) AS in_before
             FROM flagged GROUP BY code, case_key
@@ -591,7 +639,7 @@ def _grouped_victims(f: Filters, by: str, columns: str) -> tuple[str, list]:
     if by not in PLANNING_GROUPS:
         raise ValueError(f"pengelompokan tidak dikenal: {by}")
     where, params = _victim_where(f)
-    sql = f"SELECT {PLANNING_GROUPS[by][0]} AS group_code, {columns} FROM victims WHERE {where}"
+    sql = f"SELECT {PLANNING_GROUPS[by][0]} AS group_code, {columns} FROM {_from('victims')} WHERE {where}"
     if by == "bentuk" and f.violence_type:
         sql = f"SELECT * FROM ({sql}) WHERE group_code = ?"
         params = [*params, f.violence_type]
@@ -661,7 +709,7 @@ def district_rates(con: duckdb.DuckDBPyConnection, f: Filters,
         WITH counts AS (
             SELECT district_code, count(*) AS korban, count(*) FILTER (WHERE sex = 'P') AS korban_perempuan,
                    count(*) FILTER (WHERE is_child) AS korban_anak
-            FROM victims WHERE {where} GROUP BY 1
+            FROM {_from('victims')} WHERE {where} GROUP BY 1
         ), pop AS (
             SELECT unnest(CAST(? AS VARCHAR[])) AS district_code, unnest(CAST(? AS BIGINT[])) AS population,
                    unnest(CAST(? AS BIGINT[])) AS female_population, unnest(CAST(? AS BIGINT[])) AS child_population
@@ -693,7 +741,7 @@ NOT_FILLED = "__kosong__"
 def _tppo_victims(f: Filters) -> tuple[str, list]:
     """TPPO victims of the filters (tppo_victims has the columns every filter reads)."""
     where, params = _victim_where(f)
-    return f"SELECT * FROM tppo_victims WHERE {where}", params
+    return f"SELECT * FROM {_from('tppo_victims')} WHERE {where}", params
 
 
 def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
@@ -704,7 +752,7 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
             SELECT case_key, count(*) FILTER (WHERE in_now) AS now_victims,
                    count(*) FILTER (WHERE in_before) AS before_victims
             FROM (SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
-                  FROM victims WHERE is_tppo AND (({now}) OR ({before})))
+                  FROM {_from('victims')} WHERE is_tppo AND (({now}) OR ({before})))
             GROUP BY case_key
         )
         SELECT 'kasus' AS unit, count(*) FILTER (WHERE now_victims > 0) AS ini,
@@ -817,7 +865,7 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
     # `events` are read twice or more: MATERIALIZED plans and runs each view once (an inlined CTE is planned anew
     # at every reference, and planning the views is most of this query's time).
     return _df(con, f"""
-        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date FROM victims
+        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date FROM {_from('victims')}
                                      WHERE {where}{tppo} GROUP BY case_key),
         events AS MATERIALIZED (SELECT e.* FROM case_stage_events e SEMI JOIN chosen USING (case_key)),
         latest AS (
@@ -878,7 +926,7 @@ def perpetrator_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
         SELECT count(*) AS pelaku, count(*) FILTER (WHERE sex = 'L') AS pelaku_laki,
                count(*) FILTER (WHERE sex = 'P') AS pelaku_perempuan,
                count(*) FILTER (WHERE is_child) AS pelaku_anak, count(DISTINCT case_key) AS kasus_dengan_pelaku
-        FROM perpetrators WHERE {where}
+        FROM {_from('perpetrators')} WHERE {where}
     """, params)
 
 
@@ -897,5 +945,88 @@ def perpetrator_child_adult(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
 def perpetrator_relationships(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Pelaku per relationship to the victim (hubungan), list order, 'Tidak diisi' last."""
     where, params = _perpetrator_where(f)
-    return _labelled_counts(con, "relationship", f"SELECT relationship AS code FROM perpetrators WHERE {where}",
-                            params, "perpetrators")
+    return _labelled_counts(con, "relationship",
+                            f"SELECT relationship AS code FROM {_from('perpetrators')} WHERE {where}", params,
+                            "perpetrators")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sections: what one section of a page asks for, from one read of each view (_keeping above). Each returns the
+# frames the named query functions return for the same arguments (tests/test_queries.py compares them).
+
+def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Ringkasan: headline and perpetrator_totals of the period and of the same months a year earlier
+    (``*_previous``), monthly_totals, district_totals and form_totals of the period."""
+    previous = f.previous_year()
+    victim_columns = ("case_key", "month", "is_tppo", "is_child", "district_code", "violence_types")
+    perpetrator_columns = ("case_key", "sex", "is_child")
+    with _keeping(con, "victims", victim_columns, [f, previous]), \
+            _keeping(con, "perpetrators", perpetrator_columns, [f, previous]):
+        return {"headline": headline(con, f), "headline_previous": headline(con, previous),
+                "perpetrator_totals": perpetrator_totals(con, f),
+                "perpetrator_totals_previous": perpetrator_totals(con, previous),
+                "monthly_totals": monthly_totals(con, f), "district_totals": district_totals(con, f),
+                "form_totals": form_totals(con, f)}
+
+
+def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Tren: monthly_totals, form_months and year_over_year of the period."""
+    with _keeping(con, "victims", ("case_key", "month", "district_code", "violence_types"), [f, f.previous_year()]):
+        return {"monthly_totals": monthly_totals(con, f), "form_months": form_months(con, f),
+                "year_over_year": year_over_year(con, f)}
+
+
+def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
+    """Two periods side by side (Tren, Perencanaan): headline of the period and of the comparison period
+    (``headline_baseline``), district_comparison and form_comparison."""
+    columns = ("case_key", "is_tppo", "is_child", "district_code", "violence_types")
+    with _keeping(con, "victims", columns, [f, baseline]):
+        return {"headline": headline(con, f), "headline_baseline": headline(con, baseline),
+                "district_comparison": district_comparison(con, f, baseline),
+                "form_comparison": form_comparison(con, f, baseline)}
+
+
+def form_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Bentuk & TPPO: form_totals, form_months and form_districts of the period."""
+    with _keeping(con, "victims", ("month", "district_code", "violence_types"), [f]):
+        return {"form_totals": form_totals(con, f), "form_months": form_months(con, f),
+                "form_districts": form_districts(con, f)}
+
+
+def tppo_overview(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Bentuk & TPPO's TPPO section for TPPO filters ``f`` (Filters.only_tppo): headline of the period and of the
+    same months a year earlier (``headline_previous``), monthly_totals, age_sex and district_totals."""
+    previous = f.previous_year()
+    columns = ("case_key", "month", "is_tppo", "is_child", "age_band", "sex", "district_code")
+    with _keeping(con, "victims", columns, [f, previous]):
+        return {"headline": headline(con, f), "headline_previous": headline(con, previous),
+                "monthly_totals": monthly_totals(con, f), "age_sex": age_sex(con, f),
+                "district_totals": district_totals(con, f)}
+
+
+def victim_profile(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Korban: age_sex, child_adult, victim_groups, places_of_incident, relationships, perpetrator_age_sex,
+    perpetrator_child_adult and perpetrator_relationships of the period."""
+    victim_columns = ("age_band", "sex", "is_child", "place_of_incident", "relationship")
+    perpetrator_columns = ("age_band", "sex", "is_child", "relationship")
+    with _keeping(con, "victims", victim_columns, [f]), \
+            _keeping(con, "perpetrators", perpetrator_columns, [f]):
+        return {"age_sex": age_sex(con, f), "child_adult": child_adult(con, f),
+                "victim_groups": victim_groups(con, f), "places_of_incident": places_of_incident(con, f),
+                "relationships": relationships(con, f), "perpetrator_age_sex": perpetrator_age_sex(con, f),
+                "perpetrator_child_adult": perpetrator_child_adult(con, f),
+                "perpetrator_relationships": perpetrator_relationships(con, f)}
+
+
+def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
+    """Gugus Tugas: tppo_two_periods against ``baseline``; tppo_breakdown per purpose, channel and destination_kind
+    (keys as the column), tppo_destinations, tppo_children, tppo_repatriations (``destinations``, ``children``,
+    ``repatriations``); stage_funnel of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
+    tppo_columns = (*TPPO_BREAKDOWNS, "destination", "child_when_recruited", "repatriated", "repatriated_from")
+    with _keeping(con, "tppo_victims", tppo_columns, [f]), \
+            _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
+        return {"tppo_two_periods": tppo_two_periods(con, f, baseline),
+                **{column: tppo_breakdown(con, f, column) for column in TPPO_BREAKDOWNS},
+                "destinations": tppo_destinations(con, f), "children": tppo_children(con, f),
+                "repatriations": tppo_repatriations(con, f), "funnel_tppo": stage_funnel(con, f, True),
+                "funnel_all": stage_funnel(con, f, False)}
