@@ -1,6 +1,8 @@
 """The query layer behind Streamlit's cache: bounded, keyed by the database file's version so a new load shows up.
 
-Each function here has the same name and arguments as in report/queries.py, without the connection.
+Each function here has the same name and arguments as in report/queries.py, without the connection. The
+sections (summary, trend, two_periods, form_breakdowns, tppo_overview, victim_profile, task_force) return a dict of
+the frames a page section shows, read in one go (report/queries.py, "Sections").
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ CACHE_MAX_ENTRIES = 256
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _run(query_name: str, database_version: str, args: tuple) -> pd.DataFrame:
+def _run(query_name: str, database_version: str, args: tuple) -> pd.DataFrame | dict[str, pd.DataFrame]:
     # database_version is only part of the cache key: a load changes it, so stale results are never served
     query = getattr(queries, query_name)
     with db.read_only() as con:
@@ -25,7 +27,7 @@ def _run(query_name: str, database_version: str, args: tuple) -> pd.DataFrame:
 
 
 def _cached(query: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-    def run(*args) -> pd.DataFrame:
+    def run(*args):
         return _run(query.__name__, db.database_version(), args)
 
     run.__name__ = query.__name__
@@ -72,3 +74,10 @@ perpetrator_totals = _cached(queries.perpetrator_totals)
 perpetrator_age_sex = _cached(queries.perpetrator_age_sex)
 perpetrator_child_adult = _cached(queries.perpetrator_child_adult)
 perpetrator_relationships = _cached(queries.perpetrator_relationships)
+summary = _cached(queries.summary)
+trend = _cached(queries.trend)
+two_periods = _cached(queries.two_periods)
+form_breakdowns = _cached(queries.form_breakdowns)
+tppo_overview = _cached(queries.tppo_overview)
+victim_profile = _cached(queries.victim_profile)
+task_force = _cached(queries.task_force)

@@ -27,11 +27,12 @@ def comparison_section(f: Filters, baseline: Filters, key: str) -> dict[str, pd.
     period, before = fmt.period_label(f.start, f.end), fmt.period_label(baseline.start, baseline.end)
     months_now, months_before = compare.months_between(f.start, f.end), compare.months_between(baseline.start,
                                                                                                 baseline.end)
-    now_cases = int(cached.headline(f)["kasus"].iloc[0])
-    before_cases = int(cached.headline(baseline)["kasus"].iloc[0])
+    section = cached.two_periods(f, baseline)
+    now_cases = int(section["headline"]["kasus"].iloc[0])
+    before_cases = int(section["headline_baseline"]["kasus"].iloc[0])
     st.markdown(compare.period_sentence(now_cases, before_cases, period, before, months_now, months_before))
-    districts = compare.comparison_table(cached.district_comparison(f, baseline), months_now, months_before)
-    forms = compare.comparison_table(cached.form_comparison(f, baseline), months_now, months_before)
+    districts = compare.comparison_table(section["district_comparison"], months_now, months_before)
+    forms = compare.comparison_table(section["form_comparison"], months_now, months_before)
     left, right = st.columns(2)
     left.plotly_chart(charts.comparison_figure(districts, "district", "Kasus menurut kecamatan, dua periode",
                                                period, before), config=charts.CHART_CONFIG, key=f"{key}_kecamatan")

@@ -35,30 +35,17 @@ CHANGED = replace(FILTERS, district_code="15.71.09")  # the filter change every 
 def page_queries(f: q.Filters) -> dict[str, list]:
     """The query calls each page makes (frame included), as (function, args) pairs: what pages/*.py, app/frame.py
     and app/comparison.py ask app/cached.py for, with no population table configured and the comparison period at
-    its default (the same months a year earlier)."""
+    its default (the same months a year earlier). A section (queries.summary, two_periods …) is one call."""
     frame = [(q.database_facts, ()), (q.data_span, ()), (q.missing_recent_reports, ())]
-    tppo = f.only_tppo()
     baseline = f.previous_year()
-    comparison = [(q.headline, (f,)), (q.headline, (baseline,)), (q.district_comparison, (f, baseline)),
-                  (q.form_comparison, (f, baseline))]
+    comparison = [(q.two_periods, (f, baseline))]
     return {
-        "ringkasan": frame + [(q.headline, (f,)), (q.headline, (f.previous_year(),)),
-                              (q.perpetrator_totals, (f,)), (q.perpetrator_totals, (f.previous_year(),)),
-                              (q.monthly_totals, (f,)), (q.district_totals, (f,)), (q.form_totals, (f,))],
-        "tren": frame + [(q.monthly_totals, (f,)), (q.form_months, (f,)), (q.year_over_year, (f,)),
-                         *comparison, (q.recap_months, (f,))],
+        "ringkasan": frame + [(q.summary, (f,))],
+        "tren": frame + [(q.trend, (f,)), *comparison, (q.recap_months, (f,))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
-        "bentuk_tppo": frame + [(q.form_totals, (f,)), (q.form_months, (f,)), (q.form_districts, (f,)),
-                                (q.headline, (tppo,)), (q.headline, (tppo.previous_year(),)),
-                                (q.monthly_totals, (tppo,)), (q.age_sex, (tppo,)), (q.district_totals, (tppo,))],
-        "korban": frame + [(q.age_sex, (f,)), (q.child_adult, (f,)), (q.victim_groups, (f,)),
-                           (q.places_of_incident, (f,)), (q.relationships, (f,)), (q.perpetrator_age_sex, (f,)),
-                           (q.perpetrator_child_adult, (f,)), (q.perpetrator_relationships, (f,))],
-        "gugus_tugas": frame + [(q.tppo_two_periods, (f, baseline)), (q.tppo_breakdown, (f, "purpose")),
-                                (q.tppo_breakdown, (f, "channel")), (q.tppo_destinations, (f,)),
-                                (q.tppo_breakdown, (f, "destination_kind")), (q.tppo_children, (f,)),
-                                (q.tppo_repatriations, (f,)), (q.stage_funnel, (f, True)),
-                                (q.stage_funnel, (f, False))],
+        "bentuk_tppo": frame + [(q.form_breakdowns, (f,)), (q.tppo_overview, (f.only_tppo(),))],
+        "korban": frame + [(q.victim_profile, (f,))],
+        "gugus_tugas": frame + [(q.task_force, (f, baseline))],
         "perencanaan": frame + [*comparison, (q.service_coverage, (f, "semua")), (q.reporting_delay, (f, "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),

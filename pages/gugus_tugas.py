@@ -26,7 +26,8 @@ st.title("Gugus Tugas TPPO")
 st.caption("Bahan rapat Gugus Tugas: berapa kasus dan korban TPPO, bagaimana korban direkrut dan ke mana dibawa, "
            "dan sejauh mana kasus ditangani.")
 
-two = cached.tppo_two_periods(f, baseline).set_index("unit")
+section = cached.task_force(f, baseline)  # every table of the page, read in one go
+two = section["tppo_two_periods"].set_index("unit")
 left, right = st.columns(2)
 for column, unit in ((left, "kasus"), (right, "korban")):
     now, then = int(two.loc[unit, "ini"]), int(two.loc[unit, "banding"])
@@ -34,23 +35,23 @@ for column, unit in ((left, "kasus"), (right, "korban")):
     column.markdown(compare.period_sentence(now, then, period, before, months_now, months_before,
                                             unit=f"{unit} TPPO"))
 
-purposes = cached.tppo_breakdown(f, "purpose")
-channels = cached.tppo_breakdown(f, "channel")
+purposes = section["purpose"]
+channels = section["channel"]
 left, right = st.columns(2)
 left.plotly_chart(charts.category_figure(purposes, "label", "Korban TPPO menurut tujuan eksploitasi", period),
                   config=charts.CHART_CONFIG, key="gugus_tujuan")
 right.plotly_chart(charts.category_figure(channels, "label", "Korban TPPO menurut cara direkrut", period),
                    config=charts.CHART_CONFIG, key="gugus_rekrut")
 
-destinations = cached.tppo_destinations(f)
-kinds = cached.tppo_breakdown(f, "destination_kind")
+destinations = section["destinations"]
+kinds = section["destination_kind"]
 left, right = st.columns([3, 2])
 left.plotly_chart(charts.destination_figure(destinations, period), config=charts.CHART_CONFIG, key="gugus_tujuan_daerah")
 right.plotly_chart(charts.category_figure(kinds, "label", "Korban TPPO menurut jenis tujuan", period),
                    config=charts.CHART_CONFIG, key="gugus_jenis_tujuan")
 
-children = cached.tppo_children(f)
-repatriations = cached.tppo_repatriations(f)
+children = section["children"]
+repatriations = section["repatriations"]
 left, right = st.columns(2)
 left.plotly_chart(charts.category_figure(children, "age_group", "Korban TPPO: anak atau dewasa saat direkrut",
                                          period), config=charts.CHART_CONFIG, key="gugus_anak")
@@ -59,8 +60,8 @@ st.caption("Korban dihitung sekali (korban yang dilaporkan dua lembaga tidak dih
            "diisi lembaga; bila kosong, dipakai umur saat lapor (< 18 tahun).")
 
 st.subheader("Tahap penanganan kasus")
-funnel_tppo = cached.stage_funnel(f, True)
-funnel_all = cached.stage_funnel(f, False)
+funnel_tppo = section["funnel_tppo"]
+funnel_all = section["funnel_all"]
 left, right = st.columns(2)
 left.plotly_chart(charts.stage_funnel_figure(funnel_tppo, "Kasus TPPO menurut tahap penanganan", period),
                   config=charts.CHART_CONFIG, key="gugus_tahap_tppo")

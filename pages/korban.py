@@ -11,37 +11,39 @@ f = frame.begin()
 period = fmt.period_label(f.start, f.end)
 
 st.title("Korban")
-st.plotly_chart(charts.pyramid_figure(cached.age_sex(f), period), config=charts.CHART_CONFIG)
+profile = cached.victim_profile(f)
+st.plotly_chart(charts.pyramid_figure(profile["age_sex"], period), config=charts.CHART_CONFIG)
 left, right = st.columns(2)
-left.plotly_chart(charts.category_figure(cached.child_adult(f), "age_group", "Jumlah korban: anak dan dewasa", period),
+left.plotly_chart(charts.category_figure(profile["child_adult"], "age_group", "Jumlah korban: anak dan dewasa", period),
                   config=charts.CHART_CONFIG)
-right.plotly_chart(charts.category_figure(cached.victim_groups(f), "victim_group",
+right.plotly_chart(charts.category_figure(profile["victim_groups"], "victim_group",
                                           "Jumlah korban menurut kelompok korban", period),
                    config=charts.CHART_CONFIG)
 left, right = st.columns(2)
-left.plotly_chart(charts.category_figure(cached.places_of_incident(f), "label",
+left.plotly_chart(charts.category_figure(profile["places_of_incident"], "label",
                                          "Jumlah korban menurut tempat kejadian", period),
                   config=charts.CHART_CONFIG)
-right.plotly_chart(charts.category_figure(cached.relationships(f), "label",
+right.plotly_chart(charts.category_figure(profile["relationships"], "label",
                                           "Jumlah korban menurut hubungan pelaku dengan korban", period),
                    config=charts.CHART_CONFIG)
 
 st.subheader("Pelaku")
-st.plotly_chart(charts.perpetrator_pyramid_figure(cached.perpetrator_age_sex(f), period), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.perpetrator_pyramid_figure(profile["perpetrator_age_sex"], period), config=charts.CHART_CONFIG)
 left, right = st.columns(2)
-left.plotly_chart(charts.perpetrator_child_figure(cached.perpetrator_child_adult(f), period),
+left.plotly_chart(charts.perpetrator_child_figure(profile["perpetrator_child_adult"], period),
                   config=charts.CHART_CONFIG)
-right.plotly_chart(charts.perpetrator_relationship_figure(cached.perpetrator_relationships(f), period),
+right.plotly_chart(charts.perpetrator_relationship_figure(profile["perpetrator_relationships"], period),
                    config=charts.CHART_CONFIG)
 
+tables = cached.victim_profile(f)
 downloads.table_downloads({
-    "Umur dan jenis kelamin": cached.age_sex(f),
-    "Anak dan dewasa": cached.child_adult(f),
-    "Kelompok korban": cached.victim_groups(f),
-    "Tempat kejadian": cached.places_of_incident(f),
-    "Hubungan pelaku": cached.relationships(f),
-    "Pelaku menurut umur dan jenis kelamin": cached.perpetrator_age_sex(f),
-    "Pelaku menurut hubungan dengan korban": cached.perpetrator_relationships(f),
+    "Umur dan jenis kelamin": tables["age_sex"],
+    "Anak dan dewasa": tables["child_adult"],
+    "Kelompok korban": tables["victim_groups"],
+    "Tempat kejadian": tables["places_of_incident"],
+    "Hubungan pelaku": tables["relationships"],
+    "Pelaku menurut umur dan jenis kelamin": tables["perpetrator_age_sex"],
+    "Pelaku menurut hubungan dengan korban": tables["perpetrator_relationships"],
 }, f, key="unduh_korban")
 
 frame.end(f)

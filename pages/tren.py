@@ -13,11 +13,12 @@ period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
 st.caption("Bulan terakhir diarsir: data sementara, karena laporan terlambat masih bisa masuk.")
-st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "korban", moving_average=True),
+section = cached.trend(f)
+st.plotly_chart(charts.monthly_figure(section["monthly_totals"], period, "korban", moving_average=True),
                 config=charts.CHART_CONFIG)
-st.plotly_chart(charts.form_months_figure(cached.form_months(f), period), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.form_months_figure(section["form_months"], period), config=charts.CHART_CONFIG)
 
-year_on_year = cached.year_over_year(f)
+year_on_year = section["year_over_year"]
 left, right = st.columns(2)
 left.plotly_chart(charts.year_comparison_figure(year_on_year, period, "kasus"), config=charts.CHART_CONFIG)
 right.plotly_chart(charts.year_comparison_figure(year_on_year, period, "kasus", cumulative=True),
@@ -31,9 +32,10 @@ st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap r
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
 st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
 
+tables = cached.trend(f)
 downloads.table_downloads({
-    "Korban per bulan": cached.monthly_totals(f),
-    "Korban per bentuk per bulan": cached.form_months(f),
+    "Korban per bulan": tables["monthly_totals"],
+    "Korban per bentuk per bulan": tables["form_months"],
     "Dibanding tahun lalu": year_on_year,
     **two_periods,
     "Rekap bulanan": cached.recap_months(f),

@@ -376,3 +376,65 @@ def test_a_recap_month_with_a_register_is_left_out(fixture_db, tmp_path):
         pd.testing.assert_frame_equal(after, _recap_months_from_the_view(connection, JAN_OCT_2024))
     finally:
         connection.close()
+
+
+def _section_cases(f: q.Filters) -> dict:
+    """Each section with its arguments, and what it must equal: the named queries on the same arguments."""
+    previous, tppo = f.previous_year(), f.only_tppo()
+    baseline = q.Filters(q.add_months(f.start, -7), q.add_months(f.end, -7))  # overlaps the period when long
+    return {
+        "summary": ((f,), {"headline": (q.headline, f), "headline_previous": (q.headline, previous),
+                           "perpetrator_totals": (q.perpetrator_totals, f),
+                           "perpetrator_totals_previous": (q.perpetrator_totals, previous),
+                           "monthly_totals": (q.monthly_totals, f), "district_totals": (q.district_totals, f),
+                           "form_totals": (q.form_totals, f)}),
+        "trend": ((f,), {"monthly_totals": (q.monthly_totals, f), "form_months": (q.form_months, f),
+                         "year_over_year": (q.year_over_year, f)}),
+        "two_periods": ((f, baseline), {"headline": (q.headline, f), "headline_baseline": (q.headline, baseline),
+                                        "district_comparison": (q.district_comparison, f, baseline),
+                                        "form_comparison": (q.form_comparison, f, baseline)}),
+        "form_breakdowns": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
+                                   "form_districts": (q.form_districts, f)}),
+        "tppo_overview": ((tppo,), {"headline": (q.headline, tppo), "headline_previous": (q.headline, tppo.previous_year()),
+                                    "monthly_totals": (q.monthly_totals, tppo), "age_sex": (q.age_sex, tppo),
+                                    "district_totals": (q.district_totals, tppo)}),
+        "victim_profile": ((f,), {name: (getattr(q, name), f) for name in (
+            "age_sex", "child_adult", "victim_groups", "places_of_incident", "relationships", "perpetrator_age_sex",
+            "perpetrator_child_adult", "perpetrator_relationships")}),
+        "task_force": ((f, baseline), {"tppo_two_periods": (q.tppo_two_periods, f, baseline),
+                                       **{c: (q.tppo_breakdown, f, c) for c in q.TPPO_BREAKDOWNS},
+                                       "destinations": (q.tppo_destinations, f), "children": (q.tppo_children, f),
+                                       "repatriations": (q.tppo_repatriations, f),
+                                       "funnel_tppo": (q.stage_funnel, f, True),
+                                       "funnel_all": (q.stage_funnel, f, False)}),
+    }
+
+
+@pytest.mark.parametrize("f", [*FILTER_CASES, replace(JAN_OCT_2024, violence_type="tppo", district_code="15.71.01"),
+                               q.Filters(dt.date(2023, 1, 1), dt.date(2024, 12, 1))], ids=lambda f: repr(f)[8:60])
+def test_every_section_gives_the_frames_of_its_queries(con, demo_con, f):
+    """A section reads each view once into a temporary table and runs its queries on it: every frame equals the
+    query's on the view (values, order, columns and types), on the fixture and the demo, for periods and filters of
+    every kind (a comparison period overlapping the period included); the temporary tables are gone afterwards."""
+    for connection in (con, demo_con):
+        for name, (args, expected) in _section_cases(f).items():
+            got = getattr(q, name)(connection, *args)
+            assert list(got) == list(expected), name
+            for key, (query, *query_args) in expected.items():
+                pd.testing.assert_frame_equal(got[key], query(connection, *query_args), obj=f"{name}[{key}]")
+            assert connection.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+    assert q.task_force(demo_con, JAN_OCT_2024, JAN_OCT_2024.previous_year())["purpose"]["victims"].sum() > 0
+
+
+def test_sections_read_through_the_dashboard_s_run_connection(demo_db_master):
+    """On the read-only attachment a page run shares (report/db.py), a section's temporary tables live in the run's
+    own connection and are dropped when it ends; a query reading a column the section did not keep fails loudly."""
+    with app_db.one_connection_per_run():
+        with app_db.read_only(demo_db_master) as con:
+            profile = q.victim_profile(con, JAN_OCT_2024)
+            assert profile["age_sex"]["victims"].sum() == q.headline(con, JAN_OCT_2024)["korban"][0]
+            with q._keeping(con, "victims", ("case_key",), [JAN_OCT_2024]):
+                assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (1,)
+                with pytest.raises(Exception, match="age_band"):
+                    q.age_sex(con, JAN_OCT_2024)
+            assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
