@@ -41,7 +41,7 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     comparison = [(q.two_periods, (f, baseline))]
     return {
         "ringkasan": frame + [(q.summary, (f,))],
-        "tren": frame + [(q.trend, (f,)), *comparison, (q.recap_months, (f,))],
+        "tren": frame + [(q.trend, (f, baseline)), (q.recap_months, (f,))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
         "bentuk_tppo": frame + [(q.form_breakdowns, (f,)), (q.tppo_overview, (f.only_tppo(),))],
         "korban": frame + [(q.victim_profile, (f,))],

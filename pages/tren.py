@@ -13,7 +13,7 @@ period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
 st.caption("Bulan terakhir diarsir: data sementara, karena laporan terlambat masih bisa masuk.")
-section = cached.trend(f)
+section = cached.trend(f, baseline)  # the charts' tables and the two periods'
 st.plotly_chart(charts.monthly_figure(section["monthly_totals"], period, "korban", moving_average=True),
                 config=charts.CHART_CONFIG)
 st.plotly_chart(charts.form_months_figure(section["form_months"], period), config=charts.CHART_CONFIG)
@@ -25,14 +25,14 @@ right.plotly_chart(charts.year_comparison_figure(year_on_year, period, "kasus", 
                    config=charts.CHART_CONFIG)
 
 st.subheader("Dua periode berdampingan")
-two_periods = comparison.comparison_section(f, baseline, key="tren_banding")
+two_periods = comparison.comparison_section(f, baseline, key="tren_banding", section=section)
 
 st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
 st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
 
-tables = cached.trend(f)
+tables = cached.trend(f, baseline)
 downloads.table_downloads({
     "Korban per bulan": tables["monthly_totals"],
     "Korban per bentuk per bulan": tables["form_months"],

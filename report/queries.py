@@ -969,21 +969,27 @@ def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFram
                 "form_totals": form_totals(con, f)}
 
 
-def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Tren: monthly_totals, form_months and year_over_year of the period."""
-    with _keeping(con, "victims", ("case_key", "month", "district_code", "violence_types"), [f, f.previous_year()]):
+def trend(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
+    """Tren: monthly_totals, form_months and year_over_year of the period, and what two_periods gives for it and
+    ``baseline`` (the same keys)."""
+    columns = ("case_key", "month", "district_code", "violence_types", "is_tppo", "is_child")
+    with _keeping(con, "victims", columns, [f, f.previous_year(), baseline]):
         return {"monthly_totals": monthly_totals(con, f), "form_months": form_months(con, f),
-                "year_over_year": year_over_year(con, f)}
+                "year_over_year": year_over_year(con, f), **_two_period_frames(con, f, baseline)}
 
 
 def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
     """Two periods side by side (Tren, Perencanaan): headline of the period and of the comparison period
     (``headline_baseline``), district_comparison and form_comparison."""
-    columns = ("case_key", "is_tppo", "is_child", "district_code", "violence_types")
-    with _keeping(con, "victims", columns, [f, baseline]):
-        return {"headline": headline(con, f), "headline_baseline": headline(con, baseline),
-                "district_comparison": district_comparison(con, f, baseline),
-                "form_comparison": form_comparison(con, f, baseline)}
+    with _keeping(con, "victims", ("case_key", "is_tppo", "is_child", "district_code", "violence_types"),
+                  [f, baseline]):
+        return _two_period_frames(con, f, baseline)
+
+
+def _two_period_frames(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
+    return {"headline": headline(con, f), "headline_baseline": headline(con, baseline),
+            "district_comparison": district_comparison(con, f, baseline),
+            "form_comparison": form_comparison(con, f, baseline)}
 
 
 def form_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
