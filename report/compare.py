@@ -33,7 +33,8 @@ def binomial_two_sided_p(k: int, n: int, p: float) -> float:
 
     The probabilities rise to the mode and fall after it, so the outcomes no likelier than k are two tails, [0, a]
     and [b, n]; a and b are found by bisection and each tail is summed outward from its edge until the rest is
-    negligible (a few hundred terms where a sum over all n + 1 cost ~1 ms per thousand cases)."""
+    negligible, each term from the one before (a few hundred products where a sum of n + 1 terms cost ~1 ms per
+    thousand cases)."""
     if k == p * n:
         return 1.0
     log_p, log_q, log_n = log(p), log1p(-p), lgamma(n + 1)
@@ -55,14 +56,14 @@ def binomial_two_sided_p(k: int, n: int, p: float) -> float:
     first_of_right = low
 
     def tail(edge: int, step: int, end: int) -> float:
-        total, i = 0.0, edge
+        total, i, term = 0.0, edge, pmf(edge)
         while i != end:
-            term = pmf(i)
             total += term
-            # the ratio of the next term to this one only shrinks further out, so the rest is at most term·r/(1-r)
+            # the next term is this one times the ratio, which only shrinks further out: the rest is < term·r/(1-r)
             ratio = (i * (1 - p)) / ((n - i + 1) * p) if step < 0 else ((n - i) * p) / ((i + 1) * (1 - p))
             if ratio < 1 and term * ratio / (1 - ratio) <= total * NEGLIGIBLE:  # (an underflowed 0 ends it too)
                 break
+            term *= ratio
             i += step
         return total
 
