@@ -24,16 +24,17 @@ for column, card in zip(st.columns(len(cards)), cards):
     column.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow=card.arrow,
                   delta_description=compared, border=True)
 
-st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "kasus"), config=charts.CHART_CONFIG)
+# each query result named once: a second call of a cached query hashes its arguments and unpickles its copy again
+months, districts, forms = cached.monthly_totals(f), cached.district_totals(f), cached.form_totals(f)
+st.plotly_chart(charts.monthly_figure(months, period, "kasus"), config=charts.CHART_CONFIG)
 left, right = st.columns(2)
-left.plotly_chart(charts.district_bar_figure(cached.district_totals(f), period, "kasus", top=5),
-                  config=charts.CHART_CONFIG)
-right.plotly_chart(charts.forms_figure(cached.form_totals(f), period), config=charts.CHART_CONFIG)
+left.plotly_chart(charts.district_bar_figure(districts, period, "kasus", top=5), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.forms_figure(forms, period), config=charts.CHART_CONFIG)
 
 downloads.table_downloads({
-    "Kasus per bulan": cached.monthly_totals(f),
-    "Kasus per kecamatan": cached.district_totals(f),
-    "Korban per bentuk": cached.form_totals(f),
+    "Kasus per bulan": months,
+    "Kasus per kecamatan": districts,
+    "Korban per bentuk": forms,
 }, f, key="unduh_ringkasan")
 
 st.caption(f"Pelaku: {charts.PERPETRATOR_NOTE}. Rincian pelaku ada di halaman Korban.")

@@ -13,9 +13,10 @@ period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
 st.caption("Bulan terakhir diarsir: data sementara, karena laporan terlambat masih bisa masuk.")
-st.plotly_chart(charts.monthly_figure(cached.monthly_totals(f), period, "korban", moving_average=True),
-                config=charts.CHART_CONFIG)
-st.plotly_chart(charts.form_months_figure(cached.form_months(f), period), config=charts.CHART_CONFIG)
+# each query result named once: a second call of a cached query hashes its arguments and unpickles its copy again
+months, form_months = cached.monthly_totals(f), cached.form_months(f)
+st.plotly_chart(charts.monthly_figure(months, period, "korban", moving_average=True), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.form_months_figure(form_months, period), config=charts.CHART_CONFIG)
 
 year_on_year = cached.year_over_year(f)
 left, right = st.columns(2)
@@ -29,14 +30,15 @@ two_periods = comparison.comparison_section(f, baseline, key="tren_banding")
 st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
-st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
+recaps = cached.recap_months(f)
+st.plotly_chart(charts.recap_figure(recaps, period), config=charts.CHART_CONFIG)
 
 downloads.table_downloads({
-    "Korban per bulan": cached.monthly_totals(f),
-    "Korban per bentuk per bulan": cached.form_months(f),
+    "Korban per bulan": months,
+    "Korban per bentuk per bulan": form_months,
     "Dibanding tahun lalu": year_on_year,
     **two_periods,
-    "Rekap bulanan": cached.recap_months(f),
+    "Rekap bulanan": recaps,
 }, f, key="unduh_tren")
 
 frame.end(f)
