@@ -82,6 +82,17 @@ def test_a_page_run_asks_the_cache_once_for_each_filtered_query(app, page, monke
     assert len(filtered) == len(set(filtered)), sorted(c for c in filtered if filtered.count(c) > 1)
 
 
+def test_wilayah_draws_its_map_for_every_kecamatan(app):
+    # with one kecamatan chosen only its tile is shaded: a count of 13 or 21 put the shade off the colour scale
+    from etl import vocab
+
+    at = app("pages/wilayah.py", dari="2024-01", sampai="2024-10")
+    for district in vocab.districts():
+        at.selectbox(key="filter_district").set_value(district.code).run()
+        assert not at.exception, (district.code, [e.message for e in at.exception])
+        assert len(at.get("plotly_chart")) >= 2
+
+
 def test_ringkasan_for_january_to_october_2024_reads_the_published_figures(app):
     at = app(dari="2024-01", sampai="2024-10")
     shown = metrics(at)
