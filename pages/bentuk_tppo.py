@@ -35,14 +35,13 @@ left.plotly_chart(charts.pyramid_figure(section["age_sex"], f"{period}, TPPO"), 
 right.plotly_chart(charts.district_bar_figure(section["district_totals"], f"{period}, TPPO", "korban"),
                    config=charts.CHART_CONFIG)
 
-forms, tables = cached.form_breakdowns(f), cached.tppo_overview(tppo)
 downloads.table_downloads({
     "Korban per bentuk": forms["form_totals"],
     "Bentuk per bulan": forms["form_months"],
     "Bentuk per kecamatan": forms["form_districts"],
-    "TPPO per bulan": tables["monthly_totals"],
-    "TPPO umur dan jenis kelamin": tables["age_sex"],
-    "TPPO per kecamatan": tables["district_totals"],
+    "TPPO per bulan": section["monthly_totals"],
+    "TPPO umur dan jenis kelamin": section["age_sex"],
+    "TPPO per kecamatan": section["district_totals"],
 }, f, key="unduh_bentuk")
 
 frame.end(f)

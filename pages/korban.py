@@ -35,15 +35,14 @@ left.plotly_chart(charts.perpetrator_child_figure(profile["perpetrator_child_adu
 right.plotly_chart(charts.perpetrator_relationship_figure(profile["perpetrator_relationships"], period),
                    config=charts.CHART_CONFIG)
 
-tables = cached.victim_profile(f)
 downloads.table_downloads({
-    "Umur dan jenis kelamin": tables["age_sex"],
-    "Anak dan dewasa": tables["child_adult"],
-    "Kelompok korban": tables["victim_groups"],
-    "Tempat kejadian": tables["places_of_incident"],
-    "Hubungan pelaku": tables["relationships"],
-    "Pelaku menurut umur dan jenis kelamin": tables["perpetrator_age_sex"],
-    "Pelaku menurut hubungan dengan korban": tables["perpetrator_relationships"],
+    "Umur dan jenis kelamin": profile["age_sex"],
+    "Anak dan dewasa": profile["child_adult"],
+    "Kelompok korban": profile["victim_groups"],
+    "Tempat kejadian": profile["places_of_incident"],
+    "Hubungan pelaku": profile["relationships"],
+    "Pelaku menurut umur dan jenis kelamin": profile["perpetrator_age_sex"],
+    "Pelaku menurut hubungan dengan korban": profile["perpetrator_relationships"],
 }, f, key="unduh_korban")
 
 frame.end(f)

@@ -31,11 +31,10 @@ left.plotly_chart(charts.district_bar_figure(section["district_totals"], period,
                   config=charts.CHART_CONFIG)
 right.plotly_chart(charts.forms_figure(section["form_totals"], period), config=charts.CHART_CONFIG)
 
-tables = cached.summary(f)
 downloads.table_downloads({
-    "Kasus per bulan": tables["monthly_totals"],
-    "Kasus per kecamatan": tables["district_totals"],
-    "Korban per bentuk": tables["form_totals"],
+    "Kasus per bulan": section["monthly_totals"],
+    "Kasus per kecamatan": section["district_totals"],
+    "Korban per bentuk": section["form_totals"],
 }, f, key="unduh_ringkasan")
 
 st.caption(f"Pelaku: {charts.PERPETRATOR_NOTE}. Rincian pelaku ada di halaman Korban.")

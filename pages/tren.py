@@ -30,15 +30,15 @@ two_periods = comparison.comparison_section(f, baseline, key="tren_banding", sec
 st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
-st.plotly_chart(charts.recap_figure(cached.recap_months(f), period), config=charts.CHART_CONFIG)
+recaps = cached.recap_months(f)
+st.plotly_chart(charts.recap_figure(recaps, period), config=charts.CHART_CONFIG)
 
-tables = cached.trend(f, baseline)
 downloads.table_downloads({
-    "Korban per bulan": tables["monthly_totals"],
-    "Korban per bentuk per bulan": tables["form_months"],
+    "Korban per bulan": section["monthly_totals"],
+    "Korban per bentuk per bulan": section["form_months"],
     "Dibanding tahun lalu": year_on_year,
     **two_periods,
-    "Rekap bulanan": cached.recap_months(f),
+    "Rekap bulanan": recaps,
 }, f, key="unduh_tren")
 
 frame.end(f)

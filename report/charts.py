@@ -394,6 +394,14 @@ def _measure_title(measure: str) -> tuple[str, str]:
     return f"Jumlah {UNITS[measure]} menurut kecamatan", UNITS[measure]
 
 
+def _shade(value: float, top: float, lightest: float = 0.1) -> str:
+    """The sequential scale's colour for a value out of the largest, ``top``, from ``lightest`` up.
+
+    Clamped: ``0.1 + 0.9 * value / top`` came out at 1.0000000000000002 for the largest value when it was 13 or 21,
+    and sample_colorscale raised IndexError: the staff Wilayah page crashed for one kecamatan."""
+    return sample_colorscale(SEQUENTIAL, [min(1.0, lightest + 0.9 * value / top)])[0]
+
+
 def tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, period: str, measure: str = "kasus") -> go.Figure:
     """A tile map of the kecamatan (one square each, shaded by the measure) for when no boundary file is set."""
     title, unit = _measure_title(measure)
@@ -404,7 +412,7 @@ def tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, period: str, measure:
     rows = int(data["row"].max())
     shapes = []
     for col, row, value in zip(data["col"], data["row"], data[measure]):
-        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if pd.notna(value) else "#EEEEEE"
+        colour = _shade(float(value), top) if pd.notna(value) else "#EEEEEE"
         x0, y0 = col, rows - row
         shapes.append({"type": "rect", "x0": x0 + 0.04, "x1": x0 + 0.96, "y0": y0 + 0.04, "y1": y0 + 0.96,
                        "fillcolor": colour, "line": {"color": "white", "width": 2}, "layer": "below"})
@@ -450,7 +458,7 @@ def choropleth_figure(df: pd.DataFrame, geojson: dict, period: str, measure: str
         code = str(feature["properties"].get("kode_kecamatan"))
         value = values.get(code)
         name = names.get(code, feature["properties"].get("kecamatan", code))
-        colour = sample_colorscale(SEQUENTIAL, [0.1 + 0.9 * float(value) / top])[0] if value is not None else "#EEEEEE"
+        colour = _shade(float(value), top) if value is not None else "#EEEEEE"
         hover = f"{name}: {_value_text(value, measure) if value is not None else 'tidak ada data'} {unit}"
         rings = _outer_rings(feature["geometry"])
         for ring in rings:
@@ -725,7 +733,7 @@ def protected_tile_map_figure(df: pd.DataFrame, tiles: pd.DataFrame, title: str,
         if pd.isna(value):
             colour, dash = SUPPRESSED_COLOUR, "dot"
         else:
-            colour, dash = sample_colorscale(SEQUENTIAL, [0.05 + 0.9 * float(value) / top])[0], "solid"
+            colour, dash = _shade(float(value), top, lightest=0.05), "solid"
         x0, y0 = col, rows - row
         shapes.append({"type": "rect", "x0": x0 + 0.04, "x1": x0 + 0.96, "y0": y0 + 0.04, "y1": y0 + 0.96,
                        "fillcolor": colour, "layer": "below",

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import auth
+from app import auth, cached
 from report import db as app_db
 from app.navigation import PAGES
 
@@ -61,6 +61,36 @@ def test_a_page_run_opens_one_connection_for_all_its_queries_and_closes_it(app, 
     assert not at.exception, [e.message for e in at.exception]
     assert app_db.connections_opened() - opened == 1
     assert app_db.connections_open() == 0
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES])
+def test_a_page_run_asks_the_cache_once_for_each_filtered_query(app, page, monkeypatch):
+    # a second call of a cached query hashes its arguments and unpickles a copy of the frame again (~1 ms at 1 M)
+    at = app(page, dari="2024-01", sampai="2024-10")
+    asked = []
+    run = cached._run
+
+    def counting(query_name, database_version, args):
+        asked.append((query_name, repr(args)))
+        return run(query_name, database_version, args)
+
+    monkeypatch.setattr(cached, "_run", counting)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    filtered = [call for call in asked if call[1] != "()"]  # the frame's span, facts, missing reports take none
+    assert filtered or page == "pages/paparan.py"  # Bahan Paparan keeps its briefing in a cache of its own
+    assert len(filtered) == len(set(filtered)), sorted(c for c in filtered if filtered.count(c) > 1)
+
+
+def test_wilayah_draws_its_map_for_every_kecamatan(app):
+    # with one kecamatan chosen only its tile is shaded: a count of 13 or 21 put the shade off the colour scale
+    from etl import vocab
+
+    at = app("pages/wilayah.py", dari="2024-01", sampai="2024-10")
+    for district in vocab.districts():
+        at.selectbox(key="filter_district").set_value(district.code).run()
+        assert not at.exception, (district.code, [e.message for e in at.exception])
+        assert len(at.get("plotly_chart")) >= 2
 
 
 def test_ringkasan_for_january_to_october_2024_reads_the_published_figures(app):

@@ -179,6 +179,19 @@ def test_tile_map_draws_every_kecamatan_with_its_value():
         assert any(d.name in label and label.endswith(f"<br>{v}") for label in labels)
 
 
+@pytest.mark.parametrize("top", [13, 21, 1, 2, 7, 149, 1000])
+def test_the_maps_draw_whatever_the_largest_count(top, boundary_file, monkeypatch):
+    # 0.1 + 0.9 * 13 / 13 is 1.0000000000000002: the shade fell off the colour scale (IndexError) and the staff
+    # Wilayah page crashed for one kecamatan whose count was 13 or 21 (the others have no data then)
+    one = district_frame([top] + [None] * 10)
+    tiles = charts.tile_map_figure(one, geography.district_tiles(), PERIOD)
+    assert len(tiles.layout.shapes) == 11
+    monkeypatch.setenv("PPA_BOUNDARIES", str(boundary_file))
+    charts.choropleth_figure(one, geography.boundaries(), PERIOD)
+    cells = one.assign(label=one["kasus"].map(lambda v: "" if pd.isna(v) else str(int(v))), value=one["kasus"])
+    charts.protected_tile_map_figure(cells, geography.district_tiles(), "Peta", PERIOD)
+
+
 def test_choropleth_reads_the_boundary_file_by_kemendagri_code(boundary_file, monkeypatch):
     monkeypatch.setenv("PPA_BOUNDARIES", str(boundary_file))
     geojson = geography.boundaries()

@@ -135,17 +135,25 @@ def test_ties_on_the_other_side_of_the_mode_count_as_likely_as_the_observed():
     assert compare.binomial_two_sided_p(5, 10, 0.5) == 1.0
 
 
-def test_very_large_totals_still_get_scipy_s_p_value():
+@pytest.mark.parametrize("share", [0.5, 10 / 16, 1 / 12])
+def test_large_totals_get_binomtest_s_p_value_too(share):
+    # a kecamatan at a million victims compares ~7,400 cases with ~7,400: summed from the tails' edges outward
     from scipy.stats import binomtest
 
-    n = compare.PURE_PYTHON_LIMIT + 2001
-    assert compare.binomial_two_sided_p(6000, n, 0.5) == binomtest(6000, n, 0.5).pvalue
+    for current, previous in ((7446, 7357), (7357, 7446), (6000, 6001), (12000, 9000), (3, 29000), (29000, 3),
+                              (40000, 40000), (52000, 48000)):
+        n = current + previous
+        expected = float(binomtest(current, n, share).pvalue)
+        assert compare.binomial_two_sided_p(current, n, share) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+        assert compare.compare_counts(current, previous).beyond_chance == (
+            float(binomtest(current, n, 0.5).pvalue) < compare.ALPHA)
 
 
 def test_importing_the_verdict_does_not_import_scipy(repo_root):
-    # SciPy takes 1-3 s to import: the paparan command and the pages that only judge changes never pay for it
+    # SciPy takes 1-3 s to import: the paparan command and the pages that only judge changes never pay for it, not
+    # even for a total of thousands of cases (a kecamatan at a million victims)
     code = ("import sys; import report.compare, report.briefing, report.exports.bundle; "
-            "from report import compare; compare.compare_counts(149, 77); "
+            "from report import compare; compare.compare_counts(149, 77); compare.compare_counts(7446, 7357); "
             "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
