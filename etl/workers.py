@@ -30,7 +30,9 @@ import ctypes
 import functools
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 import types
@@ -155,6 +157,9 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
     pc.sum(pa.array([1, 2]))
 
     _reuse_freed_memory()
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_outcomes, args=(conn, outbox), daemon=True, name="ppa-send")
+    sender.start()  # before the cap: its stack is address space
     base = _vm_size()
     if base is not None:
         cap = base + memory_mb * 1024 * 1024
@@ -176,8 +181,23 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
         if hard_cpu == resource.RLIM_INFINITY or limit <= hard_cpu:
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard_cpu))
         outcome = _outcome(task)
-        conn.send(outcome)
+        outbox.put(outcome)  # sent while the next file is parsed
         if outcome[0] == "unsafe":  # at its cap once: a fresh worker takes the next file
+            outbox.put(None)
+            sender.join()
+            return
+
+
+def _send_outcomes(conn, outbox: queue.SimpleQueue) -> None:
+    """Send a worker's outcomes in order, until None (the worker's thread beside its parsing).
+
+    An outcome (a parsed 4,000-row register: ~0.8 MB pickled) is larger than the pipe holds, so sending it waits
+    until the loader reads it, which it does only when it asks for that file: sent from the parsing thread, the
+    worker idled meanwhile (a third of its time in a 40-file batch); from here it parses the next file."""
+    while (outcome := outbox.get()) is not None:
+        try:
+            conn.send(outcome)
+        except (OSError, ValueError):  # the loader is gone; the parsing thread sees it at its next recv
             return
 
 
