@@ -40,6 +40,7 @@ from collections import deque
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Iterator
 
 from etl import settings
 from etl.model import EtlError, ParsedWorkbook, WorkbookError
@@ -273,10 +274,12 @@ class _Worker:
 class _Pool:
     """Up to ``size`` workers, started when first needed; a worker that dies or passes its limits is replaced."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, started: list[_Worker] | None = None) -> None:
         self.size = max(size, 1)
         self.limits = parse_limits()
         self.workers: list[_Worker] = []
+        while started and len(self.workers) < self.size:  # workers started ahead (started_ahead): taken over
+            self.workers.append(started.pop())
         self.outcomes: dict[Task, tuple[str, object]] = {}  # arrived, not yet asked for
         self.unwanted: set[Task] = set()  # handed to a worker, then skipped
 
@@ -430,6 +433,20 @@ def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook
         return prefetch.parsed(Path(path), agency, file_name)
 
 
+@contextmanager
+def started_ahead(files: int) -> Iterator[list[_Worker]]:
+    """Start now the workers a batch of this many files will want (worker_count), so that they start (~0.7 s: an
+    interpreter, numpy, pyarrow, fastexcel, etl.parse) while the caller opens the database and hashes the files;
+    a Prefetch given the list (``started``) takes them over, and those it did not take stop when the block ends."""
+    count = worker_count(files)
+    started = [_Worker(parse_limits()) for _ in range(count - 1)] if count > 1 else []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+
+
 class Prefetch:
     """Parses (path, agency, file name) items ahead, a few files in front of the loader.
 
@@ -440,14 +457,14 @@ class Prefetch:
     result (a few ahead at most, kept until asked for); the others always go to a worker.
     """
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], started: list[_Worker] | None = None) -> None:
         self._order: deque[Item] = deque(items)  # not yet asked for, in batch order
         self._waiting: list[Item] = list(items)  # neither handed to a worker nor parsed here
         self._parsed_here: dict[Item, tuple[ParsedWorkbook | None, EtlError | None]] = {}
         count = worker_count(len(items))
         self._spread = count > 1  # workers for every file (this process helps); else only for unsafe ones
         self._here = {item: parses_safely_here(item[0], item[2]) for item in items}
-        self._pool = _Pool(count - 1 if self._spread else 1)
+        self._pool = _Pool(count - 1 if self._spread else 1, started)
         self._fill()
 
     def __enter__(self) -> "Prefetch":
