@@ -20,10 +20,11 @@ A record's primary is found by a sorted search (best_primaries): each form of ev
 integer (kecamatan, sex, form, age, report date), the integers are sorted, and a record's candidates for each of
 the ages age-1, age, age+1 are one run of them, found by binary search; the best candidate is the smallest of one
 integer per pair (date gap, agency rank, key order); two threads search half the seekers each. At the benchmark's
-million records this took ~20-30 % less CPU than the hash join on the same equalities (seekers unnested to neighbouring ages and 30-day buckets) that it
-replaced (docs/performance.md, "loader-store"). Which old records to look at again after primaries appeared is
-still such a hash join (_AFFECTED_SQL): kecamatan, sex, age, one shared form and a 30-day date bucket (one side
-unnested to the bucket before, its own and the one after), then the 30-day gap as a filter.
+million records this took ~20-30 % less CPU than the hash join on the same equalities (seekers unnested to
+neighbouring ages and 30-day buckets) that it replaced (docs/performance.md, "loader-store"). Which old records
+to look at again after primaries appeared is still such a hash join (_AFFECTED_SQL): kecamatan, sex, age, one
+shared form and a 30-day date bucket (one side unnested to the bucket before, its own and the one after), then
+the 30-day gap as a filter.
 """
 
 from __future__ import annotations

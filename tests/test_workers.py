@@ -326,3 +326,21 @@ def test_a_worker_parses_its_next_file_while_its_last_outcome_waits_to_be_collec
         pool.close()
     # waiting on the pipe after its first file, the worker would parse the other two only now (~2 parses)
     assert after - before < 0.5 * one_parse, (after - before, one_parse)
+
+
+def test_a_load_starts_its_worker_before_it_opens_the_database_and_the_batch_uses_that_worker(tmp_path, monkeypatch):
+    """load_files starts the parse worker first (etl.workers.started_ahead), so that its start overlaps copying,
+    opening and migrating the database and hashing the files; the batch takes that worker over (no second one)."""
+    from etl import db as dbmod
+
+    paths = _batch(tmp_path / "in")
+    events: list[str] = []
+    worker_init, connect = etl_workers._Worker.__init__, dbmod.connect
+    monkeypatch.setattr(etl_workers._Worker, "__init__",
+                        lambda self, limits: (events.append("worker"), worker_init(self, limits))[1])
+    monkeypatch.setattr(dbmod, "connect", lambda *a, **k: (events.append("database"), connect(*a, **k))[1])
+    report, workers_seen, _content = _load(paths, tmp_path / "ppa.duckdb", monkeypatch, workers=2)
+    assert events[:2] == ["worker", "database"] and events.count("worker") == 1, events
+    assert workers_seen == 1
+    assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
+                                                "unchanged"]
