@@ -200,6 +200,8 @@ def _send_outcomes(conn, outbox: queue.SimpleQueue) -> None:
             conn.send(outcome)
         except (OSError, ValueError):  # the loader is gone; the parsing thread sees it at its next recv
             return
+        except BaseException:  # e.g. out of memory while pickling: the worker dies, as a failing send did before
+            os._exit(1)
 
 
 def _outcome(task: Task) -> tuple[str, object]:
