@@ -16,18 +16,28 @@ candidates changed — the batch's new records, records whose primary was delete
 primary that appeared — agency by agency down the priority order, passing every change between primary and
 duplicate on to the agencies below.
 
-Pairs are found with a hash join on equalities only: kecamatan, sex, age (one side unnested to age-1, age, age+1),
-one shared form (both sides unnested) and a 30-day date bucket (one side unnested to the bucket before, its own and
-the one after); the 30-day gap is then a filter on the few candidates left. Without the bucket a batch spanning
-years would pair every record with every same-age record of those years.
+A record's primary is found by a sorted search (best_primaries): each form of every candidate primary becomes one
+integer (kecamatan, sex, form, age, report date), the integers are sorted, and a record's candidates for each of
+the ages age-1, age, age+1 are one run of them, found by binary search; the best candidate is the smallest of one
+integer per pair (date gap, agency rank, key order); two threads search half the seekers each. At the benchmark's
+million records this took ~20-30 % less CPU than the hash join on the same equalities (seekers unnested to
+neighbouring ages and 30-day buckets) that it replaced (docs/performance.md, "loader-store"). Which old records
+to look at again after primaries appeared is still such a hash join (_AFFECTED_SQL): kecamatan, sex, age, one
+shared form and a 30-day date bucket (one side unnested to the bucket before, its own and the one after), then
+the 30-day gap as a filter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import vocab
 
@@ -43,61 +53,139 @@ def _bucket(column: str) -> str:
     return f"(({column} - DATE '1970-01-01') // {BUCKET_DAYS})"
 
 
-# Candidate primaries: records of the agencies in the first two parameters (a VARCHAR[] of higher-priority agencies,
-# whose position is the agency's rank) that are not duplicates, reported between the next two parameters; one row
-# per form.
-_PRIMARIES = f"""
-    SELECT victim_key, district_code, sex, age, report_date, unnest(violence_types) AS form,
-           {_bucket("report_date")} AS bucket, list_position(?::VARCHAR[], agency) AS agency_rank
-    FROM victim_records
-    WHERE list_contains(?::VARCHAR[], agency) AND duplicate_of IS NULL
-      AND report_date BETWEEN ? AND ? AND sex IS NOT NULL AND age IS NOT NULL
+_PRIMARY_SQL = """
+SELECT victim_key, district_code, sex, age, report_date, violence_types, list_position(?::VARCHAR[], agency) AS rank
+FROM victim_records
+WHERE list_contains(?::VARCHAR[], agency) AND duplicate_of IS NULL
+  AND report_date BETWEEN ? AND ? AND sex IS NOT NULL AND age IS NOT NULL
 """
+_NO_AGE = np.iinfo(np.int64).min
 
 
-def _seekers(source: str) -> str:
-    """The records of ``source`` (victim_key, district_code, sex, age, report_date, violence_types) that look for a
-    primary: one row per form, neighbouring age and neighbouring bucket. Two unnests in one SELECT would be zipped,
-    hence the subquery for the form and the cross join for the bucket. This side is expanded rather than the
-    primaries: it is usually the smaller one, and the hash table is then built on the unexpanded primaries (1.5x
-    faster at the benchmark's million records)."""
-    return f"""
-    SELECT victim_key, district_code, sex, unnest([age - 1, age, age + 1]) AS age_key, report_date, form,
-           bucket + shift AS bucket_key
-    FROM (SELECT victim_key, district_code, sex, age, report_date, unnest(violence_types) AS form,
-                 {_bucket("report_date")} AS bucket
-          FROM {source})
-    CROSS JOIN (VALUES (-1), (0), (1)) AS shifts(shift)
+def _forms(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+    """(record of each form row, the forms) of a table's violence_types, one row per form."""
+    lists = table["violence_types"].combine_chunks()
+    return pc.list_parent_indices(lists).to_numpy(), pc.list_flatten(lists)
+
+
+def _shared_codes(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes of two string columns over one dictionary (null: -1), and the dictionary's size."""
+    both = pa.chunked_array([*_chunks(a), *_chunks(b)], pa.string()).combine_chunks().dictionary_encode()
+    codes = both.indices.fill_null(-1).to_numpy().astype(np.int64)
+    return codes[:len(a)], codes[len(a):], len(both.dictionary)
+
+
+def _chunks(column: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
+    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+
+
+def _days(column: pa.ChunkedArray) -> np.ndarray:
+    return column.cast(pa.int32()).to_numpy().astype(np.int64)
+
+
+def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.date, end: dt.date,
+                   seekers: pa.Table) -> pa.Array:
+    """The victim_key of each seeker's primary record, or null, row for row.
+
+    ``seekers`` (victim_key, district_code, sex, age, report_date, violence_types …) look among the records of
+    the agencies ``higher`` (primary first) reported between start and end that are not duplicates. The rule (module
+    docstring): same kecamatan and sex, ages at most MAX_AGE_GAP apart, report dates at most MAX_GAP_DAYS apart, a
+    shared form; the closest report date wins, then the higher-priority agency, then the smaller victim_key.
+
+    A sorted search instead of a join: every form of a primary gets one integer (kecamatan, sex, form, age, report
+    date, in that order of significance), so the candidates of a seeker's form for one age (a-1, a, a+1) are one
+    run of the sorted integers, found by binary search; each candidate is scored by one integer (date gap, then
+    agency rank, then key order) and each seeker takes the smallest.
     """
+    nothing = pa.nulls(seekers.num_rows, pa.string())
+    primaries = con.sql(_PRIMARY_SQL, params=[higher, higher, start, end]).to_arrow_table()
+    if not primaries.num_rows or not seekers.num_rows:
+        return nothing
+    p_record, p_forms = _forms(primaries)
+    s_record, s_forms = _forms(seekers)
+    p_district, s_district, districts = _shared_codes(primaries["district_code"], seekers["district_code"])
+    p_sex, s_sex, sexes = _shared_codes(primaries["sex"], seekers["sex"])
+    p_form, s_form, forms = _shared_codes(p_forms, s_forms)
+    p_age = primaries["age"].to_numpy().astype(np.int64)
+    s_age = seekers["age"].cast(pa.int64()).fill_null(_NO_AGE).to_numpy()
+    p_day, s_day = _days(primaries["report_date"]), _days(seekers["report_date"])
+    # form rows that cannot pair (no form; a seeker without sex or age) are left out of the search
+    keep = p_form >= 0
+    p_record, p_form = p_record[keep], p_form[keep]
+    keep = (s_form >= 0) & (s_sex[s_record] >= 0) & (s_age[s_record] != _NO_AGE)
+    s_record, s_form = s_record[keep], s_form[keep]
+    if not len(s_record) or not len(p_record):
+        return nothing
+    # each field offset so that its neighbours (age +-MAX_AGE_GAP, date +-MAX_GAP_DAYS) stay in its own slot
+    low_age = min(p_age.min(), s_age[s_record].min()) - MAX_AGE_GAP
+    ages = max(p_age.max(), s_age[s_record].max()) + MAX_AGE_GAP - low_age + 1
+    low_day = min(p_day.min(), s_day.min()) - MAX_GAP_DAYS
+    days = max(p_day.max(), s_day.max()) + MAX_GAP_DAYS - low_day + 1
+    if districts * sexes * forms * ages * days >= 1 << 62:
+        raise ValueError("ages or report dates too far apart to be searched as one integer")
+
+    def keys(district, sex, form, age, day):
+        return (((district * sexes + sex) * forms + form) * ages + (age - low_age)) * days + (day - low_day)
+
+    p_key = keys(p_district[p_record], p_sex[p_record], p_form, p_age[p_record], p_day[p_record])
+    by_key = np.argsort(p_key)
+    p_key, p_row = p_key[by_key], p_record[by_key]
+    s_key = keys(s_district[s_record], s_sex[s_record], s_form, s_age[s_record], s_day[s_record])
+    by_key = np.argsort(s_key)  # sorted needles: the binary searches stay in the cache
+    s_key, s_row = s_key[by_key], s_record[by_key]
+    order = np.empty(primaries.num_rows, np.int64)
+    order[pc.sort_indices(primaries["victim_key"]).to_numpy()] = np.arange(primaries.num_rows)
+    ranks = primaries["rank"].to_numpy().astype(np.int64)
+
+    def best_of(part: slice) -> np.ndarray:
+        """The best score of each seeker whose form rows are in ``part`` (others: the largest integer)."""
+        best = np.full(seekers.num_rows, np.iinfo(np.int64).max)
+        queries = np.concatenate([s_key[part] + shift * days for shift in range(-MAX_AGE_GAP, MAX_AGE_GAP + 1)])
+        first = np.searchsorted(p_key, queries - MAX_GAP_DAYS, "left")
+        counts = np.searchsorted(p_key, queries + MAX_GAP_DAYS, "right") - first
+        found = counts > 0
+        if not found.any():
+            return best
+        first, counts = first[found], counts[found]
+        seeker = np.tile(s_row[part], 2 * MAX_AGE_GAP + 1)[found]
+        # every (query, candidate) pair, query by query; a candidate's score: date gap, agency rank, key order
+        starts = np.cumsum(counts) - counts
+        candidate = p_row[np.repeat(first - starts, counts) + np.arange(int(counts.sum()))]
+        score = ((np.abs(p_day[candidate] - s_day[np.repeat(seeker, counts)]) * (ranks.max() + 1)
+                  + ranks[candidate]) * primaries.num_rows + order[candidate])
+        np.minimum.at(best, seeker, np.minimum.reduceat(score, starts))
+        return best
+
+    # two halves of the seekers' form rows side by side (numpy lets go of the interpreter while it works)
+    middle = len(s_key) // 2
+    with ThreadPoolExecutor(2) as pool:
+        best = np.minimum(*pool.map(best_of, [slice(0, middle), slice(middle, None)]))
+    paired = best != np.iinfo(np.int64).max
+    rows = np.empty(primaries.num_rows, np.int64)
+    rows[order] = np.arange(primaries.num_rows)
+    position = np.where(paired, rows[best % primaries.num_rows], 0)
+    index = pa.Array.from_buffers(pa.int64(), seekers.num_rows, [pa.py_buffer(np.packbits(paired, bitorder="little")),
+                                                                 pa.py_buffer(position)])
+    return primaries["victim_key"].take(index).combine_chunks()
 
 
-# The best primary of each record in s (records without one are absent); the last parameter is MAX_GAP_DAYS.
-# A pair sharing two forms appears twice, which arg_min does not mind.
-_MATCH = """
-    SELECT s.victim_key,
-           arg_min(p.victim_key, (abs(date_diff('day', p.report_date, s.report_date)), p.agency_rank, p.victim_key))
-               AS primary_key
-    FROM s JOIN p ON p.district_code = s.district_code AND p.sex = s.sex AND p.age = s.age_key AND p.form = s.form
-                 AND p.bucket = s.bucket_key
-    WHERE abs(date_diff('day', p.report_date, s.report_date)) <= ?
-    GROUP BY s.victim_key
+# Full recomputation of one agency between two dates: every record there gets its best primary or NULL
+# (_dedupe_pairs: each record's victim_key and primary_key, from best_primaries); only changed values are written.
+_PAIR_SQL = """
+UPDATE victim_records AS v SET duplicate_of = r.primary_key FROM _dedupe_pairs r
+WHERE v.agency = ? AND v.report_date BETWEEN ? AND ? AND v.victim_key = r.victim_key
+  AND v.duplicate_of IS DISTINCT FROM r.primary_key
 """
 
-# Full recomputation of one agency between two dates: every record there gets its best primary or NULL; only
-# the records whose value changes are written.
-_PAIR_SQL = f"""
-UPDATE victim_records AS v SET duplicate_of = r.primary_key
-FROM (
-    WITH p AS ({_PRIMARIES}),
-    s AS ({_seekers("victim_records WHERE agency = ? AND report_date BETWEEN ? AND ? "
-                    "AND sex IS NOT NULL AND age IS NOT NULL")}),
-    m AS ({_MATCH})
-    SELECT o.victim_key, m.primary_key
-    FROM victim_records o LEFT JOIN m USING (victim_key)
-    WHERE o.agency = ? AND o.report_date BETWEEN ? AND ?
-) AS r
-WHERE v.victim_key = r.victim_key AND v.duplicate_of IS DISTINCT FROM r.primary_key
-"""
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """An Arrow table visible to the connection's SQL as ``name`` (a fixed name of this module) for the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def agency_order(con: duckdb.DuckDBPyConnection, also: Iterable[str] = ()) -> list[str]:
@@ -133,7 +221,13 @@ def refresh_duplicates(con: duckdb.DuckDBPyConnection, start: dt.date | None = N
         higher = order[:rank]
         plo = lo if full else max(lowest, lo - gap)
         phi = hi if full else min(highest, hi + gap)
-        con.execute(_PAIR_SQL, [higher, higher, plo, phi, agency, lo, hi, MAX_GAP_DAYS, agency, lo, hi])
+        records = con.sql("SELECT victim_key, district_code, sex, age, report_date, violence_types FROM "
+                          "victim_records WHERE agency = ? AND report_date BETWEEN ? AND ?",
+                          params=[agency, lo, hi]).to_arrow_table()
+        pairs = records.select(["victim_key"]).append_column(
+            "primary_key", best_primaries(con, higher, plo, phi, records))
+        with _registered(con, "_dedupe_pairs", pairs):
+            con.execute(_PAIR_SQL, [agency, lo, hi])
 
 
 # The old records (not of the batch) of one agency to re-evaluate after primaries of higher-priority agencies
@@ -169,14 +263,6 @@ WHERE agency = ? AND submission_id IN (SELECT submission_id FROM _dedupe_batch)
 _NEW_SQL = f"INSERT INTO _dedupe_eval SELECT *, NULL, true FROM ({_NEW_RECORDS})"
 
 # The primary of each record in _dedupe_eval now (NULL when none), next to its previous one.
-_EVAL_PAIR_SQL = f"""
-INSERT INTO _dedupe_result
-WITH p AS ({_PRIMARIES}),
-s AS ({_seekers("_dedupe_eval")}),
-m AS ({_MATCH})
-SELECT e.*, m.primary_key
-FROM _dedupe_eval e LEFT JOIN m USING (victim_key)
-"""
 
 _TEMP_TABLES = """
 CREATE OR REPLACE TEMP TABLE _dedupe_batch (submission_id VARCHAR);
@@ -248,7 +334,10 @@ def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], re
         if count == 0:
             continue
         con.execute("DELETE FROM _dedupe_result")
-        con.execute(_EVAL_PAIR_SQL, [higher, higher, lo - gap, hi + gap, MAX_GAP_DAYS])
+        evaluated = con.sql("SELECT * FROM _dedupe_eval").to_arrow_table()  # _dedupe_result's columns but one
+        evaluated = evaluated.append_column("new_primary", best_primaries(con, higher, lo - gap, hi + gap, evaluated))
+        with _registered(con, "_dedupe_evaluated", evaluated):
+            con.execute("INSERT INTO _dedupe_result SELECT * FROM _dedupe_evaluated")
         con.execute("UPDATE victim_records AS v SET duplicate_of = r.new_primary FROM _dedupe_result r "
                     "WHERE v.agency = ? AND v.report_date BETWEEN ? AND ? AND v.victim_key = r.victim_key "
                     "AND r.new_primary IS DISTINCT FROM r.old_primary", [current, lo, hi])

@@ -219,9 +219,10 @@ def load_files(paths: Iterable[str | os.PathLike], agency: str | None = None, db
     files = workbook_files(paths)
     # a private copy swapped in at the end (etl.writer): viewers never block the load nor see half of it
     removed: list[Path] = []
-    with writer.writing(db, removed=removed) as con:
+    # the parse workers start first: they import while the database is copied, opened and migrated
+    with workers.started_ahead(len(files)) as started, writer.writing(db, removed=removed) as con:
         report = load_batch(con, [(path, agency, path.name) for path in files], progress,
-                            replace_partial=replace_partial)
+                            replace_partial=replace_partial, started=started)
     report.leftovers_removed = [str(p) for p in removed]
     return report
 
@@ -247,7 +248,7 @@ def inspect_files(paths: Iterable[str | os.PathLike], agency: str | None = None,
 
 def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
                progress: Progress | None = None, *, stop_on_failure: bool = False,
-               replace_partial: bool = False) -> LoadReport:
+               replace_partial: bool = False, started: list | None = None) -> LoadReport:
     """Load (path, --agency or None, file name) items in order, each in its own transaction, then mark the
     batch's cross-agency duplicates in one more transaction.
 
@@ -261,20 +262,22 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     file, compressed once, where a transaction per file would write every row to the write-ahead log and the final
     checkpoint would then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of CPU).
     Each file's own transaction still decides whether its victims are kept, so a failing file leaves nothing.
+    ``started``: parse workers the caller started ahead (etl.workers.started_ahead), taken over by the batch.
     """
     hashes = [_sha256_of(path) for path, _agency, _name in items]
     cache = ledger.Cache.read(con, filter(None, hashes))
-    with closing(_checked_ahead(con, items, hashes, cache)) as checks:
+    with closing(_checked_ahead(con, items, hashes, cache, started)) as checks:
         return _store_all(con, checks, len(items), cache, progress, stop_on_failure=stop_on_failure,
                           replace_partial=replace_partial)
 
 
 def _checked_ahead(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | None, str]],
-                   hashes: list[str | None], cache: ledger.Cache) -> Iterator[Checked]:
+                   hashes: list[str | None], cache: ledger.Cache, started: list | None = None
+                   ) -> Iterator[Checked]:
     """The items checked in order, parsed ahead in worker processes; the workers stop once the last file is
     handed over, before the batch's victims are inserted."""
     with workers.Prefetch([item for item, sha in zip(items, hashes)
-                           if not ledger.is_loaded(cache.known.get(sha))]) as prefetch:
+                           if not ledger.is_loaded(cache.known.get(sha))], started) as prefetch:
         for (path, agency, name), sha in zip(items, hashes):
             yield check_file(path, name, agency, con, submission_id=sha, cache=cache, parse=prefetch.parsed)
 

@@ -30,7 +30,9 @@ import ctypes
 import functools
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 import types
@@ -38,6 +40,7 @@ from collections import deque
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Iterator
 
 from etl import settings
 from etl.model import EtlError, ParsedWorkbook, WorkbookError
@@ -155,6 +158,9 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
     pc.sum(pa.array([1, 2]))
 
     _reuse_freed_memory()
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_outcomes, args=(conn, outbox), daemon=True, name="ppa-send")
+    sender.start()  # before the cap: its stack is address space
     base = _vm_size()
     if base is not None:
         cap = base + memory_mb * 1024 * 1024
@@ -176,9 +182,26 @@ def _serve(conn, memory_mb: int, seconds: int) -> None:
         if hard_cpu == resource.RLIM_INFINITY or limit <= hard_cpu:
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard_cpu))
         outcome = _outcome(task)
-        conn.send(outcome)
+        outbox.put(outcome)  # sent while the next file is parsed
         if outcome[0] == "unsafe":  # at its cap once: a fresh worker takes the next file
+            outbox.put(None)
+            sender.join()
             return
+
+
+def _send_outcomes(conn, outbox: queue.SimpleQueue) -> None:
+    """Send a worker's outcomes in order, until None (the worker's thread beside its parsing).
+
+    An outcome (a parsed 4,000-row register: ~0.8 MB pickled) is larger than the pipe holds, so sending it waits
+    until the loader reads it, which it does only when it asks for that file: sent from the parsing thread, the
+    worker idled meanwhile (a third of its time in a 40-file batch); from here it parses the next file."""
+    while (outcome := outbox.get()) is not None:
+        try:
+            conn.send(outcome)
+        except (OSError, ValueError):  # the loader is gone; the parsing thread sees it at its next recv
+            return
+        except BaseException:  # e.g. out of memory while pickling: the worker dies, as a failing send did before
+            os._exit(1)
 
 
 def _outcome(task: Task) -> tuple[str, object]:
@@ -253,10 +276,12 @@ class _Worker:
 class _Pool:
     """Up to ``size`` workers, started when first needed; a worker that dies or passes its limits is replaced."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, started: list[_Worker] | None = None) -> None:
         self.size = max(size, 1)
         self.limits = parse_limits()
         self.workers: list[_Worker] = []
+        while started and len(self.workers) < self.size:  # workers started ahead (started_ahead): taken over
+            self.workers.append(started.pop())
         self.outcomes: dict[Task, tuple[str, object]] = {}  # arrived, not yet asked for
         self.unwanted: set[Task] = set()  # handed to a worker, then skipped
 
@@ -410,6 +435,20 @@ def parse_file(path: Path, agency: str | None, file_name: str) -> ParsedWorkbook
         return prefetch.parsed(Path(path), agency, file_name)
 
 
+@contextmanager
+def started_ahead(files: int) -> Iterator[list[_Worker]]:
+    """Start now the workers a batch of this many files will want (worker_count), so that they start (~0.7 s: an
+    interpreter, numpy, pyarrow, fastexcel, etl.parse) while the caller opens the database and hashes the files;
+    a Prefetch given the list (``started``) takes them over, and those it did not take stop when the block ends."""
+    count = worker_count(files)
+    started = [_Worker(parse_limits()) for _ in range(count - 1)] if count > 1 else []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+
+
 class Prefetch:
     """Parses (path, agency, file name) items ahead, a few files in front of the loader.
 
@@ -420,14 +459,14 @@ class Prefetch:
     result (a few ahead at most, kept until asked for); the others always go to a worker.
     """
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], started: list[_Worker] | None = None) -> None:
         self._order: deque[Item] = deque(items)  # not yet asked for, in batch order
         self._waiting: list[Item] = list(items)  # neither handed to a worker nor parsed here
         self._parsed_here: dict[Item, tuple[ParsedWorkbook | None, EtlError | None]] = {}
         count = worker_count(len(items))
         self._spread = count > 1  # workers for every file (this process helps); else only for unsafe ones
         self._here = {item: parses_safely_here(item[0], item[2]) for item in items}
-        self._pool = _Pool(count - 1 if self._spread else 1)
+        self._pool = _Pool(count - 1 if self._spread else 1, started)
         self._fill()
 
     def __enter__(self) -> "Prefetch":

@@ -251,3 +251,31 @@ def test_a_batch_spanning_years_pairs_only_within_thirty_days(tmp_path):
                                                                              "0002000000000000:0:1")]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_sorted_search_finds_the_rule_by_hand_on_crowded_records(tmp_path, seed):
+    """best_primaries (the sorted search) on records crowded into few kecamatan, ages and days, so that candidates
+    tie on date gap and agency and the key order decides; dates and ages at the ends of the searched ranges
+    (gaps of 30 and 31 days, the youngest and oldest ages), records without sex or age, forms shared or not."""
+    import random
+
+    rng = random.Random(seed)
+    days = [D(2019, 12, 31), D(2020, 1, 1), D(2020, 1, 30), D(2020, 1, 31), D(2020, 3, 1), D(2021, 6, 15)]
+    con = dbmod.connect(tmp_path / "ppa.duckdb")
+    try:
+        with dbmod.transaction(con):
+            for n, agency in enumerate(["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"] * 2):
+                records = [(rng.choice(days) + dt.timedelta(days=rng.choice([0, 0, 1])),
+                            rng.choice(["15.71.01", "15.71.02"]),
+                            rng.choice(["P", "L", None]), rng.choice([0, 1, 2, 69, 70, None]),
+                            sorted(rng.sample(["fisik", "psikis", "seksual", "tppo"], rng.randint(1, 3))))
+                           for _ in range(40)]
+                _submit(con, f"{n:04d}{seed:02d}".ljust(64, "0"), agency,
+                        sorted({r[0].replace(day=1) for r in records}), records)
+            dedupe.refresh_duplicates(con)
+        marked = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
+        assert marked == _rule_by_hand(con)
+        assert sum(1 for _k, d in marked if d) > 40
+    finally:
+        con.close()

@@ -286,3 +286,61 @@ def test_a_parse_worker_does_not_import_the_database_driver():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert out.stdout.strip() == "False"
+
+
+def test_a_worker_parses_its_next_file_while_its_last_outcome_waits_to_be_collected(tmp_path):
+    """A parsed 4,000-row register (~0.8 MB pickled) is more than the pipe holds, and the loader collects it only
+    when it asks for that file: the worker sends it from a thread of its own and parses the files it was handed
+    meanwhile, instead of idling until the loader reads (a third of its time in a 40-file batch)."""
+    from etl.parse import parse_workbook
+
+    path = tmp_path / "register-4000.xlsx"
+    write_like_excel(path, register_rows("UPTD_PPA", D(2024, 3, 1), 4000, random.Random(1)))
+    parse_workbook(path)
+    start = time.process_time()
+    parse_workbook(path)
+    one_parse = time.process_time() - start
+
+    pool = etl_workers._Pool(1)
+    tasks = [("parse", (path, None, f"register-{i}.xlsx")) for i in range(3)]
+    for task in tasks:
+        pool.submit(task)
+    pid = pool.workers[0].process.pid
+
+    def settled_cpu() -> float:
+        """The worker's CPU seconds once it has used none for a second (it waits: for work, or on the pipe)."""
+        readings, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            readings.append(sum(int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
+                                for tid in os.listdir(f"/proc/{pid}/task")) / 1e9)
+            if len(readings) > 4 and readings[-1] == readings[-5]:
+                return readings[-1]
+            time.sleep(0.25)
+        raise AssertionError("the worker never settled")
+
+    try:
+        before = settled_cpu()  # nothing collected yet
+        assert [etl_workers._result(pool.outcome(task)).rows_loaded for task in tasks] == [4000] * 3
+        after = settled_cpu()
+    finally:
+        pool.close()
+    # waiting on the pipe after its first file, the worker would parse the other two only now (~2 parses)
+    assert after - before < 0.5 * one_parse, (after - before, one_parse)
+
+
+def test_a_load_starts_its_worker_before_it_opens_the_database_and_the_batch_uses_that_worker(tmp_path, monkeypatch):
+    """load_files starts the parse worker first (etl.workers.started_ahead), so that its start overlaps copying,
+    opening and migrating the database and hashing the files; the batch takes that worker over (no second one)."""
+    from etl import db as dbmod
+
+    paths = _batch(tmp_path / "in")
+    events: list[str] = []
+    worker_init, connect = etl_workers._Worker.__init__, dbmod.connect
+    monkeypatch.setattr(etl_workers._Worker, "__init__",
+                        lambda self, limits: (events.append("worker"), worker_init(self, limits))[1])
+    monkeypatch.setattr(dbmod, "connect", lambda *a, **k: (events.append("database"), connect(*a, **k))[1])
+    report, workers_seen, _content = _load(paths, tmp_path / "ppa.duckdb", monkeypatch, workers=2)
+    assert events[:2] == ["worker", "database"] and events.count("worker") == 1, events
+    assert workers_seen == 1
+    assert [f.status for f in report.files] == ["loaded", "loaded", "loaded", "loaded", "replaced", "failed",
+                                                "unchanged"]
