@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 
 from report import db as app_db
-from report import disclosure, release
 from report.briefing import Briefing, build_briefing
-from report.exports import infographic, names, pdf, png
+from report.exports import names, pdf, png
 from etl.model import EtlError, UsageError
 
 if TYPE_CHECKING:
-    from report.exports import xlsx
+    from report.exports import infographic, xlsx
 
 Progress = Callable[[str], None]
 
@@ -75,6 +74,10 @@ PUBLIC_NUMBERS_NAME = "angka-publik.csv"
 
 def public_headline(con, b: Briefing) -> infographic.PublicHeadline:
     """The infographic's figures for the briefing's months, read from the public release (snapped to its period)."""
+    # imported here, as the deck's and the PDF pages' libraries: the paparan queues its first images before these
+    from report import release
+    from report.exports import infographic
+
     periods, latest = release.public_period_list(con)
     return infographic.for_months(b.filters.start, b.filters.end, periods, latest,
                                   lambda year: release.release(con, years={year}, only=infographic.RELEASE_TABLES)[1],
@@ -95,7 +98,7 @@ def build_without_browser(b: Briefing, public: infographic.PublicHeadline,
     """The files that need no Chromium: the PowerPoint deck (native charts), the Excel tables and
     ``angka-publik.csv``."""
     # imported here: the paparan queues its images first, so Chromium draws while python-pptx and openpyxl import
-    from report.exports import pptx, xlsx
+    from report.exports import infographic, pptx, xlsx
 
     start, end = b.filters.start, b.filters.end
     progress("Membuat paparan PowerPoint …")
@@ -130,6 +133,8 @@ def queue_images(b: Briefing, chromium: png.Renderer, progress: Progress = lambd
 def queue_last(drawing: Drawing, b: Briefing, public: infographic.PublicHeadline, chromium: png.Renderer) -> None:
     """Queue the public infographic, then the task-force page's images: that page is laid out (0.2-0.3 s) after its
     images are drawn, i.e. while Chromium shuts down, instead of Chromium's shutdown coming after everything."""
+    from report.exports import infographic
+
     drawing.infographic = chromium.submit(infographic.infographic_figure(public), scale=1)
     drawing.task_force = {name: chromium.submit(fig, 2) for name, fig in pdf.task_force_page_figures(b).items()}
 
@@ -223,6 +228,8 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
 
     ``renderer``: a Chromium the caller started (and closes: it is used for this paparan only, and shuts down once
     every image is drawn); else one starts here, while the database is read (Chromium takes 1-4 s to start)."""
+    from report.disclosure import DisclosureError
+
     start, end = parse_month_argument(start_text, "--dari"), parse_month_argument(end_text, "--sampai")
     if end < start:
         raise UsageError(f"--sampai {end_text} lebih awal dari --dari {start_text}.")
@@ -241,7 +248,7 @@ def paparan_from_database(db_path: Path, start_text: str, end_text: str, out_dir
                 except png.ChromiumMissing:
                     drawing = None  # write_paparan writes what needs no Chromium, then says so
                 public = public_headline(con, b)
-        except (app_db.DatabaseMissing, app_db.DatabaseBusy, disclosure.DisclosureError) as exc:
+        except (app_db.DatabaseMissing, app_db.DatabaseBusy, DisclosureError) as exc:
             raise EtlError(str(exc)) from exc
         if drawing is not None:
             queue_last(drawing, b, public, renderer)
