@@ -29,6 +29,16 @@ BASIC_PLOTLY_JS = Path(__file__).resolve().parent / "vendor" / "plotly-basic.min
 BASIC_TRACES = frozenset({"bar", "pie", "scatter"})
 
 
+# What a paparan's charts use, small: bars, a line, category axes, a title with subtitle, an annotation, the charts'
+# font family (a plain dict: this runs on Chromium's thread, which must not import plotly while the caller does).
+WARM_UP_FIGURE = {
+    "data": [{"type": "bar", "x": ["a", "b"], "y": [3, 5], "text": ["3", "5"], "textposition": "outside"},
+             {"type": "scatter", "mode": "lines+markers", "x": ["a", "b"], "y": [2, 4]}],
+    "layout": {"title": {"text": "x", "subtitle": {"text": "y"}}, "font": {"family": "Source Sans Pro, Arial, sans-serif"},
+               "xaxis": {"type": "category"}, "annotations": [{"text": "z", "showarrow": False, "x": 0, "y": 0}]},
+}
+
+
 class ChromiumMissing(EtlError):
     """No usable Chromium: chart images and the PDF page cannot be drawn."""
 
@@ -130,6 +140,7 @@ class Renderer:
         self._in_order = asyncio.Lock()
         self._closing: concurrent.futures.Future | None = None
         self.basic_plotly = False  # plotly.js's basic bundle loaded in the tab (set once Chromium is asked for)
+        self.warmed_up = False     # a throwaway image drawn before the first figure came
         try:
             os.environ["BROWSER_PATH"] = str(chromium_path())
         except ChromiumMissing as exc:
@@ -144,10 +155,19 @@ class Renderer:
         self._thread.start()
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser_class, page), self._loop)
 
-    @staticmethod
-    async def _open(browser_class, page):
+    async def _open(self, browser_class, page):
         browser = browser_class(n=1, page_generator=page)
         await browser.open()
+        if not self._queued:
+            # Chromium is up before the first figure: a first image takes 2-3 times as long as the next ones
+            # (plotly.js compiles its drawing code, the fonts are looked up), so draw a throwaway one now, while the
+            # caller still queries and builds. Images are byte-identical either way (tests/test_exports.py).
+            try:
+                await browser.calc_fig(WARM_UP_FIGURE, opts={"format": "png", "width": 400, "height": 300,
+                                                             "scale": 2})
+                self.warmed_up = True
+            except Exception:  # noqa: BLE001 - only a head start: the real figures report their own failures
+                pass
         return browser
 
     def ready(self, seconds: float = START_TIMEOUT_SECONDS) -> None:
