@@ -344,23 +344,80 @@ def test_the_infographic_s_tables_alone_are_the_release_s_own_rows(demo_con, rel
             == public_for(release_2024, start, end)
 
 
-def test_kept_tab_draws_the_same_bytes_as_kaleido_reloading_after_every_image(b, renderer):
-    # the Renderer keeps its tab loaded between images (kaleido reloads plotly.js after each, ~0.25 s): no state
-    # of one image may leak into the next, so a sequence drawn both ways must be byte-identical
+def _stock_kaleido_pngs(figures: list, scales: list[int]) -> list[bytes]:
+    """The figures drawn by kaleido as it comes: plotly.py's full plotly.js (and MathJax), the tab reloaded after
+    every image."""
     import asyncio
 
     import kaleido
 
-    figures = [*png.export_figures(b, names=["kecamatan", "bentuk"]).values(), pdf.page_figures(b)["tren-bulanan"],
-               pdf.task_force_page_figures(b)["tahap-tppo"]]
-    kept = [png.render_png(fig, scale=1) for fig in figures]
-
     async def reloading() -> list[bytes]:
         async with kaleido.Kaleido(n=1) as stock:
             return [await stock.calc_fig(fig, opts={"format": "png", "width": fig.layout.width,
-                                                    "height": fig.layout.height, "scale": 1}) for fig in figures]
+                                                    "height": fig.layout.height, "scale": scale})
+                    for fig, scale in zip(figures, scales)]
 
-    assert kept == asyncio.run(reloading())
+    return asyncio.run(reloading())
+
+
+def test_every_paparan_image_is_byte_identical_to_stock_kaleido_s(b, release_2024):
+    """The Renderer keeps its tab loaded between images (kaleido reloads plotly.js after each, ~0.25 s), loads
+    plotly.js's basic bundle (bar, pie, scatter: a quarter of the full one, ~1.5 s less of Chromium's start) without
+    MathJax, and draws a throwaway image when it is up before the first figure: every image of a paparan, at the
+    scale it is drawn, must be byte-identical to stock kaleido's."""
+    from report.exports import chromium
+
+    public = public_for(release_2024, JAN, OCT)
+    figures = png.chart_figures(b)
+    drawn = [(fig, 2) for fig in pdf.page_figures(b, figures).values()]
+    drawn += [(fig, png.SCALE) for fig in png.export_figures(b, figures).values()]
+    drawn += [(infographic.infographic_figure(public), 1)]
+    drawn += [(fig, 2) for fig in pdf.task_force_page_figures(b).values()]
+    assert len(drawn) == 14
+    renderer = chromium.Renderer()
+    try:
+        renderer.ready()  # up before the first figure: it draws a throwaway image first, which must change nothing
+        assert renderer.basic_plotly and renderer.warmed_up
+        kept = [renderer.submit(fig, scale).result(timeout=120) for fig, scale in drawn]
+        assert renderer.basic_plotly  # no figure needed the full plotly.js
+    finally:
+        renderer.close()
+    assert kept == _stock_kaleido_pngs(*map(list, zip(*drawn)))
+
+
+def test_a_trace_type_outside_the_basic_bundle_is_drawn_with_the_full_plotly_js(b):
+    """plotly.js's basic bundle lacks heatmaps (it would draw nothing, silently): the Renderer loads the full plotly.js
+    into its tab first, and draws what stock kaleido draws, also for the bar chart after it."""
+    from etl import vocab
+    from report import charts
+    from report.exports import chromium
+
+    first, second = (d.name for d in vocab.districts()[:2])
+    heatmap = charts.form_districts_figure(pd.DataFrame({"district": [first, second, first],
+                                                         "label": ["Fisik", "Seksual", "Seksual"],
+                                                         "victims": [3, 5, 8]}), b.period)
+    heatmap.update_layout(width=700, height=520)
+    assert {trace.type for trace in heatmap.data} == {"heatmap"}
+    bar = png.export_figures(b, names=["kecamatan"])["kecamatan"]
+    renderer = chromium.Renderer()
+    try:
+        assert renderer.basic_plotly
+        kept = [renderer.submit(fig, 1).result(timeout=120) for fig in (bar, heatmap, bar)]
+        assert not renderer.basic_plotly
+    finally:
+        renderer.close()
+    assert kept == _stock_kaleido_pngs([bar, heatmap, bar], [1, 1, 1])
+
+
+def test_the_basic_plotly_js_is_the_version_plotly_py_ships():
+    """report/exports/vendor/plotly-basic.min.js must be the plotly.js of the installed plotly (else the Renderer falls
+    back to the full bundle and the paparan is ~1.5 s slower): after upgrading plotly, replace it with the basic
+    bundle of the same version (npm: plotly.js-basic-dist-min)."""
+    from report.exports import chromium
+
+    assert chromium.plotly_js_version(chromium.BASIC_PLOTLY_JS) == chromium.plotly_js_version(
+        chromium.full_plotly_js())
+    assert chromium.basic_plotly_js_fits()
 
 
 def test_exported_figures_are_what_validation_would_make_of_them(b):
@@ -381,21 +438,40 @@ def test_exported_figures_are_what_validation_would_make_of_them(b):
     assert (exported[0].layout.width, exported[0].layout.height) == (png.WIDTH, png.HEIGHT)
 
 
-def test_the_paparan_s_briefing_and_release_import_no_scipy(repo_root, demo_db_master):
-    """SciPy's import (~1 s) was the release's audit: the cheap search for another table settles every doubtful
-    cell of the infographic's tables on the demo, so the paparan never needs the integer program."""
+def _after_the_briefing(repo_root, demo_db_master, then: str) -> list[str]:
+    """What a fresh Python prints when it has built the paparan's briefing (as ``b``) and run ``then``, split."""
     import sys
 
     script = ("import datetime as dt, sys\n"
               "from pathlib import Path\n"
               "from report import db, briefing\n"
-              "from report.exports import bundle\n"
+              "from report.exports import bundle, pdf, png\n"
               f"with db.read_only(Path({str(demo_db_master)!r})) as con:\n"
               "    b = briefing.build_briefing(con, dt.date(2024, 1, 1), dt.date(2024, 10, 1))\n"
-              "    public = bundle.public_headline(con, b)\n"
-              "print(public.cases.label, sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+              f"{then}\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr
-    label, modules = result.stdout.split(" ", 1)
-    assert label and modules.strip() == "[]", result.stdout
+    return result.stdout.split()
+
+
+def test_the_paparan_s_briefing_and_release_import_no_scipy(repo_root, demo_db_master):
+    """SciPy's import (~1 s) was the release's audit: the cheap search for another table settles every doubtful
+    cell of the infographic's tables on the demo, so the paparan never needs the integer program."""
+    label, *modules = _after_the_briefing(
+        repo_root, demo_db_master,
+        "    public = bundle.public_headline(con, b)\n"
+        "print(public.cases.label, *sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
+    assert label and modules == []
+
+
+def test_the_paparan_s_first_images_are_queued_before_reportlab_is_imported(repo_root, demo_db_master):
+    """reportlab (0.2-0.4 s: PIL, its paragraph parser) is imported when the first PDF page is laid out, i.e. while
+    Chromium draws, not before the paparan's first image is queued."""
+    count, *modules = _after_the_briefing(
+        repo_root, demo_db_master,
+        "figures = [*pdf.page_figures(b).values(), *png.export_figures(b).values()]\n"
+        "print(len(figures), *sorted(m for m in sys.modules if m.startswith(('reportlab', 'PIL.'))))")
+    # only reportlab's package, units, page sizes and enums (6 ms), none of its PDF machinery nor PIL's images
+    assert count == "9" and set(modules) <= {"reportlab", "reportlab.lib", "reportlab.lib.units",
+                                             "reportlab.lib.pagesizes", "reportlab.lib.enums", "PIL._version"}, modules

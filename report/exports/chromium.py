@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -19,7 +20,23 @@ from etl.model import EtlError
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
 
+# plotly.js's own "basic" bundle (npm plotly.js-basic-dist-min, MIT, report/exports/vendor/): the trace modules bar,
+# pie and scatter, a quarter of the full plotly.min.js that plotly.py ships. Chromium's start is mostly evaluating
+# plotly.js (1.6-3 s of the full bundle's 4.8 MB, 0.4-0.6 s of this one's 1.2 MB); the images are byte-identical
+# (tests/test_exports.py). Used only when it is the same plotly.js version as plotly.py's own; a figure with any
+# other trace type is drawn after the tab has loaded the full bundle.
+BASIC_PLOTLY_JS = Path(__file__).resolve().parent / "vendor" / "plotly-basic.min.js"
+BASIC_TRACES = frozenset({"bar", "pie", "scatter"})
 
+
+# What a paparan's charts use, small: bars, a line, category axes, a title with subtitle, an annotation, the charts'
+# font family (a plain dict: this runs on Chromium's thread, which must not import plotly while the caller does).
+WARM_UP_FIGURE = {
+    "data": [{"type": "bar", "x": ["a", "b"], "y": [3, 5], "text": ["3", "5"], "textposition": "outside"},
+             {"type": "scatter", "mode": "lines+markers", "x": ["a", "b"], "y": [2, 4]}],
+    "layout": {"title": {"text": "x", "subtitle": {"text": "y"}}, "font": {"family": "Source Sans Pro, Arial, sans-serif"},
+               "xaxis": {"type": "category"}, "annotations": [{"text": "z", "showarrow": False, "x": 0, "y": 0}]},
+}
 
 
 class ChromiumMissing(EtlError):
@@ -46,6 +63,38 @@ def chromium_path() -> Path:
     raise ChromiumMissing(MISSING_SENTENCE)
 
 
+def plotly_js_version(path: Path) -> str | None:
+    """The version a plotly.js bundle states in its first comment ("plotly.js (basic - minified) v4.1.1")."""
+    with open(path, encoding="utf-8") as f:
+        match = re.search(r"plotly\.js (?:\([^)]*\) )?v(\d+\.\d+\.\d+\S*)", f.read(300))
+    return match.group(1) if match else None
+
+
+def full_plotly_js() -> Path:
+    """plotly.py's own plotly.min.js (every trace type): what kaleido loads by default."""
+    import plotly
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def basic_plotly_js_fits() -> bool:
+    """Whether the vendored basic bundle is the plotly.js that plotly.py would use (same version)."""
+    return BASIC_PLOTLY_JS.is_file() and plotly_js_version(BASIC_PLOTLY_JS) == plotly_js_version(full_plotly_js())
+
+
+def plotly_page(basic: bool):
+    """kaleido's page: plotly.js (the basic bundle or plotly.py's full one) and kaleido's script, without MathJax.
+
+    kaleido's default page loads MathJax from a CDN before plotly.js: offline, the page waits for that request to
+    fail; online, MathJax (2 MB) is evaluated too. No chart of ours writes LaTeX ($...$), so no image changes."""
+    from kaleido import PageGenerator
+    return PageGenerator(plotly=(BASIC_PLOTLY_JS.as_uri(), "utf-8") if basic else None, mathjax=False)
+
+
+def traces_need_full_plotly(spec: dict) -> bool:
+    """A figure with a trace type the basic bundle lacks (plotly.js would draw it as nothing, silently)."""
+    return any(trace.get("type", "scatter") not in BASIC_TRACES for trace in spec.get("data") or ())
+
+
 def _browser_class():
     """kaleido's browser, keeping its tab loaded between renders.
 
@@ -60,6 +109,16 @@ def _browser_class():
     class KeptTab(kaleido.Kaleido):
         async def _return_kaleido_tab(self, tab) -> None:
             await self.tabs_ready.put(tab)
+
+        async def load_page(self, page) -> None:
+            """Navigate the (idle) tab to another kaleido page, e.g. from the basic plotly.js to the full one."""
+            tab = await self.tabs_ready.get()
+            try:
+                index = Path(self._html_tmp_dir.path) / "full.html"
+                index.write_text(page.generate_index(), encoding="utf-8")
+                await tab.navigate(index.as_uri())
+            finally:
+                await self.tabs_ready.put(tab)
 
     return KeptTab
 
@@ -80,21 +139,35 @@ class Renderer:
         self._queued: list[concurrent.futures.Future] = []
         self._in_order = asyncio.Lock()
         self._closing: concurrent.futures.Future | None = None
+        self.basic_plotly = False  # plotly.js's basic bundle loaded in the tab (set once Chromium is asked for)
+        self.warmed_up = False     # a throwaway image drawn before the first figure came
         try:
             os.environ["BROWSER_PATH"] = str(chromium_path())
         except ChromiumMissing as exc:
             self._failure = exc
             return
         browser_class = _browser_class()  # kaleido imported here, on the caller's thread (two importing threads can
+        # deadlock); the basic plotly.js needs the kept tab (it navigates to the full one when a figure needs it)
+        self.basic_plotly = hasattr(browser_class, "load_page") and basic_plotly_js_fits()
+        page = plotly_page(self.basic_plotly)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="chromium")
         self._thread.start()
-        self._browser = asyncio.run_coroutine_threadsafe(self._open(browser_class), self._loop)  # deadlock)
+        self._browser = asyncio.run_coroutine_threadsafe(self._open(browser_class, page), self._loop)
 
-    @staticmethod
-    async def _open(browser_class):
-        browser = browser_class(n=1)
+    async def _open(self, browser_class, page):
+        browser = browser_class(n=1, page_generator=page)
         await browser.open()
+        if not self._queued:
+            # Chromium is up before the first figure: a first image takes 2-3 times as long as the next ones
+            # (plotly.js compiles its drawing code, the fonts are looked up), so draw a throwaway one now, while the
+            # caller still queries and builds. Images are byte-identical either way (tests/test_exports.py).
+            try:
+                await browser.calc_fig(WARM_UP_FIGURE, opts={"format": "png", "width": 400, "height": 300,
+                                                             "scale": 2})
+                self.warmed_up = True
+            except Exception:  # noqa: BLE001 - only a head start: the real figures report their own failures
+                pass
         return browser
 
     def ready(self, seconds: float = START_TIMEOUT_SECONDS) -> None:
@@ -131,6 +204,9 @@ class Renderer:
         # one at a time, in the order queued: kaleido's tab queue lets a figure queued just as the tab comes back
         # jump the waiting ones, and the PDF pages' images, queued first, would then come last
         async with self._in_order:
+            if self.basic_plotly and traces_need_full_plotly(spec):
+                await browser.load_page(plotly_page(basic=False))
+                self.basic_plotly = False
             return await browser.calc_fig(spec, opts=opts)
 
     def render(self, figures: dict, scale: int = 2) -> dict[str, bytes]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Mapping
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from etl import vocab
 from report import charts, sentences
@@ -20,17 +17,14 @@ from report import format as fmt
 from report.briefing import Briefing
 from report.exports import png
 
-# Images and page text as binary (Flate) streams, not also ASCII85-encoded: reportlab's ASCII85 is pure Python here
-# (its C accelerator is a separate package) and cost ~0.05 s per chart image, a quarter of a page's layout; the
-# 7-bit encoding only made the file a quarter larger. Same pages, same images (tests/test_exports.py).
-rl_config.useA85 = 0
-
 # The three charts on the page, and their render sizes in pixels (width, height).
 PAGE_CHARTS = {"tren-bulanan": (1100, 360), "kecamatan": (620, 520), "bentuk": (620, 520)}
 MARGIN = 14 * mm
-ACCENT = colors.HexColor(charts.TOTAL_COLOUR)
-MUTED = colors.HexColor("#555555")
-DEMO = colors.HexColor("#B03A2E")
+ACCENT = charts.TOTAL_COLOUR
+MUTED = "#555555"
+DEMO = "#B03A2E"
+
+
 def page_title() -> str:
     """The page's title with the region's name (region.toml)."""
     return f"Ringkasan Kasus Kekerasan terhadap Perempuan dan Anak di {vocab.region().name}"
@@ -41,17 +35,31 @@ def letterhead() -> str:
     r = vocab.region()
     return f"{escape(r.government.upper())}<br/>{escape(r.office.upper())}"
 
-_STYLES = {
-    "agency": ParagraphStyle("agency", fontName="Helvetica-Bold", fontSize=8.5, leading=10.5, textColor=MUTED),
-    "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=15, leading=18, textColor=ACCENT,
-                            spaceBefore=4),
-    "meta": ParagraphStyle("meta", fontName="Helvetica", fontSize=9.5, leading=12, textColor=MUTED),
-    "demo": ParagraphStyle("demo", fontName="Helvetica-Bold", fontSize=9.5, leading=12, textColor=DEMO),
-    "headline": ParagraphStyle("headline", fontName="Helvetica-Bold", fontSize=11.5, leading=14.5,
-                               spaceBefore=6, spaceAfter=4),
-    "point": ParagraphStyle("point", fontName="Helvetica", fontSize=9, leading=11.5, alignment=TA_LEFT),
-    "note": ParagraphStyle("note", fontName="Helvetica", fontSize=7.3, leading=9, textColor=MUTED),
-}
+
+@functools.cache
+def _styles() -> dict:
+    """The page's paragraph styles. reportlab (0.2-0.4 s to import: PIL, its paragraph parser) is imported when the
+    first page is laid out, not with this module: the paparan queues the pages' charts with Chromium before that."""
+    from reportlab import rl_config
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    # Images and page text as binary (Flate) streams, not also ASCII85-encoded: reportlab's ASCII85 is pure Python
+    # here (its C accelerator is a separate package) and cost ~0.05 s per chart image, a quarter of a page's layout;
+    # the 7-bit encoding only made the file a quarter larger. Same pages, same images (tests/test_exports.py).
+    rl_config.useA85 = 0
+    muted = HexColor(MUTED)
+    return {
+        "agency": ParagraphStyle("agency", fontName="Helvetica-Bold", fontSize=8.5, leading=10.5, textColor=muted),
+        "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=15, leading=18,
+                                textColor=HexColor(ACCENT), spaceBefore=4),
+        "meta": ParagraphStyle("meta", fontName="Helvetica", fontSize=9.5, leading=12, textColor=muted),
+        "demo": ParagraphStyle("demo", fontName="Helvetica-Bold", fontSize=9.5, leading=12, textColor=HexColor(DEMO)),
+        "headline": ParagraphStyle("headline", fontName="Helvetica-Bold", fontSize=11.5, leading=14.5,
+                                   spaceBefore=6, spaceAfter=4),
+        "point": ParagraphStyle("point", fontName="Helvetica", fontSize=9, leading=11.5, alignment=TA_LEFT),
+        "note": ParagraphStyle("note", fontName="Helvetica", fontSize=7.3, leading=9, textColor=muted),
+    }
 
 
 def page_figures(b: Briefing, figures: Mapping[str, object] | None = None) -> dict[str, object]:
@@ -66,21 +74,28 @@ def chart_images(b: Briefing, figures: Mapping[str, object] | None = None) -> di
     return png.render_pngs(page_figures(b, figures), scale=2)
 
 
-def _image(data: bytes, width_pt: float, name: str) -> Image:
+def _image(data: bytes, width_pt: float, name: str):
+    from reportlab.platypus import Image
+
     w, h = PAGE_CHARTS[name]
     return Image(io.BytesIO(data), width=width_pt, height=width_pt * h / w)
 
 
-def _paragraph(text: str, style: str) -> Paragraph:
-    return Paragraph(escape(text), _STYLES[style])
+def _paragraph(text: str, style: str):
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(text), _styles()[style])
 
 
 def _title_block(title: str, b: Briefing, width: float) -> list:
     """Letterhead with the internal mark, a rule, the title, period and date, and the demo label."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
     story = [
-        Paragraph(f"{letterhead()} · {sentences.INTERNAL_MARK.upper()}", _STYLES["agency"]),
+        Paragraph(f"{letterhead()} · {sentences.INTERNAL_MARK.upper()}", _styles()["agency"]),
         Table([[""]], colWidths=[width], rowHeights=[2],
-              style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, ACCENT)])),
+              style=TableStyle([("LINEBELOW", (0, 0), (-1, -1), 1.5, HexColor(ACCENT))])),
         _paragraph(title, "title"),
         _paragraph(f"Periode {b.period} · Disiapkan {fmt.date_label(b.prepared_on)} · {sentences.NOT_PREVALENCE}",
                    "meta"),
@@ -92,6 +107,9 @@ def _title_block(title: str, b: Briefing, width: float) -> list:
 
 def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     """The one-page summary as PDF bytes, with ``images`` from ``chart_images`` (or any PNGs of those names)."""
+    from reportlab.platypus import ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _styles()  # before the document: it also sets reportlab's stream encoding
     out = io.BytesIO()
     width = A4[0] - 2 * MARGIN
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
@@ -152,7 +170,9 @@ def task_force_images(b: Briefing) -> dict[str, bytes]:
     return png.render_pngs(task_force_page_figures(b), scale=2)
 
 
-def _pair(images: Mapping[str, bytes], left: str, right: str, width: float) -> Table:
+def _pair(images: Mapping[str, bytes], left: str, right: str, width: float):
+    from reportlab.platypus import Image, Table, TableStyle
+
     half = (width - 4 * mm) / 2
     cells = [[Image(io.BytesIO(images[n]), width=half, height=half * TASK_FORCE_CHARTS[n][1] / TASK_FORCE_CHARTS[n][0])
               for n in (left, right)]]
@@ -163,8 +183,11 @@ def _pair(images: Mapping[str, bytes], left: str, right: str, width: float) -> T
 
 def build_task_force_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
     """The one-page A4 summary for the Gugus Tugas TPPO meeting, with ``images`` from ``task_force_images``."""
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
     from report.exports.pptx import task_force_sentences
 
+    _styles()  # before the document: it also sets reportlab's stream encoding
     out = io.BytesIO()
     width = A4[0] - 2 * MARGIN
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=11 * mm,
