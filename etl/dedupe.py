@@ -109,10 +109,11 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
     p_age = primaries["age"].to_numpy().astype(np.int64)
     s_age = seekers["age"].cast(pa.int64()).fill_null(_NO_AGE).to_numpy()
     p_day, s_day = _days(primaries["report_date"]), _days(seekers["report_date"])
-    # form rows that cannot pair (no form; a seeker without sex or age) are left out of the search
-    keep = p_form >= 0
+    # form rows that cannot pair (no form or kecamatan, as SQL's NULL = NULL; a seeker without sex or age) are left
+    # out of the search
+    keep = (p_form >= 0) & (p_district[p_record] >= 0)
     p_record, p_form = p_record[keep], p_form[keep]
-    keep = (s_form >= 0) & (s_sex[s_record] >= 0) & (s_age[s_record] != _NO_AGE)
+    keep = (s_form >= 0) & (s_district[s_record] >= 0) & (s_sex[s_record] >= 0) & (s_age[s_record] != _NO_AGE)
     s_record, s_form = s_record[keep], s_form[keep]
     if not len(s_record) or not len(p_record):
         return nothing

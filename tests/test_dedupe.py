@@ -279,3 +279,19 @@ def test_the_sorted_search_finds_the_rule_by_hand_on_crowded_records(tmp_path, s
         assert sum(1 for _k, d in marked if d) > 40
     finally:
         con.close()
+
+
+def test_the_sorted_search_pairs_no_records_on_a_missing_kecamatan():
+    """As the SQL rule's equality (NULL = NULL is not true): two records alike but without a kecamatan are no pair,
+    even where a table other than victim_records (whose district_code is NOT NULL) is searched."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE victim_records (victim_key VARCHAR, agency VARCHAR, district_code VARCHAR, sex VARCHAR,"
+                " age INTEGER, report_date DATE, violence_types VARCHAR[], duplicate_of VARCHAR)")
+    con.execute("INSERT INTO victim_records VALUES "
+                "('a', 'UPTD_PPA', NULL, 'P', 10, '2024-03-01', ['fisik'], NULL),"
+                "('b', 'POLRESTA', NULL, 'P', 10, '2024-03-02', ['fisik'], NULL),"
+                "('c', 'UPTD_PPA', '15.71.01', 'P', 10, '2024-03-01', ['fisik'], NULL),"
+                "('d', 'POLRESTA', '15.71.01', 'P', 11, '2024-03-02', ['fisik'], NULL)")
+    seekers = con.sql("SELECT * FROM victim_records WHERE agency = 'POLRESTA' ORDER BY victim_key").to_arrow_table()
+    found = dedupe.best_primaries(con, ["UPTD_PPA"], D(2024, 1, 1), D(2024, 12, 31), seekers)
+    assert found.to_pylist() == [None, "c"]
