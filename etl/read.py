@@ -23,6 +23,7 @@ from pathlib import Path
 import fastexcel
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.model import WorkbookError
 
@@ -268,12 +269,25 @@ def cell_value(text: str) -> Cell:
     return text.strip() or None
 
 
+# Text that cell_value keeps as it is: ASCII, not starting with a digit or '-', without white space (as str.strip
+# sees it) at either end, not 'true'/'false', not empty. A column of thousands of distinct texts (a register
+# number each row) is sorted out in Arrow first; only the rest is typed one by one.
+_MAYBE_TYPED = r"^[0-9-]|^[\t-\r\x1c-\x1f ]|[\t-\r\x1c-\x1f ]$|^(?:true|false)?$"
+_TYPED_ONE_BY_ONE = 200  # fewer distinct texts than this: typing each costs less than sorting them out
+
+
 def _typed_column(column: pa.Array) -> Column:
     """One column of the reader's text, each distinct text typed once."""
     encoded = column.dictionary_encode()
     texts = encoded.dictionary.to_pylist()
     codes = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    return Column([cell_value(text) for text in texts] + [None], codes)
+    if len(texts) < _TYPED_ONE_BY_ONE:
+        return Column([cell_value(text) for text in texts] + [None], codes)
+    dictionary = encoded.dictionary
+    maybe = pc.or_(pc.invert(pc.string_is_ascii(dictionary)), pc.match_substring_regex(dictionary, _MAYBE_TYPED))
+    for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist():
+        texts[i] = cell_value(texts[i])
+    return Column(texts + [None], codes)
 
 
 def _read_sheet(reader: fastexcel.ExcelReader, index: int, file_name: str, visible: bool | None = None) -> Sheet:

@@ -7,7 +7,7 @@ import re
 import zipfile
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook
 
 from etl.model import WorkbookError
@@ -51,6 +51,25 @@ def test_any_text_is_typed_or_kept_and_never_raises(text):
         assert not text.strip()
     else:
         assert text[:1].isdigit() or text[:1] == "-" or text in ("true", "false")
+
+
+_ODD_TEXTS = [" x", "x ", "x\x1f", "\x0bx", "x\x85", "\xa0x", "true", "false", "True", "", " ", "-1", "-x", "12",
+              "0812", "2024-01-02", "2024-01-02 03:04:05", "1899-12-31 10:00:00", "\u0663", "\u00b2", "B/1", "é"]
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.text(), st.sampled_from(_ODD_TEXTS)), max_size=40))
+def test_a_column_of_many_distinct_texts_is_typed_as_each_text_is(texts):
+    """A column with many distinct texts is sorted out in Arrow first: every cell still reads as cell_value."""
+    import pyarrow as pa
+
+    from etl.read import _TYPED_ONE_BY_ONE, _typed_column
+
+    column = pa.array(texts + [f"B/{i:05d}/VI" for i in range(_TYPED_ONE_BY_ONE)] + [None], pa.string())
+    typed = _typed_column(column)
+    got = [typed.values[c] for c in typed.codes.tolist()]
+    expected = [None if t is None else cell_value(t) for t in column.to_pylist()]
+    assert [(type(v), v) for v in got] == [(type(v), v) for v in expected]
 
 
 def test_cells_keep_their_excel_coordinates_when_the_sheet_starts_further_in(tmp_path):
