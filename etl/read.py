@@ -33,7 +33,8 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 # product's only size limits (docs/operations.md states the memory they bound): bytes on disk, bytes after
 # unzipping (checked by streaming every member before the reader sees it, so a zip bomb's declared or real size is
 # caught), and rows and cells of a sheet (counted in the sheet's XML before reading, and again on the reader's
-# dimensions before any cell is converted). Columns are limited only through cells: a 10 x 256 sheet is small.
+# dimensions: before any cell is converted, or for an .xlsx read eagerly, on what the bounded read gave). Columns
+# are limited only through cells: a 10 x 256 sheet is small.
 # The XML pre-scan finds the highest row number of every reference, and the widest column exactly only when a
 # cell lies past column Z: within A-Z the reader's dense range is at most MAX_ROWS x 26 cells, so the rows x
 # columns product can wait for the reader's own dimension check.
