@@ -126,8 +126,10 @@ class Sheet:
         return tuple(column.values[column.codes[r]] for column in self.columns)
 
     def head(self, count: int) -> list[tuple[Cell, ...]]:
-        """The first ``count`` rows (fewer when the sheet is shorter)."""
-        return [self.row(r) for r in range(min(count, self.height))]
+        """The first ``count`` rows (fewer when the sheet is shorter), built column by column."""
+        count = max(0, min(count, self.height))
+        cells = [list(map(column.values.__getitem__, column.codes[:count].tolist())) for column in self.columns]
+        return list(zip(*cells)) if cells else [() for _ in range(count)]
 
     @cached_property
     def rows(self) -> list[tuple[Cell, ...]]:
