@@ -56,8 +56,10 @@ def _total_labels(column: Column) -> np.ndarray:
     texts = pa.array([v if v.__class__ is str else None for v in column.values], pa.string())
     maybe = pc.or_(pc.invert(pc.string_is_ascii(texts)),
                    pc.match_substring_regex(texts, _TOTAL_HINT.pattern, ignore_case=True)).fill_null(False)
-    labels = [bool(m) and is_total_label(v) for v, m in zip(column.values, maybe.to_pylist())]
-    return np.array(labels, bool)[column.codes]
+    labels = np.zeros(len(column.values), bool)
+    for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist():
+        labels[i] = is_total_label(column.values[i])
+    return labels[column.codes]
 
 
 def is_signature_row(row: list) -> bool:

@@ -138,12 +138,28 @@ def in_worker() -> bool:
     return _IN_WORKER
 
 
+class _WithoutPandas:
+    """Makes pandas unimportable in a parse worker (an import finder, first on ``sys.meta_path``).
+
+    Parsing never uses pandas, but pyarrow imports it (~0.3 s of CPU) the first time it builds an array from
+    Python or numpy values, to check whether they are pandas objects; when the import fails it takes pandas as
+    absent (the arrays built are the same), and no worker of any batch pays for it."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("a parse worker does not import pandas", name=name)
+        return None
+
+
 def _serve(conn, memory_mb: int, seconds: int) -> None:
     """A worker: do the tasks that arrive on ``conn`` one by one and send back each outcome, until None."""
     import resource
 
     global _IN_WORKER
     _IN_WORKER = True
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file (it would hold the file's data)
     # what parsing imports and reserves, before the cap: a module mapped at the cap fails to load, and Arrow's
     # allocator (mimalloc) reserves a 1 GiB arena of address space on first use, of which it uses what it needs

@@ -356,7 +356,8 @@ def test_a_nik_in_a_register_number_is_kept_masked_in_the_archive_however_many_n
     assert personal_values_on_disk(db.parent) == {}
     values = [v for s in archive.read_copy(next(copy)).sheets for c in s.columns for v in c.values]
     assert "LP/[NIK disamarkan]/2024" in values and "LP/B/[NIK disamarkan]/2024" in values
-    texts = [f"{i} x {i * 7919:09d}" if i % 3 else f"no {i}" for i in range(distinct)] + [None, 4.0, "١٢٣٤٥٦٧٨٩"]
+    texts = [f"{i} x {i * 7919:09d}" if i % 3 else f"no {i}" for i in range(distinct)] + [None, 4.0, "١٢٣٤٥٦٧٨٩",
+                                                                                     "no 1234٥٦٧٨٩", "é 123456789", "é 12345678"]
     assert archive.with_digit_run(texts) == [i for i, v in enumerate(texts)
                                              if isinstance(v, str) and re.search(r"\d(?:[ .\-]?\d){8}", v)]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook
 
 from etl.model import WorkbookError
@@ -52,6 +53,25 @@ def test_any_text_is_typed_or_kept_and_never_raises(text):
         assert text[:1].isdigit() or text[:1] == "-" or text in ("true", "false")
 
 
+_ODD_TEXTS = [" x", "x ", "x\x1f", "\x0bx", "x\x85", "\xa0x", "true", "false", "True", "", " ", "-1", "-x", "12",
+              "0812", "2024-01-02", "2024-01-02 03:04:05", "1899-12-31 10:00:00", "\u0663", "\u00b2", "B/1", "é"]
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.text(), st.sampled_from(_ODD_TEXTS)), max_size=40))
+def test_a_column_of_many_distinct_texts_is_typed_as_each_text_is(texts):
+    """A column with many distinct texts is sorted out in Arrow first: every cell still reads as cell_value."""
+    import pyarrow as pa
+
+    from etl.read import _TYPED_ONE_BY_ONE, _typed_column
+
+    column = pa.array(texts + [f"B/{i:05d}/VI" for i in range(_TYPED_ONE_BY_ONE)] + [None], pa.string())
+    typed = _typed_column(column)
+    got = [typed.values[c] for c in typed.codes.tolist()]
+    expected = [None if t is None else cell_value(t) for t in column.to_pylist()]
+    assert [(type(v), v) for v in got] == [(type(v), v) for v in expected]
+
+
 def test_cells_keep_their_excel_coordinates_when_the_sheet_starts_further_in(tmp_path):
     wb = Workbook()
     ws = wb.active
@@ -75,6 +95,66 @@ def test_cells_keep_their_excel_coordinates_when_the_sheet_starts_further_in(tmp
     assert juni.rows[5][4] == "catatan" and len(juni.rows) == 6
     assert (juni.visible, lama.visible, kosong.visible) == (True, False, True)
     assert lama.rows == [("x",)] and kosong.rows == []
+
+
+def _lazily_read(path) -> list:
+    """Every sheet as the reader's lazy load gives it (its own visibility and first column), cell for cell."""
+    import fastexcel
+
+    from etl.read import _read_sheet
+
+    reader = fastexcel.read_excel(str(path))
+    return [_read_sheet(reader, i, path.name) for i in range(len(reader.sheet_names))]
+
+
+def _cells(sheet) -> tuple:
+    return sheet.name, sheet.index, sheet.visible, sheet.height, [
+        ([(type(v), v) for v in c.values], c.codes.tolist()) for c in sheet.columns]
+
+
+def test_the_eager_load_reads_every_sheet_as_the_lazy_one_does(tmp_path):
+    """An .xlsx is read with the reader's eager load, its visibility taken from the workbook part: the same
+    sheets, visibility, coordinates and cells as the lazy load, whichever the state and first column."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["D3"], ws["E9"], ws["F9"] = "Tanggal", dt.datetime(2024, 6, 3, 10, 5), 7
+    for state in ("visible", "hidden", "veryHidden"):
+        other = wb.create_sheet(f"Lembar {state}")
+        other["B2"], other["AA2"] = state, 1.5
+        other.sheet_state = state
+    wb.create_sheet("Kosong")
+    wb.create_chartsheet("Grafik")
+    wb.save(tmp_path / "b.xlsx")
+
+    book = read_workbook(tmp_path / "b.xlsx")
+
+    assert [_cells(s) for s in book.sheets] == [_cells(s) for s in _lazily_read(tmp_path / "b.xlsx")]
+    assert [s.visible for s in book.sheets] == [True, True, False, False, True, True]
+    assert book.sheets[0].rows[8][3:6] == (None, dt.datetime(2024, 6, 3, 10, 5), 7.0)
+
+
+def test_visibility_comes_from_the_workbook_part_the_reader_reads(tmp_path):
+    """A package whose main document lies outside xl/ (the reader follows _rels/.rels), with a decoy
+    xl/workbook.xml saying the sheet is visible: the sheet is hidden, as the reader reads it."""
+    source = write_xlsx(tmp_path / "asli.xlsx", {"Data": [["Tanggal Lapor"], [1]]})
+    with zipfile.ZipFile(source) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    hidden = parts["xl/workbook.xml"].replace(b'<sheet name="Data"', b'<sheet state="hidden" name="Data"')
+    assert hidden != parts["xl/workbook.xml"]
+    moved = {("wb/" + n[3:] if n.startswith("xl/") else n): data for n, data in parts.items()}
+    moved["wb/workbook.xml"] = hidden
+    moved["_rels/.rels"] = parts["_rels/.rels"].replace(b"xl/workbook.xml", b"wb/workbook.xml")
+    moved["xl/workbook.xml"] = parts["xl/workbook.xml"]  # the decoy, and the part it names
+    moved["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"]
+    path = tmp_path / "pindah.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in moved.items():
+            z.writestr(name, data)
+
+    sheet, = read_workbook(path).sheets
+    assert not sheet.visible and _cells(sheet) == _cells(_lazily_read(path)[0])
+    assert sheet.rows == [("Tanggal Lapor",), (1.0,)]
 
 
 def _sheet(rows: str) -> str:
