@@ -46,7 +46,7 @@ def page_queries(f: q.Filters) -> dict[str, list]:
         "bentuk_tppo": frame + [(q.form_breakdowns, (f,)), (q.tppo_overview, (f.only_tppo(),))],
         "korban": frame + [(q.victim_profile, (f,))],
         "gugus_tugas": frame + [(q.task_force, (f, baseline))],
-        "perencanaan": frame + [(q.planning, (f, baseline, "semua", "bentuk"))],
+        "perencanaan": frame + [*comparison, (q.service_coverage, (f, "semua")), (q.reporting_delay, (f, "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),

@@ -14,19 +14,15 @@ st.title("Perencanaan")
 st.caption("Bahan rapat perencanaan dinas: apakah perubahan antarperiode nyata atau kebetulan, layanan apa yang "
            "diterima korban, dan berapa lama korban baru melapor.")
 
-# both breakdowns as the widgets below stand (their values from the last run, or the defaults), read with the rest
-asked = (st.session_state.get("layanan_menurut") or "semua", st.session_state.get("waktu_menurut") or "bentuk")
-section = cached.planning(f, baseline, *asked)
-
 st.subheader("Dua periode berdampingan")
-tables = comparison.comparison_section(f, baseline, key="perencanaan", section=section)
+tables = comparison.comparison_section(f, baseline, key="perencanaan")
 
 GROUPS = {"semua": "Semua korban", "kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "lembaga": "Lembaga"}
 
 st.subheader("Layanan bagi korban")
 by = st.segmented_control("Menurut", list(GROUPS), format_func=GROUPS.get, default="semua", key="layanan_menurut")
 by = by or "semua"
-services = section["service_coverage"] if by == asked[0] else cached.service_coverage(f, by)
+services = cached.service_coverage(f, by)
 st.plotly_chart(charts.service_figure(services, f"Korban yang menerima layanan menurut {GROUPS[by].lower()}",
                                       period), config=charts.CHART_CONFIG, key="perencanaan_layanan")
 st.caption("Cakupan = korban yang menerima sekurang-kurangnya satu layanan dibagi jumlah korban. Menurut bentuk, "
@@ -39,7 +35,7 @@ with st.expander("Tabel layanan"):
 st.subheader("Waktu dari kejadian sampai lapor")
 delay_by = st.segmented_control("Menurut", ["semua", "bentuk", "lembaga"], format_func=GROUPS.get, default="bentuk",
                                 key="waktu_menurut") or "bentuk"
-delays = section["reporting_delay"] if delay_by == asked[1] else cached.reporting_delay(f, delay_by)
+delays = cached.reporting_delay(f, delay_by)
 st.plotly_chart(charts.delay_figure(delays, f"Hari dari kejadian sampai lapor menurut {GROUPS[delay_by].lower()}",
                                     period), config=charts.CHART_CONFIG, key="perencanaan_waktu")
 delay_table = charts.delay_display(delays, GROUPS[delay_by])

@@ -986,17 +986,6 @@ def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -
         return _two_period_frames(con, f, baseline)
 
 
-def planning(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters, services_by: str = "semua",
-             delay_by: str = "bentuk") -> dict[str, pd.DataFrame]:
-    """Perencanaan: what two_periods gives for the period and ``baseline`` (the same keys), service_coverage of the
-    period by ``services_by`` and reporting_delay by ``delay_by`` (``service_coverage``, ``reporting_delay``)."""
-    columns = ("case_key", "is_tppo", "is_child", "district_code", "violence_types", "agency", "victim_key",
-               "services", "incident_date", "report_date")
-    with _keeping(con, "victims", columns, [f, baseline]):
-        return {**_two_period_frames(con, f, baseline), "service_coverage": service_coverage(con, f, services_by),
-                "reporting_delay": reporting_delay(con, f, delay_by)}
-
-
 def _two_period_frames(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
     return {"headline": headline(con, f), "headline_baseline": headline(con, baseline),
             "district_comparison": district_comparison(con, f, baseline),

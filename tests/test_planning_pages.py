@@ -117,31 +117,3 @@ def test_wilayah_warns_about_a_bad_population_file_and_still_draws(open_page, tm
     at = open_page("pages/wilayah.py", dari="2024-01", sampai="2024-10")
     assert any("15.71.99" in w.value for w in at.warning)
     assert len(at.get("plotly_chart")) >= 2
-
-
-def test_planning_page_reads_its_breakdowns_with_its_section(open_page, monkeypatch):
-    """The services and time-to-report tables come with the two periods in one section (one read of the victims);
-    after the breakdowns are changed the next run asks for them in that section, and only there."""
-    from app import cached
-
-    at = open_page("pages/perencanaan.py", dari="2024-01", sampai="2024-10")
-    asked = []
-    run = cached._run
-
-    def counting(query_name, database_version, args):
-        asked.append((query_name, args[2:]))
-        return run(query_name, database_version, args)
-
-    monkeypatch.setattr(cached, "_run", counting)
-    at.run()
-    assert [call for call in asked if call[0] not in ("data_span", "database_facts", "missing_recent_reports")] == [
-        ("planning", ("semua", "bentuk"))]
-    at.segmented_control(key="layanan_menurut").set_value("kecamatan")
-    at.segmented_control(key="waktu_menurut").set_value("lembaga")
-    asked.clear()
-    at.run()
-    assert not at.exception
-    assert [call for call in asked if call[0] not in ("data_span", "database_facts", "missing_recent_reports")] == [
-        ("planning", ("kecamatan", "lembaga"))]
-    assert "Korban yang menerima layanan menurut kecamatan" in chart_titles(at)
-    assert "Hari dari kejadian sampai lapor menurut lembaga" in chart_titles(at)

@@ -396,13 +396,6 @@ def _section_cases(f: q.Filters) -> dict:
         "two_periods": ((f, baseline), {"headline": (q.headline, f), "headline_baseline": (q.headline, baseline),
                                         "district_comparison": (q.district_comparison, f, baseline),
                                         "form_comparison": (q.form_comparison, f, baseline)}),
-        **{f"planning {by} {delay_by}": ((f, baseline, by, delay_by), {
-            "headline": (q.headline, f), "headline_baseline": (q.headline, baseline),
-            "district_comparison": (q.district_comparison, f, baseline),
-            "form_comparison": (q.form_comparison, f, baseline),
-            "service_coverage": (q.service_coverage, f, by), "reporting_delay": (q.reporting_delay, f, delay_by)})
-           for by, delay_by in (("semua", "bentuk"), ("kecamatan", "lembaga"), ("bentuk", "semua"),
-                                ("lembaga", "kecamatan"))},
         "form_breakdowns": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
                                    "form_districts": (q.form_districts, f)}),
         "tppo_overview": ((tppo,), {"headline": (q.headline, tppo),
@@ -429,7 +422,7 @@ def test_every_section_gives_the_frames_of_its_queries(con, demo_con, f):
     every kind (a comparison period overlapping the period included); the temporary tables are gone afterwards."""
     for connection in (con, demo_con):
         for name, (args, expected) in _section_cases(f).items():
-            got = getattr(q, name.split()[0])(connection, *args)
+            got = getattr(q, name)(connection, *args)
             assert list(got) == list(expected), name
             for key, (query, *query_args) in expected.items():
                 pd.testing.assert_frame_equal(got[key], query(connection, *query_args), obj=f"{name}[{key}]")
