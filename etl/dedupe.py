@@ -235,8 +235,8 @@ def refresh_duplicates(con: duckdb.DuckDBPyConnection, start: dt.date | None = N
 # appeared (_dedupe_added) or went away (_dedupe_released), with their current duplicate_of. Here the old records
 # are unnested to neighbouring buckets and the added ones to neighbouring ages, which keeps both sides small.
 _AFFECTED_SQL = f"""
-INSERT INTO _dedupe_eval
-SELECT DISTINCT v.victim_key, v.district_code, v.sex, v.age, v.report_date, v.violence_types, v.duplicate_of, false
+SELECT DISTINCT v.victim_key, v.district_code, v.sex, v.age, v.report_date, v.violence_types,
+    v.duplicate_of AS old_primary, false AS is_new
 FROM (SELECT *, bucket + shift AS bucket_key
       FROM (SELECT *, unnest(violence_types) AS form, {_bucket("report_date")} AS bucket
             FROM victim_records
@@ -261,21 +261,16 @@ FROM victim_records
 WHERE agency = ? AND submission_id IN (SELECT submission_id FROM _dedupe_batch)
   AND sex IS NOT NULL AND age IS NOT NULL
 """
-_NEW_SQL = f"INSERT INTO _dedupe_eval SELECT *, NULL, true FROM ({_NEW_RECORDS})"
-
-# The primary of each record in _dedupe_eval now (NULL when none), next to its previous one.
+# the same as records to evaluate (_AFFECTED_SQL's columns): no previous primary, new
+_NEW_SQL = f"SELECT *, NULL::VARCHAR AS old_primary, true AS is_new FROM ({_NEW_RECORDS})"
 
 _TEMP_TABLES = """
 CREATE OR REPLACE TEMP TABLE _dedupe_batch (submission_id VARCHAR);
-CREATE OR REPLACE TEMP TABLE _dedupe_eval (victim_key VARCHAR, district_code VARCHAR, sex VARCHAR, age INTEGER,
-    report_date DATE, violence_types VARCHAR[], old_primary VARCHAR, is_new BOOLEAN);
-CREATE OR REPLACE TEMP TABLE _dedupe_result (victim_key VARCHAR, district_code VARCHAR, sex VARCHAR, age INTEGER,
-    report_date DATE, violence_types VARCHAR[], old_primary VARCHAR, is_new BOOLEAN, new_primary VARCHAR);
 CREATE OR REPLACE TEMP TABLE _dedupe_added (victim_key VARCHAR, district_code VARCHAR, sex VARCHAR, age INTEGER,
     report_date DATE, violence_types VARCHAR[]);
 CREATE OR REPLACE TEMP TABLE _dedupe_released (victim_key VARCHAR);
 """
-_TEMP_NAMES = ("_dedupe_batch", "_dedupe_eval", "_dedupe_result", "_dedupe_added", "_dedupe_released")
+_TEMP_NAMES = ("_dedupe_batch", "_dedupe_added", "_dedupe_released")
 
 
 def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[str],
@@ -322,33 +317,33 @@ def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], re
             if not last:
                 con.execute(f"INSERT INTO _dedupe_added {_NEW_RECORDS}", [current])
             continue
-        con.execute("DELETE FROM _dedupe_eval")
+        # the records to evaluate, fetched as Arrow (no temporary table in between: ~0.3 s of CPU less at the
+        # benchmark's million records): the agency's new ones, and its old ones whose candidates changed
+        parts = []
         if current in agencies:
-            con.execute(_NEW_SQL, [current])
+            parts.append(con.sql(_NEW_SQL, params=[current]).to_arrow_table())
         if rank > first:
-            lo, hi = con.execute("SELECT min(report_date), max(report_date) FROM _dedupe_added").fetchone()
+            [(lo, hi)] = con.execute("SELECT min(report_date), max(report_date) FROM _dedupe_added").fetchall()
             lo = lo - gap if lo else dt.date(9999, 12, 31)
             hi = hi + gap if hi else dt.date(1, 1, 1)
-            con.execute(_AFFECTED_SQL, [current, lo, hi, MAX_GAP_DAYS, current])
-        lo, hi, count = con.execute("SELECT min(report_date), max(report_date), count(*) "
-                                    "FROM _dedupe_eval").fetchone()
-        if count == 0:
+            parts.append(con.sql(_AFFECTED_SQL, params=[current, lo, hi, MAX_GAP_DAYS, current]).to_arrow_table())
+        evaluated = pa.concat_tables(parts) if parts else None
+        if evaluated is None or not evaluated.num_rows:
             continue
-        con.execute("DELETE FROM _dedupe_result")
-        evaluated = con.sql("SELECT * FROM _dedupe_eval").to_arrow_table()  # _dedupe_result's columns but one
+        dates = pc.min_max(evaluated["report_date"])
+        lo, hi = dates["min"].as_py(), dates["max"].as_py()
         evaluated = evaluated.append_column("new_primary", best_primaries(con, higher, lo - gap, hi + gap, evaluated))
         with _registered(con, "_dedupe_evaluated", evaluated):
-            con.execute("INSERT INTO _dedupe_result SELECT * FROM _dedupe_evaluated")
-        con.execute("UPDATE victim_records AS v SET duplicate_of = r.new_primary FROM _dedupe_result r "
-                    "WHERE v.agency = ? AND v.report_date BETWEEN ? AND ? AND v.victim_key = r.victim_key "
-                    "AND r.new_primary IS DISTINCT FROM r.old_primary", [current, lo, hi])
-        if last:
-            break  # no agency below to pass changes on to
-        con.execute("INSERT INTO _dedupe_added SELECT victim_key, district_code, sex, age, report_date, "
-                    "violence_types FROM _dedupe_result "
-                    "WHERE new_primary IS NULL AND (is_new OR old_primary IS NOT NULL)")
-        con.execute("INSERT INTO _dedupe_released SELECT victim_key FROM _dedupe_result "
-                    "WHERE new_primary IS NOT NULL AND old_primary IS NULL AND NOT is_new")
+            con.execute("UPDATE victim_records AS v SET duplicate_of = r.new_primary FROM _dedupe_evaluated r "
+                        "WHERE v.agency = ? AND v.report_date BETWEEN ? AND ? AND v.victim_key = r.victim_key "
+                        "AND r.new_primary IS DISTINCT FROM r.old_primary", [current, lo, hi])
+            if last:
+                break  # no agency below to pass changes on to
+            con.execute("INSERT INTO _dedupe_added SELECT victim_key, district_code, sex, age, report_date, "
+                        "violence_types FROM _dedupe_evaluated "
+                        "WHERE new_primary IS NULL AND (is_new OR old_primary IS NOT NULL)")
+            con.execute("INSERT INTO _dedupe_released SELECT victim_key FROM _dedupe_evaluated "
+                        "WHERE new_primary IS NOT NULL AND old_primary IS NULL AND NOT is_new")
 
 
 def duplicate_pairs(con: duckdb.DuckDBPyConnection) -> list[dict]:

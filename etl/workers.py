@@ -152,6 +152,15 @@ class _WithoutPandas:
         return None
 
 
+def _work(conn, memory_mb: int, seconds: int) -> None:
+    """A worker process's life: serve (_serve), then leave without the interpreter's teardown (freeing every
+    module and object one by one: 0.13-0.16 s of CPU after a batch, while the loader inserts the batch's victims
+    on both cores). Nothing is left to flush: every outcome was collected before the loader said stop. A worker
+    that fails while starting raises as before, so that its exit code says so."""
+    _serve(conn, memory_mb, seconds)
+    os._exit(0)
+
+
 def _serve(conn, memory_mb: int, seconds: int) -> None:
     """A worker: do the tasks that arrive on ``conn`` one by one and send back each outcome, until None."""
     import resource
@@ -262,7 +271,7 @@ class _Worker:
     def __init__(self, limits: tuple[int, int]) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, *limits), daemon=True, name="ppa-parse")
+        self.process = context.Process(target=_work, args=(child, *limits), daemon=True, name="ppa-parse")
         with _bare_main_module():
             self.process.start()
         child.close()

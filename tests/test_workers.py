@@ -366,3 +366,31 @@ print(parsed.victim_table.to_pylist() == __import__("etl.parse").parse.parse_wor
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert out.stdout.split() == ["parsed", "2", "False", "True"], out.stdout + out.stderr
+
+
+def test_a_worker_told_to_stop_leaves_without_the_interpreters_teardown(tmp_path):
+    """A worker process's life (workers._work, its process target) ends with os._exit once it has served: the
+    interpreter's teardown (0.07-0.1 s of CPU after a 30-file batch, measured) is skipped, so an atexit hook of
+    the worker never runs, and it exits with 0 after sending every outcome asked for."""
+    path = register(tmp_path / "uptd-mei.xlsx", "UPTD_PPA", D(2024, 5, 1), D(2024, 5, 1),
+                    [entry("U/1", D(2024, 5, 2), **SAME)])
+    code = f"""
+import atexit, sys, threading
+from multiprocessing import Pipe
+from pathlib import Path
+from etl import workers
+here, there = Pipe()
+def loader():
+    assert here.recv() == ("ready", None)
+    here.send(("parse", (Path({str(path)!r}), None, "uptd-mei.xlsx")))
+    kind, parsed = here.recv()
+    print(kind, parsed.rows_loaded, flush=True)
+    here.send(None)
+threading.Thread(target=loader, daemon=True).start()
+atexit.register(lambda: print("teardown", flush=True))
+workers._work(there, 1024, 60)
+print("returned", flush=True)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert (out.returncode, out.stdout.split()) == (0, ["parsed", "1"]), out.stdout + out.stderr
