@@ -519,3 +519,23 @@ def test_the_template_read_from_plotly_s_file_is_the_validated_template_key_for_
                                    data={kind: getattr(white.data, kind) for kind in charts.TEMPLATE_TRACES})
     assert json.dumps(charts._TEMPLATE_JSON) == json.dumps(validated.to_plotly_json())
     assert set(charts._TEMPLATE_JSON["data"]) == {"bar", "scatter", "heatmap"}
+
+
+def test_the_form_by_kecamatan_cells_are_the_pivot_table_s():
+    """form_districts_figure sums its cells in Python: they must be pandas' pivot_table of the same rows, repeated
+    (kecamatan, bentuk) rows summed, every kecamatan of the region a row (zeros included), in the region's order
+    bottom-up, and the forms present in vocabulary order."""
+    import numpy as np
+
+    first, second, third = (d.name for d in vocab.districts()[:3])
+    df = pd.DataFrame({"district": [second, first, second, first, third],
+                       "label": ["Seksual", "Fisik", "Seksual", "Psikis", "Fisik"],
+                       "victims": [5, 3, 8, 2, 0]})
+    heatmap = charts.form_districts_figure(df, PERIOD).data[0]
+    districts = [d.name for d in vocab.districts()][::-1]
+    forms = [v.label for v in vocab.violence_types() if v.label in set(df["label"])]
+    expected = (df.pivot_table(index="district", columns="label", values="victims", aggfunc="sum", fill_value=0)
+                .reindex(index=districts, columns=forms, fill_value=0))
+    assert list(heatmap.y) == districts and list(heatmap.x) == forms
+    assert np.array_equal(np.asarray(heatmap.z), expected.to_numpy())
+    assert np.asarray(heatmap.z)[districts.index(second), forms.index("Seksual")] == 13
