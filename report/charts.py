@@ -572,15 +572,17 @@ def pyramid_figure(df: pd.DataFrame, period: str, value: str = "victims", unit: 
     if known.empty or known[value].sum() == 0:
         return empty_figure(title, period)
     bands = list(dict.fromkeys(df["age_band"]))
+    # one row per (age band, sex), read in Python: pandas' filter, set_index and reindex per sex took most of it
+    cells = dict(zip(zip(known["age_band"], known["sex"]), known[value].tolist()))
     data = []
     for sex in ("L", "P"):
-        part = known[known["sex"] == sex].set_index("age_band").reindex(bands, fill_value=0)
+        column = np.array([cells.get((band, sex), 0) for band in bands], dtype="int64")
         sign = -1 if sex == "L" else 1
-        counts = sign * part[value]
+        counts = sign * column
         # each bar's count at its outer end: a pyramid is read bar by bar, not against the axis
         data.append(_trace(
             "bar", y=bands, x=counts, name=SEX_LABELS[sex], orientation="h",
-            marker={"color": SEX_COLOURS[sex]}, customdata=part[value],
+            marker={"color": SEX_COLOURS[sex]}, customdata=column,
             hovertemplate=f"{SEX_LABELS[sex]}, umur %{{y}}: %{{customdata:,}} {unit}<extra></extra>",
             text=[fmt.number(abs(int(v))) if v else "" for v in counts], textposition="outside", cliponaxis=False,
         ))

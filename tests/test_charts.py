@@ -539,3 +539,20 @@ def test_the_form_by_kecamatan_cells_are_the_pivot_table_s():
     assert list(heatmap.y) == districts and list(heatmap.x) == forms
     assert np.array_equal(np.asarray(heatmap.z), expected.to_numpy())
     assert np.asarray(heatmap.z)[districts.index(second), forms.index("Seksual")] == 13
+
+
+def test_the_pyramid_s_bars_are_the_reindexed_rows():
+    """pyramid_figure reads its rows in Python: each sex's bars must be pandas' rows of that sex reindexed on the
+    age bands in the frame's order (a band missing for one sex drawn as 0), laki-laki negative, '?' left out."""
+    import numpy as np
+
+    df = pd.DataFrame({"age_band": ["0-5", "0-5", "0-5", "6-12", "13-17", "13-17"],
+                       "sex": ["?", "L", "P", "P", "L", "P"], "victims": [4, 2, 7, 5, 1, 0]})
+    fig = charts.pyramid_figure(df, PERIOD)
+    bands = ["0-5", "6-12", "13-17"]
+    for trace, sex, sign in zip(fig.data, ("L", "P"), (-1, 1)):
+        expected = df[df["sex"] == sex].set_index("age_band")["victims"].reindex(bands, fill_value=0)
+        assert list(trace.y) == bands
+        assert np.array_equal(np.asarray(trace.customdata), expected.to_numpy())
+        assert np.array_equal(np.asarray(trace.x), sign * expected.to_numpy())
+    assert "4 korban tanpa jenis kelamin" in fig.layout.title.subtitle.text
