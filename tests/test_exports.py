@@ -475,3 +475,27 @@ def test_the_paparan_s_first_images_are_queued_before_reportlab_is_imported(repo
     # only reportlab's package, units, page sizes and enums (6 ms), none of its PDF machinery nor PIL's images
     assert count == "9" and set(modules) <= {"reportlab", "reportlab.lib", "reportlab.lib.units",
                                              "reportlab.lib.pagesizes", "reportlab.lib.enums", "PIL._version"}, modules
+
+
+def test_a_chromium_that_fails_its_first_start_is_started_once_more(tmp_path, monkeypatch):
+    """On a busy machine a Chromium start can fail (it hung and closed once in a full test run) where the next one
+    works: the Renderer starts it once more before it gives up. Here a real Chromium behind a script that exits on
+    its first start."""
+    import plotly.graph_objects as go
+
+    from report.exports import chromium
+
+    real = chromium.chromium_path()
+    mark = tmp_path / "started-once"
+    script = tmp_path / "chromium-once-broken"
+    script.write_text(f'#!/bin/sh\nif [ ! -e "{mark}" ]; then touch "{mark}"; exit 1; fi\nexec "{real}" "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PPA_CHROMIUM", str(script))
+    assert chromium.chromium_path() == script
+    renderer = chromium.Renderer()
+    try:
+        renderer.ready()
+        png_bytes = renderer.submit(go.Figure(go.Bar(x=["a"], y=[1]), layout={"width": 300, "height": 200})).result(120)
+    finally:
+        renderer.close()
+    assert mark.exists() and png_bytes.startswith(b"\x89PNG")

@@ -19,6 +19,9 @@ from etl.model import EtlError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
+# A Chromium that fails to start is started once more: on a busy machine one start in many hung and closed (a full
+# test run, 6 Dec 2026), and the next start worked; one that cannot start fails both, after at most twice the above.
+START_ATTEMPTS = 2
 
 # plotly.js's own "basic" bundle (npm plotly.js-basic-dist-min, MIT, report/exports/vendor/): the trace modules bar,
 # pie and scatter, a quarter of the full plotly.min.js that plotly.py ships. Chromium's start is mostly evaluating
@@ -156,8 +159,18 @@ class Renderer:
         self._browser = asyncio.run_coroutine_threadsafe(self._open(browser_class, page), self._loop)
 
     async def _open(self, browser_class, page):
-        browser = browser_class(n=1, page_generator=page)
-        await browser.open()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            browser = browser_class(n=1, page_generator=page)
+            try:
+                await asyncio.wait_for(browser.open(), START_TIMEOUT_SECONDS)
+                break
+            except Exception:  # noqa: BLE001 - a failed or hanging start: once more, then the caller is told
+                try:
+                    await browser.close()
+                except Exception:  # noqa: BLE001 - nothing left to close
+                    pass
+                if attempt == START_ATTEMPTS:
+                    raise
         if not self._queued:
             # Chromium is up before the first figure: a first image takes 2-3 times as long as the next ones
             # (plotly.js compiles its drawing code, the fonts are looked up), so draw a throwaway one now, while the
@@ -170,7 +183,7 @@ class Renderer:
                 pass
         return browser
 
-    def ready(self, seconds: float = START_TIMEOUT_SECONDS) -> None:
+    def ready(self, seconds: float = START_TIMEOUT_SECONDS * START_ATTEMPTS + 5) -> None:
         """Wait until Chromium has started; ChromiumMissing if it cannot (a hanging one: after ``seconds``)."""
         if self._failure is None:
             try:
@@ -236,7 +249,7 @@ class Renderer:
             if self._closing is not None:
                 self._closing.result(timeout=START_TIMEOUT_SECONDS)
             else:
-                browser = self._browser.result(timeout=START_TIMEOUT_SECONDS)
+                browser = self._browser.result(timeout=START_TIMEOUT_SECONDS * START_ATTEMPTS + 5)
                 asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=START_TIMEOUT_SECONDS)
         except Exception:  # noqa: BLE001 - a Chromium that never started has nothing to close
             self._browser.cancel()
