@@ -2,7 +2,8 @@
 
 Each function here has the same name and arguments as in report/queries.py, without the connection. The
 sections (summary, trend, two_periods, form_breakdowns, tppo_overview, victim_profile, task_force) return a dict of
-the frames a page section shows, read in one go (report/queries.py, "Sections").
+the frames a page section shows, read in one go (report/queries.py, "Sections"). They read the `victims` and
+`tppo_victims` views from in-memory copies of the file version's rows once these are made (report/db.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ CACHE_MAX_ENTRIES = 256
 def _run(query_name: str, database_version: str, args: tuple) -> pd.DataFrame | dict[str, pd.DataFrame]:
     # database_version is only part of the cache key: a load changes it, so stale results are never served
     query = getattr(queries, query_name)
-    with db.read_only() as con:
+    # the views' in-memory copies when they are made for this version (report/db.py), else the views: same rows
+    with db.reading() as (con, copies), queries.reading_copies(copies):
         return query(con, *args)
 
 

@@ -7,6 +7,12 @@ them ends: nothing of the file is held across reruns or while a session is idle.
 (entered by dashboard.py around the page) every ``read_only()`` gets the same cursor, opened on the run's first
 cache miss and closed when the run ends. Loads swap in a new file (etl.writer), which the next read attaches under a
 new name, so a reader never blocks a load and a load never shows half its rows.
+
+The dashboard's queries (app/cached.py, through ``reading()``) read the views named in ``COPIED_VIEWS`` from
+in-memory copies of their rows for the file version they read (``_Copies``): planning the views' joins and lookups
+at every query was most of a page's query time. The copies of a version are made once, in a background thread, on
+the first read of that version (until they are ready the queries read the views, so nobody waits for them), and are
+dropped when a newer version has been read and their last reader has ended.
 """
 
 from __future__ import annotations
@@ -85,13 +91,13 @@ _handles: dict[tuple[Path, str], _Handle] = {}
 _aliases = 0
 
 
-def _take_cursor(path: Path, version: str, wait_seconds: float) -> tuple[_Handle, duckdb.DuckDBPyConnection]:
-    """A cursor reading ``path`` at ``version`` (attached now unless another read of that version has it)."""
-    global _instance, _aliases, _opened, _open_now
+def _take_cursor(path: Path, version: str, wait_seconds: float,
+                 counted: bool = True) -> tuple[_Handle, duckdb.DuckDBPyConnection]:
+    """A cursor reading ``path`` at ``version`` (attached now unless another read of that version has it); not
+    ``counted`` in connections_opened/connections_open (the copies' builder, which no page run waits for)."""
+    global _aliases, _opened, _open_now
     with _handle_lock:
-        if _instance is None:
-            _instance = duckdb.connect(":memory:")
-            _instance.execute(f"SET threads = {int(READER_THREADS)}")
+        _start_instance()
         handle = _handles.get((path, version))
         if handle is None:
             _aliases += 1
@@ -106,10 +112,19 @@ def _take_cursor(path: Path, version: str, wait_seconds: float) -> tuple[_Handle
         cursor.close()
         _release(handle)
         raise
-    with _counter_lock:
-        _opened += 1
-        _open_now += 1
+    if counted:
+        with _counter_lock:
+            _opened += 1
+            _open_now += 1
     return handle, cursor
+
+
+def _start_instance() -> None:
+    """The process's in-memory instance, made on first use (call under _handle_lock)."""
+    global _instance
+    if _instance is None:
+        _instance = duckdb.connect(":memory:")
+        _instance.execute(f"SET threads = {int(READER_THREADS)}")
 
 
 def _attach(instance: duckdb.DuckDBPyConnection, path: Path, alias: str, wait_seconds: float) -> None:
@@ -139,14 +154,15 @@ def _release(handle: _Handle) -> None:
             _instance.execute(f"DETACH {handle.alias}")
 
 
-def _close_cursor(handle: _Handle, cursor: duckdb.DuckDBPyConnection) -> None:
+def _close_cursor(handle: _Handle, cursor: duckdb.DuckDBPyConnection, counted: bool = True) -> None:
     global _open_now
     try:
         cursor.close()
     finally:
         _release(handle)
-        with _counter_lock:
-            _open_now -= 1
+        if counted:
+            with _counter_lock:
+                _open_now -= 1
 
 
 @dataclass
@@ -190,6 +206,27 @@ def one_connection_per_run() -> Iterator[None]:
 @contextmanager
 def read_only(path: Path | None = None, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, closed straight after (or the run's shared one); waits briefly while a load runs."""
+    with _reading(path, wait_seconds) as (con, _path, _version):
+        yield con
+
+
+@contextmanager
+def reading(path: Path | None = None, wait_seconds: float = 5.0) -> Iterator[tuple[duckdb.DuckDBPyConnection,
+                                                                                  dict[str, str]]]:
+    """``read_only()``'s connection and the in-memory copies of ``COPIED_VIEWS`` for the same file version, as
+    {view: relation} (queries.reading_copies), or {} while they are being made (the first read of a version starts
+    making them, in the background). The copies stay while the block runs."""
+    with _reading(path, wait_seconds) as (con, path, version):
+        copies = _ready_copies(path, version)
+        try:
+            yield con, dict(copies.relations) if copies is not None else {}
+        finally:
+            if copies is not None:
+                _leave_copies(copies)
+
+
+@contextmanager
+def _reading(path: Path | None, wait_seconds: float) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path, str]]:
     path = Path(path or database_file())
     shared = _run_connection.get()
     # the version is read before opening, so the data read are never older than the version they are cached under
@@ -197,14 +234,119 @@ def read_only(path: Path | None = None, wait_seconds: float = 5.0) -> Iterator[d
     if shared is None:
         handle, con = _take_cursor(path, version, wait_seconds)
         try:
-            yield con
+            yield con, path, version
         finally:
             _close_cursor(handle, con)
         return
     if shared.con is None or shared.path != path or shared.version != version:
         # first use, another file, or a load swapped in a new file during this run (the upload and undo pages)
         shared.replace(path, version, *_take_cursor(path, version, wait_seconds))
-    yield shared.con
+    yield shared.con, path, version
+
+
+# The views the dashboard's queries read from in-memory copies (``reading()``). A copy is the view's rows, every
+# column, in the view's order (CREATE TABLE AS SELECT *), so every figure is the same; at a million victim rows
+# they take ~280 MB and ~1.1 s CPU to make (docs/performance.md, "rerun17"). `perpetrators` is not copied: 130 MB
+# more for ~5 ms on two pages.
+COPIED_VIEWS = ("victims", "tppo_victims")
+
+
+@dataclass
+class _Copies:
+    """In-memory copies of COPIED_VIEWS for one version of a file: an attached in-memory database ``alias``."""
+
+    key: tuple[Path, str]
+    alias: str
+    relations: dict[str, str] = field(default_factory=dict)  # filled when every copy is made
+    done: bool = False  # made, or given up (then relations stay empty and the queries read the views)
+    stale: bool = False  # a newer version of the file has been read: dropped after its last reader
+    users: int = 0
+    attached: bool = False  # the in-memory database exists
+    dropped: bool = False
+    thread: threading.Thread | None = None
+
+
+# The copies of the newest file version read (being made, made, or failed): the dashboard reads one file, so the
+# copies of any other file or version are retired when a read of the file now on disk starts new ones.
+_current: _Copies | None = None
+
+
+def _ready_copies(path: Path, version: str) -> _Copies | None:
+    """The copies of ``path`` at ``version`` if they are made (counted as in use), else None. The first read of the
+    version now on disk starts making them and retires the copies held before; a read of an older version (a run
+    that began before a load) gets none and changes nothing."""
+    global _aliases, _current
+    with _handle_lock:
+        copies = _current
+        if copies is not None and copies.key == (path, version):
+            if not copies.relations:
+                return None
+            copies.users += 1
+            return copies
+        if database_version(path) != version:
+            return None
+        if copies is not None:
+            copies.stale = True
+            _drop_if_unused(copies)
+        _start_instance()
+        _aliases += 1
+        _current = copies = _Copies((path, version), f"copies_{_aliases}")
+        copies.thread = threading.Thread(target=_make_copies, args=(copies,), name=f"ppa-{copies.alias}", daemon=True)
+        copies.thread.start()
+        return None
+
+
+def _make_copies(copies: _Copies) -> None:
+    """Fill an in-memory database with the rows of every COPIED_VIEWS of the file version (in a background thread)."""
+    path, version = copies.key
+    made = False
+    try:
+        handle, cursor = _take_cursor(path, version, wait_seconds=5.0, counted=False)
+    except (DatabaseMissing, DatabaseBusy, duckdb.Error):
+        handle = cursor = None
+    if cursor is not None:
+        try:
+            cursor.execute(f"ATTACH ':memory:' AS {copies.alias}")  # a name this module made, never input
+            copies.attached = True
+            for view in COPIED_VIEWS:
+                cursor.execute(f"CREATE TABLE {copies.alias}.{view} AS SELECT * FROM {view}")
+            made = True
+        except duckdb.Error:  # a view this file does not have (an older schema): the queries read the views
+            made = False
+        finally:
+            _close_cursor(handle, cursor, counted=False)
+    with _handle_lock:
+        copies.done = True
+        if made and not copies.stale:
+            copies.relations = {view: f"{copies.alias}.{view}" for view in COPIED_VIEWS}
+        if not made or copies.stale:
+            _drop_if_unused(copies)
+
+
+def _leave_copies(copies: _Copies) -> None:
+    with _handle_lock:
+        copies.users -= 1
+        _drop_if_unused(copies)
+
+
+def _drop_if_unused(copies: _Copies) -> None:
+    """Detach retired or failed copies once no read uses them and they are no longer being made (under the lock).
+    Failed copies of the current version stay ``_current`` (without relations), so they are not made again."""
+    if not copies.done or copies.users > 0 or copies.dropped or not (copies.stale or not copies.relations):
+        return
+    copies.relations, copies.dropped = {}, True
+    if copies.attached:
+        _instance.execute(f"DETACH {copies.alias}")
+
+
+def wait_for_copies(timeout: float = 60.0) -> bool:
+    """Wait until the copies being made are made (tests, benchmarks); whether copies are ready now."""
+    with _handle_lock:
+        copies = _current
+    if copies is None or copies.thread is None:
+        return False
+    copies.thread.join(timeout)
+    return bool(copies.relations)
 
 
 def database_configured() -> bool:

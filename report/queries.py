@@ -103,6 +103,24 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
 # table instead (docs/performance.md, "run-table"). Outside a section every query reads the view itself.
 _kept: ContextVar[dict[str, str] | None] = ContextVar("ppa_kept_rows", default=None)
 _kept_names = itertools.count(1)
+# In-memory copies of views (the same rows in the same order, report/db.py ``reading``), read instead of the views.
+_copies: ContextVar[dict[str, str] | None] = ContextVar("ppa_view_copies", default=None)
+
+
+@contextmanager
+def reading_copies(relations: dict[str, str]) -> Iterator[None]:
+    """Within the block, queries and sections read each view in ``relations`` ({view: relation}) from its relation:
+    a table holding exactly the view's rows (report/db.py makes them; the names are its own, never input)."""
+    token = _copies.set(dict(relations))
+    try:
+        yield
+    finally:
+        _copies.reset(token)
+
+
+def _source(view: str) -> str:
+    """Where ``view``'s rows are read from: its in-memory copy, or the view."""
+    return (_copies.get() or {}).get(view, view)
 
 
 def _filter_columns(filters: list[Filters]) -> list[str]:
@@ -114,8 +132,9 @@ def _filter_columns(filters: list[Filters]) -> list[str]:
 
 
 def _from(view: str) -> str:
-    """The relation a query reads ``view`` (a fixed view name) from: the view, or the rows a section kept of it."""
-    return (_kept.get() or {}).get(view, view)
+    """The relation a query reads ``view`` (a fixed view name) from: the rows a section kept of it, its in-memory copy,
+    or the view."""
+    return (_kept.get() or {}).get(view) or _source(view)
 
 
 @contextmanager
@@ -129,7 +148,7 @@ def _keeping(con: duckdb.DuckDBPyConnection, view: str, columns: tuple[str, ...]
     name = f"kept_{view}_{next(_kept_names)}"  # fixed text and a number: never input
     # the columns the filters read, then the section's (dict: each once, in order); all fixed names, never input
     read = dict.fromkeys([*_filter_columns(filters), *columns])
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(read)} FROM {view} "
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(read)} FROM {_source(view)} "
                 f"WHERE {' OR '.join(f'({where})' for where, _ in clauses)}",
                 [value for _, params in clauses for value in params])
     token = _kept.set({**(_kept.get() or {}), view: f"temp.{name}"})

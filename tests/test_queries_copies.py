@@ -1,0 +1,130 @@
+"""The dashboard's in-memory copies of the views (report/db.py ``reading``): the same rows, the same frames, made
+again after a load and dropped when a newer version is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from report import db as app_db
+from report import queries as q
+from etl import writer
+
+JAN_OCT_2024 = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 10, 1))
+FILTER_CASES = [
+    JAN_OCT_2024,
+    replace(JAN_OCT_2024, district_code="15.71.09"),
+    replace(JAN_OCT_2024, violence_type="tppo", district_code="15.71.01"),
+    replace(JAN_OCT_2024, agency="POLRESTA", include_duplicates=True),
+    q.Filters(dt.date(2023, 1, 1), dt.date(2024, 12, 1), violence_type="seksual"),
+    q.Filters(dt.date(2024, 3, 1), dt.date(2024, 3, 1)),
+]
+
+
+def _attached() -> set[str]:
+    return {row[0] for row in app_db._instance.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+
+
+def _made_copies(path) -> dict[str, str]:
+    """The copies of ``path``'s current version, made if need be: the first read starts them and gets none."""
+    with app_db.reading(path) as (_, copies):
+        pass
+    assert app_db.wait_for_copies(60)
+    with app_db.reading(path) as (_, copies):
+        return copies
+
+
+def _page_calls(f: q.Filters) -> dict:
+    """What the pages ask app/cached.py for (sections and single queries), with their arguments."""
+    baseline = q.Filters(q.add_months(f.start, -7), q.add_months(f.end, -7))  # overlaps the period when long
+    population = (("15.71.01", 50_000, 25_000, 15_000), ("15.71.09", 80_000, None, 20_000))
+    return {
+        "summary": (f,), "trend": (f, baseline), "two_periods": (f, f.previous_year()), "form_breakdowns": (f,),
+        "tppo_overview": (f.only_tppo(),), "victim_profile": (f,), "task_force": (f, baseline),
+        "district_totals": (f, None), "subdistrict_totals": (f,), "recap_months": (f,),
+        "district_rates": (f, population), "duplicate_pairs": (f,), "submission_matrix": (f,),
+        **{f"service_coverage:{by}": (f, by) for by in q.PLANNING_GROUPS},
+        **{f"reporting_delay:{by}": (f, by) for by in q.PLANNING_GROUPS},
+    }
+
+
+def _frames(result) -> dict[str, pd.DataFrame]:
+    return result if isinstance(result, dict) else {"": result}
+
+
+def test_the_copies_hold_each_view_s_rows_in_the_view_s_order(demo_db_master):
+    copies = _made_copies(demo_db_master)
+    assert set(copies) == set(app_db.COPIED_VIEWS) and set(copies) >= {"victims", "tppo_victims"}
+    with app_db.read_only(demo_db_master) as con:
+        for view, relation in copies.items():
+            assert relation != view
+            expected = con.execute(f"SELECT * FROM {view}").df()
+            assert len(expected) > 0
+            pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM {relation}").df(), expected, obj=view)
+
+
+@pytest.mark.parametrize("f", FILTER_CASES, ids=lambda f: repr(f)[8:70])
+def test_every_page_query_over_the_copies_gives_the_frames_over_the_views(demo_db_master, f):
+    """Sections (their kept tables filled from the copies) and single queries: values, order, columns and types."""
+    copies = _made_copies(demo_db_master)
+    with app_db.reading(demo_db_master) as (con, now_copies):
+        assert now_copies == copies
+        for call, args in _page_calls(f).items():
+            query = getattr(q, call.split(":")[0])
+            expected = _frames(query(con, *args))
+            with q.reading_copies(copies):
+                assert q._from("victims") == copies["victims"]  # the queries do read the copies
+                got = _frames(query(con, *args))
+            assert list(got) == list(expected), call
+            for key, frame in expected.items():
+                pd.testing.assert_frame_equal(got[key], frame, obj=f"{call}[{key}]")
+        assert q._from("victims") == "victims"  # outside the block: the views again
+
+
+def test_a_load_gets_new_copies_and_figures_and_the_old_copies_are_dropped(demo_db):
+    f = replace(JAN_OCT_2024, district_code="15.71.09")
+    with app_db.reading(demo_db) as (con, copies):
+        assert copies == {}  # the first read of a version does not wait for its copies: it reads the views
+        before = q.summary(con, f)["headline"]
+    old = _made_copies(demo_db)
+    old_alias = old["victims"].split(".")[0]
+    assert old_alias in _attached()
+    with app_db.reading(demo_db) as (con, copies), q.reading_copies(copies):
+        pd.testing.assert_frame_equal(q.summary(con, f)["headline"], before)
+        assert before["korban"][0] > 0
+
+    with writer.writing(demo_db, backup=False) as con:  # a load: a new file version is swapped in
+        con.execute("DELETE FROM victim_records WHERE district_code = '15.71.09' AND report_date < '2024-06-01'")
+    with app_db.reading(demo_db) as (con, copies), q.reading_copies(copies):
+        assert copies == {}  # the new version's copies are being made; the old ones are not read
+        after = q.summary(con, f)["headline"]
+    assert after["korban"][0] < before["korban"][0]
+    new = _made_copies(demo_db)
+    assert new["victims"] != old["victims"] and old_alias not in _attached()
+    with app_db.reading(demo_db) as (con, copies), q.reading_copies(copies):
+        assert copies == new
+        pd.testing.assert_frame_equal(q.summary(con, f)["headline"], after)
+        assert con.execute(f"SELECT count(*) FROM {new['victims']}").fetchone() == con.execute(
+            "SELECT count(*) FROM victims").fetchone()
+
+
+def test_copies_in_use_are_dropped_only_after_their_last_reader(demo_db):
+    """A run still reading the old version's copies while a load lands keeps them until it ends; a read of that old
+    version afterwards gets no copies and starts none."""
+    old = _made_copies(demo_db)
+    old_version = app_db.database_version(demo_db)
+    with app_db.reading(demo_db) as (con, copies):
+        assert copies == old
+        with writer.writing(demo_db, backup=False) as writable:
+            writable.execute("DELETE FROM victim_records WHERE district_code = '15.71.01'")
+        with app_db.reading(demo_db) as (_, newer):
+            assert newer == {}  # the new version's copies are started
+        assert old["victims"].split(".")[0] in _attached()  # still read by the outer block
+        assert con.execute(f"SELECT count(*) FROM {old['victims']}").fetchone()[0] > 0
+    assert app_db.wait_for_copies(60)
+    assert old["victims"].split(".")[0] not in _attached()
+    assert app_db._ready_copies(demo_db, old_version) is None
+    assert app_db._current.key == (demo_db, app_db.database_version(demo_db))
