@@ -144,7 +144,8 @@ def _keeping(con: duckdb.DuckDBPyConnection, view: str, columns: tuple[str, ...]
 
     Every query run inside must filter by one of ``filters`` (its WHERE clause runs again on the kept rows, so it
     selects the rows it would select from the view) and read only ``columns`` (another column fails to bind)."""
-    clauses = [_victim_where(f) for f in filters]
+    clauses = [_victim_where(f) for f in dict.fromkeys(filters)]  # each once: Tren's comparison period is by
+    # default the previous year's months, which it keeps already (one OR term fewer to test on every row scanned)
     name = f"kept_{view}_{next(_kept_names)}"  # fixed text and a number: never input
     # the columns the filters read, then the section's (dict: each once, in order); all fixed names, never input
     read = dict.fromkeys([*_filter_columns(filters), *columns])
