@@ -199,6 +199,33 @@ def test_service_chart_is_bars_for_one_group_and_a_grid_for_several(demo_con):
     assert list(table.columns[:3]) == ["Lembaga", "Korban", "Layanan apa pun (cakupan)"]
 
 
+def _service_table_by_pivot(df: pd.DataFrame, group_header: str) -> pd.DataFrame:
+    """The service table as pandas' pivot and reindex make it (what the page showed before it was built from a
+    dict)."""
+    from report import format as fmt
+    cells = df.assign(cell=[f"{fmt.percent(s)} ({fmt.number(int(n))})" for s, n in zip(df["share"], df["penerima"])])
+    table = cells.pivot(index="group_label", columns="service_label", values="cell")
+    table = table.reindex(index=list(dict.fromkeys(df["group_label"])),
+                          columns=list(dict.fromkeys(df["service_label"])))
+    victims = df.drop_duplicates("group_label").set_index("group_label")["korban"]
+    table.insert(0, "Korban", [fmt.number(int(victims[g])) for g in table.index])
+    return table.rename_axis(group_header).reset_index()
+
+
+@pytest.mark.parametrize("by", list(queries.PLANNING_GROUPS))
+def test_the_service_table_is_the_pivot_of_its_cells(demo_con, by):
+    """Values, order of groups and services, empty cells where a (group, service) has no row, column types and the
+    columns' name: the same frame as pandas' pivot; two rows for one cell raise, as the pivot does."""
+    for f in (JAN_OCT, Filters(dt.date(2024, 3, 1), dt.date(2024, 3, 1), district_code="15.71.09")):
+        df = queries.service_coverage(demo_con, f, by)
+        holes = df.iloc[[i for i in range(len(df)) if i % 5 != 3]]  # some (group, service) without a row
+        for frame in (df, holes, holes.iloc[::-1]):
+            pd.testing.assert_frame_equal(charts.service_display(frame, "Kelompok"),
+                                          _service_table_by_pivot(frame, "Kelompok"))
+    with pytest.raises(ValueError):
+        charts.service_display(pd.concat([df, df.iloc[:1]]), "Kelompok")
+
+
 def test_delay_chart_counts_days_and_leaves_out_groups_without_dates(demo_con):
     delays = queries.reporting_delay(demo_con, JAN_OCT, "lembaga")
     fig = charts.delay_figure(delays, "Waktu lapor", PERIOD)
