@@ -17,6 +17,7 @@ dropped when a newer version has been read and their last reader has ended.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from contextlib import contextmanager
@@ -347,6 +348,11 @@ def wait_for_copies(timeout: float = 60.0) -> bool:
         return False
     copies.thread.join(timeout)
     return bool(copies.relations)
+
+
+# a process that ends while copies are being made waits for them (at most a few seconds) rather than tear DuckDB
+# down under a running query
+atexit.register(wait_for_copies, 10.0)
 
 
 def database_configured() -> bool:
