@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import duckdb
 import numpy as np
@@ -274,7 +274,7 @@ _TEMP_NAMES = ("_dedupe_batch", "_dedupe_added", "_dedupe_released")
 
 
 def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[str],
-                       released: Sequence[str] = (), ready: Callable[[list[str]], None] | None = None) -> None:
+                       released: Sequence[str] = ()) -> None:
     """Mark duplicates after a batch of files: their records inserted, ``released`` primary records deleted.
 
     ``submission_ids`` are the batch's submissions; their records (inserted in one or several earlier transactions)
@@ -282,10 +282,6 @@ def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[
     primary records (their duplicates need a new look); keys of records that no longer exist or that nothing
     points at are harmless. Runs inside the caller's transaction. The result equals refresh_duplicates() over the
     whole table.
-
-    ``ready`` (etl.load, whose batch inserts its records while they are marked): called with the agencies whose
-    records an agency's turn reads (it and those above it), it returns once they are all inserted and committed.
-    Then no transaction may surround the call: each statement must see the inserts committed before it.
 
     Only records whose candidates changed are re-evaluated, agency by agency from the highest-priority agency of
     the batch down: that agency's new records, its old records that pointed at a primary that went away and its
@@ -297,13 +293,12 @@ def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[
     if not submission_ids and not released:
         return
     con.execute(_TEMP_TABLES)  # dropped at the end; on an error the caller's rollback removes them
-    _refresh_batch(con, submission_ids, released, ready or (lambda agencies: None))
+    _refresh_batch(con, submission_ids, released)
     for table in _TEMP_NAMES:  # fixed names
         con.execute(f"DROP TABLE {table}")
 
 
-def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], released: list[str],
-                   ready: Callable[[list[str]], None]) -> None:
+def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], released: list[str]) -> None:
     con.execute("INSERT INTO _dedupe_batch SELECT DISTINCT unnest(?::VARCHAR[])", [submission_ids])
     if released:
         con.execute("INSERT INTO _dedupe_released SELECT DISTINCT unnest(?::VARCHAR[])", [released])
@@ -316,7 +311,6 @@ def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], re
     gap = dt.timedelta(days=MAX_GAP_DAYS)
     for rank in range(first, len(order)):
         current, higher, last = order[rank], order[:rank], rank == len(order) - 1
-        ready(order[:rank + 1])
         if not higher:
             # the primary agency's records are never duplicates: nothing of it changes, and its new records are
             # primaries that appeared (~0.25 s less at the benchmark's million records than the general path)

@@ -43,10 +43,6 @@ WORKBOOK_EXTENSIONS = SUPPORTED_SUFFIXES  # workbooks and CSV exports of them (e
 # A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
 # and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
 PENDING_VICTIMS = 1_000_000
-# Victims inserted per statement (_insert_pending): DuckDB's row group. An insert of whole row groups leaves nothing
-# for the final checkpoint to merge; inserts cut at each agency's end left a partial group each, and the checkpoint
-# then took ~2 s more CPU at a million rows.
-ROWS_PER_INSERT = 122_880
 # victim_records columns that must not be NULL, checked per file before a batch keeps its victims (_owned)
 _REQUIRED_VICTIM_COLUMNS = ("sheet", "sheet_index", "row", "report_date", "district_code", "violence_types")
 
@@ -254,16 +250,15 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
                progress: Progress | None = None, *, stop_on_failure: bool = False,
                replace_partial: bool = False, started: list | None = None) -> LoadReport:
     """Load (path, --agency or None, file name) items in order, each in its own transaction, then mark the
-    batch's cross-agency duplicates while its last victims are inserted.
+    batch's cross-agency duplicates in one more transaction.
 
     Files are parsed ahead in worker processes (etl.workers) while earlier ones are stored. Duplicates are marked
     once per batch because at volume that is far cheaper than after every file; readers never see the state in
     between, since a batch runs on a private copy that is swapped in only when it ends (etl.writer). If marking
     fails, the exception ends the batch and the copy is discarded: nothing of the batch lands.
 
-    The files' victims are kept in memory (``Batch.pending``) and inserted together, after the last file (agency by
-    agency while the duplicates of the agencies above are marked) or whenever PENDING_VICTIMS are waiting before a
-    file (_insert_pending): large inserts are written straight to the database
+    The files' victims are kept in memory (``Batch.pending``) and inserted together, after the last file or
+    whenever PENDING_VICTIMS are waiting (_insert_pending): large inserts are written straight to the database
     file, compressed once, where a transaction per file would write every row to the write-ahead log and the final
     checkpoint would then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of CPU).
     Each file's own transaction still decides whether its victims are kept, so a failing file leaves nothing.
@@ -422,7 +417,7 @@ def _unchanged(result: FileResult, known: tuple) -> FileResult:
 def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count: int, cache: ledger.Cache,
                progress: Progress | None, *, stop_on_failure: bool = False, replace_partial: bool = False
                ) -> LoadReport:
-    """Store checked files in order (store), then insert their log and waiting victims and mark duplicates."""
+    """Store checked files in order (store), insert their waiting victims and log, then mark duplicates."""
     report = LoadReport()
     batch = Batch(cache, archive_dir(con), replace_partial)
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -430,10 +425,6 @@ def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count:
     con.execute("SET threads = 1")
     try:
         for i, checked in enumerate(checks, start=1):
-            # bounds the memory a batch holds (checked before a file, so that the last file's victims wait for the
-            # end of the batch, where they are inserted while duplicates are marked)
-            if sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:
-                _insert_pending(con, batch.pending, count)
             result = store(con, batch, checked)
             report.files.append(result)
             if progress:
@@ -441,16 +432,20 @@ def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count:
             # a file that stands for no month (every row rejected) is left out: an older version stored such files
             if stop_on_failure and result.status in ("failed", "held") and result.decision is None:
                 raise EtlError(f"Pemuatan berhenti pada {checked.file_name}: {result.message}")
+            if sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
+                _insert_pending(con, batch.pending, count)
+        _insert_pending(con, batch.pending, count)
         _insert_log(con, batch.log)
-        stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
-
-        def mark(ready: Callable[[list[str]], None]) -> None:
-            dedupe.refresh_after_load(con, [f.submission_id for f in stored], [k for f in stored for k in f.released],
-                                      ready)
-
-        _insert_pending(con, batch.pending, count, mark if stored else None)
     finally:
         con.execute(f"SET threads = {int(threads)}")
+    stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
+    if stored:
+        try:
+            with dbmod.transaction(con):
+                dedupe.refresh_after_load(con, [f.submission_id for f in stored],
+                                          [k for f in stored for k in f.released])
+        except duckdb.Error as exc:
+            raise _batch_failed(exc, count) from exc
     return report
 
 
@@ -508,57 +503,29 @@ def _archived(target_dir: Path | None, checked: Checked) -> Iterator[None]:
     archiving.keep(staged, target_dir, checked.submission_id)
 
 
-def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], files: int,
-                    mark: Callable[[Callable[[list[str]], None]], None] | None = None) -> None:
-    """Insert a batch's waiting victims and empty the list; with ``mark`` (at the batch's end) its duplicates are
-    marked meanwhile.
+def _insert_pending(con: duckdb.DuckDBPyConnection, pending: list[pa.Table], files: int) -> None:
+    """Insert a batch's waiting victims and empty the list: the tables are shared out over one cursor per core,
+    each inserting its share in a transaction of its own, at the same time (DuckDB appends to one table from
+    several transactions at once; at a million rows this takes about half as long as one insert).
 
-    The tables are inserted agency by agency in the order duplicates are marked (etl.dedupe.agency_order), in
-    shares of ROWS_PER_INSERT rows, each share in a transaction of its own, one cursor per core at the same time
-    (DuckDB appends to one table from several transactions at once; at a million rows this takes about half as
-    long as one insert). Each insert runs single-threaded: the same insert took ~30 % more CPU on DuckDB's own
-    threads. ``mark`` is called meanwhile with ``ready(agencies)``, which returns once those agencies' victims are
-    inserted: marking an agency's duplicates (etl.dedupe.refresh_after_load) reads only its own records and those
-    of the agencies above it, so it runs while the agencies below are inserted, where one core idled while
-    duplicates were marked after every insert (docs/performance.md, "loader17"). Its statements commit one by one:
-    the batch's copy is private, and if an insert or the marking fails the batch ends and the copy is discarded,
-    so nothing of it lands.
+    Each insert runs single-threaded: the same insert took ~30 % more CPU on DuckDB's own threads. If one fails
+    the batch ends (its copy is discarded, so no share lands alone), as when marking duplicates fails.
     """
-    if not pending and mark is None:
+    if not pending:
         return
-    groups: dict[str, list[pa.Table]] = {}
-    for table in pending:
-        groups.setdefault(table["agency"][0].as_py(), []).append(table)
-    order = [a for a in (dedupe.agency_order(con, also=groups) if len(groups) > 1 else groups) if a in groups]
-    spans, rows = [], 0  # (agency, its first row, the row after its last) in the order inserted
-    for agency in order:
-        spans.append((agency, rows, rows + sum(t.num_rows for t in groups[agency])))
-        rows = spans[-1][2]
-    stream = pa.concat_tables([t for agency in order for t in groups[agency]]) if order else None
-    # whole row groups, each a share of its own (only the last may be smaller)
-    shares = [(start, min(start + ROWS_PER_INSERT, rows)) for start in range(0, rows, ROWS_PER_INSERT)]
+    shares = [pending[i::workers.cores()] for i in range(min(workers.cores(), len(pending)))]
 
-    def insert(share: tuple[int, int]) -> None:
+    def insert(share: list[pa.Table]) -> None:
         cursor = con.cursor()
         try:
             with dbmod.transaction(cursor):
-                _insert_victims(cursor, [stream.slice(share[0], share[1] - share[0])])
+                _insert_victims(cursor, share)
         finally:
             cursor.close()
 
     try:
-        with ThreadPoolExecutor(workers.cores()) as pool:
-            inserted = [(share, pool.submit(insert, share)) for share in shares]
-
-            def ready(agencies: list[str]) -> None:
-                for (start, end), future in inserted:
-                    if any(agency in agencies and first < end and start < after for agency, first, after in spans):
-                        future.result()
-
-            if mark is not None:
-                mark(ready)
-            for _share, future in inserted:
-                future.result()
+        with ThreadPoolExecutor(len(shares)) as pool:
+            list(pool.map(insert, shares))
     except duckdb.Error as exc:
         raise _batch_failed(exc, files) from exc
     pending.clear()

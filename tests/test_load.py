@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import stat
-import threading
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -172,18 +171,14 @@ def _one_batch_of_replacements(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("pending_victims, rows_per_insert", [
-    (1, load.ROWS_PER_INSERT), (4, load.ROWS_PER_INSERT), (load.PENDING_VICTIMS, load.ROWS_PER_INSERT),
-    (4, 1), (load.PENDING_VICTIMS, 2),  # shares cut inside an agency's records, and across two agencies'
-])
-def test_a_batch_stores_what_loading_file_by_file_stores(tmp_path, monkeypatch, pending_victims, rows_per_insert):
+@pytest.mark.parametrize("pending_victims", [1, 4, load.PENDING_VICTIMS])
+def test_a_batch_stores_what_loading_file_by_file_stores(tmp_path, monkeypatch, pending_victims):
     """A batch keeps its victims in memory and inserts them together (at its end, or whenever enough wait);
     loading the same files one at a time, each a batch of its own, gives the same tables."""
     files = _one_batch_of_replacements(tmp_path)
     one_by_one, batch = tmp_path / "satu" / "ppa.duckdb", tmp_path / "batch" / "ppa.duckdb"
     singles = [load.load_files([f], db=one_by_one).files[0] for f in files]
     monkeypatch.setattr(load, "PENDING_VICTIMS", pending_victims)
-    monkeypatch.setattr(load, "ROWS_PER_INSERT", rows_per_insert)
     report = load.load_files(files, db=batch)
 
     statuses = ["loaded", "loaded", "replaced", "replaced"]
@@ -197,71 +192,6 @@ def test_a_batch_stores_what_loading_file_by_file_stores(tmp_path, monkeypatch, 
                 # a batch keeps its log entries and writes them at its end, in the files' order
                 "SELECT submission_id, file_name, outcome, message FROM load_log ORDER BY load_id"):
         assert query(batch, sql) == query(one_by_one, sql)
-
-
-def _three_agencies(tmp_path):
-    """Registers of three agencies whose victims pair: POLRESTA's with UPTD_PPA's, DINSOS's with POLRESTA's that
-    stay primary and with UPTD_PPA's."""
-    return [
-        register(tmp_path / "uptd.xlsx", "UPTD_PPA", D(2024, 3, 1), D(2024, 3, 1),
-                 [entry("R1", D(2024, 3, 5)), entry("R2", D(2024, 3, 20), sex="L")]),
-        register(tmp_path / "polresta.xlsx", "POLRESTA", D(2024, 3, 1), D(2024, 3, 1),
-                 [entry("LP/1", D(2024, 3, 6)), entry("LP/2", D(2024, 3, 9), district="Jambi Timur")]),
-        register(tmp_path / "dinsos.xlsx", "DINSOS", D(2024, 3, 1), D(2024, 3, 1),
-                 [entry("D1", D(2024, 3, 7)), entry("D2", D(2024, 3, 10), district="Jambi Timur"),
-                  entry("D3", D(2024, 3, 21), sex="L", age=13)]),
-    ]
-
-
-def test_duplicates_are_marked_while_the_agencies_below_are_inserted(tmp_path, db, monkeypatch):
-    """At a batch's end the victims are inserted agency by agency in priority order while the duplicates of the
-    agencies already inserted are marked: DINSOS's records are inserted only once POLRESTA's are being marked (an
-    insert that waits for that fails the load if the marking waits for every insert), and the result is that of
-    loading the files one by one."""
-    files = _three_agencies(tmp_path)
-    one_by_one = tmp_path / "satu" / "ppa.duckdb"
-    for f in files:
-        load.load_files([f], db=one_by_one)
-    polresta_marked = threading.Event()
-    best_primaries, insert_victims = load.dedupe.best_primaries, load._insert_victims
-
-    def marking(con, higher, *args):
-        if higher == ["UPTD_PPA"]:
-            polresta_marked.set()
-        return best_primaries(con, higher, *args)
-
-    def inserting(con, tables):
-        if "DINSOS" in pa.concat_tables(tables)["agency"].to_pylist():
-            assert polresta_marked.wait(20), "DINSOS's victims were inserted before POLRESTA's duplicates were marked"
-        insert_victims(con, tables)
-
-    monkeypatch.setattr(load.dedupe, "best_primaries", marking)
-    monkeypatch.setattr(load, "_insert_victims", inserting)
-    monkeypatch.setattr(load, "ROWS_PER_INSERT", 1)
-    report = load.load_files(files, db=db)
-    assert [f.status for f in report.files] == ["loaded"] * 3
-    marked = "SELECT case_ref, duplicate_of IS NOT NULL FROM victims ORDER BY case_ref"
-    assert query(db, marked) == [("D1", True), ("D2", True), ("D3", True), ("LP/1", True), ("LP/2", False),
-                                 ("R1", False), ("R2", False)]
-    for sql in (marked, "SELECT * FROM victim_records ORDER BY victim_key"):
-        assert query(db, sql) == query(one_by_one, sql)
-
-
-def test_an_insert_failing_while_duplicates_are_marked_lands_nothing_of_the_batch(tmp_path, db, monkeypatch):
-    load.load_files([march(tmp_path, "v1.xlsx")], db=db)
-    before = snapshot(db)
-    insert_victims = load._insert_victims
-
-    def explode_on_dinsos(con, tables):  # POLRESTA's duplicates are being marked meanwhile
-        if "DINSOS" in pa.concat_tables(tables)["agency"].to_pylist():
-            raise duckdb.IOException("disk penuh (simulasi)")
-        insert_victims(con, tables)
-
-    monkeypatch.setattr(load, "_insert_victims", explode_on_dinsos)
-    with pytest.raises(EtlError, match=r"disk penuh.*tidak ada file dari pemuatan ini \(3 file\) yang disimpan"):
-        load.load_files(_three_agencies(tmp_path), db=db)
-    assert snapshot(db) == before
-    assert not list(db.parent.glob(".*.work-*"))
 
 
 def test_a_file_failing_after_replacing_records_of_its_batch_leaves_them(tmp_path, db, monkeypatch):
