@@ -231,6 +231,7 @@ def recap_caveat(recaps: pd.DataFrame) -> str | None:
 def task_force_tables(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
     """The Gugus Tugas TPPO tables (issue 23): TPPO in both periods, purpose, channel, destinations, children,
     repatriations (korban) and the case-stage funnels (kasus)."""
+    funnels = queries.stage_funnels(con, f)
     return {
         "tppo_dua_periode": queries.tppo_two_periods(con, f, f.previous_year()),
         "tppo_tujuan": queries.tppo_breakdown(con, f, "purpose"),
@@ -238,8 +239,8 @@ def task_force_tables(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, p
         "tppo_daerah": queries.tppo_destinations(con, f),
         "tppo_anak": queries.tppo_children(con, f),
         "tppo_pulang": queries.tppo_repatriations(con, f),
-        "tahap_tppo": queries.stage_funnel(con, f, True),
-        "tahap_semua": queries.stage_funnel(con, f, False),
+        "tahap_tppo": funnels["tppo"],
+        "tahap_semua": funnels["all"],
     }
 
 

@@ -869,24 +869,32 @@ FUNNEL_ENDINGS = ("stopped", "settled")
 UNSTATED_STAGE = "reported"
 
 
-def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = False) -> pd.DataFrame:
-    """Kasus of the filters per stage: for the funnel stages (dilaporkan … putusan) the cases that reached it (their
-    current stage is that step or further; a case stopped after investigation reached investigation), for the
-    endings the cases that ended so; with the median days from the case's first report in the selection to the
-    first date the stage was stated (cases with such a date, ``cases_dated``). Columns: stage, label, step, cases, median_days,
-    cases_dated, ending."""
+def stage_funnels(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Kasus of the filters per stage, of all cases (``"all"``) and of TPPO cases (``"tppo"``: a case with a TPPO
+    victim among the selected rows, dated by those rows): for the funnel stages (dilaporkan … putusan) the cases that
+    reached it (their current stage is that step or further; a case stopped after investigation reached
+    investigation), for the endings the cases that ended so; with the median days from the case's first report in
+    the selection to the first date the stage was stated (cases with such a date, ``cases_dated``). Columns: stage,
+    label, step, cases, median_days, cases_dated, ending."""
     labels = vocab.case_detail_labels("stage")
     steps = vocab.stage_steps()
     codes = list(labels)
     where, params = _victim_where(f)
-    tppo = " AND is_tppo" if tppo_only else ""
     # The current stage is taken as case_stages takes it (docs/data-contract.md), but only for the chosen cases:
     # case_stages groups every case of the database (0.8 s at a million records), this 0.1-0.2 s. `chosen` and
     # `events` are read twice or more: MATERIALIZED plans and runs each view once (an inlined CTE is planned anew
-    # at every reference, and planning the views is most of this query's time).
-    return _df(con, f"""
-        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date FROM {_from('victims')}
-                                     WHERE {where}{tppo} GROUP BY case_key),
+    # at every reference, and planning the views is most of this query's time). Both funnels in one statement
+    # (`part`): planning it is most of its time, so two took ~20 ms at a million records and one ~11.
+    funnels = _df(con, f"""
+        WITH chosen AS MATERIALIZED (SELECT case_key, min(report_date) AS report_date,
+                                            min(report_date) FILTER (WHERE is_tppo) AS tppo_date
+                                     FROM {_from('victims')} WHERE {where} GROUP BY case_key),
+        members AS (
+            SELECT 'all' AS part, case_key, report_date FROM chosen
+            UNION ALL
+            SELECT 'tppo' AS part, case_key, tppo_date AS report_date FROM chosen WHERE tppo_date IS NOT NULL
+        ),
+        parts AS (SELECT unnest(['all', 'tppo']) AS part),
         events AS MATERIALIZED (SELECT e.* FROM case_stage_events e SEMI JOIN chosen USING (case_key)),
         latest AS (
             SELECT e.case_key, e.stage FROM events e
@@ -899,16 +907,16 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
                    list_contains(CAST(? AS VARCHAR[]), unnest(CAST(? AS VARCHAR[]))) AS ending
         ),
         current AS (
-            SELECT c.case_key, c.stage, c.report_date, s.step
-            FROM (SELECT c.case_key, c.report_date, coalesce(l.stage, '{UNSTATED_STAGE}') AS stage
-                  FROM chosen c LEFT JOIN latest l USING (case_key)) c
+            SELECT c.part, c.case_key, c.stage, c.report_date, s.step
+            FROM (SELECT c.part, c.case_key, c.report_date, coalesce(l.stage, '{UNSTATED_STAGE}') AS stage
+                  FROM members c LEFT JOIN latest l USING (case_key)) c
             LEFT JOIN stages s USING (stage)
         ),
         reached AS (
-            SELECT s.stage, count(c.case_key) AS cases
-            FROM stages s LEFT JOIN current c
-              ON CASE WHEN s.ending THEN c.stage = s.stage ELSE c.step >= s.step END
-            GROUP BY 1
+            SELECT p.part, s.stage, count(c.case_key) AS cases
+            FROM parts p CROSS JOIN stages s LEFT JOIN current c
+              ON c.part = p.part AND CASE WHEN s.ending THEN c.stage = s.stage ELSE c.step >= s.step END
+            GROUP BY 1, 2
         ),
         first_dates AS (
             SELECT e.case_key, e.stage, min(e.stage_date) AS stage_date
@@ -916,16 +924,23 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = F
             WHERE e.stage_date IS NOT NULL GROUP BY ALL
         ),
         days AS (
-            SELECT d.stage, median(d.stage_date - c.report_date) AS median_days, count(*) AS cases_dated
+            SELECT c.part, d.stage, median(d.stage_date - c.report_date) AS median_days, count(*) AS cases_dated
             FROM first_dates d JOIN current c USING (case_key)
-            WHERE d.stage_date >= c.report_date GROUP BY 1
+            WHERE d.stage_date >= c.report_date GROUP BY 1, 2
         )
-        SELECT s.stage, s.label, s.step, coalesce(r.cases, 0) AS cases, d.median_days,
+        SELECT p.part, s.stage, s.label, s.step, coalesce(r.cases, 0) AS cases, d.median_days,
                coalesce(d.cases_dated, 0) AS cases_dated, s.ending
-        FROM stages s LEFT JOIN reached r USING (stage) LEFT JOIN days d USING (stage)
-        ORDER BY s.ending, s.step, s.stage_order
+        FROM parts p CROSS JOIN stages s LEFT JOIN reached r USING (part, stage) LEFT JOIN days d USING (part, stage)
+        ORDER BY p.part, s.ending, s.step, s.stage_order
     """, [*params, codes, list(labels.values()), [steps.get(c, 0) for c in codes], codes, list(FUNNEL_ENDINGS),
           codes])
+    return {part: rows.drop(columns="part").reset_index(drop=True)
+            for part, rows in ((part, funnels[funnels["part"] == part]) for part in ("all", "tppo"))}
+
+
+def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = False) -> pd.DataFrame:
+    """One of stage_funnels: of TPPO cases (``tppo_only``) or of all cases."""
+    return stage_funnels(con, f)["tppo" if tppo_only else "all"]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1051,8 +1066,9 @@ def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) ->
     tppo_columns = (*TPPO_BREAKDOWNS, "destination", "child_when_recruited", "repatriated", "repatriated_from")
     with _keeping(con, "tppo_victims", tppo_columns, [f]), \
             _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
+        funnels = stage_funnels(con, f)
         return {"tppo_two_periods": tppo_two_periods(con, f, baseline),
                 **{column: tppo_breakdown(con, f, column) for column in TPPO_BREAKDOWNS},
                 "destinations": tppo_destinations(con, f), "children": tppo_children(con, f),
-                "repatriations": tppo_repatriations(con, f), "funnel_tppo": stage_funnel(con, f, True),
-                "funnel_all": stage_funnel(con, f, False)}
+                "repatriations": tppo_repatriations(con, f), "funnel_tppo": funnels["tppo"],
+                "funnel_all": funnels["all"]}
