@@ -176,13 +176,104 @@ class Figure(go.Figure):
     """A ``go.Figure`` whose ``to_dict`` (what ``st.plotly_chart`` and ``to_json`` call) makes the same dict as
     Plotly's — a deep copy of data and layout, numpy arrays as typed-array specs — in one walk instead of
     ``deepcopy`` and a second walk of ``convert_to_base64``, each asking every value whether it is an array: 1–2 ms a
-    figure, most of ``st.plotly_chart``'s work (tests/test_charts.py: the same dict and JSON for every builder)."""
+    figure, most of ``st.plotly_chart``'s work (tests/test_charts.py: the same dict and JSON for every builder).
+
+    Made from ``{"data": [...], "layout": {...}}`` with ``_validate=False`` (what ``_frame`` passes), it does not run
+    Plotly's constructor (a trace object per trace, a ``Layout``, subplot axes, every property set one by one and
+    deep-copied: ~2 ms a figure, 9 on Tren's panel chart) until something other than ``to_dict`` asks for the figure's
+    state (``fig.data``, ``fig.layout``, ``update_layout`` …: the first such access builds it).
+    ``to_dict`` then writes the plain dicts in the order Plotly's objects give their keys (``_PlotlyOrder``)."""
+
+    def __init__(self, data=None, layout=None, frames=None, skip_invalid=False, **kwargs):
+        lazy = (type(data) is dict and data.keys() <= {"data", "layout"} and layout is None and frames is None
+                and not skip_invalid and kwargs == {"_validate": False})
+        if not lazy:
+            super().__init__(data, layout, frames, skip_invalid, **kwargs)
+            return
+        object.__setattr__(self, "_spec", {"data": data.get("data") or [], "layout": data.get("layout") or {}})
+
+    def __getattr__(self, name):
+        # only reached for an attribute the instance lacks: Plotly's state of a figure not built yet
+        spec = self.__dict__.pop("_spec", None)
+        if spec is None:
+            raise AttributeError(name)
+        go.Figure.__init__(self, spec, _validate=False)
+        return getattr(self, name)
 
     def to_dict(self):
+        spec = self.__dict__.get("_spec")
+        if spec is not None:
+            return _PLOTLY_ORDER.sent(spec)
         result = {"data": _sent_copy(self._data), "layout": _sent_copy(self._layout)}
         if self._frame_objs:
             result["frames"] = _sent_copy([frame._props for frame in self._frame_objs])
         return result
+
+
+def _shape(value):
+    """What decides the keys' order in Plotly's dict of a figure: every dict's keys in the order given, lists walked,
+    and each other value's type (None is dropped from a trace or the layout, arrays may be written otherwise)."""
+    kind = type(value)
+    if kind is dict:
+        return tuple((key, _shape(item)) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return (kind, tuple(_shape(item) for item in value))
+    return kind
+
+
+class _PlotlyOrder:
+    """The dict Plotly's ``to_dict`` makes of a figure built from plain dicts, without building it: Plotly sets each
+    trace's and the layout's known properties in its generated classes' order (``type`` last, a property given as
+    None left out, subplot axes after the rest) and writes subplot axes through their own classes. Which keys come
+    out in which order depends only on the figure's shape (``_shape``); the first figure of a shape is built by
+    Plotly once, and its dict, compared with the one rebuilt from the order it shows, gives the order for every
+    later figure of that shape. A shape whose values Plotly changes (the comparison fails) is always built."""
+
+    def __init__(self):
+        self._orders = {}
+
+    def sent(self, spec: dict) -> dict:
+        shape = _shape(spec)
+        order = self._orders.get(shape)
+        if order is None:
+            expected = go.Figure.to_dict(go.Figure(spec, _validate=False))
+            order = _order_of(expected)
+            if repr(_in_order(spec, order)) != repr(expected):
+                order = False
+            self._orders[shape] = order
+            if order is False:
+                return expected
+        if order is False:
+            return go.Figure.to_dict(go.Figure(spec, _validate=False))
+        return _in_order(spec, order)
+
+
+def _order_of(value):
+    """The keys of a dict Plotly made, nested: {key: order of its value}; a list: the order of each item; else None."""
+    if type(value) is dict:
+        return {key: _order_of(item) for key, item in value.items()}
+    if type(value) is list and any(type(item) in (dict, list) for item in value):
+        return [_order_of(item) for item in value]
+    return None
+
+
+def _in_order(value, order):
+    """``value`` (a dict or list) copied as Plotly sends it (``_sent_copy``) with its dicts' keys in ``order``'s
+    order; values under one of Plotly's skipped keys as ``_sent_copy`` copies them."""
+    if type(order) is dict:
+        out = {}
+        for key, item_order in order.items():
+            item = value[key]
+            if item_order is None or is_skipped_key(key) or type(item) not in (dict, list):
+                out[key] = _sent_copy({key: item})[key]
+            else:
+                out[key] = _in_order(item, item_order)
+        return out
+    return [_sent_copy([item])[0] if item_order is None or type(item) not in (dict, list) else _in_order(item, item_order)
+            for item, item_order in zip(value, order)]
+
+
+_PLOTLY_ORDER = _PlotlyOrder()
 
 
 def _merge(target: dict, updates: dict) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -430,14 +432,79 @@ def test_every_builder_s_figure_sends_the_json_plotly_s_own_to_dict_would(name):
 
     fig = _every_builder_figure()[name]
     assert isinstance(fig, charts.Figure)
+    sent = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)  # before Plotly builds it
     before = _plotly_s_own_json(fig)
-    sent = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
     assert pio.to_json(sent, validate=False) == before
     for trace in sent["data"]:
         trace.clear()
     sent["layout"]["template"]["layout"].clear()
     sent["layout"].clear()
     assert _plotly_s_own_json(fig) == before
+
+
+def _numbers_changed(value, step):
+    """The same figure spec with every number (not a bool) changed by ``step``: the same shape, other values."""
+    if isinstance(value, dict):
+        return {key: _numbers_changed(item, step) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numbers_changed(item, step) for item in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return step(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return step(value)
+    return value
+
+
+@pytest.mark.parametrize("name", list(_every_builder_figure()))
+def test_a_figure_of_a_shape_seen_before_is_sent_in_plotly_s_order_without_being_built(name, monkeypatch):
+    """charts.Figure writes its dict without Plotly's constructor, in the key order a first figure of the same shape
+    showed: a figure with other numbers must give the bytes Plotly's own build and to_dict give, and stay unbuilt."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    first = _every_builder_figure()[name]
+    first.to_dict()  # learns the order from Plotly's own build
+    spec = _every_builder_figure()[name]._spec
+    # the traces' numbers shifted, the layout's fractions halved (Plotly checks a subplot axis' domain in [0, 1])
+    spec = {"data": _numbers_changed(spec["data"], lambda v: v + 1),
+            "layout": _numbers_changed(spec["layout"], lambda v: v / 2 if isinstance(v, float) else v)}
+    fig = charts.Figure(copy.deepcopy(spec), _validate=False)
+    sent = fig.to_dict()
+    assert "_spec" in fig.__dict__, "to_dict built the figure"
+    assert charts._PLOTLY_ORDER._orders, "no order was learned"
+    assert False not in charts._PLOTLY_ORDER._orders.values()
+    assert pio.to_json(sent, validate=False) == pio.to_json(go.Figure(spec, _validate=False).to_dict(), validate=False)
+
+
+def test_an_unbuilt_figure_is_built_when_its_state_is_asked_for_and_equals_plotly_s():
+    """Anything but to_dict (fig.data, fig.layout, update_layout, a copy) builds the figure first, as Plotly would."""
+    import plotly.graph_objects as go
+
+    fig = charts.category_figure(pd.DataFrame({"label": ["A", "B"], "victims": [3, 1]}), "label", "Judul", "2024")
+    assert "_spec" in fig.__dict__
+    spec = copy.deepcopy(fig._spec)
+    expected = go.Figure(spec, _validate=False)
+    assert fig.data == expected.data and fig.layout == expected.layout
+    assert "_spec" not in fig.__dict__
+    fig.update_layout(height=123)
+    assert fig.to_dict()["layout"]["height"] == 123
+    assert copy.deepcopy(charts.category_figure(pd.DataFrame({"label": ["A"], "victims": [1]}), "label", "J", "2024")
+                         ).layout.title.text == "J"
+
+
+def test_a_shape_whose_values_plotly_changes_is_always_built(monkeypatch):
+    """A subplot axis is written through Plotly's own classes (a tuple becomes a list): the order learned from such
+    a shape would not give Plotly's dict, so figures of that shape are built by Plotly each time."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    for top in (1, 2):
+        spec = {"data": [{"type": "bar", "x": [1, 2], "y": [3, top], "xaxis": "x2"}],
+                "layout": {"xaxis2": {"range": (0, top), "anchor": "y"}, "template": charts._TEMPLATE_JSON}}
+        got = charts.Figure(copy.deepcopy(spec), _validate=False).to_dict()
+        assert repr(got) == repr(go.Figure(spec, _validate=False).to_dict())
+    assert list(charts._PLOTLY_ORDER._orders.values()) == [False]
 
 
 def test_the_figure_s_dict_is_plotly_s_for_arrays_in_lists_skipped_keys_and_numpy_scalars():
