@@ -106,6 +106,19 @@ def test_forms_by_month_is_one_panel_per_form_with_victims_on_one_scale():
     scales = {fig.layout[k].matches or k.replace("axis", "") for k in fig.layout if k.startswith("yaxis")}
     assert len(scales) == 1  # every panel on one vertical scale
 
+def test_each_form_panel_holds_that_form_s_rows_as_pandas_groups_them():
+    """form_months_figure reads its rows as plain arrays: each panel's months and counts must be those of
+    groupby(sort=False) on rows of the forms interleaved, a form without victims left out."""
+    frame = pd.concat([forms([2, 0, 5, 1, 3, 0, 4]).assign(month=m, victims=lambda d, i=i: d["victims"] * (i + 1))
+                       for i, m in enumerate(months(3))], ignore_index=True).iloc[[0, 8, 1, 15, 2, 9, 16, 3, 10, 17, 4,
+                                                                                   11, 18, 5, 12, 19, 6, 13, 20, 7, 14]]
+    fig = charts.form_months_figure(frame, PERIOD)
+    expected = [(part["label"].iloc[0], [fmt.month_label(pd.Timestamp(m).date()) for m in part["month"]],
+                 part["victims"].tolist()) for _, part in frame.groupby("violence_type", sort=False)
+                if part["victims"].sum() > 0]
+    assert [(t.name, list(t.x), list(t.y)) for t in fig.data] == expected
+
+
 # figures ---------------------------------------------------------------------------------------------------------
 
 def test_monthly_figure_counts_cases_with_indonesian_months_and_marks_provisional_months():
