@@ -211,12 +211,16 @@ class Figure(go.Figure):
 
 
 def _shape(value):
-    """What decides the keys' order in Plotly's dict of a figure: every dict's keys in the order given, lists walked,
-    and each other value's type (None is dropped from a trace or the layout, arrays may be written otherwise)."""
+    """What decides the keys' order in Plotly's dict of a figure: every dict's keys in the order given, lists of
+    dicts or lists walked, and each other value's type (None is dropped from a trace or the layout, arrays may be
+    written otherwise); a list of plain values by the types it holds, not its length (a chart of 5 or 6 bars)."""
     kind = type(value)
     if kind is dict:
         return tuple((key, _shape(item)) for key, item in value.items())
     if kind is list or kind is tuple:
+        types = frozenset(map(type, value))
+        if types.isdisjoint((dict, list, tuple)):
+            return (kind, types)
         return (kind, tuple(_shape(item) for item in value))
     return kind
 

@@ -490,6 +490,23 @@ def test_a_figure_of_a_shape_seen_before_is_sent_in_plotly_s_order_without_being
     assert pio.to_json(sent, validate=False) == pio.to_json(go.Figure(spec, _validate=False).to_dict(), validate=False)
 
 
+def test_charts_with_more_bars_share_the_learned_order_and_send_plotly_s_bytes(monkeypatch):
+    """A list of plain values is shaped by its types, not its length: a chart of 5 bars after one of 3 is not built,
+    and sends the bytes Plotly's own build would."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    for labels in (["A", "B", "C"], ["A", "B", "C", "D", "E"]):
+        fig = charts.category_figure(pd.DataFrame({"label": labels, "victims": range(1, len(labels) + 1)}), "label",
+                                     "Judul", "2024")
+        spec = copy.deepcopy(fig._spec)
+        sent = fig.to_dict()
+        assert pio.to_json(sent, validate=False) == pio.to_json(go.Figure(spec, _validate=False).to_dict(),
+                                                                validate=False)
+    assert len(charts._PLOTLY_ORDER._orders) == 1
+
+
 def test_an_unbuilt_figure_is_built_when_its_state_is_asked_for_and_equals_plotly_s():
     """Anything but to_dict (fig.data, fig.layout, update_layout, a copy) builds the figure first, as Plotly would."""
     import plotly.graph_objects as go
