@@ -6,6 +6,7 @@ An empty selection gives a figure with a sentence instead of an empty axis.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import numbers
@@ -159,7 +160,7 @@ def _sent_copy(value):
             elif is_skipped_key(key):
                 out[key] = copy.deepcopy(item)
             elif type(item) is not dict and type(item) is not list and is_homogeneous_array(item):
-                out[key] = to_typed_array_spec(copy.deepcopy(item))
+                out[key] = _typed_array(item)
             else:
                 out[key] = _sent_copy(item)
         return out
@@ -170,6 +171,32 @@ def _sent_copy(value):
     value = copy.deepcopy(value)
     convert_to_base64(value)
     return value
+
+
+# numpy dtypes plotly.js reads as typed arrays (_plotly_utils.utils.plotlyjsShortTypes), and the smallest integer
+# type Plotly writes an int64 or uint64 array as
+_JS_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+             "float32": "f4", "float64": "f8"}
+_NARROWER = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
+
+
+def _typed_array(value):
+    """Plotly's ``to_typed_array_spec`` of a copy of ``value``, for the builders' numeric numpy columns without its
+    detour through narwhals (~0.1 ms an array, 10–25 arrays a page); any other value, or an array Plotly would send
+    as it is (empty, too wide for int32), through Plotly's own function."""
+    if type(value) is np.ndarray and value.dtype.kind in "iuf" and value.size:
+        kind = str(value.dtype)
+        for narrower in _NARROWER.get(kind, ()):
+            bounds = np.iinfo(narrower)
+            if value.max() <= bounds.max and value.min() >= bounds.min:
+                value, kind = value.astype(narrower), narrower
+                break
+        if kind in _JS_TYPES:
+            spec = {"dtype": _JS_TYPES[kind], "bdata": base64.b64encode(np.ascontiguousarray(value)).decode("ascii")}
+            if value.ndim > 1:
+                spec["shape"] = str(value.shape)[1:-1]
+            return spec
+    return to_typed_array_spec(copy.deepcopy(value))
 
 
 class Figure(go.Figure):

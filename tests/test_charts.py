@@ -507,6 +507,23 @@ def test_charts_with_more_bars_share_the_learned_order_and_send_plotly_s_bytes(m
     assert len(charts._PLOTLY_ORDER._orders) == 1
 
 
+@pytest.mark.parametrize("array", [
+    np.array([1, 2, 3]), np.array([-129, 5]), np.array([40000, -3]), np.array([2 ** 40, 1]), np.array([], dtype=int),
+    np.array([1, 300], dtype=np.uint64), np.array([1.5, np.nan, 0.0]), np.array([1.5, 2.0], dtype=np.float32),
+    np.arange(12).reshape(3, 4), np.arange(10)[::3], np.array([True, False]), np.array([1, 2], dtype=np.int16),
+    np.array(["a", "b"], dtype=object), np.array([70000, 1], dtype=np.uint32),
+])
+def test_a_numpy_column_is_sent_as_plotly_s_own_typed_array(array):
+    """charts._typed_array writes an array as Plotly's to_typed_array_spec does (narrowed integers, base64 bytes,
+    shape), and leaves to Plotly what Plotly would not make a typed array; the array itself is not changed."""
+    from _plotly_utils.utils import to_typed_array_spec
+
+    before = array.copy()
+    got, expected = charts._typed_array(array), to_typed_array_spec(copy.deepcopy(array))
+    assert repr(got) == repr(expected)
+    assert array.tobytes() == before.tobytes() and array.dtype == before.dtype
+
+
 def test_an_unbuilt_figure_is_built_when_its_state_is_asked_for_and_equals_plotly_s():
     """Anything but to_dict (fig.data, fig.layout, update_layout, a copy) builds the figure first, as Plotly would."""
     import plotly.graph_objects as go
