@@ -241,6 +241,8 @@ def _shape(value):
     """What decides the keys' order in Plotly's dict of a figure: every dict's keys in the order given, lists of
     dicts or lists walked, and each other value's type (None is dropped from a trace or the layout, arrays may be
     written otherwise); a list of plain values by the types it holds, not its length (a chart of 5 or 6 bars)."""
+    if value is _TEMPLATE_JSON:  # every figure's template, the same object: its hundreds of keys walked once
+        return _TEMPLATE_SHAPE
     kind = type(value)
     if kind is dict:
         return tuple((key, _shape(item)) for key, item in value.items())
@@ -250,6 +252,9 @@ def _shape(value):
             return (kind, types)
         return (kind, tuple(_shape(item) for item in value))
     return kind
+
+
+_TEMPLATE_SHAPE = ("template", id(_TEMPLATE_JSON))
 
 
 class _PlotlyOrder:
