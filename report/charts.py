@@ -265,6 +265,8 @@ class _PlotlyOrder:
     Plotly once, and its dict, compared with the one rebuilt from the order it shows, gives the order for every
     later figure of that shape. A shape whose values Plotly changes (the comparison fails) is always built."""
 
+    MAX_SHAPES = 2048
+
     def __init__(self):
         self._orders = {}
 
@@ -276,6 +278,8 @@ class _PlotlyOrder:
             order = _order_of(expected)
             if repr(_in_order(spec, order)) != repr(expected):
                 order = False
+            if len(self._orders) >= self.MAX_SHAPES:  # a bound, far above the few dozen shapes the pages draw
+                self._orders.clear()
             self._orders[shape] = order
             if order is False:
                 return expected
