@@ -6,6 +6,7 @@ An empty selection gives a figure with a sentence instead of an empty axis.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import numbers
@@ -159,7 +160,7 @@ def _sent_copy(value):
             elif is_skipped_key(key):
                 out[key] = copy.deepcopy(item)
             elif type(item) is not dict and type(item) is not list and is_homogeneous_array(item):
-                out[key] = to_typed_array_spec(copy.deepcopy(item))
+                out[key] = _typed_array(item)
             else:
                 out[key] = _sent_copy(item)
         return out
@@ -172,17 +173,149 @@ def _sent_copy(value):
     return value
 
 
+# numpy dtypes plotly.js reads as typed arrays (_plotly_utils.utils.plotlyjsShortTypes), and the smallest integer
+# type Plotly writes an int64 or uint64 array as
+_JS_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+             "float32": "f4", "float64": "f8"}
+_NARROWER = {"int64": ("int8", "int16", "int32"), "uint64": ("uint8", "uint16", "uint32")}
+
+
+def _typed_array(value):
+    """Plotly's ``to_typed_array_spec`` of a copy of ``value``, for the builders' numeric numpy columns without its
+    detour through narwhals (~0.1 ms an array, 10–25 arrays a page); any other value, or an array Plotly would send
+    as it is (empty, too wide for int32), through Plotly's own function."""
+    if type(value) is np.ndarray and value.dtype.kind in "iuf" and value.size:
+        kind = str(value.dtype)
+        for narrower in _NARROWER.get(kind, ()):
+            bounds = np.iinfo(narrower)
+            if value.max() <= bounds.max and value.min() >= bounds.min:
+                value, kind = value.astype(narrower), narrower
+                break
+        if kind in _JS_TYPES:
+            spec = {"dtype": _JS_TYPES[kind], "bdata": base64.b64encode(np.ascontiguousarray(value)).decode("ascii")}
+            if value.ndim > 1:
+                spec["shape"] = str(value.shape)[1:-1]
+            return spec
+    return to_typed_array_spec(copy.deepcopy(value))
+
+
 class Figure(go.Figure):
     """A ``go.Figure`` whose ``to_dict`` (what ``st.plotly_chart`` and ``to_json`` call) makes the same dict as
     Plotly's — a deep copy of data and layout, numpy arrays as typed-array specs — in one walk instead of
     ``deepcopy`` and a second walk of ``convert_to_base64``, each asking every value whether it is an array: 1–2 ms a
-    figure, most of ``st.plotly_chart``'s work (tests/test_charts.py: the same dict and JSON for every builder)."""
+    figure, most of ``st.plotly_chart``'s work (tests/test_charts.py: the same dict and JSON for every builder).
+
+    Made from ``{"data": [...], "layout": {...}}`` with ``_validate=False`` (what ``_frame`` passes), it does not run
+    Plotly's constructor (a trace object per trace, a ``Layout``, subplot axes, every property set one by one and
+    deep-copied: ~2 ms a figure, 9 on Tren's panel chart) until something other than ``to_dict`` asks for the figure's
+    state (``fig.data``, ``fig.layout``, ``update_layout`` …: the first such access builds it).
+    ``to_dict`` then writes the plain dicts in the order Plotly's objects give their keys (``_PlotlyOrder``)."""
+
+    def __init__(self, data=None, layout=None, frames=None, skip_invalid=False, **kwargs):
+        lazy = (type(data) is dict and data.keys() <= {"data", "layout"} and layout is None and frames is None
+                and not skip_invalid and kwargs == {"_validate": False})
+        if not lazy:
+            super().__init__(data, layout, frames, skip_invalid, **kwargs)
+            return
+        object.__setattr__(self, "_spec", {"data": data.get("data") or [], "layout": data.get("layout") or {}})
+
+    def __getattr__(self, name):
+        # only reached for an attribute the instance lacks: Plotly's state of a figure not built yet
+        spec = self.__dict__.pop("_spec", None)
+        if spec is None:
+            raise AttributeError(name)
+        go.Figure.__init__(self, spec, _validate=False)
+        return getattr(self, name)
 
     def to_dict(self):
+        spec = self.__dict__.get("_spec")
+        if spec is not None:
+            return _PLOTLY_ORDER.sent(spec)
         result = {"data": _sent_copy(self._data), "layout": _sent_copy(self._layout)}
         if self._frame_objs:
             result["frames"] = _sent_copy([frame._props for frame in self._frame_objs])
         return result
+
+
+def _shape(value):
+    """What decides the keys' order in Plotly's dict of a figure: every dict's keys in the order given, lists of
+    dicts or lists walked, and each other value's type (None is dropped from a trace or the layout, arrays may be
+    written otherwise); a list of plain values by the types it holds, not its length (a chart of 5 or 6 bars)."""
+    if value is _TEMPLATE_JSON:  # every figure's template, the same object: its hundreds of keys walked once
+        return _TEMPLATE_SHAPE
+    kind = type(value)
+    if kind is dict:
+        return tuple((key, _shape(item)) for key, item in value.items())
+    if kind is list or kind is tuple:
+        types = frozenset(map(type, value))
+        if types.isdisjoint((dict, list, tuple)):
+            return (kind, types)
+        return (kind, tuple(_shape(item) for item in value))
+    return kind
+
+
+_TEMPLATE_SHAPE = ("template", id(_TEMPLATE_JSON))
+
+
+class _PlotlyOrder:
+    """The dict Plotly's ``to_dict`` makes of a figure built from plain dicts, without building it: Plotly sets each
+    trace's and the layout's known properties in its generated classes' order (``type`` last, a property given as
+    None left out, subplot axes after the rest) and writes subplot axes through their own classes. Which keys come
+    out in which order depends only on the figure's shape (``_shape``); the first figure of a shape is built by
+    Plotly once, and its dict, compared with the one rebuilt from the order it shows, gives the order for every
+    later figure of that shape. A shape whose values Plotly changes (the comparison fails) is always built."""
+
+    MAX_SHAPES = 2048
+
+    def __init__(self):
+        self._orders = {}
+
+    def sent(self, spec: dict) -> dict:
+        shape = _shape(spec)
+        order = self._orders.get(shape)
+        if order is None:
+            expected = go.Figure.to_dict(go.Figure(spec, _validate=False))
+            order = _order_of(expected)
+            if repr(_in_order(spec, order)) != repr(expected):
+                order = False
+            if len(self._orders) >= self.MAX_SHAPES:  # a bound, far above the few dozen shapes the pages draw
+                self._orders.clear()
+            self._orders[shape] = order
+            if order is False:
+                return expected
+        if order is False:
+            return go.Figure.to_dict(go.Figure(spec, _validate=False))
+        return _in_order(spec, order)
+
+
+def _order_of(value):
+    """The keys of a dict Plotly made, nested: {key: order of its value}; a list: the order of each item; else None."""
+    if type(value) is dict:
+        return {key: _order_of(item) for key, item in value.items()}
+    if type(value) is list and any(type(item) in (dict, list) for item in value):
+        return [_order_of(item) for item in value]
+    return None
+
+
+def _in_order(value, order):
+    """``value`` (a dict or list) copied as Plotly sends it (``_sent_copy``) with its dicts' keys in ``order``'s
+    order; a value under one of Plotly's skipped keys, or whose order is not nested, as ``_sent_copy`` copies it."""
+    if type(order) is dict:
+        out = {}
+        for key, item_order in order.items():
+            item = value[key]
+            if type(item) in _PLAIN:
+                out[key] = item
+            elif item_order is None or is_skipped_key(key) or (type(item) is not dict and type(item) is not list):
+                out[key] = _sent_copy({key: item})[key]
+            else:
+                out[key] = _in_order(item, item_order)
+        return out
+    return [item if type(item) in _PLAIN else _sent_copy(item) if item_order is None or type(item) not in (dict, list)
+            else _in_order(item, item_order) for item, item_order in zip(value, order)]
+
+
+_PLOTLY_ORDER = _PlotlyOrder()
 
 
 def _merge(target: dict, updates: dict) -> None:
@@ -322,23 +455,32 @@ def form_months_figure(df: pd.DataFrame, period: str) -> go.Figure:
     if df.empty or df["victims"].sum() == 0:
         return empty_figure(title, period)
     colours = form_colours()
-    parts = [(code, part) for code, part in df.groupby("violence_type", sort=False) if part["victims"].sum() > 0]
+    # the rows of each form in the order the forms first appear (what groupby(sort=False) gives), read as plain lists
+    # once: grouping and indexing in pandas was ~4 ms of a Tren rerun at 1 M for a few dozen rows
+    stamps = list(pd.to_datetime(df["month"]))
+    victims = df["victims"].to_numpy()
+    labels = df["label"].tolist()
+    rows_of: dict = {}
+    for row, code in enumerate(df["violence_type"].tolist()):
+        rows_of.setdefault(code, []).append(row)
+    parts = [(code, np.array(rows, dtype=np.intp)) for code, rows in rows_of.items() if victims[rows].sum() > 0]
     columns = min(len(parts), 4)
     rows = -(-len(parts) // columns)
-    layout = _panel_grid([part["label"].iloc[0] for _, part in parts], columns)
+    layout = _panel_grid([labels[part[0]] for _, part in parts], columns)
+    month_labels = {stamp: fmt.month_label(stamp.date()) for stamp in set(stamps)}
     data = []
     for i, (code, part) in enumerate(parts):
-        label, colour = part["label"].iloc[0], colours.get(code, "#999999")
+        label, colour = labels[part[0]], colours.get(code, "#999999")
         data.append(_trace(
-            "scatter", x=_month_labels(part["month"]), y=part["victims"], name=label, mode="lines",
+            "scatter", x=[month_labels[stamps[row]] for row in part], y=victims[part], name=label, mode="lines",
             line={"color": colour, "width": 2.5}, fill="tozeroy", fillcolor=_translucent(colour),
             showlegend=False, hovertemplate=f"%{{x}}<br>{label}: %{{y:,}} korban<extra></extra>",
             xaxis=f"x{_axis_number(i)}", yaxis=f"y{_axis_number(i)}",
         ))
     # a panel is ~150 px wide: three months on its axis (first, middle, last), the year under the month
-    months = sorted(set(pd.to_datetime(df["month"])))
+    months = sorted(month_labels)
     shown = sorted({0, len(months) // 2, len(months) - 1})
-    _axes(layout, "x", tickvals=[_month_labels(pd.Series([months[i]]))[0] for i in shown],
+    _axes(layout, "x", tickvals=[month_labels[months[i]] for i in shown],
           ticktext=[f"{fmt.month_short(months[i].month)}<br>{months[i].year}" for i in shown])
     return _frame(data, layout, title, period, note=f"{MULTI_FORM_NOTE}; skala sumbu tegak sama di semua panel",
                   height=170 + 220 * rows, extra_top=30)  # and room for the panel titles under the subtitle
@@ -390,18 +532,20 @@ def year_comparison_figure(df: pd.DataFrame, period: str, measure: str = "kasus"
     if df.empty or df[measure].sum() == 0:
         return empty_figure(title, period)
     data = []
+    # each year's rows by a mask over plain arrays: a pandas filter and its columns were ~1.5 ms a figure
+    year, month_number, values = df["year"].to_numpy(), df["month_number"].to_numpy(), df[column].to_numpy()
     for which, colour, width in (("lalu", PREVIOUS_COLOUR, 2), ("ini", TOTAL_COLOUR, 3)):
-        part = df[df["which"] == which]
-        years = sorted(set(part["year"]))
+        rows = (df["which"] == which).to_numpy()
+        years = sorted(set(year[rows].tolist()))
         name = "–".join(str(y) for y in (years[0], years[-1])) if len(years) > 1 else str(years[0])
-        x = [fmt.month_short(int(m)) for m in part["month_number"]]
+        x = [fmt.month_short(int(m)) for m in month_number[rows]]
         if cumulative:
-            trace = _trace("scatter", x=x, y=part[column], name=name, mode="lines+markers",
+            trace = _trace("scatter", x=x, y=values[rows], name=name, mode="lines+markers",
                            line={"color": colour, "width": width},
                            hovertemplate=f"s.d. %{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
         else:  # at most twelve months a year: every bar keeps its value written above it
-            trace = _trace("bar", x=x, y=part[column], name=name, marker={"color": colour},
-                           text=[fmt.number(int(v)) for v in part[column]], textposition="outside",
+            trace = _trace("bar", x=x, y=values[rows], name=name, marker={"color": colour},
+                           text=[fmt.number(int(v)) for v in values[rows]], textposition="outside",
                            textfont={"size": 11}, cliponaxis=False,
                            hovertemplate=f"%{{x}} {name}: %{{y:,}} {unit}<extra></extra>")
         data.append(trace)

@@ -175,6 +175,7 @@ class _RunConnection:
     con: duckdb.DuckDBPyConnection | None = None
     handle: _Handle | None = None
     retired: list[tuple[_Handle, duckdb.DuckDBPyConnection]] = field(default_factory=list)
+    results: dict = field(default_factory=dict)  # app/cached.py's frames read more than once in this run
 
     def replace(self, path: Path, version: str, handle: _Handle, con: duckdb.DuckDBPyConnection) -> None:
         # an older cursor may still be in use by an enclosing block, so it is closed with the rest at the end
@@ -186,10 +187,17 @@ class _RunConnection:
         for handle, con in [*self.retired, *([(self.handle, self.con)] if self.con is not None else [])]:
             _close_cursor(handle, con)
         self.path, self.version, self.handle, self.con, self.retired = None, None, None, None, []
+        self.results = {}
 
 
 # Per thread of execution: Streamlit runs each session's script in its own thread, and cached functions run in it.
 _run_connection: ContextVar[_RunConnection | None] = ContextVar("ppa_run_connection", default=None)
+
+
+def run_results() -> dict | None:
+    """A dict that lives as long as the current ``one_connection_per_run`` block (None outside one)."""
+    shared = _run_connection.get()
+    return None if shared is None else shared.results
 
 
 @contextmanager

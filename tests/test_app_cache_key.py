@@ -40,3 +40,25 @@ def test_the_cache_serves_each_filter_its_own_frames(demo_db_master, monkeypatch
     one = cached.summary(replace(BASE, district_code="15.71.09"))["headline"]
     assert one["korban"][0] < whole["korban"][0]
     assert cached.summary(BASE)["headline"].equals(whole)  # a hit: the same frame again
+
+
+def test_a_run_reads_the_file_version_s_frames_once_and_filters_frames_each_time(demo_db_master, monkeypatch):
+    """database_facts, data_span and missing_recent_reports are read once a page run (the run's block) and the same
+    frame served again; a filter's frames and calls outside a run go through Streamlit's cache every time."""
+    from report import db
+
+    monkeypatch.setenv("PPA_DB", str(demo_db_master))
+    st.cache_data.clear()
+    reads = []
+    through_cache = cached._cached_run
+    monkeypatch.setattr(cached, "_cached_run", lambda name, *rest: reads.append(name) or through_cache(name, *rest))
+    with db.one_connection_per_run():
+        facts, span = cached.database_facts(), cached.data_span()
+        assert cached.database_facts() is facts and cached.data_span() is span
+        assert cached.missing_recent_reports() is cached.missing_recent_reports()
+        cached.summary(BASE), cached.summary(BASE)
+    assert sorted(reads) == ["data_span", "database_facts", "missing_recent_reports", "summary", "summary"]
+    again = cached.database_facts()
+    assert again is not facts and again.equals(facts)  # outside a run: Streamlit's cache, a copy
+    with db.one_connection_per_run():
+        assert cached.database_facts() is not facts  # a new run reads it anew

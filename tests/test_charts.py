@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,6 +105,19 @@ def test_forms_by_month_is_one_panel_per_form_with_victims_on_one_scale():
     assert len({t.yaxis for t in fig.data}) == len(shown)
     scales = {fig.layout[k].matches or k.replace("axis", "") for k in fig.layout if k.startswith("yaxis")}
     assert len(scales) == 1  # every panel on one vertical scale
+
+def test_each_form_panel_holds_that_form_s_rows_as_pandas_groups_them():
+    """form_months_figure reads its rows as plain arrays: each panel's months and counts must be those of
+    groupby(sort=False) on rows of the forms interleaved, a form without victims left out."""
+    frame = pd.concat([forms([2, 0, 5, 1, 3, 0, 4]).assign(month=m, victims=lambda d, i=i: d["victims"] * (i + 1))
+                       for i, m in enumerate(months(3))], ignore_index=True).iloc[[0, 8, 1, 15, 2, 9, 16, 3, 10, 17, 4,
+                                                                                   11, 18, 5, 12, 19, 6, 13, 20, 7, 14]]
+    fig = charts.form_months_figure(frame, PERIOD)
+    expected = [(part["label"].iloc[0], [fmt.month_label(pd.Timestamp(m).date()) for m in part["month"]],
+                 part["victims"].tolist()) for _, part in frame.groupby("violence_type", sort=False)
+                if part["victims"].sum() > 0]
+    assert [(t.name, list(t.x), list(t.y)) for t in fig.data] == expected
+
 
 # figures ---------------------------------------------------------------------------------------------------------
 
@@ -430,14 +445,113 @@ def test_every_builder_s_figure_sends_the_json_plotly_s_own_to_dict_would(name):
 
     fig = _every_builder_figure()[name]
     assert isinstance(fig, charts.Figure)
+    sent = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)  # before Plotly builds it
     before = _plotly_s_own_json(fig)
-    sent = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
     assert pio.to_json(sent, validate=False) == before
     for trace in sent["data"]:
         trace.clear()
     sent["layout"]["template"]["layout"].clear()
     sent["layout"].clear()
     assert _plotly_s_own_json(fig) == before
+
+
+def _numbers_changed(value, step):
+    """The same figure spec with every number (not a bool) changed by ``step``: the same shape, other values."""
+    if isinstance(value, dict):
+        return {key: _numbers_changed(item, step) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numbers_changed(item, step) for item in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return step(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return step(value)
+    return value
+
+
+@pytest.mark.parametrize("name", list(_every_builder_figure()))
+def test_a_figure_of_a_shape_seen_before_is_sent_in_plotly_s_order_without_being_built(name, monkeypatch):
+    """charts.Figure writes its dict without Plotly's constructor, in the key order a first figure of the same shape
+    showed: a figure with other numbers must give the bytes Plotly's own build and to_dict give, and stay unbuilt."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    first = _every_builder_figure()[name]
+    first.to_dict()  # learns the order from Plotly's own build
+    spec = _every_builder_figure()[name]._spec
+    # the traces' numbers shifted, the layout's fractions halved (Plotly checks a subplot axis' domain in [0, 1])
+    spec = {"data": _numbers_changed(spec["data"], lambda v: v + 1),
+            "layout": _numbers_changed(spec["layout"], lambda v: v / 2 if isinstance(v, float) else v)}
+    fig = charts.Figure(copy.deepcopy(spec), _validate=False)
+    sent = fig.to_dict()
+    assert "_spec" in fig.__dict__, "to_dict built the figure"
+    assert charts._PLOTLY_ORDER._orders, "no order was learned"
+    assert False not in charts._PLOTLY_ORDER._orders.values()
+    assert pio.to_json(sent, validate=False) == pio.to_json(go.Figure(spec, _validate=False).to_dict(), validate=False)
+
+
+def test_charts_with_more_bars_share_the_learned_order_and_send_plotly_s_bytes(monkeypatch):
+    """A list of plain values is shaped by its types, not its length: a chart of 5 bars after one of 3 is not built,
+    and sends the bytes Plotly's own build would."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    for labels in (["A", "B", "C"], ["A", "B", "C", "D", "E"]):
+        fig = charts.category_figure(pd.DataFrame({"label": labels, "victims": range(1, len(labels) + 1)}), "label",
+                                     "Judul", "2024")
+        spec = copy.deepcopy(fig._spec)
+        sent = fig.to_dict()
+        assert pio.to_json(sent, validate=False) == pio.to_json(go.Figure(spec, _validate=False).to_dict(),
+                                                                validate=False)
+    assert len(charts._PLOTLY_ORDER._orders) == 1
+
+
+@pytest.mark.parametrize("array", [
+    np.array([1, 2, 3]), np.array([-129, 5]), np.array([40000, -3]), np.array([2 ** 40, 1]), np.array([], dtype=int),
+    np.array([1, 300], dtype=np.uint64), np.array([1.5, np.nan, 0.0]), np.array([1.5, 2.0], dtype=np.float32),
+    np.arange(12).reshape(3, 4), np.arange(10)[::3], np.array([True, False]), np.array([1, 2], dtype=np.int16),
+    np.array(["a", "b"], dtype=object), np.array([70000, 1], dtype=np.uint32),
+])
+def test_a_numpy_column_is_sent_as_plotly_s_own_typed_array(array):
+    """charts._typed_array writes an array as Plotly's to_typed_array_spec does (narrowed integers, base64 bytes,
+    shape), and leaves to Plotly what Plotly would not make a typed array; the array itself is not changed."""
+    from _plotly_utils.utils import to_typed_array_spec
+
+    before = array.copy()
+    got, expected = charts._typed_array(array), to_typed_array_spec(copy.deepcopy(array))
+    assert repr(got) == repr(expected)
+    assert array.tobytes() == before.tobytes() and array.dtype == before.dtype
+
+
+def test_an_unbuilt_figure_is_built_when_its_state_is_asked_for_and_equals_plotly_s():
+    """Anything but to_dict (fig.data, fig.layout, update_layout, a copy) builds the figure first, as Plotly would."""
+    import plotly.graph_objects as go
+
+    fig = charts.category_figure(pd.DataFrame({"label": ["A", "B"], "victims": [3, 1]}), "label", "Judul", "2024")
+    assert "_spec" in fig.__dict__
+    spec = copy.deepcopy(fig._spec)
+    expected = go.Figure(spec, _validate=False)
+    assert fig.data == expected.data and fig.layout == expected.layout
+    assert "_spec" not in fig.__dict__
+    fig.update_layout(height=123)
+    assert fig.to_dict()["layout"]["height"] == 123
+    assert copy.deepcopy(charts.category_figure(pd.DataFrame({"label": ["A"], "victims": [1]}), "label", "J", "2024")
+                         ).layout.title.text == "J"
+
+
+def test_a_shape_whose_values_plotly_changes_is_always_built(monkeypatch):
+    """A subplot axis is written through Plotly's own classes (a tuple becomes a list): the order learned from such
+    a shape would not give Plotly's dict, so figures of that shape are built by Plotly each time."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(charts, "_PLOTLY_ORDER", charts._PlotlyOrder())
+    for top in (1, 2):
+        spec = {"data": [{"type": "bar", "x": [1, 2], "y": [3, top], "xaxis": "x2"}],
+                "layout": {"xaxis2": {"range": (0, top), "anchor": "y"}, "template": charts._TEMPLATE_JSON}}
+        got = charts.Figure(copy.deepcopy(spec), _validate=False).to_dict()
+        assert repr(got) == repr(go.Figure(spec, _validate=False).to_dict())
+    assert list(charts._PLOTLY_ORDER._orders.values()) == [False]
 
 
 def test_the_figure_s_dict_is_plotly_s_for_arrays_in_lists_skipped_keys_and_numpy_scalars():

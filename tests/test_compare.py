@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from report import briefing, compare, sentences
+from report import format as fmt
 from report.queries import Filters
 
 
@@ -157,3 +158,25 @@ def test_importing_the_verdict_does_not_import_scipy(repo_root):
             "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _table_by_assignments(df, current_months, previous_months):
+    """comparison_table as it was written before (four column assignments on a copy): the frame to match."""
+    verdicts = [compare.compare_counts(c, p, current_months, previous_months) for c, p in zip(df["ini"], df["banding"])]
+    out = df.copy()
+    out["selisih"] = out["ini"].astype(int) - out["banding"].astype(int)
+    out["perubahan"] = [fmt.change(int(c), int(p)) for c, p in zip(df["ini"], df["banding"])]
+    out["nyata"] = [v.beyond_chance for v in verdicts]
+    out["penilaian"] = [v.words for v in verdicts]
+    return out
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"district_code": ["15.71.01"], "district": ["Kota Baru"], "ini": [7601], "banding": [7388]}),
+    pd.DataFrame({"label": ["A", "B", "C"], "ini": [30, 11, 0], "banding": [10, 6, 0]}, index=[4, 2, 9]),
+    pd.DataFrame({"label": pd.Series([], dtype="str"), "ini": pd.Series([], dtype="int64"),
+                  "banding": pd.Series([], dtype="int64")}),
+])
+def test_the_comparison_table_is_the_frame_column_assignments_made(frame):
+    """The table is made in one join: the same columns, values, dtypes and index as the assignments gave."""
+    pd.testing.assert_frame_equal(compare.comparison_table(frame, 10, 12), _table_by_assignments(frame, 10, 12))
