@@ -938,11 +938,6 @@ def stage_funnels(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Da
             for part, rows in ((part, funnels[funnels["part"] == part]) for part in ("all", "tppo"))}
 
 
-def stage_funnel(con: duckdb.DuckDBPyConnection, f: Filters, tppo_only: bool = False) -> pd.DataFrame:
-    """One of stage_funnels: of TPPO cases (``tppo_only``) or of all cases."""
-    return stage_funnels(con, f)["tppo" if tppo_only else "all"]
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Pelaku (issue 18): the perpetrators written on the victim rows the filters count. The `perpetrators` view carries
 # its row's report date, kecamatan, forms, agency and duplicate mark, so the victims' WHERE clause applies as it is
@@ -1062,7 +1057,7 @@ def victim_profile(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.D
 def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
     """Gugus Tugas: tppo_two_periods against ``baseline``; tppo_breakdown per purpose, channel and destination_kind
     (keys as the column), tppo_destinations, tppo_children, tppo_repatriations (``destinations``, ``children``,
-    ``repatriations``); stage_funnel of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
+    ``repatriations``); stage_funnels of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
     tppo_columns = (*TPPO_BREAKDOWNS, "destination", "child_when_recruited", "repatriated", "repatriated_from")
     with _keeping(con, "tppo_victims", tppo_columns, [f]), \
             _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):

@@ -136,7 +136,7 @@ def test_task_force_slides_hold_the_query_numbers(deck, demo_con):
     expected = {label: float(n) for label, n in zip(purposes["label"], purposes["victims"]) if n}
     shown = dict(zip(how[0].plots[0].categories, how[0].plots[0].series[0].values))
     assert shown == {k: v for k, v in expected.items() if k in shown} and len(shown) == min(8, len(expected))
-    funnel = queries.stage_funnel(demo_con, f, tppo_only=True)
+    funnel = queries.stage_funnels(demo_con, f)["tppo"]
     assert sorted(stages[0].plots[0].series[0].values) == sorted(float(n) for n in funnel["cases"])
     assert max(stages[0].plots[0].series[0].values) == 22
     for slide in list(deck.slides)[7:9]:

@@ -176,7 +176,7 @@ def test_a_later_police_file_advances_a_matched_case_and_changes_the_funnel(tmp_
     _load(db, uptd)
     con = duckdb.connect(str(db), read_only=True)
     f = Filters(dt.date(2024, 3, 1), dt.date(2024, 3, 31))
-    before = queries.stage_funnel(con, f, tppo_only=False)
+    before = queries.stage_funnels(con, f)["all"]
     con.close()
     # the same victim reported by the police a few days later, investigated and sent to the prosecutor; and a police
     # case nobody else reported
@@ -189,7 +189,7 @@ def test_a_later_police_file_advances_a_matched_case_and_changes_the_funnel(tmp_
     assert stages == {"UPTD_PPA:U/1": "prosecution", "UPTD_PPA:U/2": "reported",
                       "POLRESTA:LP/8": "investigation"}
     con = duckdb.connect(str(db), read_only=True)
-    after = queries.stage_funnel(con, f, tppo_only=False)
+    after = queries.stage_funnels(con, f)["all"]
     con.close()
     as_dict = lambda df: dict(zip(df["stage"], df["cases"]))  # noqa: E731
     assert as_dict(before)["prosecution"] == 0 and as_dict(after)["prosecution"] == 1
