@@ -18,6 +18,7 @@ dropped when a newer version has been read and their last reader has ended.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from typing import Iterator
 import duckdb
 
 from etl import db as etl_db
+
+log = logging.getLogger("ppa.dashboard")
 
 
 class DatabaseMissing(Exception):
@@ -273,6 +276,7 @@ class _Copies:
     attached: bool = False  # the in-memory database exists
     dropped: bool = False
     thread: threading.Thread | None = None
+    failure: str | None = None  # why they could not be made (logged; the queries read the views)
 
 
 # The copies of the newest file version read (being made, made, or failed): the dashboard reads one file, so the
@@ -311,8 +315,9 @@ def _make_copies(copies: _Copies) -> None:
     made = False
     try:
         handle, cursor = _take_cursor(path, version, wait_seconds=5.0, counted=False)
-    except (DatabaseMissing, DatabaseBusy, duckdb.Error):
+    except (DatabaseMissing, DatabaseBusy, duckdb.Error) as exc:
         handle = cursor = None
+        copies.failure = f"{type(exc).__name__}: {exc}"
     if cursor is not None:
         try:
             cursor.execute(f"ATTACH ':memory:' AS {copies.alias}")  # a name this module made, never input
@@ -320,10 +325,13 @@ def _make_copies(copies: _Copies) -> None:
             for view in COPIED_VIEWS:
                 cursor.execute(f"CREATE TABLE {copies.alias}.{view} AS SELECT * FROM {view}")
             made = True
-        except duckdb.Error:  # a view this file does not have (an older schema): the queries read the views
+        except duckdb.Error as exc:  # a view this file does not have (an older schema): the queries read the views
             made = False
+            copies.failure = f"{type(exc).__name__}: {exc}"
         finally:
             _close_cursor(handle, cursor, counted=False)
+    if copies.failure is not None:
+        log.warning("in-memory copies of %s not made, the pages read the views: %s", path, copies.failure)
     with _handle_lock:
         copies.done = True
         if made and not copies.stale:

@@ -124,7 +124,8 @@ def test_copies_in_use_are_dropped_only_after_their_last_reader(demo_db):
             assert newer == {}  # the new version's copies are started
         assert old["victims"].split(".")[0] in _attached()  # still read by the outer block
         assert con.execute(f"SELECT count(*) FROM {old['victims']}").fetchone()[0] > 0
-    assert app_db.wait_for_copies(60)
+    current = app_db._current
+    assert app_db.wait_for_copies(60), (current, app_db._current, current.failure)
     assert old["victims"].split(".")[0] not in _attached()
     assert app_db._ready_copies(demo_db, old_version) is None
     assert app_db._current.key == (demo_db, app_db.database_version(demo_db))
