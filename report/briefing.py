@@ -231,14 +231,14 @@ def recap_caveat(recaps: pd.DataFrame) -> str | None:
 def task_force_tables(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
     """The Gugus Tugas TPPO tables (issue 23): TPPO in both periods, purpose, channel, destinations, children,
     repatriations (korban) and the case-stage funnels (kasus)."""
-    funnels = queries.stage_funnels(con, f)
+    funnels, details = queries.stage_funnels(con, f), queries.tppo_details(con, f)
     return {
         "tppo_dua_periode": queries.tppo_two_periods(con, f, f.previous_year()),
-        "tppo_tujuan": queries.tppo_breakdown(con, f, "purpose"),
-        "tppo_rekrut": queries.tppo_breakdown(con, f, "channel"),
-        "tppo_daerah": queries.tppo_destinations(con, f),
-        "tppo_anak": queries.tppo_children(con, f),
-        "tppo_pulang": queries.tppo_repatriations(con, f),
+        "tppo_tujuan": details["purpose"],
+        "tppo_rekrut": details["channel"],
+        "tppo_daerah": details["destinations"],
+        "tppo_anak": details["children"],
+        "tppo_pulang": details["repatriations"],
         "tahap_tppo": funnels["tppo"],
         "tahap_semua": funnels["all"],
     }

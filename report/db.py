@@ -258,9 +258,10 @@ def _reading(path: Path | None, wait_seconds: float) -> Iterator[tuple[duckdb.Du
 
 # The views the dashboard's queries read from in-memory copies (``reading()``). A copy is the view's rows, every
 # column, in the view's order (CREATE TABLE AS SELECT *), so every figure is the same; at a million victim rows
-# they take ~280 MB and ~1.1 s CPU to make (docs/performance.md, "rerun17"). `perpetrators` is not copied: 130 MB
-# more for ~5 ms on two pages.
-COPIED_VIEWS = ("victims", "tppo_victims")
+# they take ~280 MB and ~1.1 s CPU to make (docs/performance.md, "rerun17"). `case_stage_events` (the Gugus Tugas
+# funnels; the demo has a stage on half its records, ~100 bytes an event) would add ~50 MB there. `perpetrators` is
+# not copied: 130 MB more for ~5 ms on two pages.
+COPIED_VIEWS = ("victims", "tppo_victims", "case_stage_events")
 
 
 @dataclass

@@ -783,83 +783,82 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
     """, [*params, *params])
 
 
-def tppo_breakdown(con: duckdb.DuckDBPyConnection, f: Filters, column: str) -> pd.DataFrame:
-    """Korban TPPO per purpose of exploitation, recruitment channel or kind of destination (list order,
-    'Tidak diisi' last). Columns: code, label, victims."""
-    if column not in TPPO_BREAKDOWNS:
-        raise ValueError(f"rincian TPPO tidak dikenal: {column}")
-    entries = vocab.case_detail_labels(TPPO_BREAKDOWNS[column])
-    codes, labels = [*entries, NOT_FILLED], [*entries.values(), "Tidak diisi"]
+# The six tables of TPPO victims on the Gugus Tugas page and in its briefing, each a part of one statement: on a
+# period's few hundred TPPO rows planning a statement is most of its time, so one statement costs about what one
+# table did (docs/performance.md, "Session 18"). Name -> the table's columns besides ``victims``, which are the
+# statement's text columns t1, t2, ... in order.
+TPPO_DETAILS = {"purpose": ("code", "label"), "channel": ("code", "label"), "destination_kind": ("code", "label"),
+                "destinations": ("destination", "label", "destination_kind", "kind_label"),
+                "children": ("age_group",), "repatriations": ("label", "repatriated")}
+
+
+def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Korban TPPO of the filters, in the tables of TPPO_DETAILS:
+    - ``purpose``, ``channel``, ``destination_kind`` (the keys of TPPO_BREAKDOWNS): per purpose of exploitation,
+      recruitment channel and kind of destination, in the list's order with 'Tidak diisi' last;
+    - ``destinations``: per destination (kind and label), most victims first; unfilled destinations left out;
+    - ``children``: children when recruited, adults and unknown, one row each in that order;
+    - ``repatriations``: repatriated per place brought back from ('Tidak disebut' when not named), most first, then
+      'Belum/tidak dipulangkan' and 'Tidak diisi' (column ``repatriated``: ya, tidak, tidak_diisi)."""
     sql, params = _tppo_victims(f)
-    # column is a key of TPPO_BREAKDOWNS (checked above), never user input
-    return _df(con, f"""
-        WITH entries AS (
-            SELECT unnest(CAST(? AS VARCHAR[])) AS code, unnest(CAST(? AS VARCHAR[])) AS label,
-                   unnest(range(len(CAST(? AS VARCHAR[])))) AS entry_order
-        ), counts AS (
-            SELECT coalesce({column}, '{NOT_FILLED}') AS code, count(*) AS victims FROM ({sql}) GROUP BY 1
-        )
-        SELECT e.code, e.label, coalesce(c.victims, 0) AS victims
-        FROM entries e LEFT JOIN counts c USING (code) ORDER BY e.entry_order
-    """, [codes, labels, codes, *params])
-
-
-def tppo_destinations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Korban TPPO per destination (kind, code, label), most victims first; unfilled destinations apart."""
     places = vocab.destinations()
     kinds = vocab.case_detail_labels("destination_kind")
-    sql, params = _tppo_victims(f)
-    return _df(con, f"""
-        WITH places AS (
-            SELECT unnest(CAST(? AS VARCHAR[])) AS destination, unnest(CAST(? AS VARCHAR[])) AS label,
-                   unnest(CAST(? AS VARCHAR[])) AS destination_kind
-        ), kinds AS (
-            SELECT unnest(CAST(? AS VARCHAR[])) AS destination_kind, unnest(CAST(? AS VARCHAR[])) AS kind_label,
-                   unnest(range(len(CAST(? AS VARCHAR[])))) AS kind_order
-        ), counts AS (
-            SELECT destination, count(*) AS victims FROM ({sql}) WHERE destination IS NOT NULL GROUP BY 1
-        )
-        SELECT c.destination, coalesce(p.label, c.destination) AS label, p.destination_kind, k.kind_label,
-               c.victims
-        FROM counts c LEFT JOIN places p USING (destination) LEFT JOIN kinds k USING (destination_kind)
-        ORDER BY c.victims DESC, k.kind_order, label
-    """, [[p.code for p in places], [p.label for p in places], [p.kind for p in places],
-          list(kinds), list(kinds.values()), list(kinds), *params])
-
-
-def tppo_children(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Korban TPPO who were children when recruited, adults, and unknown (one row each, in that order)."""
-    sql, params = _tppo_victims(f)
-    return _df(con, f"""
-        SELECT g.age_group, coalesce(c.victims, 0) AS victims
-        FROM (VALUES (1, 'Anak saat direkrut'), (2, 'Dewasa saat direkrut'), (3, 'Tidak diketahui'))
-             g(group_order, age_group)
-        LEFT JOIN (SELECT CASE WHEN child_when_recruited THEN 'Anak saat direkrut'
-                               WHEN NOT child_when_recruited THEN 'Dewasa saat direkrut'
-                               ELSE 'Tidak diketahui' END AS age_group, count(*) AS victims
-                   FROM ({sql}) GROUP BY 1) c USING (age_group)
-        ORDER BY g.group_order
-    """, params)
-
-
-def tppo_repatriations(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """Korban TPPO repatriated, per place they were brought back from ('Tidak disebut' when not named), most
-    first; and the rows 'Belum/tidak dipulangkan' and 'Tidak diisi' last (column ``repatriated``)."""
-    places = vocab.destinations()
-    sql, params = _tppo_victims(f)
-    return _df(con, f"""
-        WITH places AS (SELECT unnest(CAST(? AS VARCHAR[])) AS code, unnest(CAST(? AS VARCHAR[])) AS label),
-        rows AS (
+    entries = {column: vocab.case_detail_labels(list_name) for column, list_name in TPPO_BREAKDOWNS.items()}
+    lists = "unnest(CAST(? AS VARCHAR[]))"
+    # each part: its number, its text columns (NULL where it has fewer than four), victims and its order
+    breakdowns = [f"""
+        SELECT {part} AS part, e.code, e.label, NULL, NULL, coalesce(c.victims, 0), e.entry_order
+        FROM (SELECT {lists} AS code, {lists} AS label, unnest(range(len(CAST(? AS VARCHAR[]))))
+                  AS entry_order) e
+        LEFT JOIN (SELECT coalesce({column}, '{NOT_FILLED}') AS code, count(*) AS victims FROM tppo GROUP BY 1) c
+        USING (code)""" for part, column in enumerate(TPPO_BREAKDOWNS)]  # column: a fixed key, never input
+    frame = _df(con, f"""
+        WITH tppo AS MATERIALIZED ({sql}),
+        places AS (SELECT {lists} AS code, {lists} AS label, {lists} AS destination_kind),
+        kinds AS (SELECT {lists} AS destination_kind, {lists} AS kind_label,
+                         unnest(range(len(CAST(? AS VARCHAR[])))) AS kind_order),
+        destinations AS (
+            SELECT c.destination, coalesce(p.label, c.destination) AS label, p.destination_kind, k.kind_label,
+                   c.victims, k.kind_order
+            FROM (SELECT destination, count(*) AS victims FROM tppo WHERE destination IS NOT NULL GROUP BY 1) c
+            LEFT JOIN places p ON p.code = c.destination LEFT JOIN kinds k USING (destination_kind)
+        ),
+        repatriations AS (
             SELECT CASE WHEN repatriated THEN coalesce(p.label, 'Tidak disebut')
                         WHEN NOT repatriated THEN 'Belum/tidak dipulangkan' ELSE 'Tidak diisi' END AS label,
                    CASE WHEN repatriated THEN 'ya' WHEN NOT repatriated THEN 'tidak' ELSE 'tidak_diisi' END
                        AS answer,
                    CASE WHEN repatriated THEN 0 WHEN NOT repatriated THEN 1 ELSE 2 END AS answer_order
-            FROM ({sql}) t LEFT JOIN places p ON p.code = t.repatriated_from
+            FROM tppo t LEFT JOIN places p ON p.code = t.repatriated_from
         )
-        SELECT label, answer AS repatriated, count(*) AS victims FROM rows GROUP BY label, answer, answer_order
-        ORDER BY answer_order, victims DESC, label
-    """, [[p.code for p in places], [p.label for p in places], *params])
+        {" UNION ALL ".join(breakdowns)}
+        UNION ALL
+        SELECT 3, destination, label, destination_kind, kind_label, victims,
+               row_number() OVER (ORDER BY victims DESC, kind_order, label) FROM destinations
+        UNION ALL
+        SELECT 4, g.age_group, NULL, NULL, NULL, coalesce(c.victims, 0), g.group_order
+        FROM (VALUES (1, 'Anak saat direkrut'), (2, 'Dewasa saat direkrut'), (3, 'Tidak diketahui'))
+             g(group_order, age_group)
+        LEFT JOIN (SELECT CASE WHEN child_when_recruited THEN 'Anak saat direkrut'
+                               WHEN NOT child_when_recruited THEN 'Dewasa saat direkrut'
+                               ELSE 'Tidak diketahui' END AS age_group, count(*) AS victims
+                   FROM tppo GROUP BY 1) c USING (age_group)
+        UNION ALL
+        SELECT 5, label, answer, NULL, NULL, count(*),
+               row_number() OVER (ORDER BY answer_order, count(*) DESC, label)
+        FROM repatriations GROUP BY label, answer, answer_order
+        ORDER BY 1, 7
+    """, [*params, [p.code for p in places], [p.label for p in places], [p.kind for p in places],
+          list(kinds), list(kinds.values()), list(kinds),
+          *[v for labels in entries.values() for v in ([*labels, NOT_FILLED], [*labels.values(), "Tidak diisi"],
+                                                       [*labels, NOT_FILLED])]])
+    frame.columns = ["part", "t1", "t2", "t3", "t4", "victims", "order"]
+    ends = frame["part"].searchsorted(range(len(TPPO_DETAILS) + 1))
+    tables = {}
+    for part, (name, columns) in enumerate(TPPO_DETAILS.items()):
+        table = frame.iloc[ends[part]:ends[part + 1], [*range(1, len(columns) + 1), 5]]
+        tables[name] = table.set_axis([*columns, "victims"], axis=1).reset_index(drop=True)
+    return tables
 
 
 # The funnel's steps: stage codes whose step (case_detail_lists.csv) is the step, in order; stages that end a case
@@ -895,7 +894,7 @@ def stage_funnels(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Da
             SELECT 'tppo' AS part, case_key, tppo_date AS report_date FROM chosen WHERE tppo_date IS NOT NULL
         ),
         parts AS (SELECT unnest(['all', 'tppo']) AS part),
-        events AS MATERIALIZED (SELECT e.* FROM case_stage_events e SEMI JOIN chosen USING (case_key)),
+        events AS MATERIALIZED (SELECT e.* FROM {_from('case_stage_events')} e SEMI JOIN chosen USING (case_key)),
         latest AS (
             SELECT e.case_key, e.stage FROM events e
             QUALIFY row_number() OVER (PARTITION BY e.case_key
@@ -1055,15 +1054,9 @@ def victim_profile(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.D
 
 
 def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    """Gugus Tugas: tppo_two_periods against ``baseline``; tppo_breakdown per purpose, channel and destination_kind
-    (keys as the column), tppo_destinations, tppo_children, tppo_repatriations (``destinations``, ``children``,
-    ``repatriations``); stage_funnels of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
-    tppo_columns = (*TPPO_BREAKDOWNS, "destination", "child_when_recruited", "repatriated", "repatriated_from")
-    with _keeping(con, "tppo_victims", tppo_columns, [f]), \
-            _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
+    """Gugus Tugas: tppo_two_periods against ``baseline``; the tables of tppo_details (TPPO_DETAILS' keys); the
+    stage_funnels of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
+    with _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
         funnels = stage_funnels(con, f)
-        return {"tppo_two_periods": tppo_two_periods(con, f, baseline),
-                **{column: tppo_breakdown(con, f, column) for column in TPPO_BREAKDOWNS},
-                "destinations": tppo_destinations(con, f), "children": tppo_children(con, f),
-                "repatriations": tppo_repatriations(con, f), "funnel_tppo": funnels["tppo"],
-                "funnel_all": funnels["all"]}
+        return {"tppo_two_periods": tppo_two_periods(con, f, baseline), **tppo_details(con, f),
+                "funnel_tppo": funnels["tppo"], "funnel_all": funnels["all"]}

@@ -132,7 +132,7 @@ def test_speaker_notes_hold_the_sentences(deck, b):
 def test_task_force_slides_hold_the_query_numbers(deck, demo_con):
     f = queries.Filters(JAN, OCT)
     how, stages = ([s.chart for s in deck.slides[i].shapes if s.has_chart] for i in (7, 8))
-    purposes = queries.tppo_breakdown(demo_con, f, "purpose")
+    purposes = queries.tppo_details(demo_con, f)["purpose"]
     expected = {label: float(n) for label, n in zip(purposes["label"], purposes["victims"]) if n}
     shown = dict(zip(how[0].plots[0].categories, how[0].plots[0].series[0].values))
     assert shown == {k: v for k, v in expected.items() if k in shown} and len(shown) == min(8, len(expected))

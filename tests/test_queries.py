@@ -383,6 +383,11 @@ def _funnel(con, f: q.Filters, part: str):
     return q.stage_funnels(con, f)[part]
 
 
+def _tppo_detail(con, f: q.Filters, name: str):
+    """One of the tables tppo_details reads together, outside any section."""
+    return q.tppo_details(con, f)[name]
+
+
 def _section_cases(f: q.Filters) -> dict:
     """Each section with its arguments, and what it must equal: the named queries on the same arguments."""
     previous, tppo = f.previous_year(), f.only_tppo()
@@ -411,9 +416,7 @@ def _section_cases(f: q.Filters) -> dict:
             "age_sex", "child_adult", "victim_groups", "places_of_incident", "relationships", "perpetrator_age_sex",
             "perpetrator_child_adult", "perpetrator_relationships")}),
         "task_force": ((f, baseline), {"tppo_two_periods": (q.tppo_two_periods, f, baseline),
-                                       **{c: (q.tppo_breakdown, f, c) for c in q.TPPO_BREAKDOWNS},
-                                       "destinations": (q.tppo_destinations, f), "children": (q.tppo_children, f),
-                                       "repatriations": (q.tppo_repatriations, f),
+                                       **{name: (_tppo_detail, f, name) for name in q.TPPO_DETAILS},
                                        "funnel_tppo": (_funnel, f, "tppo"),
                                        "funnel_all": (_funnel, f, "all")}),
     }
