@@ -149,3 +149,21 @@ def test_copies_that_cannot_be_made_are_logged_and_the_views_are_read(demo_db, c
     with app_db.reading(demo_db) as (con, copies), q.reading_copies(copies):
         assert copies == {}
         pd.testing.assert_frame_equal(q.summary(con, f)["headline"], expected)
+
+
+def test_the_copied_version_stays_attached_so_runs_take_a_cursor_without_attaching_it(demo_db):
+    """The copies hold their file version's attachment: reads of it reuse it (no attach and region check per run);
+    when newer copies replace them, the old version is detached."""
+    _made_copies(demo_db)
+    version = app_db.database_version(demo_db)
+    held = app_db._handles[(demo_db, version)]
+    assert held.users == 1 and held.alias in _attached()  # the copies' hold alone: no read is running
+    for _ in range(2):
+        with app_db.reading(demo_db) as (con, copies):
+            assert copies and con.execute("SELECT current_database()").fetchone()[0] == held.alias
+    assert held.users == 1
+    with writer.writing(demo_db, backup=False) as writable:
+        writable.execute("DELETE FROM victim_records WHERE district_code = '15.71.01'")
+    _made_copies(demo_db)
+    assert (demo_db, version) not in app_db._handles and held.alias not in _attached()
+    assert app_db._handles[(demo_db, app_db.database_version(demo_db))].users == 1
