@@ -805,13 +805,14 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
     kinds = vocab.case_detail_labels("destination_kind")
     entries = {column: vocab.case_detail_labels(list_name) for column, list_name in TPPO_BREAKDOWNS.items()}
     lists = "unnest(CAST(? AS VARCHAR[]))"
+    part = {name: number for number, name in enumerate(TPPO_DETAILS)}
     # each part: its number, its text columns (NULL where it has fewer than four), victims and its order
     breakdowns = [f"""
-        SELECT {part} AS part, e.code, e.label, NULL, NULL, coalesce(c.victims, 0), e.entry_order
+        SELECT {part[column]} AS part, e.code, e.label, NULL, NULL, coalesce(c.victims, 0), e.entry_order
         FROM (SELECT {lists} AS code, {lists} AS label, unnest(range(len(CAST(? AS VARCHAR[]))))
                   AS entry_order) e
         LEFT JOIN (SELECT coalesce({column}, '{NOT_FILLED}') AS code, count(*) AS victims FROM tppo GROUP BY 1) c
-        USING (code)""" for part, column in enumerate(TPPO_BREAKDOWNS)]  # column: a fixed key, never input
+        USING (code)""" for column in TPPO_BREAKDOWNS]  # column: a fixed key, never input
     frame = _df(con, f"""
         WITH tppo AS MATERIALIZED ({sql}),
         places AS (SELECT {lists} AS code, {lists} AS label, {lists} AS destination_kind),
@@ -833,10 +834,10 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
         )
         {" UNION ALL ".join(breakdowns)}
         UNION ALL
-        SELECT 3, destination, label, destination_kind, kind_label, victims,
+        SELECT {part["destinations"]}, destination, label, destination_kind, kind_label, victims,
                row_number() OVER (ORDER BY victims DESC, kind_order, label) FROM destinations
         UNION ALL
-        SELECT 4, g.age_group, NULL, NULL, NULL, coalesce(c.victims, 0), g.group_order
+        SELECT {part["children"]}, g.age_group, NULL, NULL, NULL, coalesce(c.victims, 0), g.group_order
         FROM (VALUES (1, 'Anak saat direkrut'), (2, 'Dewasa saat direkrut'), (3, 'Tidak diketahui'))
              g(group_order, age_group)
         LEFT JOIN (SELECT CASE WHEN child_when_recruited THEN 'Anak saat direkrut'
@@ -844,7 +845,7 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
                                ELSE 'Tidak diketahui' END AS age_group, count(*) AS victims
                    FROM tppo GROUP BY 1) c USING (age_group)
         UNION ALL
-        SELECT 5, label, answer, NULL, NULL, count(*),
+        SELECT {part["repatriations"]}, label, answer, NULL, NULL, count(*),
                row_number() OVER (ORDER BY answer_order, count(*) DESC, label)
         FROM repatriations GROUP BY label, answer, answer_order
         ORDER BY 1, 7
@@ -855,8 +856,8 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
     frame.columns = ["part", "t1", "t2", "t3", "t4", "victims", "order"]
     ends = frame["part"].searchsorted(range(len(TPPO_DETAILS) + 1))
     tables = {}
-    for part, (name, columns) in enumerate(TPPO_DETAILS.items()):
-        table = frame.iloc[ends[part]:ends[part + 1], [*range(1, len(columns) + 1), 5]]
+    for name, columns in TPPO_DETAILS.items():
+        table = frame.iloc[ends[part[name]]:ends[part[name] + 1], [*range(1, len(columns) + 1), 5]]
         tables[name] = table.set_axis([*columns, "victims"], axis=1).reset_index(drop=True)
     return tables
 
