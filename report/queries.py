@@ -758,12 +758,6 @@ TPPO_BREAKDOWNS = {"purpose": "exploitation", "channel": "recruitment", "destina
 NOT_FILLED = "__kosong__"
 
 
-def _tppo_victims(f: Filters) -> tuple[str, list]:
-    """TPPO victims of the filters (tppo_victims has the columns every filter reads)."""
-    where, params = _victim_where(f)
-    return f"SELECT * FROM {_from('tppo_victims')} WHERE {where}", params
-
-
 def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
     """Kasus and korban TPPO in the period (ini) and the comparison period (banding): rows 'kasus', 'korban'."""
     now, before, params = _two_period_flags(f, baseline)
@@ -783,83 +777,82 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
     """, [*params, *params])
 
 
-# The six tables of TPPO victims on the Gugus Tugas page and in its briefing, each a part of one statement: on a
-# period's few hundred TPPO rows planning a statement is most of its time, so one statement costs about what one
-# table did (docs/performance.md, "Session 18"). Name -> the table's columns besides ``victims``, which are the
-# statement's text columns t1, t2, ... in order.
-TPPO_DETAILS = {"purpose": ("code", "label"), "channel": ("code", "label"), "destination_kind": ("code", "label"),
-                "destinations": ("destination", "label", "destination_kind", "kind_label"),
-                "children": ("age_group",), "repatriations": ("label", "repatriated")}
+# The tables of TPPO victims on the Gugus Tugas page and in its briefing (tppo_details). DuckDB counts them all in
+# one grouping (a statement's planning is most of its time on a period's few hundred TPPO rows: six statements took
+# ~25 ms at a million records, this one ~5), and the few counts are labelled and ordered here.
+TPPO_GROUPINGS = {"purpose": ("purpose",), "channel": ("channel",), "destination_kind": ("destination_kind",),
+                  "destinations": ("destination",), "children": ("child_when_recruited",),
+                  "repatriations": ("repatriated", "repatriated_from")}
+CHILD_GROUPS = {True: "Anak saat direkrut", False: "Dewasa saat direkrut", None: "Tidak diketahui"}
+# repatriated -> its code in the table and its label (the repatriated are listed per place), in the table's order
+REPATRIATION_ANSWERS = {True: ("ya", None), False: ("tidak", "Belum/tidak dipulangkan"),
+                        None: ("tidak_diisi", "Tidak diisi")}
 
 
 def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Korban TPPO of the filters, in the tables of TPPO_DETAILS:
-    - ``purpose``, ``channel``, ``destination_kind`` (the keys of TPPO_BREAKDOWNS): per purpose of exploitation,
-      recruitment channel and kind of destination, in the list's order with 'Tidak diisi' last;
-    - ``destinations``: per destination (kind and label), most victims first; unfilled destinations left out;
-    - ``children``: children when recruited, adults and unknown, one row each in that order;
-    - ``repatriations``: repatriated per place brought back from ('Tidak disebut' when not named), most first, then
-      'Belum/tidak dipulangkan' and 'Tidak diisi' (column ``repatriated``: ya, tidak, tidak_diisi)."""
-    sql, params = _tppo_victims(f)
-    places = vocab.destinations()
-    kinds = vocab.case_detail_labels("destination_kind")
-    entries = {column: vocab.case_detail_labels(list_name) for column, list_name in TPPO_BREAKDOWNS.items()}
-    lists = "unnest(CAST(? AS VARCHAR[]))"
-    part = {name: number for number, name in enumerate(TPPO_DETAILS)}
-    # each part: its number, its text columns (NULL where it has fewer than four), victims and its order
-    breakdowns = [f"""
-        SELECT {part[column]} AS part, e.code, e.label, NULL, NULL, coalesce(c.victims, 0), e.entry_order
-        FROM (SELECT {lists} AS code, {lists} AS label, unnest(range(len(CAST(? AS VARCHAR[]))))
-                  AS entry_order) e
-        LEFT JOIN (SELECT coalesce({column}, '{NOT_FILLED}') AS code, count(*) AS victims FROM tppo GROUP BY 1) c
-        USING (code)""" for column in TPPO_BREAKDOWNS]  # column: a fixed key, never input
-    frame = _df(con, f"""
-        WITH tppo AS MATERIALIZED ({sql}),
-        places AS (SELECT {lists} AS code, {lists} AS label, {lists} AS destination_kind),
-        kinds AS (SELECT {lists} AS destination_kind, {lists} AS kind_label,
-                         unnest(range(len(CAST(? AS VARCHAR[])))) AS kind_order),
-        destinations AS (
-            SELECT c.destination, coalesce(p.label, c.destination) AS label, p.destination_kind, k.kind_label,
-                   c.victims, k.kind_order
-            FROM (SELECT destination, count(*) AS victims FROM tppo WHERE destination IS NOT NULL GROUP BY 1) c
-            LEFT JOIN places p ON p.code = c.destination LEFT JOIN kinds k USING (destination_kind)
-        ),
-        repatriations AS (
-            SELECT CASE WHEN repatriated THEN coalesce(p.label, 'Tidak disebut')
-                        WHEN NOT repatriated THEN 'Belum/tidak dipulangkan' ELSE 'Tidak diisi' END AS label,
-                   CASE WHEN repatriated THEN 'ya' WHEN NOT repatriated THEN 'tidak' ELSE 'tidak_diisi' END
-                       AS answer,
-                   CASE WHEN repatriated THEN 0 WHEN NOT repatriated THEN 1 ELSE 2 END AS answer_order
-            FROM tppo t LEFT JOIN places p ON p.code = t.repatriated_from
-        )
-        {" UNION ALL ".join(breakdowns)}
-        UNION ALL
-        SELECT {part["destinations"]}, destination, label, destination_kind, kind_label, victims,
-               row_number() OVER (ORDER BY victims DESC, kind_order, label) FROM destinations
-        UNION ALL
-        SELECT {part["children"]}, g.age_group, NULL, NULL, NULL, coalesce(c.victims, 0), g.group_order
-        FROM (VALUES (1, 'Anak saat direkrut'), (2, 'Dewasa saat direkrut'), (3, 'Tidak diketahui'))
-             g(group_order, age_group)
-        LEFT JOIN (SELECT CASE WHEN child_when_recruited THEN 'Anak saat direkrut'
-                               WHEN NOT child_when_recruited THEN 'Dewasa saat direkrut'
-                               ELSE 'Tidak diketahui' END AS age_group, count(*) AS victims
-                   FROM tppo GROUP BY 1) c USING (age_group)
-        UNION ALL
-        SELECT {part["repatriations"]}, label, answer, NULL, NULL, count(*),
-               row_number() OVER (ORDER BY answer_order, count(*) DESC, label)
-        FROM repatriations GROUP BY label, answer, answer_order
-        ORDER BY 1, 7
-    """, [*params, [p.code for p in places], [p.label for p in places], [p.kind for p in places],
-          list(kinds), list(kinds.values()), list(kinds),
-          *[v for labels in entries.values() for v in ([*labels, NOT_FILLED], [*labels.values(), "Tidak diisi"],
-                                                       [*labels, NOT_FILLED])]])
-    frame.columns = ["part", "t1", "t2", "t3", "t4", "victims", "order"]
-    ends = frame["part"].searchsorted(range(len(TPPO_DETAILS) + 1))
+    """Korban TPPO of the filters, one table per key of TPPO_GROUPINGS:
+    - ``purpose``, ``channel``, ``destination_kind`` (the keys of TPPO_BREAKDOWNS): code, label, victims per entry of
+      the purpose of exploitation, recruitment channel and kind of destination lists, in the list's order with
+      'Tidak diisi' (code NOT_FILLED) last;
+    - ``destinations``: destination, label, destination_kind, kind_label, victims per destination named, most victims
+      first (then by kind, then label);
+    - ``children``: age_group, victims for children when recruited, adults and unknown, in that order;
+    - ``repatriations``: label, repatriated (ya, tidak, tidak_diisi), victims: the repatriated per place brought back
+      from ('Tidak disebut' when not named), most first, then 'Belum/tidak dipulangkan' and 'Tidak diisi'."""
+    where, params = _victim_where(f)
+    columns = list(dict.fromkeys(c for grouping in TPPO_GROUPINGS.values() for c in grouping))  # fixed names
+    # grouping_id: a bit per column, set where the grouping leaves the column out (the first column highest)
+    grouping_ids = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in grouping): name
+                    for name, grouping in TPPO_GROUPINGS.items()}
+    rows = con.execute(f"""
+        SELECT grouping_id({", ".join(columns)}), {", ".join(columns)}, count(*)
+        FROM {_from('tppo_victims')} WHERE {where}
+        GROUP BY GROUPING SETS ({", ".join(f"({', '.join(g)})" for g in TPPO_GROUPINGS.values())})
+    """, params).fetchall()
+    counts = {name: {} for name in TPPO_GROUPINGS}
+    for grouping_id, *values, victims in rows:
+        name = grouping_ids[grouping_id]
+        key = tuple(values[columns.index(c)] for c in TPPO_GROUPINGS[name])
+        counts[name][key if len(key) > 1 else key[0]] = victims
+
     tables = {}
-    for name, columns in TPPO_DETAILS.items():
-        table = frame.iloc[ends[part[name]]:ends[part[name] + 1], [*range(1, len(columns) + 1), 5]]
-        tables[name] = table.set_axis([*columns, "victims"], axis=1).reset_index(drop=True)
+    for column, list_name in TPPO_BREAKDOWNS.items():
+        entries = {**vocab.case_detail_labels(list_name), NOT_FILLED: "Tidak diisi"}
+        found = {NOT_FILLED if code is None else code: n for code, n in counts[column].items()}
+        tables[column] = _count_table({"code": list(entries), "label": list(entries.values())},
+                                      [found.get(code, 0) for code in entries])
+    places = {p.code: p for p in vocab.destinations()}
+    kinds = vocab.case_detail_labels("destination_kind")
+    kind_order = {kind: i for i, kind in enumerate(kinds)}
+    named = []  # destination, label, kind, kind's label, victims
+    for code, n in counts["destinations"].items():
+        if code is not None:
+            place = places.get(code)
+            kind = place.kind if place else None
+            named.append((code, place.label if place else code, kind, kinds.get(kind), n))
+    # most victims first, then in the kinds' order (a kind not in the list last), then by label
+    named.sort(key=lambda row: (-row[4], kind_order.get(row[2], len(kind_order)), row[1]))
+    values = [list(column) for column in zip(*named)] or [[]] * 5
+    tables["destinations"] = _count_table(
+        dict(zip(("destination", "label", "destination_kind", "kind_label"), values)), values[4])
+    tables["children"] = _count_table({"age_group": list(CHILD_GROUPS.values())},
+                                      [counts["children"].get(child, 0) for child in CHILD_GROUPS])
+    answers = {}  # (answer, label) -> victims
+    for (repatriated, place), n in counts["repatriations"].items():
+        label = REPATRIATION_ANSWERS[repatriated][1] or (places[place].label if place in places else "Tidak disebut")
+        answers[repatriated, label] = answers.get((repatriated, label), 0) + n
+    order = list(REPATRIATION_ANSWERS)
+    ordered = sorted(answers.items(), key=lambda item: (order.index(item[0][0]), -item[1], item[0][1]))
+    tables["repatriations"] = _count_table(
+        {"label": [label for (_, label), _ in ordered],
+         "repatriated": [REPATRIATION_ANSWERS[answer][0] for (answer, _), _ in ordered]}, [n for _, n in ordered])
     return tables
+
+
+def _count_table(text: dict[str, list], victims: list[int]) -> pd.DataFrame:
+    """Text columns and ``victims``, typed as DuckDB's ``.df()`` types a result (object when a column is empty)."""
+    return pd.DataFrame({**{name: values if values else pd.Series([], dtype=object) for name, values in text.items()},
+                         "victims": pd.Series(victims, dtype="int64")})
 
 
 # The funnel's steps: stage codes whose step (case_detail_lists.csv) is the step, in order; stages that end a case
@@ -1055,7 +1048,7 @@ def victim_profile(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.D
 
 
 def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    """Gugus Tugas: tppo_two_periods against ``baseline``; the tables of tppo_details (TPPO_DETAILS' keys); the
+    """Gugus Tugas: tppo_two_periods against ``baseline``; the tables of tppo_details (TPPO_GROUPINGS' keys); the
     stage_funnels of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
     with _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
         funnels = stage_funnels(con, f)

@@ -416,7 +416,7 @@ def _section_cases(f: q.Filters) -> dict:
             "age_sex", "child_adult", "victim_groups", "places_of_incident", "relationships", "perpetrator_age_sex",
             "perpetrator_child_adult", "perpetrator_relationships")}),
         "task_force": ((f, baseline), {"tppo_two_periods": (q.tppo_two_periods, f, baseline),
-                                       **{name: (_tppo_detail, f, name) for name in q.TPPO_DETAILS},
+                                       **{name: (_tppo_detail, f, name) for name in q.TPPO_GROUPINGS},
                                        "funnel_tppo": (_funnel, f, "tppo"),
                                        "funnel_all": (_funnel, f, "all")}),
     }
@@ -450,3 +450,50 @@ def test_sections_read_through_the_dashboard_s_run_connection(demo_db_master):
                 with pytest.raises(Exception, match="age_band"):
                     q.age_sex(con, JAN_OCT_2024)
             assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def test_tppo_details_count_each_tppo_victim_once_per_table_with_odd_codes(demo_db):
+    """tppo_details labels DuckDB's counts in Python: checked against SQL on the view, with codes the lists do not
+    know, unnamed places and unknown answers written into the demo's TPPO records."""
+    where = "duplicate_of IS NULL AND report_date >= '2024-01-01' AND report_date < '2025-01-01'"
+
+    def rows(con, sql):
+        return con.execute(sql).fetchall()
+
+    with etl_db.connect(demo_db, read_only=True) as con:
+        keys = [k for (k,) in rows(con, f"SELECT victim_key FROM tppo_victims WHERE {where} ORDER BY victim_key")]
+    with writer.writing(demo_db, backup=False) as w:
+        for setter, chosen in (("tppo_purpose = 'kode_asing'", keys[0:2]), ("destination = 'ZZ9'", keys[2:5]),
+                               ("repatriated = TRUE, repatriated_from = 'ZZ9'", keys[5:7]),
+                               ("repatriated = TRUE, repatriated_from = NULL", keys[7:8]),
+                               ("repatriated = NULL", keys[8:10]), ("recruited_as_child = NULL, age = NULL", keys[10:11])):
+            w.execute(f"UPDATE victim_records SET {setter} WHERE victim_key IN (SELECT unnest(?))", [chosen])
+    f = q.Filters(dt.date(2024, 1, 1), dt.date(2024, 12, 1))
+    con = etl_db.connect(demo_db, read_only=True)
+    tables = q.tppo_details(con, f)
+    total = rows(con, f"SELECT count(*) FROM tppo_victims WHERE {where}")[0][0]
+    assert total == len(keys) > 10
+    for column, list_name in q.TPPO_BREAKDOWNS.items():
+        entries = vocab.case_detail_labels(list_name)
+        table = tables[column]
+        assert list(table["code"]) == [*entries, q.NOT_FILLED] and table["label"].iloc[-1] == "Tidak diisi"
+        known = dict(rows(con, f"SELECT coalesce({column}, '{q.NOT_FILLED}'), count(*) FROM tppo_victims "
+                                 f"WHERE {where} GROUP BY 1"))
+        assert dict(zip(table["code"], table["victims"])) == {code: known.get(code, 0) for code in table["code"]}
+    assert tables["purpose"]["victims"].sum() == total - 2  # 'kode_asing' is in no list: not shown
+    destinations = tables["destinations"]
+    assert dict(zip(destinations["destination"], destinations["victims"])) == dict(rows(
+        con, f"SELECT destination, count(*) FROM tppo_victims WHERE {where} AND destination IS NOT NULL GROUP BY 1"))
+    unknown = destinations[destinations["destination"] == "ZZ9"].iloc[0]
+    assert unknown["label"] == "ZZ9" and pd.isna(unknown["destination_kind"]) and unknown["victims"] == 3
+    assert list(destinations["victims"]) == sorted(destinations["victims"], reverse=True)
+    children = dict(zip(tables["children"]["age_group"], tables["children"]["victims"]))
+    assert sum(children.values()) == total and children["Tidak diketahui"] >= 1
+    back = tables["repatriations"]
+    assert back["victims"].sum() == total
+    assert back["repatriated"].tolist() == sorted(back["repatriated"], key=["ya", "tidak", "tidak_diisi"].index)
+    named = dict(zip(back["label"][back["repatriated"] == "ya"], back["victims"][back["repatriated"] == "ya"]))
+    assert named["Tidak disebut"] == rows(con, f"SELECT count(*) FROM tppo_victims WHERE {where} AND repatriated "
+                                                 "AND (repatriated_from IS NULL OR repatriated_from = 'ZZ9')")[0][0]
+    assert back[back["repatriated"] == "tidak_diisi"]["label"].tolist() == ["Tidak diisi"]
+    con.close()
