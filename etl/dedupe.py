@@ -14,7 +14,9 @@ the agency of priority rank k recomputed within those dates widened by 30*k days
 undo). A load goes further (refresh_after_load, once per batch of files): it re-evaluates only the records whose
 candidates changed — the batch's new records, records whose primary was deleted, and records that pair with a
 primary that appeared — agency by agency down the priority order, passing every change between primary and
-duplicate on to the agencies below.
+duplicate on to the agencies below. The batch's records still waiting to be inserted (etl.load) are searched with
+those in the table, by the same search, and get their duplicate_of before they are inserted: a new database's load
+updates nothing.
 
 A record's primary is found by a sorted search (best_primaries): each form of every candidate primary becomes one
 integer (kecamatan, sex, form, age, report date), the integers are sorted, and a record's candidates for each of
@@ -73,6 +75,13 @@ def _candidates(waiting: pa.Table, start: dt.date, end: dt.date) -> pa.Table:
     return waiting if pc.all(can).as_py() else waiting.filter(can)
 
 
+def _key_order(keys: pa.ChunkedArray) -> np.ndarray:
+    """Each victim_key's place in the order of the keys."""
+    order = np.empty(len(keys), np.int64)
+    order[pc.sort_indices(keys).to_numpy()] = np.arange(len(keys))
+    return order
+
+
 def _forms(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
     """(record of each form row, the forms) of a table's violence_types, one row per form."""
     lists = table["violence_types"].combine_chunks()
@@ -110,12 +119,20 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
     run of the sorted integers, found by binary search; each candidate is scored by one integer (date gap, then
     agency rank, then key order) and each seeker takes the smallest.
     """
-    nothing = pa.nulls(seekers.num_rows, pa.string())
     primaries = con.sql(_PRIMARY_SQL, params=[higher, higher, start, end]).to_arrow_table()
     if waiting is not None and waiting.num_rows:
         primaries = pa.concat_tables([primaries, _candidates(waiting, start, end).cast(primaries.schema)])
     if not primaries.num_rows or not seekers.num_rows:
-        return nothing
+        return pa.nulls(seekers.num_rows, pa.string())
+    with ThreadPoolExecutor(2) as pool:  # numpy and Arrow let go of the interpreter while they work
+        return _search(pool, primaries, seekers)
+
+
+def _search(pool: ThreadPoolExecutor, primaries: pa.Table, seekers: pa.Table) -> pa.Array:
+    """best_primaries' search, on two threads: the key order (a sort of strings) beside the integers, the seekers'
+    sort beside the primaries', then half of the seekers each."""
+    nothing = pa.nulls(seekers.num_rows, pa.string())
+    order = pool.submit(_key_order, primaries["victim_key"])
     p_record, p_forms = _forms(primaries)
     s_record, s_forms = _forms(seekers)
     p_district, s_district, districts = _shared_codes(primaries["district_code"], seekers["district_code"])
@@ -143,14 +160,14 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
     def keys(district, sex, form, age, day):
         return (((district * sexes + sex) * forms + form) * ages + (age - low_age)) * days + (day - low_day)
 
+    s_key = keys(s_district[s_record], s_sex[s_record], s_form, s_age[s_record], s_day[s_record])
+    s_by_key = pool.submit(np.argsort, s_key)  # sorted needles: the binary searches stay in the cache
     p_key = keys(p_district[p_record], p_sex[p_record], p_form, p_age[p_record], p_day[p_record])
     by_key = np.argsort(p_key)
     p_key, p_row = p_key[by_key], p_record[by_key]
-    s_key = keys(s_district[s_record], s_sex[s_record], s_form, s_age[s_record], s_day[s_record])
-    by_key = np.argsort(s_key)  # sorted needles: the binary searches stay in the cache
+    by_key = s_by_key.result()
     s_key, s_row = s_key[by_key], s_record[by_key]
-    order = np.empty(primaries.num_rows, np.int64)
-    order[pc.sort_indices(primaries["victim_key"]).to_numpy()] = np.arange(primaries.num_rows)
+    order = order.result()
     ranks = primaries["rank"].to_numpy().astype(np.int64)
 
     def best_of(part: slice) -> np.ndarray:
@@ -172,10 +189,9 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
         np.minimum.at(best, seeker, np.minimum.reduceat(score, starts))
         return best
 
-    # two halves of the seekers' form rows side by side (numpy lets go of the interpreter while it works)
+    # two halves of the seekers' form rows side by side
     middle = len(s_key) // 2
-    with ThreadPoolExecutor(2) as pool:
-        best = np.minimum(*pool.map(best_of, [slice(0, middle), slice(middle, None)]))
+    best = np.minimum(*pool.map(best_of, [slice(0, middle), slice(middle, None)]))
     paired = best != np.iinfo(np.int64).max
     rows = np.empty(primaries.num_rows, np.int64)
     rows[order] = np.arange(primaries.num_rows)
@@ -328,7 +344,7 @@ def _by_agency(waiting: list[pa.Table]) -> dict[str, list[int]]:
     """agency -> the indexes of its waiting tables (each table holds one agency's records)."""
     found: dict[str, list[int]] = {}
     for i, table in enumerate(waiting):
-        agencies = pc.unique(table["agency"].cast(pa.string())).to_pylist() if table.num_rows else []
+        agencies = pc.unique(table["agency"]).to_pylist() if table.num_rows else []
         if len(agencies) > 1:
             raise ValueError("a waiting table holds records of several agencies")
         for agency in agencies:
