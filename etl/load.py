@@ -41,8 +41,9 @@ from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Workbook, read_workbook
 
 WORKBOOK_EXTENSIONS = SUPPORTED_SUFFIXES  # workbooks and CSV exports of them (etl.read)
 
-# A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
-# and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
+# A batch inserts its files' victims together once this many are waiting (load_batch): ~200 bytes each in memory
+# (the benchmark's, with their victim_key), and one insert of a million took 0.5-1 s less CPU than two of half a
+# million (250-file benchmark).
 PENDING_VICTIMS = 1_000_000
 # victim_records columns that must not be NULL, checked per file before a batch keeps its victims (_owned)
 _REQUIRED_VICTIM_COLUMNS = ("sheet", "sheet_index", "row", "report_date", "district_code", "violence_types")
