@@ -14,7 +14,9 @@ the agency of priority rank k recomputed within those dates widened by 30*k days
 undo). A load goes further (refresh_after_load, once per batch of files): it re-evaluates only the records whose
 candidates changed — the batch's new records, records whose primary was deleted, and records that pair with a
 primary that appeared — agency by agency down the priority order, passing every change between primary and
-duplicate on to the agencies below.
+duplicate on to the agencies below. The batch's records still waiting to be inserted (etl.load) are searched with
+those in the table, by the same search, and get their duplicate_of before they are inserted: a new database's load
+updates nothing.
 
 A record's primary is found by a sorted search (best_primaries): each form of every candidate primary becomes one
 integer (kecamatan, sex, form, age, report date), the integers are sorted, and a record's candidates for each of
@@ -62,6 +64,24 @@ WHERE list_contains(?::VARCHAR[], agency) AND duplicate_of IS NULL
 _NO_AGE = np.iinfo(np.int64).min
 
 
+def _candidates(waiting: pa.Table, start: dt.date, end: dt.date) -> pa.Table:
+    """The waiting records _PRIMARY_SQL would find in the database: with sex and age, reported between start and
+    end."""
+    day = waiting["report_date"]
+    can = pc.and_(pc.and_(pc.is_valid(waiting["sex"]), pc.is_valid(waiting["age"])),
+                  pc.and_(pc.greater_equal(day, pa.scalar(start, pa.date32())),
+                          pc.less_equal(day, pa.scalar(end, pa.date32()))))
+    can = pc.fill_null(can, False)
+    return waiting if pc.all(can).as_py() else waiting.filter(can)
+
+
+def _key_order(keys: pa.ChunkedArray) -> np.ndarray:
+    """Each victim_key's place in the order of the keys."""
+    order = np.empty(len(keys), np.int64)
+    order[pc.sort_indices(keys).to_numpy()] = np.arange(len(keys))
+    return order
+
+
 def _forms(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
     """(record of each form row, the forms) of a table's violence_types, one row per form."""
     lists = table["violence_types"].combine_chunks()
@@ -84,11 +104,13 @@ def _days(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.date, end: dt.date,
-                   seekers: pa.Table) -> pa.Array:
+                   seekers: pa.Table, waiting: pa.Table | None = None) -> pa.Array:
     """The victim_key of each seeker's primary record, or null, row for row.
 
     ``seekers`` (victim_key, district_code, sex, age, report_date, violence_types …) look among the records of
-    the agencies ``higher`` (primary first) reported between start and end that are not duplicates. The rule (module
+    the agencies ``higher`` (primary first) reported between start and end that are not duplicates, those of the
+    database and those of ``waiting`` (records not inserted yet, not duplicates, of agencies in ``higher``: the
+    columns of _PRIMARY_SQL, ``rank`` their agency's place in ``higher`` counted from 1). The rule (module
     docstring): same kecamatan and sex, ages at most MAX_AGE_GAP apart, report dates at most MAX_GAP_DAYS apart, a
     shared form; the closest report date wins, then the higher-priority agency, then the smaller victim_key.
 
@@ -97,10 +119,20 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
     run of the sorted integers, found by binary search; each candidate is scored by one integer (date gap, then
     agency rank, then key order) and each seeker takes the smallest.
     """
-    nothing = pa.nulls(seekers.num_rows, pa.string())
     primaries = con.sql(_PRIMARY_SQL, params=[higher, higher, start, end]).to_arrow_table()
+    if waiting is not None and waiting.num_rows:
+        primaries = pa.concat_tables([primaries, _candidates(waiting, start, end).cast(primaries.schema)])
     if not primaries.num_rows or not seekers.num_rows:
-        return nothing
+        return pa.nulls(seekers.num_rows, pa.string())
+    with ThreadPoolExecutor(2) as pool:  # numpy and Arrow let go of the interpreter while they work
+        return _search(pool, primaries, seekers)
+
+
+def _search(pool: ThreadPoolExecutor, primaries: pa.Table, seekers: pa.Table) -> pa.Array:
+    """best_primaries' search, on two threads: the key order (a sort of strings) beside the integers, the seekers'
+    sort beside the primaries', then half of the seekers each."""
+    nothing = pa.nulls(seekers.num_rows, pa.string())
+    order = pool.submit(_key_order, primaries["victim_key"])
     p_record, p_forms = _forms(primaries)
     s_record, s_forms = _forms(seekers)
     p_district, s_district, districts = _shared_codes(primaries["district_code"], seekers["district_code"])
@@ -128,14 +160,14 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
     def keys(district, sex, form, age, day):
         return (((district * sexes + sex) * forms + form) * ages + (age - low_age)) * days + (day - low_day)
 
+    s_key = keys(s_district[s_record], s_sex[s_record], s_form, s_age[s_record], s_day[s_record])
+    s_by_key = pool.submit(np.argsort, s_key)  # sorted needles: the binary searches stay in the cache
     p_key = keys(p_district[p_record], p_sex[p_record], p_form, p_age[p_record], p_day[p_record])
     by_key = np.argsort(p_key)
     p_key, p_row = p_key[by_key], p_record[by_key]
-    s_key = keys(s_district[s_record], s_sex[s_record], s_form, s_age[s_record], s_day[s_record])
-    by_key = np.argsort(s_key)  # sorted needles: the binary searches stay in the cache
+    by_key = s_by_key.result()
     s_key, s_row = s_key[by_key], s_record[by_key]
-    order = np.empty(primaries.num_rows, np.int64)
-    order[pc.sort_indices(primaries["victim_key"]).to_numpy()] = np.arange(primaries.num_rows)
+    order = order.result()
     ranks = primaries["rank"].to_numpy().astype(np.int64)
 
     def best_of(part: slice) -> np.ndarray:
@@ -157,10 +189,9 @@ def best_primaries(con: duckdb.DuckDBPyConnection, higher: list[str], start: dt.
         np.minimum.at(best, seeker, np.minimum.reduceat(score, starts))
         return best
 
-    # two halves of the seekers' form rows side by side (numpy lets go of the interpreter while it works)
+    # two halves of the seekers' form rows side by side
     middle = len(s_key) // 2
-    with ThreadPoolExecutor(2) as pool:
-        best = np.minimum(*pool.map(best_of, [slice(0, middle), slice(middle, None)]))
+    best = np.minimum(*pool.map(best_of, [slice(0, middle), slice(middle, None)]))
     paired = best != np.iinfo(np.int64).max
     rows = np.empty(primaries.num_rows, np.int64)
     rows[order] = np.arange(primaries.num_rows)
@@ -274,13 +305,17 @@ _TEMP_NAMES = ("_dedupe_batch", "_dedupe_added", "_dedupe_released")
 
 
 def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[str],
-                       released: Sequence[str] = ()) -> None:
-    """Mark duplicates after a batch of files: their records inserted, ``released`` primary records deleted.
+                       released: Sequence[str] = (), waiting: Sequence[pa.Table] = ()) -> list[pa.Array]:
+    """Mark duplicates after a batch of files: their records inserted or ``waiting``, ``released`` primary records
+    deleted; return the duplicate_of of the waiting records, one array per table.
 
-    ``submission_ids`` are the batch's submissions; their records (inserted in one or several earlier transactions)
-    all still have duplicate_of NULL. ``released`` are the victim_keys deleted from these agencies while they were
-    primary records (their duplicates need a new look); keys of records that no longer exist or that nothing
-    points at are harmless. Runs inside the caller's transaction. The result equals refresh_duplicates() over the
+    ``submission_ids`` are the batch's submissions; their records in the table (inserted in one or several earlier
+    transactions) all still have duplicate_of NULL. ``waiting`` are the batch's records not inserted yet (etl.load:
+    tables with victim_key, agency, district_code, sex, age, report_date and violence_types, each of one agency):
+    they are searched as if they were in the table, and the caller inserts them with the duplicate_of returned.
+    ``released`` are the victim_keys deleted from these agencies while they were primary records (their duplicates
+    need a new look); keys of records that no longer exist or that nothing points at are harmless. Runs inside the
+    caller's transaction. The result, once the waiting records are inserted, equals refresh_duplicates() over the
     whole table.
 
     Only records whose candidates changed are re-evaluated, agency by agency from the highest-priority agency of
@@ -289,16 +324,36 @@ def refresh_after_load(con: duckdb.DuckDBPyConnection, submission_ids: Sequence[
     become primary, are primaries that appeared for the agencies below; old records that become duplicates went
     away for them.
     """
-    submission_ids, released = list(submission_ids), list(released)
+    submission_ids, released, waiting = list(submission_ids), list(released), list(waiting)
+    marks = [pa.nulls(t.num_rows, pa.string()) for t in waiting]
     if not submission_ids and not released:
-        return
+        return marks
     con.execute(_TEMP_TABLES)  # dropped at the end; on an error the caller's rollback removes them
-    _refresh_batch(con, submission_ids, released)
+    _refresh_batch(con, submission_ids, released, waiting, marks)
     for table in _TEMP_NAMES:  # fixed names
         con.execute(f"DROP TABLE {table}")
+    return marks
 
 
-def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], released: list[str]) -> None:
+# a record's columns the rule reads, as the search takes them (etl.load's waiting victims, records fetched)
+_RULE_SCHEMA = pa.schema([("victim_key", pa.string()), ("district_code", pa.string()), ("sex", pa.string()),
+                          ("age", pa.int32()), ("report_date", pa.date32()), ("violence_types", pa.list_(pa.string()))])
+
+
+def _by_agency(waiting: list[pa.Table]) -> dict[str, list[int]]:
+    """agency -> the indexes of its waiting tables (each table holds one agency's records)."""
+    found: dict[str, list[int]] = {}
+    for i, table in enumerate(waiting):
+        agencies = pc.unique(table["agency"]).to_pylist() if table.num_rows else []
+        if len(agencies) > 1:
+            raise ValueError("a waiting table holds records of several agencies")
+        for agency in agencies:
+            found.setdefault(agency, []).append(i)
+    return found
+
+
+def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], released: list[str],
+                   waiting: list[pa.Table], marks: list[pa.Array]) -> None:
     con.execute("INSERT INTO _dedupe_batch SELECT DISTINCT unnest(?::VARCHAR[])", [submission_ids])
     if released:
         con.execute("INSERT INTO _dedupe_released SELECT DISTINCT unnest(?::VARCHAR[])", [released])
@@ -308,42 +363,83 @@ def _refresh_batch(con: duckdb.DuckDBPyConnection, submission_ids: list[str], re
                 .fetchall()}
     order = agency_order(con, also=agencies)
     first = min((order.index(a) for a in agencies), default=0)  # released without a known agency: start at the top
+    # agencies with records from before the batch: only theirs can need a new look, so only for the agencies above
+    # them are the primaries that appeared and went away collected (a new database has none)
+    old = {r[0] for r in con.execute("SELECT DISTINCT agency FROM victim_records "
+                                     "WHERE submission_id NOT IN (SELECT submission_id FROM _dedupe_batch)").fetchall()}
+    waiting_of = _by_agency(waiting)
+    appeared: list[pa.Table] = []  # waiting records found primary, with their agency's rank (best_primaries)
     gap = dt.timedelta(days=MAX_GAP_DAYS)
     for rank in range(first, len(order)):
-        current, higher, last = order[rank], order[:rank], rank == len(order) - 1
+        current, higher = order[rank], order[:rank]
+        passed_on = not old.isdisjoint(order[rank + 1:])  # an agency below has old records
+        mine = waiting_of.get(current, [])
+        new = pa.concat_tables([waiting[i].select(_RULE_SCHEMA.names).cast(_RULE_SCHEMA) for i in mine]) \
+            if mine else _RULE_SCHEMA.empty_table()
         if not higher:
             # the primary agency's records are never duplicates: nothing of it changes, and its new records are
             # primaries that appeared (~0.25 s less at the benchmark's million records than the general path)
-            if not last:
+            if passed_on:
                 con.execute(f"INSERT INTO _dedupe_added {_NEW_RECORDS}", [current])
+                _add(con, new)
+            appeared.append(_ranked(new, rank))
             continue
         # the records to evaluate, fetched as Arrow (no temporary table in between: ~0.3 s of CPU less at the
-        # benchmark's million records): the agency's new ones, and its old ones whose candidates changed
+        # benchmark's million records): the agency's new ones in the table, and its old ones whose candidates
+        # changed; then its new ones waiting
         parts = []
         if current in agencies:
             parts.append(con.sql(_NEW_SQL, params=[current]).to_arrow_table())
-        if rank > first:
+        if rank > first and current in old:
             [(lo, hi)] = con.execute("SELECT min(report_date), max(report_date) FROM _dedupe_added").fetchall()
             lo = lo - gap if lo else dt.date(9999, 12, 31)
             hi = hi + gap if hi else dt.date(1, 1, 1)
             parts.append(con.sql(_AFFECTED_SQL, params=[current, lo, hi, MAX_GAP_DAYS, current]).to_arrow_table())
         evaluated = pa.concat_tables(parts) if parts else None
-        if evaluated is None or not evaluated.num_rows:
+        stored = evaluated.num_rows if evaluated is not None else 0
+        if not stored and not new.num_rows:
             continue
-        dates = pc.min_max(evaluated["report_date"])
+        seekers = pa.concat_tables([evaluated.select(_RULE_SCHEMA.names).cast(_RULE_SCHEMA), new]) if stored else new
+        dates = pc.min_max(seekers["report_date"])
         lo, hi = dates["min"].as_py(), dates["max"].as_py()
-        evaluated = evaluated.append_column("new_primary", best_primaries(con, higher, lo - gap, hi + gap, evaluated))
+        found = best_primaries(con, higher, lo - gap, hi + gap, seekers,
+                               pa.concat_tables(appeared) if appeared else None)
+        if new.num_rows:
+            marked, at = found.slice(stored), 0
+            for i in mine:
+                marks[i], at = marked.slice(at, waiting[i].num_rows), at + waiting[i].num_rows
+            primary = pc.is_null(marked)
+            new = new if pc.all(primary).as_py() else new.filter(primary)
+            appeared.append(_ranked(new, rank))
+            if passed_on:
+                _add(con, new)
+        if not stored:
+            continue
+        evaluated = evaluated.append_column("new_primary", found.slice(0, stored))
         with _registered(con, "_dedupe_evaluated", evaluated):
             con.execute("UPDATE victim_records AS v SET duplicate_of = r.new_primary FROM _dedupe_evaluated r "
                         "WHERE v.agency = ? AND v.report_date BETWEEN ? AND ? AND v.victim_key = r.victim_key "
                         "AND r.new_primary IS DISTINCT FROM r.old_primary", [current, lo, hi])
-            if last:
-                break  # no agency below to pass changes on to
+            if not passed_on:
+                continue  # no agency below has records this could change
             con.execute("INSERT INTO _dedupe_added SELECT victim_key, district_code, sex, age, report_date, "
                         "violence_types FROM _dedupe_evaluated "
                         "WHERE new_primary IS NULL AND (is_new OR old_primary IS NOT NULL)")
             con.execute("INSERT INTO _dedupe_released SELECT victim_key FROM _dedupe_evaluated "
                         "WHERE new_primary IS NOT NULL AND old_primary IS NULL AND NOT is_new")
+
+
+def _ranked(records: pa.Table, rank: int) -> pa.Table:
+    """Waiting records as candidate primaries of an agency at place ``rank`` (from 0) of the priority order."""
+    return records.append_column("rank", pa.repeat(pa.scalar(rank + 1, pa.int32()), records.num_rows))
+
+
+def _add(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    """Waiting records that are primaries, to _dedupe_added (primaries that appeared)."""
+    if records.num_rows:
+        with _registered(con, "_dedupe_waiting", records):
+            con.execute("INSERT INTO _dedupe_added SELECT victim_key, district_code, sex, age, report_date, "
+                        "violence_types FROM _dedupe_waiting")
 
 
 def duplicate_pairs(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import db as dbmod
 from etl import archive as archiving
@@ -40,8 +41,9 @@ from etl.read import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Workbook, read_workbook
 
 WORKBOOK_EXTENSIONS = SUPPORTED_SUFFIXES  # workbooks and CSV exports of them (etl.read)
 
-# A batch inserts its files' victims together once this many are waiting (load_batch): ~150 bytes each in memory,
-# and one insert of a million took 0.5-1 s less CPU than two of half a million (250-file benchmark).
+# A batch inserts its files' victims together once this many are waiting (load_batch): ~200 bytes each in memory
+# (the benchmark's, with their victim_key), and one insert of a million took 0.5-1 s less CPU than two of half a
+# million (250-file benchmark).
 PENDING_VICTIMS = 1_000_000
 # victim_records columns that must not be NULL, checked per file before a batch keeps its victims (_owned)
 _REQUIRED_VICTIM_COLUMNS = ("sheet", "sheet_index", "row", "report_date", "district_code", "violence_types")
@@ -257,11 +259,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: list[tuple[Path, str | Non
     between, since a batch runs on a private copy that is swapped in only when it ends (etl.writer). If marking
     fails, the exception ends the batch and the copy is discarded: nothing of the batch lands.
 
-    The files' victims are kept in memory (``Batch.pending``) and inserted together, after the last file or
-    whenever PENDING_VICTIMS are waiting (_insert_pending): large inserts are written straight to the database
-    file, compressed once, where a transaction per file would write every row to the write-ahead log and the final
-    checkpoint would then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of CPU).
-    Each file's own transaction still decides whether its victims are kept, so a failing file leaves nothing.
+    The files' victims are kept in memory (``Batch.pending``) and inserted together, whenever PENDING_VICTIMS are
+    waiting and after the duplicates are marked (_insert_pending): large inserts are written straight to the
+    database file, compressed once, where a transaction per file would write every row to the write-ahead log and
+    the final checkpoint would then compress the whole table again (at a million rows: ~2.2 s instead of ~6.4 s of
+    CPU). The victims still waiting when the last file is stored are marked before they are inserted (their
+    duplicate_of inserted with them, not updated after). Each file's own transaction still decides whether its
+    victims are kept, so a failing file leaves nothing.
     ``started``: parse workers the caller started ahead (etl.workers.started_ahead), taken over by the batch.
     """
     hashes = [_sha256_of(path) for path, _agency, _name in items]
@@ -417,13 +421,11 @@ def _unchanged(result: FileResult, known: tuple) -> FileResult:
 def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count: int, cache: ledger.Cache,
                progress: Progress | None, *, stop_on_failure: bool = False, replace_partial: bool = False
                ) -> LoadReport:
-    """Store checked files in order (store), insert their waiting victims and log, then mark duplicates."""
+    """Store checked files in order (store) and insert their log, mark the batch's duplicates, then insert the
+    victims still waiting."""
     report = LoadReport()
     batch = Batch(cache, archive_dir(con), replace_partial)
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    # one file's statements are small: DuckDB's own threads would only compete with the parse workers for cores
-    con.execute("SET threads = 1")
-    try:
+    with _single_threaded(con):
         for i, checked in enumerate(checks, start=1):
             result = store(con, batch, checked)
             report.files.append(result)
@@ -432,21 +434,38 @@ def _store_all(con: duckdb.DuckDBPyConnection, checks: Iterator[Checked], count:
             # a file that stands for no month (every row rejected) is left out: an older version stored such files
             if stop_on_failure and result.status in ("failed", "held") and result.decision is None:
                 raise EtlError(f"Pemuatan berhenti pada {checked.file_name}: {result.message}")
-            if sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:  # bounds the memory a batch holds
+            # bounds the memory a batch holds; the last file's victims wait for their duplicates to be marked
+            if i < count and sum(t.num_rows for t in batch.pending) >= PENDING_VICTIMS:
                 _insert_pending(con, batch.pending, count)
-        _insert_pending(con, batch.pending, count)
         _insert_log(con, batch.log)
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
     stored = [f for f in report.files if f.status in ("loaded", "replaced") and f.shape == "register"]
     if stored:
+        # the victims still waiting are marked before they are inserted: no UPDATE of them, so no write-ahead log
+        # of it and no second compression at the checkpoint (victims inserted earlier, and older records, are
+        # marked in the database)
         try:
             with dbmod.transaction(con):
-                dedupe.refresh_after_load(con, [f.submission_id for f in stored],
-                                          [k for f in stored for k in f.released])
+                marks = dedupe.refresh_after_load(con, [f.submission_id for f in stored],
+                                                  [k for f in stored for k in f.released], batch.pending)
         except duckdb.Error as exc:
             raise _batch_failed(exc, count) from exc
+        batch.pending[:] = [t.set_column(t.schema.get_field_index("duplicate_of"), "duplicate_of", marked)
+                            for t, marked in zip(batch.pending, marks)]
+    with _single_threaded(con):
+        _insert_pending(con, batch.pending, count)
     return report
+
+
+@contextmanager
+def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread for the block: one file's statements are small, and DuckDB's own threads would only
+    compete with the parse workers for cores (and cost an insert of waiting victims more CPU: _insert_pending)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def store(con: duckdb.DuckDBPyConnection, batch: Batch, checked: Checked) -> FileResult:
@@ -618,7 +637,8 @@ def insert_records(con: duckdb.DuckDBPyConnection, parsed: ParsedWorkbook, submi
 
 
 def _owned(victims: pa.Table, submission_id: str, agency: str) -> pa.Table:
-    """A parsed victims table with its submission and agency added, in the shape _insert_victims takes.
+    """A parsed victims table with its submission, agency and victim_key added, duplicate_of still NULL, in the
+    shape _insert_victims takes.
 
     Every file's table gets the same schema, and the NOT NULLs of victim_records are checked here, so that a file
     breaking either fails on its own even when its victims are inserted later with the rest of a batch.
@@ -629,31 +649,34 @@ def _owned(victims: pa.Table, submission_id: str, agency: str) -> pa.Table:
             raise WorkbookError(f"kolom {name} kosong pada {victims[name].null_count} baris korban")
     # one value per file: dictionary-encoded, so that a batch's waiting victims do not hold a copy per row
     index = pa.repeat(pa.scalar(0, pa.int32()), victims.num_rows)
+    # the key '<submission_id[:16]>:<sheet index>:<row>' is known before the insert, so that duplicates can be
+    # marked on a batch's waiting victims (etl.dedupe.refresh_after_load)
+    key = pc.binary_join_element_wise(submission_id[:16], victims["sheet_index"].cast(pa.string()),
+                                      victims["row"].cast(pa.string()), ":")
     return (victims.append_column("submission_id", pa.DictionaryArray.from_arrays(index, pa.array([submission_id])))
-            .append_column("agency", pa.DictionaryArray.from_arrays(index, pa.array([agency]))))
+            .append_column("agency", pa.DictionaryArray.from_arrays(index, pa.array([agency])))
+            .append_column("victim_key", key).append_column("duplicate_of", pa.nulls(victims.num_rows, pa.string())))
 
 
 def _insert_victims(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
-    """Insert victims tables made by _owned, in one statement."""
+    """Insert victims tables made by _owned (their duplicate_of marked or not), in one statement."""
     if not any(t.num_rows for t in tables):
         return
     con.register("_incoming", pa.concat_tables(tables))
     try:
-        # victim_key '<submission_id[:16]>:<sheet index>:<row>'; case_key the agency's reference, else the key
+        # case_key the agency's reference, else the victim_key
         con.execute("""
             INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date,
                 incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
                 place_of_incident, relationship, services, notes, source_sheet, source_row, duplicate_of,
                 stage, stage_date, tppo_purpose, tppo_channel, destination_kind, destination, recruited_as_child,
                 repatriated, repatriated_from, perpetrators)
-            SELECT key, submission_id, agency, ref, coalesce(agency || ':' || ref, key), report_date,
+            SELECT victim_key, submission_id, agency, ref, coalesce(agency || ':' || ref, victim_key), report_date,
                    incident_date, district_code, subdistrict_code, age, is_child, sex, violence_types,
-                   place_of_incident, relationship, services, notes, sheet, "row", NULL,
+                   place_of_incident, relationship, services, notes, sheet, "row", duplicate_of,
                    stage, stage_date, tppo_purpose, tppo_channel, destination_kind, destination, recruited_as_child,
                    repatriated, repatriated_from, perpetrators
-            FROM (SELECT *, left(submission_id, 16) || ':' || sheet_index || ':' || "row" AS key,
-                         nullif(trim(case_ref), '') AS ref
-                  FROM _incoming)
+            FROM (SELECT *, nullif(trim(case_ref), '') AS ref FROM _incoming)
             """)
     finally:
         con.unregister("_incoming")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from etl import db as dbmod
@@ -189,22 +190,48 @@ def _rule_by_hand(con):
     return sorted(marked.items())
 
 
+def _waiting(submission_id, agency, records):
+    """A file's records as a batch's victims waiting to be inserted (the columns of etl.load._owned the rule reads),
+    keyed as _submit keys them."""
+    return pa.table({
+        "victim_key": [f"{submission_id[:16]}:0:{i}" for i in range(len(records))], "agency": [agency] * len(records),
+        "district_code": [r[1] for r in records], "sex": [r[2] for r in records],
+        "age": pa.array([r[3] for r in records], pa.int32()), "report_date": pa.array([r[0] for r in records],
+                                                                                        pa.date32()),
+        "violence_types": [list(r[4]) for r in records]})
+
+
+def _insert_marked(con, submission_id, agency, records, marked):
+    """Waiting records inserted as _submit inserts them, with the duplicate_of marked for them."""
+    for i, ((day, district, sex, age, forms), primary) in enumerate(zip(records, marked.to_pylist())):
+        key = f"{submission_id[:16]}:0:{i}"
+        con.execute("INSERT INTO victim_records (victim_key, submission_id, agency, case_ref, case_key, report_date, "
+                    "district_code, age, sex, violence_types, source_sheet, source_row, duplicate_of) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Register', ?, ?)",
+                    [key, submission_id, agency, f"{agency}/{i}", key, day, district, age, sex, list(forms), 7 + i,
+                     primary])
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_one_refresh_per_batch_equals_a_full_recomputation(tmp_path, seed):
+@pytest.mark.parametrize("waiting", [False, True])
+def test_one_refresh_per_batch_equals_a_full_recomputation(tmp_path, seed, waiting):
     """Batches of several files, each inserted in its own transaction and replacing its agency-month (sometimes
-    with no records at all, sometimes twice in one batch), marked by one refresh_after_load per batch."""
+    with no records at all, sometimes twice in one batch), marked by one refresh_after_load per batch. With
+    ``waiting``, about half of the files' records wait outside the table, as a load's last victims do, are marked
+    there and inserted with their marks."""
     import random
 
-    rng = random.Random(seed)
+    rng, hold = random.Random(seed), random.Random(-seed)  # the same records with and without waiting ones
     months = [D(2024, 4, 1), D(2024, 5, 1), D(2024, 6, 1)]
     con = dbmod.connect(tmp_path / "ppa.duckdb")
     changed_old = 0  # records of earlier batches whose duplicate_of a later batch changed: the incremental path
     most = 0  # the most duplicates after any batch
+    marked_waiting = 0  # waiting records marked as duplicates
     try:
         n = 0
         for batch in range(15):
             before = dict(con.execute("SELECT victim_key, duplicate_of FROM victim_records").fetchall())
-            ids, released = [], []
+            ids, released, held = [], [], []
             for _ in range(rng.choice([1, 2, 4, 6])):
                 n += 1
                 agency = rng.choice(["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"])
@@ -214,11 +241,21 @@ def test_one_refresh_per_batch_equals_a_full_recomputation(tmp_path, seed):
                             sorted(rng.sample(["fisik", "psikis", "seksual"], rng.randint(1, 2))))
                            for _ in range(rng.choice([0, 3, 8, 15]))]
                 submission_id = f"{n:04d}{seed:02d}".ljust(64, "0")
+                # the agency-month's records waiting from an earlier file of the batch are replaced too
+                held = [h for h in held if (h[1], h[2]) != (agency, month)]
                 with dbmod.transaction(con):
-                    released += _replace_month(con, submission_id, agency, month, records)
+                    if waiting and hold.random() < 0.5:
+                        released += _replace_month(con, submission_id, agency, month, [])
+                        held.append((submission_id, agency, month, records))
+                    else:
+                        released += _replace_month(con, submission_id, agency, month, records)
                 ids.append(submission_id)
             with dbmod.transaction(con):
-                dedupe.refresh_after_load(con, ids, released)
+                marks = dedupe.refresh_after_load(con, ids, released, [_waiting(h[0], h[1], h[3]) for h in held])
+            with dbmod.transaction(con):
+                for (submission_id, agency, _month, records), marked in zip(held, marks):
+                    _insert_marked(con, submission_id, agency, records, marked)
+                    marked_waiting += marked.null_count < len(marked)
             incremental = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
             changed_old += sum(1 for key, primary in incremental if key in before and before[key] != primary)
             with dbmod.transaction(con):
@@ -227,7 +264,7 @@ def test_one_refresh_per_batch_equals_a_full_recomputation(tmp_path, seed):
             assert incremental == full, f"after batch {batch} ({len(ids)} files, {len(released)} released)"
             assert full == _rule_by_hand(con)
             most = max(most, sum(1 for _k, d in full if d))
-        assert most > 10 and changed_old > 0
+        assert most > 10 and changed_old > 0 and (marked_waiting > 3 if waiting else True)
     finally:
         con.close()
 
@@ -254,16 +291,19 @@ def test_a_batch_spanning_years_pairs_only_within_thirty_days(tmp_path):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_sorted_search_finds_the_rule_by_hand_on_crowded_records(tmp_path, seed):
+@pytest.mark.parametrize("waiting", [False, True])
+def test_the_sorted_search_finds_the_rule_by_hand_on_crowded_records(tmp_path, seed, waiting):
     """best_primaries (the sorted search) on records crowded into few kecamatan, ages and days, so that candidates
     tie on date gap and agency and the key order decides; dates and ages at the ends of the searched ranges
-    (gaps of 30 and 31 days, the youngest and oldest ages), records without sex or age, forms shared or not."""
+    (gaps of 30 and 31 days, the youngest and oldest ages), records without sex or age, forms shared or not. With
+    ``waiting``, a batch's records all wait outside the table (a new database's load) and are marked there."""
     import random
 
     rng = random.Random(seed)
     days = [D(2019, 12, 31), D(2020, 1, 1), D(2020, 1, 30), D(2020, 1, 31), D(2020, 3, 1), D(2021, 6, 15)]
     con = dbmod.connect(tmp_path / "ppa.duckdb")
     try:
+        held = []
         with dbmod.transaction(con):
             for n, agency in enumerate(["UPTD_PPA", "POLRESTA", "DINSOS", "LSM"] * 2):
                 records = [(rng.choice(days) + dt.timedelta(days=rng.choice([0, 0, 1])),
@@ -271,9 +311,16 @@ def test_the_sorted_search_finds_the_rule_by_hand_on_crowded_records(tmp_path, s
                             rng.choice(["P", "L", None]), rng.choice([0, 1, 2, 69, 70, None]),
                             sorted(rng.sample(["fisik", "psikis", "seksual", "tppo"], rng.randint(1, 3))))
                            for _ in range(40)]
-                _submit(con, f"{n:04d}{seed:02d}".ljust(64, "0"), agency,
-                        sorted({r[0].replace(day=1) for r in records}), records)
-            dedupe.refresh_duplicates(con)
+                held.append((f"{n:04d}{seed:02d}".ljust(64, "0"), agency, records))
+                _submit(con, held[-1][0], agency, sorted({r[0].replace(day=1) for r in records}),
+                        [] if waiting else records)
+            if waiting:
+                marks = dedupe.refresh_after_load(con, [h[0] for h in held], (),
+                                                  [_waiting(*h) for h in held])
+                for h, marked in zip(held, marks):
+                    _insert_marked(con, *h, marked)
+            else:
+                dedupe.refresh_duplicates(con)
         marked = con.execute("SELECT victim_key, duplicate_of FROM victim_records ORDER BY 1").fetchall()
         assert marked == _rule_by_hand(con)
         assert sum(1 for _k, d in marked if d) > 40
