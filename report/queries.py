@@ -778,8 +778,9 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
 
 
 # The tables of TPPO victims on the Gugus Tugas page and in its briefing (tppo_details). DuckDB counts them all in
-# one grouping (a statement's planning is most of its time on a period's few hundred TPPO rows: six statements took
-# ~25 ms at a million records, this one ~5), and the few counts are labelled and ordered here.
+# one grouping (a statement's planning is most of its time on a period's few hundred TPPO rows: the six statements of
+# session 17 took 37 ms at a million records, this statement ~5 and the whole function ~13; docs/performance.md,
+# "Session 18"), and the few counts are labelled and ordered here.
 TPPO_GROUPINGS = {"purpose": ("purpose",), "channel": ("channel",), "destination_kind": ("destination_kind",),
                   "destinations": ("destination",), "children": ("child_when_recruited",),
                   "repatriations": ("repatriated", "repatriated_from")}
