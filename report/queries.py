@@ -185,17 +185,27 @@ def database_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """One row: kasus, korban, kasus_tppo, korban_tppo, korban_anak for the period (registers only)."""
     where, params = _victim_where(f)
-    # per case first, then over cases: one grouping instead of two DISTINCT counts (one of them filtered)
-    return _df(con, f"""
-        SELECT count(*) AS kasus,
-               coalesce(CAST(sum(korban) AS BIGINT), 0) AS korban,
+    return _df(con, _headline_sql(f"(SELECT case_key, is_tppo, is_child FROM {_from('victims')} WHERE {where})"),
+               params)
+
+
+# The headline's counts (the columns of ``headline``), in order.
+HEADLINE_COUNTS = ("kasus", "korban", "kasus_tppo", "korban_tppo", "korban_anak")
+
+
+def _headline_sql(rows: str, counted: str = "TRUE") -> str:
+    """A query of one row, the HEADLINE_COUNTS of the victims among ``rows`` (fixed SQL: a relation with case_key,
+    is_tppo and is_child) for which ``counted`` (a fixed boolean expression) holds; a case counts when one of its
+    victims does. Per case first, then over cases: one grouping instead of two DISTINCT counts (one filtered)."""
+    return f"""
+        SELECT count(*) FILTER (WHERE korban > 0) AS kasus, coalesce(CAST(sum(korban) AS BIGINT), 0) AS korban,
                count(*) FILTER (WHERE korban_tppo > 0) AS kasus_tppo,
                coalesce(CAST(sum(korban_tppo) AS BIGINT), 0) AS korban_tppo,
                coalesce(CAST(sum(korban_anak) AS BIGINT), 0) AS korban_anak
-        FROM (SELECT case_key, count(*) AS korban, count(*) FILTER (WHERE is_tppo) AS korban_tppo,
-                     count(*) FILTER (WHERE is_child) AS korban_anak
-              FROM {_from('victims')} WHERE {where} GROUP BY case_key)
-    """, params)
+        FROM (SELECT case_key, count(*) FILTER (WHERE {counted}) AS korban,
+                     count(*) FILTER (WHERE {counted} AND is_tppo) AS korban_tppo,
+                     count(*) FILTER (WHERE {counted} AND is_child) AS korban_anak
+              FROM {rows} GROUP BY case_key)"""
 
 
 def monthly_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
@@ -605,42 +615,68 @@ def _two_period_flags(f: Filters, baseline: Filters) -> tuple[str, str, list]:
     return now[0], before[0], [*now[1], *before[1]]
 
 
-def _two_period_counts(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters, key: str, names: str,
-                       chosen: str | None) -> pd.DataFrame:
-    # key (an expression over `victims` naming a group) and names (code, label, order of every group) are fixed
-    # SQL chosen by the public functions below, never user input
+# The per-kecamatan and per-form tables of two_periods: their code and name columns.
+COMPARISON_TABLES = {"district_comparison": ("district_code", "district"),
+                     "form_comparison": ("violence_type", "label")}
+
+
+def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
+    """Two periods side by side (Tren, Perencanaan), in one statement:
+    - ``headline`` and ``headline_baseline``: the ``headline`` of the period and of the comparison period;
+    - ``district_comparison`` (district_code, district, ini, banding): kasus per kecamatan in the period (ini) and the
+      comparison period (banding), every kecamatan in code order, zeros kept (only the chosen one when filtered);
+    - ``form_comparison`` (violence_type, label, ini, banding): kasus per form, a case once for each form among its
+      victims, in the list's order (only the chosen form when filtered).
+
+    One statement instead of four: planning is most of each statement's time on a period's rows (the four took
+    ~40 ms at a million records, this one ~25; docs/performance.md, "Session 19")."""
     now, before, params = _two_period_flags(f, baseline)
-    return _df(con, f"""
-        WITH flagged AS (
-            SELECT case_key, {key} AS code, ({now}) AS in_now, ({before}) AS in_before
+    rows = con.execute(f"""
+        WITH flagged AS MATERIALIZED (
+            SELECT case_key, district_code, violence_types, is_tppo, is_child,
+                   ({now}) AS in_now, ({before}) AS in_before
             FROM {_from('victims')} WHERE ({now}) OR ({before})
-        ), cases AS (  -- one row per group and case: two filtered DISTINCT counts cost more (15-20 %)
-            SELECT code, case_key, bool_or(in_now) AS in_now, bool_or(in_before) AS in_before
-            FROM flagged GROUP BY code, case_key
+        ), headline_now AS ({_headline_sql("flagged", "in_now")}
+        ), headline_before AS ({_headline_sql("flagged", "in_before")}
+        ), grouped AS (  -- one row per group and case: two filtered DISTINCT counts cost more (15-20 %)
+            SELECT 'district_comparison' AS part, district_code AS code, bool_or(in_now) AS in_now,
+                   bool_or(in_before) AS in_before
+            FROM flagged GROUP BY district_code, case_key
+            UNION ALL
+            SELECT 'form_comparison', code, bool_or(in_now), bool_or(in_before)
+            FROM (SELECT unnest(violence_types) AS code, case_key, in_now, in_before FROM flagged)
+            GROUP BY code, case_key
         ), counts AS (
-            SELECT code, count(*) FILTER (WHERE in_now) AS ini, count(*) FILTER (WHERE in_before) AS banding
-            FROM cases GROUP BY 1
+            SELECT part, code, count(*) FILTER (WHERE in_now) AS ini, count(*) FILTER (WHERE in_before) AS banding
+            FROM grouped GROUP BY ALL
+        ), names AS (
+            SELECT 'district_comparison' AS part, district_code AS code, district AS name,
+                   row_number() OVER (ORDER BY district_code) AS sort_order
+            FROM ref_districts WHERE ? IS NULL OR district_code = ?
+            UNION ALL
+            SELECT 'form_comparison', violence_type, label, sort_order
+            FROM ref_violence_types WHERE ? IS NULL OR violence_type = ?
         )
-        SELECT n.code, n.name, coalesce(c.ini, 0) AS ini, coalesce(c.banding, 0) AS banding
-        FROM ({names}) n(code, name, sort_order) LEFT JOIN counts c USING (code)
-        WHERE ? IS NULL OR n.code = ?
-        ORDER BY n.sort_order
-    """, [*params, *params, chosen, chosen])
-
-
-def district_comparison(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
-    """Kasus per kecamatan in the period (ini) and the comparison period (banding); every kecamatan, zeros kept."""
-    return _two_period_counts(
-        con, f, baseline, "district_code", "SELECT district_code, district, district_code FROM ref_districts",
-        f.district_code).rename(columns={"code": "district_code", "name": "district"})
-
-
-def form_comparison(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> pd.DataFrame:
-    """Kasus per form (a case counts once for each form among its victims) in the period and the comparison period."""
-    return _two_period_counts(
-        con, f, baseline, "unnest(violence_types)",
-        "SELECT violence_type, label, sort_order FROM ref_violence_types",
-        f.violence_type).rename(columns={"code": "violence_type", "name": "label"})
+        SELECT part, code, name, ini, banding FROM (
+            SELECT n.part, n.code, n.name, n.sort_order, coalesce(c.ini, 0) AS ini, coalesce(c.banding, 0) AS banding
+            FROM names n LEFT JOIN counts c USING (part, code)
+            UNION ALL
+            SELECT 'headline', unnest({list(HEADLINE_COUNTS)}), NULL, unnest(range({len(HEADLINE_COUNTS)})),
+                   unnest([{", ".join(f"n.{c}" for c in HEADLINE_COUNTS)}]),
+                   unnest([{", ".join(f"b.{c}" for c in HEADLINE_COUNTS)}])
+            FROM headline_now n, headline_before b
+        ) ORDER BY part, sort_order, code
+    """, [*params, *params, f.district_code, f.district_code, f.violence_type, f.violence_type]).fetchall()
+    parts = {name: [row[1:] for row in rows if row[0] == name] for name in ("headline", *COMPARISON_TABLES)}
+    frames = {name: pd.DataFrame({code: pd.Series([row[column]], dtype="int64") for code, *row in parts["headline"]})
+              for name, column in (("headline", 1), ("headline_baseline", 2))}
+    for name, text_columns in COMPARISON_TABLES.items():
+        columns = list(zip(*parts[name])) or [[]] * 4
+        frames[name] = pd.DataFrame({
+            **{column: values if values else pd.Series([], dtype=object)
+               for column, values in zip(text_columns, map(list, columns[:2]))},
+            "ini": pd.Series(columns[2], dtype="int64"), "banding": pd.Series(columns[3], dtype="int64")})
+    return frames
 
 
 # Breakdowns the planning tables offer: the key column (fixed SQL over `victims`) and where its labels come from.
@@ -762,7 +798,7 @@ def tppo_two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filte
     """Kasus and korban TPPO in the period (ini) and the comparison period (banding): rows 'kasus', 'korban'."""
     now, before, params = _two_period_flags(f, baseline)
     return _df(con, f"""
-        WITH cases AS (  -- one row per case, as in _two_period_counts
+        WITH cases AS (  -- one row per case, as in two_periods
             SELECT case_key, count(*) FILTER (WHERE in_now) AS now_victims,
                    count(*) FILTER (WHERE in_before) AS before_victims
             FROM (SELECT case_key, ({now}) AS in_now, ({before}) AS in_before
@@ -999,21 +1035,7 @@ def trend(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict
     columns = ("case_key", "month", "district_code", "violence_types", "is_tppo", "is_child")
     with _keeping(con, "victims", columns, [f, f.previous_year(), baseline]):
         return {"monthly_totals": monthly_totals(con, f), "form_months": form_months(con, f),
-                "year_over_year": year_over_year(con, f), **_two_period_frames(con, f, baseline)}
-
-
-def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    """Two periods side by side (Tren, Perencanaan): headline of the period and of the comparison period
-    (``headline_baseline``), district_comparison and form_comparison."""
-    with _keeping(con, "victims", ("case_key", "is_tppo", "is_child", "district_code", "violence_types"),
-                  [f, baseline]):
-        return _two_period_frames(con, f, baseline)
-
-
-def _two_period_frames(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    return {"headline": headline(con, f), "headline_baseline": headline(con, baseline),
-            "district_comparison": district_comparison(con, f, baseline),
-            "form_comparison": form_comparison(con, f, baseline)}
+                "year_over_year": year_over_year(con, f), **two_periods(con, f, baseline)}
 
 
 def form_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -28,29 +29,50 @@ def cases_by(con, f: Filters, key: str) -> dict[str, int]:
     return dict(rows)
 
 
-@pytest.mark.parametrize("query, key, column", [
-    (queries.district_comparison, "district_code", "district_code"),
-    (queries.form_comparison, "unnest(violence_types)", "violence_type"),
+@pytest.mark.parametrize("table, key, column, names", [
+    ("district_comparison", "district_code", "district_code",
+     "SELECT district_code, district FROM ref_districts ORDER BY district_code"),
+    ("form_comparison", "unnest(violence_types)", "violence_type",
+     "SELECT violence_type, label FROM ref_violence_types ORDER BY sort_order"),
 ])
-def test_two_period_counts_match_sql_on_the_view(demo_con, query, key, column):
+def test_two_period_counts_match_sql_on_the_view(demo_con, table, key, column, names):
+    """Every kecamatan (form) in its order, zeros kept, with the cases of each period counted on the view."""
     baseline = Filters(dt.date(2022, 4, 1), dt.date(2023, 3, 1))
-    result = query(demo_con, JAN_OCT, baseline)
+    result = queries.two_periods(demo_con, JAN_OCT, baseline)[table]
     now, before = cases_by(demo_con, JAN_OCT, key), cases_by(demo_con, baseline, key)
+    assert [tuple(r) for r in result.iloc[:, :2].itertuples(index=False)] == demo_con.execute(names).fetchall()
     assert {r[column]: r["ini"] for _, r in result.iterrows() if r["ini"]} == now
     assert {r[column]: r["banding"] for _, r in result.iterrows() if r["banding"]} == before
+    assert list(result.dtypes[2:]) == ["int64", "int64"]
     assert sum(now.values()) > 100
+
+
+@pytest.mark.parametrize("f", [JAN_OCT, Filters(JAN_OCT.start, JAN_OCT.end, district_code="15.71.03"),
+                               Filters(JAN_OCT.start, JAN_OCT.end, violence_type="tppo", include_duplicates=True),
+                               Filters(dt.date(2031, 1, 1), dt.date(2031, 2, 1))], ids=repr)
+def test_two_period_headlines_are_the_headline_of_each_period(demo_con, f):
+    """two_periods counts its headlines in its own statement, with the rule headline uses (_headline_sql): the same
+    frames, also with a comparison period overlapping the period and for months without data."""
+    for baseline in (f.previous_year(), replace(f, start=queries.add_months(f.start, -3),
+                                                end=queries.add_months(f.end, -3))):
+        frames = queries.two_periods(demo_con, f, baseline)
+        pd.testing.assert_frame_equal(frames["headline"], queries.headline(demo_con, f))
+        pd.testing.assert_frame_equal(frames["headline_baseline"], queries.headline(demo_con, baseline))
 
 
 def test_two_period_counts_keep_the_sidebar_filters(demo_con):
     f = Filters(JAN_OCT.start, JAN_OCT.end, violence_type="seksual", agency="UPTD_PPA")
-    result = queries.district_comparison(demo_con, f, f.previous_year())
+    frames = queries.two_periods(demo_con, f, f.previous_year())
+    result = frames["district_comparison"]
     expected = dict(demo_con.execute(f"""
         SELECT district_code, count(DISTINCT case_key) FROM victims
         WHERE {IN_PERIOD} AND list_contains(violence_types, 'seksual') AND agency = 'UPTD_PPA' GROUP BY 1""",
                                      _bounds(f)).fetchall())
     assert {r.district_code: r.ini for r in result.itertuples() if r.ini} == expected
-    forms = queries.form_comparison(demo_con, f, f.previous_year())
-    assert list(forms["violence_type"]) == ["seksual"]
+    assert list(frames["form_comparison"]["violence_type"]) == ["seksual"]
+    chosen = Filters(JAN_OCT.start, JAN_OCT.end, district_code="15.71.03")
+    assert list(queries.two_periods(demo_con, chosen, chosen.previous_year())["district_comparison"]["district_code"]
+                ) == ["15.71.03"]
 
 
 @pytest.mark.parametrize("by, key", [("kecamatan", "district_code"), ("lembaga", "agency"),

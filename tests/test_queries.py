@@ -383,6 +383,12 @@ def _funnel(con, f: q.Filters, part: str):
     return q.stage_funnels(con, f)[part]
 
 
+def _two_period_table(con, f: q.Filters, baseline: q.Filters, name: str):
+    """One of the tables two_periods reads together, outside any section (tests/test_planning.py checks them against
+    SQL on the view)."""
+    return q.two_periods(con, f, baseline)[name]
+
+
 def _tppo_detail(con, f: q.Filters, name: str):
     """One of the tables tppo_details reads together, outside any section."""
     return q.tppo_details(con, f)[name]
@@ -401,11 +407,8 @@ def _section_cases(f: q.Filters) -> dict:
         "trend": ((f, baseline), {"monthly_totals": (q.monthly_totals, f), "form_months": (q.form_months, f),
                                   "year_over_year": (q.year_over_year, f), "headline": (q.headline, f),
                                   "headline_baseline": (q.headline, baseline),
-                                  "district_comparison": (q.district_comparison, f, baseline),
-                                  "form_comparison": (q.form_comparison, f, baseline)}),
-        "two_periods": ((f, baseline), {"headline": (q.headline, f), "headline_baseline": (q.headline, baseline),
-                                        "district_comparison": (q.district_comparison, f, baseline),
-                                        "form_comparison": (q.form_comparison, f, baseline)}),
+                                  "district_comparison": (_two_period_table, f, baseline, "district_comparison"),
+                                  "form_comparison": (_two_period_table, f, baseline, "form_comparison")}),
         "form_breakdowns": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
                                    "form_districts": (q.form_districts, f)}),
         "tppo_overview": ((tppo,), {"headline": (q.headline, tppo),
