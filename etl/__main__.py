@@ -10,7 +10,7 @@ import argparse
 import sys
 from contextlib import contextmanager
 
-from etl.model import EtlError, UsageError
+from etl.errors import EtlError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ARGPARSE_WORDS = (("the following arguments are required:", "argumen berikut wajib diisi:"),
@@ -402,5 +402,28 @@ def _cmd_config(args) -> int:
 
 COMMANDS["config"] = _cmd_config
 
+# Commands after which the process ends without tearing down its modules: Python spends ~0.3 s freeing pandas',
+# pyarrow's, Plotly's, python-pptx's and reportlab's objects after a paparan (docs/performance.md, "Session 19"),
+# which nothing needs: its files are written, Chromium and the database closed.
+WITHOUT_TEARDOWN = frozenset({"paparan"})
+
+
+def exit_without_teardown(code: int) -> None:
+    """End the process now: atexit handlers and logging's shutdown run and stdout and stderr are flushed, as at a
+    normal exit; only the freeing of every module's objects is skipped."""
+    import atexit
+    import logging
+    import os
+
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in WITHOUT_TEARDOWN:
+        exit_without_teardown(code)
+    sys.exit(code)

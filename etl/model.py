@@ -8,17 +8,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
-class EtlError(Exception):
-    """A failure the operator can act on; the message is Indonesian and says what to do."""
-
-
-class WorkbookError(EtlError):
-    """The file as a whole cannot be read or understood (nothing from it is loaded)."""
-
-
-class UsageError(EtlError):
-    """The command was called wrongly (exit code 2)."""
+from etl.errors import EtlError, UsageError, WorkbookError  # noqa: F401 - where the loader's modules import them
 
 
 # the reason of a register row dated outside the period its file declares (etl.parse): such a rejection says

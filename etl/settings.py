@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from etl.model import UsageError
+from etl.errors import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_ENV = "PPA_CONFIG"

@@ -206,6 +206,13 @@ def test_pdf_is_one_a4_page_with_the_headline(b, renderer, tmp_path):
     assert "masih sementara" in text and "bukan angka prevalensi" in text
     subprocess.run(["pdftoppm", "-r", "70", "-png", str(path), str(OUT / "ringkasan")], check=True)
     assert (OUT / "ringkasan-1.png").stat().st_size > 20_000
+    assert embedded_images(path) == [("image", "jpeg")] * 3  # embedded as drawn: no PNG decoded, no alpha mask
+
+
+def embedded_images(path) -> list[tuple[str, str]]:
+    """(type, encoding) of every image in a PDF, as poppler's pdfimages lists them."""
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    return [(row.split()[2], row.split()[8]) for row in listing.splitlines()[2:]]
 
 
 def test_task_force_pdf_is_one_a4_page_for_the_meeting(b, renderer):
@@ -218,6 +225,7 @@ def test_task_force_pdf_is_one_a4_page_for_the_meeting(b, renderer):
                                    check=True).stdout.split())
     assert "Gugus Tugas TPPO Kota Jambi" in text and "Januari–Oktober 2024: 22 kasus TPPO" in text
     assert "Sumber:" in text and "bukan angka prevalensi" in text and "UNTUK KALANGAN INTERNAL" in text
+    assert embedded_images(path) == [("image", "jpeg")] * 4
 
 
 # ------------------------------------------------------------------------------------------------- infographic
@@ -344,18 +352,18 @@ def test_the_infographic_s_tables_alone_are_the_release_s_own_rows(demo_con, rel
             == public_for(release_2024, start, end)
 
 
-def _stock_kaleido_pngs(figures: list, scales: list[int]) -> list[bytes]:
-    """The figures drawn by kaleido as it comes: plotly.py's full plotly.js (and MathJax), the tab reloaded after
-    every image."""
+def _stock_kaleido_images(drawn: list[tuple]) -> list[bytes]:
+    """The (figure, scale, format) drawn by kaleido as it comes: plotly.py's full plotly.js (and MathJax), the tab
+    reloaded after every image."""
     import asyncio
 
     import kaleido
 
     async def reloading() -> list[bytes]:
         async with kaleido.Kaleido(n=1) as stock:
-            return [await stock.calc_fig(fig, opts={"format": "png", "width": fig.layout.width,
+            return [await stock.calc_fig(fig, opts={"format": image_format, "width": fig.layout.width,
                                                     "height": fig.layout.height, "scale": scale})
-                    for fig, scale in zip(figures, scales)]
+                    for fig, scale, image_format in drawn]
 
     return asyncio.run(reloading())
 
@@ -369,20 +377,21 @@ def test_every_paparan_image_is_byte_identical_to_stock_kaleido_s(b, release_202
 
     public = public_for(release_2024, JAN, OCT)
     figures = png.chart_figures(b)
-    drawn = [(fig, 2) for fig in pdf.page_figures(b, figures).values()]
-    drawn += [(fig, png.SCALE) for fig in png.export_figures(b, figures).values()]
-    drawn += [(infographic.infographic_figure(public), 1)]
-    drawn += [(fig, 2) for fig in pdf.task_force_page_figures(b).values()]
-    assert len(drawn) == 14
+    drawn = [(fig, 2, pdf.PAGE_IMAGE_FORMAT) for fig in pdf.page_figures(b, figures).values()]
+    drawn += [(fig, png.SCALE, "png") for fig in png.export_figures(b, figures).values()]
+    drawn += [(infographic.infographic_figure(public), 1, "png")]
+    drawn += [(fig, 2, pdf.PAGE_IMAGE_FORMAT) for fig in pdf.task_force_page_figures(b).values()]
+    assert len(drawn) == 14 and pdf.PAGE_IMAGE_FORMAT == "jpeg"
     renderer = chromium.Renderer()
     try:
         renderer.ready()  # up before the first figure: it draws a throwaway image first, which must change nothing
         assert renderer.basic_plotly and renderer.warmed_up
-        kept = [renderer.submit(fig, scale).result(timeout=120) for fig, scale in drawn]
+        kept = [renderer.submit(*image).result(timeout=120) for image in drawn]
         assert renderer.basic_plotly  # no figure needed the full plotly.js
     finally:
         renderer.close()
-    assert kept == _stock_kaleido_pngs(*map(list, zip(*drawn)))
+    assert kept == _stock_kaleido_images(drawn)
+    assert [image[:3] for image in kept] == [b"\xff\xd8\xff"] * 3 + [b"\x89PN"] * 7 + [b"\xff\xd8\xff"] * 4
 
 
 def test_a_trace_type_outside_the_basic_bundle_is_drawn_with_the_full_plotly_js(b):
@@ -406,7 +415,7 @@ def test_a_trace_type_outside_the_basic_bundle_is_drawn_with_the_full_plotly_js(
         assert not renderer.basic_plotly
     finally:
         renderer.close()
-    assert kept == _stock_kaleido_pngs([bar, heatmap, bar], [1, 1, 1])
+    assert kept == _stock_kaleido_images([(bar, 1, "png"), (heatmap, 1, "png"), (bar, 1, "png")])
 
 
 def test_the_basic_plotly_js_is_the_version_plotly_py_ships():

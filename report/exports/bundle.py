@@ -124,7 +124,8 @@ def queue_images(b: Briefing, chromium: png.Renderer, progress: Progress = lambd
     returns at once, so the deck, the tables and the public release are made while Chromium draws (ChromiumMissing
     without one). ``queue_last`` queues the rest once the public release is known."""
     figures = png.chart_figures(b)  # the PNGs and the PDF page draw the same figures, built once
-    summary = {name: chromium.submit(fig, 2) for name, fig in pdf.page_figures(b, figures).items()}
+    summary = {name: chromium.submit(fig, 2, pdf.PAGE_IMAGE_FORMAT)
+               for name, fig in pdf.page_figures(b, figures).items()}
     progress("Menggambar grafik (PNG) …")  # once the first image is queued: a missing Chromium has said so by now
     return Drawing(summary=summary,
                    charts={name: chromium.submit(fig) for name, fig in png.export_figures(b, figures).items()})
@@ -136,7 +137,8 @@ def queue_last(drawing: Drawing, b: Briefing, public: infographic.PublicHeadline
     from report.exports import infographic
 
     drawing.infographic = chromium.submit(infographic.infographic_figure(public), scale=1)
-    drawing.task_force = {name: chromium.submit(fig, 2) for name, fig in pdf.task_force_page_figures(b).items()}
+    drawing.task_force = {name: chromium.submit(fig, 2, pdf.PAGE_IMAGE_FORMAT)
+                          for name, fig in pdf.task_force_page_figures(b).items()}
 
 
 def drawn_files(b: Briefing, public: infographic.PublicHeadline, drawing: Drawing, chromium: png.Renderer,

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from etl import settings
-from etl.model import EtlError
+from etl.errors import EtlError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 START_TIMEOUT_SECONDS = 30   # a Chromium that starts at all starts in 1-3 s; one that hangs must not hang the export
@@ -197,16 +197,16 @@ class Renderer:
                                             f"{reason}. Gambar grafik, infografis dan PDF tidak dibuat.")
         raise self._failure
 
-    def submit(self, fig, scale: int = 2) -> concurrent.futures.Future:
+    def submit(self, fig, scale: int = 2, image_format: str = "png") -> concurrent.futures.Future:
         """Queue a figure, also while Chromium is still starting (it is drawn once Chromium is up); the future's
-        result is the PNG at the figure's layout size times scale.
+        result is the image ("png", or "jpeg" at plotly.js's quality 0.92) at the figure's layout size times scale.
 
         ChromiumMissing at once when no Chromium was found or it has already failed; call ``ready`` before waiting
         on a future (a Chromium that fails later fails the future with its own error, one that hangs never ends it).
         """
         if self._failure is not None or self._browser.done():
             self.ready()
-        opts = {"format": "png", "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
+        opts = {"format": image_format, "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
         spec = fig.to_dict()  # here, so the caller may go on with the next figure while this one is drawn
         future = asyncio.run_coroutine_threadsafe(self._draw(spec, opts), self._loop)
         self._queued.append(future)
@@ -222,10 +222,10 @@ class Renderer:
                 self.basic_plotly = False
             return await browser.calc_fig(spec, opts=opts)
 
-    def render(self, figures: dict, scale: int = 2) -> dict[str, bytes]:
-        """Every figure as a PNG, keyed as given (all queued first, then collected)."""
+    def render(self, figures: dict, scale: int = 2, image_format: str = "png") -> dict[str, bytes]:
+        """Every figure as an image (``submit``), keyed as given (all queued first, then collected)."""
         self.ready()
-        queued = {name: self.submit(fig, scale) for name, fig in figures.items()}
+        queued = {name: self.submit(fig, scale, image_format) for name, fig in figures.items()}
         return {name: future.result() for name, future in queued.items()}
 
     def close_when_drawn(self) -> None:

@@ -19,6 +19,11 @@ from report.exports import png
 
 # The three charts on the page, and their render sizes in pixels (width, height).
 PAGE_CHARTS = {"tren-bulanan": (1100, 360), "kecamatan": (620, 520), "bentuk": (620, 520)}
+# The pages' chart images are JPEGs (plotly.js's quality 0.92) drawn at twice their size, ~300 dpi on the page:
+# reportlab embeds a JPEG as it is, while it decodes a PNG, splits off its alpha channel and compresses both again
+# (the summary page 0.26 s with PNGs, 0.05 s with JPEGs; the task-force page, laid out after the last image is drawn,
+# 0.28 s and 0.07 s). Printed or on screen the pages look the same (docs/performance.md, "Session 19").
+PAGE_IMAGE_FORMAT = "jpeg"
 MARGIN = 14 * mm
 ACCENT = charts.TOTAL_COLOUR
 MUTED = "#555555"
@@ -70,8 +75,8 @@ def page_figures(b: Briefing, figures: Mapping[str, object] | None = None) -> di
 
 
 def chart_images(b: Briefing, figures: Mapping[str, object] | None = None) -> dict[str, bytes]:
-    """The page's three charts as PNGs (``page_figures`` drawn at scale 2)."""
-    return png.render_pngs(page_figures(b, figures), scale=2)
+    """The page's three charts as images (``page_figures`` drawn at scale 2 as PAGE_IMAGE_FORMAT)."""
+    return png.render_images(page_figures(b, figures), scale=2, image_format=PAGE_IMAGE_FORMAT)
 
 
 def _image(data: bytes, width_pt: float, name: str):
@@ -106,7 +111,8 @@ def _title_block(title: str, b: Briefing, width: float) -> list:
 
 
 def build_summary_pdf(b: Briefing, images: Mapping[str, bytes]) -> bytes:
-    """The one-page summary as PDF bytes, with ``images`` from ``chart_images`` (or any PNGs of those names)."""
+    """The one-page summary as PDF bytes, with ``images`` from ``chart_images`` (or any PNGs or JPEGs of those
+    names)."""
     from reportlab.platypus import ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table, TableStyle
 
     _styles()  # before the document: it also sets reportlab's stream encoding
@@ -166,8 +172,9 @@ def task_force_page_figures(b: Briefing) -> dict[str, object]:
 
 
 def task_force_images(b: Briefing) -> dict[str, bytes]:
-    """The task-force page's four charts as PNGs (``task_force_page_figures`` drawn at scale 2)."""
-    return png.render_pngs(task_force_page_figures(b), scale=2)
+    """The task-force page's four charts as images (``task_force_page_figures`` drawn at scale 2 as
+    PAGE_IMAGE_FORMAT)."""
+    return png.render_images(task_force_page_figures(b), scale=2, image_format=PAGE_IMAGE_FORMAT)
 
 
 def _pair(images: Mapping[str, bytes], left: str, right: str, width: float):

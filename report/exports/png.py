@@ -127,10 +127,11 @@ def render_png(fig: go.Figure, scale: int = SCALE) -> bytes:
         return renderer.submit(fig, scale).result()
 
 
-def render_pngs(figures: dict[str, go.Figure], scale: int = SCALE) -> dict[str, bytes]:
-    """Several figures as PNGs, keyed as given, drawn by one Chromium (the active one inside ``rendering()``)."""
+def render_images(figures: dict[str, go.Figure], scale: int = SCALE, image_format: str = "png") -> dict[str, bytes]:
+    """Several figures as PNGs (or JPEGs), keyed as given, drawn by one Chromium (the active one inside
+    ``rendering()``)."""
     with rendering() as renderer:
-        return renderer.render(figures, scale)
+        return renderer.render(figures, scale, image_format)
 
 
 def export_figures(b: Briefing, figures: dict[str, go.Figure] | None = None,
@@ -143,4 +144,4 @@ def export_figures(b: Briefing, figures: dict[str, go.Figure] | None = None,
 
 def chart_pngs(b: Briefing, scale: int = SCALE, names: Sequence[str] | None = None) -> dict[str, bytes]:
     """Every briefing chart (or the named ones) as a PNG with its footer, keyed by chart name."""
-    return render_pngs(export_figures(b, names=names), scale)
+    return render_images(export_figures(b, names=names), scale)
