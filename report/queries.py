@@ -628,8 +628,8 @@ def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -
     - ``form_comparison`` (violence_type, label, ini, banding): kasus per form, a case once for each form among its
       victims, in the list's order (only the chosen form when filtered).
 
-    One statement instead of four: planning is most of each statement's time on a period's rows (the four took
-    ~40 ms at a million records, this one ~25; docs/performance.md, "Session 19")."""
+    One statement instead of four statements on a temporary table: 61 -> 39 ms at a million records; on the rows Tren's
+    section keeps, as fast as the four were (docs/performance.md, "Session 19")."""
     now, before, params = _two_period_flags(f, baseline)
     rows = con.execute(f"""
         WITH flagged AS MATERIALIZED (
@@ -668,8 +668,9 @@ def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -
         ) ORDER BY part, sort_order, code
     """, [*params, *params, f.district_code, f.district_code, f.violence_type, f.violence_type]).fetchall()
     parts = {name: [row[1:] for row in rows if row[0] == name] for name in ("headline", *COMPARISON_TABLES)}
-    frames = {name: pd.DataFrame({code: pd.Series([row[column]], dtype="int64") for code, *row in parts["headline"]})
-              for name, column in (("headline", 1), ("headline_baseline", 2))}
+    headlines = {code: (now, before) for code, _, now, before in parts["headline"]}
+    frames = {name: pd.DataFrame({code: pd.Series([counts[i]], dtype="int64") for code, counts in headlines.items()})
+              for i, name in enumerate(("headline", "headline_baseline"))}
     for name, text_columns in COMPARISON_TABLES.items():
         columns = list(zip(*parts[name])) or [[]] * 4
         frames[name] = pd.DataFrame({
