@@ -97,6 +97,13 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     return con.execute(sql, params or []).df()
 
 
+def _typed_frame(text: dict[str, list], counts: dict[str, list]) -> pd.DataFrame:
+    """Text columns, then count columns, typed as DuckDB's ``.df()`` types a result: text object (also when empty),
+    counts int64. For the functions that fetch DuckDB's few counts and label or order them in Python."""
+    return pd.DataFrame({**{name: values if values else pd.Series([], dtype=object) for name, values in text.items()},
+                         **{name: pd.Series(values, dtype="int64") for name, values in counts.items()}})
+
+
 # Sections (below): a page section's queries read the same rows of a contract view. Most of a query's time is
 # DuckDB planning the view (its joins and age-band lookup, 5-10 ms at a million rows, about as much on the demo),
 # so a section reads the view once into a temporary table of its connection and its queries, unchanged, read that
@@ -669,14 +676,11 @@ def two_periods(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -
     """, [*params, *params, f.district_code, f.district_code, f.violence_type, f.violence_type]).fetchall()
     parts = {name: [row[1:] for row in rows if row[0] == name] for name in ("headline", *COMPARISON_TABLES)}
     headlines = {code: (now, before) for code, _, now, before in parts["headline"]}
-    frames = {name: pd.DataFrame({code: pd.Series([counts[i]], dtype="int64") for code, counts in headlines.items()})
+    frames = {name: _typed_frame({}, {code: [counts[i]] for code, counts in headlines.items()})
               for i, name in enumerate(("headline", "headline_baseline"))}
-    for name, text_columns in COMPARISON_TABLES.items():
-        columns = list(zip(*parts[name])) or [[]] * 4
-        frames[name] = pd.DataFrame({
-            **{column: values if values else pd.Series([], dtype=object)
-               for column, values in zip(text_columns, map(list, columns[:2]))},
-            "ini": pd.Series(columns[2], dtype="int64"), "banding": pd.Series(columns[3], dtype="int64")})
+    for name, (code_column, name_column) in COMPARISON_TABLES.items():
+        codes, names, now, before = (list(column) for column in zip(*parts[name])) if parts[name] else ([],) * 4
+        frames[name] = _typed_frame({code_column: codes, name_column: names}, {"ini": now, "banding": before})
     return frames
 
 
@@ -857,8 +861,8 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
     for column, list_name in TPPO_BREAKDOWNS.items():
         entries = {**vocab.case_detail_labels(list_name), NOT_FILLED: "Tidak diisi"}
         found = {NOT_FILLED if code is None else code: n for code, n in counts[column].items()}
-        tables[column] = _count_table({"code": list(entries), "label": list(entries.values())},
-                                      [found.get(code, 0) for code in entries])
+        tables[column] = _typed_frame({"code": list(entries), "label": list(entries.values())},
+                                      {"victims": [found.get(code, 0) for code in entries]})
     places = {p.code: p for p in vocab.destinations()}
     kinds = vocab.case_detail_labels("destination_kind")
     kind_order = {kind: i for i, kind in enumerate(kinds)}
@@ -871,26 +875,22 @@ def tppo_details(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Dat
     # most victims first, then in the kinds' order (a kind not in the list last), then by label
     named.sort(key=lambda row: (-row[4], kind_order.get(row[2], len(kind_order)), row[1]))
     values = [list(column) for column in zip(*named)] or [[]] * 5
-    tables["destinations"] = _count_table(
-        dict(zip(("destination", "label", "destination_kind", "kind_label"), values)), values[4])
-    tables["children"] = _count_table({"age_group": list(CHILD_GROUPS.values())},
-                                      [counts["children"].get(child, 0) for child in CHILD_GROUPS])
+    tables["destinations"] = _typed_frame(
+        dict(zip(("destination", "label", "destination_kind", "kind_label"), values)), {"victims": values[4]})
+    tables["children"] = _typed_frame({"age_group": list(CHILD_GROUPS.values())},
+                                      {"victims": [counts["children"].get(child, 0) for child in CHILD_GROUPS]})
     answers = {}  # (answer, label) -> victims
     for (repatriated, place), n in counts["repatriations"].items():
         label = REPATRIATION_ANSWERS[repatriated][1] or (places[place].label if place in places else "Tidak disebut")
         answers[repatriated, label] = answers.get((repatriated, label), 0) + n
     order = list(REPATRIATION_ANSWERS)
     ordered = sorted(answers.items(), key=lambda item: (order.index(item[0][0]), -item[1], item[0][1]))
-    tables["repatriations"] = _count_table(
+    tables["repatriations"] = _typed_frame(
         {"label": [label for (_, label), _ in ordered],
-         "repatriated": [REPATRIATION_ANSWERS[answer][0] for (answer, _), _ in ordered]}, [n for _, n in ordered])
+         "repatriated": [REPATRIATION_ANSWERS[answer][0] for (answer, _), _ in ordered]},
+        {"victims": [n for _, n in ordered]})
     return tables
 
-
-def _count_table(text: dict[str, list], victims: list[int]) -> pd.DataFrame:
-    """Text columns and ``victims``, typed as DuckDB's ``.df()`` types a result (object when a column is empty)."""
-    return pd.DataFrame({**{name: values if values else pd.Series([], dtype=object) for name, values in text.items()},
-                         "victims": pd.Series(victims, dtype="int64")})
 
 
 # The funnel's steps: stage codes whose step (case_detail_lists.csv) is the step, in order; stages that end a case
