@@ -25,7 +25,10 @@ FILTER_CASES = [
 
 
 def _attached() -> set[str]:
-    return {row[0] for row in app_db._instance.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    """The instance's attached databases, read under report.db's lock as its own code does: the instance refuses a
+    call while another thread uses it (the copies' thread attaching the file), which made these tests flaky."""
+    with app_db._handle_lock:
+        return {row[0] for row in app_db._instance.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
 
 
 def _made_copies(path) -> dict[str, str]:
