@@ -1,7 +1,7 @@
 """The query layer behind Streamlit's cache: bounded, keyed by the database file's version so a new load shows up.
 
 Each function here has the same name and arguments as in report/queries.py, without the connection. The
-sections (summary, trend, two_periods, form_breakdowns, tppo_overview, victim_profile, task_force) return a dict of
+sections (summary, trend, two_periods, forms_and_tppo, victim_profile, task_force) return a dict of
 the frames a page section shows, read in one go (report/queries.py, "Sections"). They read the `victims` and
 `tppo_victims` views from in-memory copies of the file version's rows once these are made (report/db.py).
 """
@@ -94,7 +94,6 @@ district_rates = _cached(queries.district_rates)
 summary = _cached(queries.summary)
 trend = _cached(queries.trend)
 two_periods = _cached(queries.two_periods)
-form_breakdowns = _cached(queries.form_breakdowns)
-tppo_overview = _cached(queries.tppo_overview)
+forms_and_tppo = _cached(queries.forms_and_tppo)
 victim_profile = _cached(queries.victim_profile)
 task_force = _cached(queries.task_force)

@@ -41,9 +41,9 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     comparison = [(q.two_periods, (f, baseline))]
     return {
         "ringkasan": frame + [(q.summary, (f,))],
-        "tren": frame + [(q.trend, (f, baseline)), (q.recap_months, (f,))],
+        "tren": frame + [(q.trend, (f, baseline))],
         "wilayah": frame + [(q.district_totals, (f, None)), (q.subdistrict_totals, (f,))],
-        "bentuk_tppo": frame + [(q.form_breakdowns, (f,)), (q.tppo_overview, (f.only_tppo(),))],
+        "bentuk_tppo": frame + [(q.forms_and_tppo, (f,))],
         "korban": frame + [(q.victim_profile, (f,))],
         "gugus_tugas": frame + [(q.task_force, (f, baseline))],
         "perencanaan": frame + [*comparison, (q.service_coverage, (f, "semua")), (q.reporting_delay, (f, "bentuk"))],

@@ -12,36 +12,34 @@ period = fmt.period_label(f.start, f.end)
 st.title("Bentuk kekerasan dan TPPO")
 st.caption("Satu korban dapat mengalami lebih dari satu bentuk kekerasan, sehingga jumlah per bentuk "
            "lebih besar daripada jumlah korban.")
-forms = cached.form_breakdowns(f)
-st.plotly_chart(charts.forms_figure(forms["form_totals"], period), config=charts.CHART_CONFIG)
-st.plotly_chart(charts.form_months_figure(forms["form_months"], period), config=charts.CHART_CONFIG)
-st.plotly_chart(charts.form_districts_figure(forms["form_districts"], period), config=charts.CHART_CONFIG)
+section = cached.forms_and_tppo(f)  # the forms' tables, the TPPO headline of both years and its charts' tables
+st.plotly_chart(charts.forms_figure(section["form_totals"], period), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.form_months_figure(section["form_months"], period), config=charts.CHART_CONFIG)
+st.plotly_chart(charts.form_districts_figure(section["form_districts"], period), config=charts.CHART_CONFIG)
 
 st.header("Tindak Pidana Perdagangan Orang (TPPO)")
-tppo = f.only_tppo()
-previous = tppo.previous_year()
-section = cached.tppo_overview(tppo)  # the headline of both years and the three charts' tables
-now, before = section["headline"], section["headline_previous"]
+previous = f.previous_year()
+now, before = section["tppo_headline"], section["tppo_headline_previous"]
 cards = {card.label: card for card in sentences.metric_cards(now, before)}
 compared = f"dibanding {fmt.period_label_short(previous.start, previous.end)}"
 for column, label in zip(st.columns(2), ("Kasus TPPO", "Korban")):
     card = cards[label]
     column.metric("Korban TPPO" if label == "Korban" else label, card.value, delta=card.delta, delta_color="off",
                   delta_arrow=card.arrow, delta_description=compared, border=True)
-st.plotly_chart(charts.monthly_figure(section["monthly_totals"], f"{period}, TPPO", "kasus"),
+st.plotly_chart(charts.monthly_figure(section["tppo_monthly_totals"], f"{period}, TPPO", "kasus"),
                 config=charts.CHART_CONFIG)
 left, right = st.columns(2)
-left.plotly_chart(charts.pyramid_figure(section["age_sex"], f"{period}, TPPO"), config=charts.CHART_CONFIG)
-right.plotly_chart(charts.district_bar_figure(section["district_totals"], f"{period}, TPPO", "korban"),
+left.plotly_chart(charts.pyramid_figure(section["tppo_age_sex"], f"{period}, TPPO"), config=charts.CHART_CONFIG)
+right.plotly_chart(charts.district_bar_figure(section["tppo_district_totals"], f"{period}, TPPO", "korban"),
                    config=charts.CHART_CONFIG)
 
 downloads.table_downloads({
-    "Korban per bentuk": forms["form_totals"],
-    "Bentuk per bulan": forms["form_months"],
-    "Bentuk per kecamatan": forms["form_districts"],
-    "TPPO per bulan": section["monthly_totals"],
-    "TPPO umur dan jenis kelamin": section["age_sex"],
-    "TPPO per kecamatan": section["district_totals"],
+    "Korban per bentuk": section["form_totals"],
+    "Bentuk per bulan": section["form_months"],
+    "Bentuk per kecamatan": section["form_districts"],
+    "TPPO per bulan": section["tppo_monthly_totals"],
+    "TPPO umur dan jenis kelamin": section["tppo_age_sex"],
+    "TPPO per kecamatan": section["tppo_district_totals"],
 }, f, key="unduh_bentuk")
 
 frame.end(f)

@@ -13,7 +13,7 @@ period = fmt.period_label(f.start, f.end)
 
 st.title("Tren")
 st.caption("Bulan terakhir diarsir: data sementara, karena laporan terlambat masih bisa masuk.")
-section = cached.trend(f, baseline)  # the charts' tables and the two periods'
+section = cached.trend(f, baseline)  # the charts' tables, the two periods' and the recaps'
 st.plotly_chart(charts.monthly_figure(section["monthly_totals"], period, "korban", moving_average=True),
                 config=charts.CHART_CONFIG)
 st.plotly_chart(charts.form_months_figure(section["form_months"], period), config=charts.CHART_CONFIG)
@@ -30,7 +30,7 @@ two_periods = comparison.comparison_section(f, baseline, key="tren_banding", sec
 st.subheader("Rekap bulanan (dicatat terpisah)")
 st.caption("Lembaga yang hanya mengirim rekap tidak dapat dicek ganda terhadap register, "
            "sehingga angkanya ditampilkan terpisah dan tidak ditambahkan ke jumlah kasus atau korban.")
-recaps = cached.recap_months(f)
+recaps = section["recap_months"]
 st.plotly_chart(charts.recap_figure(recaps, period), config=charts.CHART_CONFIG)
 
 downloads.table_downloads({

@@ -7,12 +7,14 @@ returned by their own functions from ``monthly_counts`` (source 'recap') and are
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextvars
 import datetime as dt
 import itertools
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
@@ -165,6 +167,48 @@ def _keeping(con: duckdb.DuckDBPyConnection, view: str, columns: tuple[str, ...]
     finally:
         _kept.reset(token)
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+# A section's independent parts run at once, each on a connection of its own (DuckDB runs each of these queries on
+# the thread that asks, threads = 1, and lets go of Python's lock meanwhile): a rerun waits for the longest part
+# instead of all of them (docs/performance.md, "Session 20"). Threads shared by every page run of the process.
+_parts = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="ppa-section-part")
+
+Part = Callable[[duckdb.DuckDBPyConnection], dict[str, pd.DataFrame]]
+
+
+def _at_once(con: duckdb.DuckDBPyConnection, here: Part, *elsewhere: Part) -> dict[str, pd.DataFrame]:
+    """The frames of ``here`` (run on ``con``) and of each of ``elsewhere`` (run meanwhile on other threads, each on
+    a new cursor of ``con``'s database reading the same catalog), in that order. Each part keeps its own rows
+    (_keeping: a temporary table is its connection's own) and reads the copies ``con``'s caller reads. A part does
+    not call _at_once itself: with the pool's threads all busy, parts would wait for parts queued behind them."""
+    def on_its_cursor(part: Part, cursor: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with cursor:
+            return part(cursor)
+
+    database, schema = con.execute("SELECT current_database(), current_schema()").fetchone()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+    others: list[concurrent.futures.Future] = []
+    try:
+        for _ in elsewhere:  # made on this thread: a connection refuses a call while another thread uses it
+            cursors.append(con.cursor())
+            cursors[-1].execute(f"USE {_quoted(database)}.{_quoted(schema)}")
+        for part, cursor in zip(elsewhere, cursors):  # before ``here`` keeps rows of its own, with the caller's
+            # copies (ContextVars do not cross threads by themselves)
+            others.append(_parts.submit(contextvars.copy_context().run, on_its_cursor, part, cursor))
+        frames = here(con)
+    finally:
+        concurrent.futures.wait(others)  # they read the caller's copies until they end, an error or not
+        for cursor in cursors[len(others):]:  # never handed to a thread
+            cursor.close()
+    for other in others:
+        frames.update(other.result())
+    return frames
+
+
+def _quoted(name: str) -> str:
+    """A catalog or schema name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def data_span(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -1012,43 +1056,53 @@ def perpetrator_relationships(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Sections: what one section of a page asks for, from one read of each view (_keeping above). Each returns the
-# frames the named query functions return for the same arguments (tests/test_queries.py compares them).
+# Sections: what one section of a page asks for, from one read of each view (_keeping above), its independent
+# parts at once (_at_once above). Each returns the frames the named query functions return for the same arguments
+# (tests/test_queries.py compares them).
 
 def summary(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Ringkasan: headline and perpetrator_totals of the period and of the same months a year earlier
-    (``*_previous``), monthly_totals, district_totals and form_totals of the period."""
+    """Ringkasan: headline of the period and of the same months a year earlier (``*_previous``), monthly_totals,
+    district_totals and form_totals of the period; perpetrator_totals of both periods (the two parts at once)."""
     previous = f.previous_year()
-    victim_columns = ("case_key", "month", "is_tppo", "is_child", "district_code", "violence_types")
-    perpetrator_columns = ("case_key", "sex", "is_child")
-    with _keeping(con, "victims", victim_columns, [f, previous]), \
-            _keeping(con, "perpetrators", perpetrator_columns, [f, previous]):
-        return {"headline": headline(con, f), "headline_previous": headline(con, previous),
-                "perpetrator_totals": perpetrator_totals(con, f),
-                "perpetrator_totals_previous": perpetrator_totals(con, previous),
-                "monthly_totals": monthly_totals(con, f), "district_totals": district_totals(con, f),
-                "form_totals": form_totals(con, f)}
+
+    def victims(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        columns = ("case_key", "month", "is_tppo", "is_child", "district_code", "violence_types")
+        with _keeping(con, "victims", columns, [f, previous]):
+            return {"headline": headline(con, f), "headline_previous": headline(con, previous),
+                    "monthly_totals": monthly_totals(con, f), "district_totals": district_totals(con, f),
+                    "form_totals": form_totals(con, f)}
+
+    def perpetrators(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with _keeping(con, "perpetrators", ("case_key", "sex", "is_child"), [f, previous]):
+            return {"perpetrator_totals": perpetrator_totals(con, f),
+                    "perpetrator_totals_previous": perpetrator_totals(con, previous)}
+
+    return _at_once(con, victims, perpetrators)
 
 
 def trend(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    """Tren: monthly_totals, form_months and year_over_year of the period, and what two_periods gives for it and
-    ``baseline`` (the same keys)."""
-    columns = ("case_key", "month", "district_code", "violence_types", "is_tppo", "is_child")
-    with _keeping(con, "victims", columns, [f, f.previous_year(), baseline]):
-        return {"monthly_totals": monthly_totals(con, f), "form_months": form_months(con, f),
-                "year_over_year": year_over_year(con, f), **two_periods(con, f, baseline)}
+    """Tren: monthly_totals, form_months, year_over_year and recap_months of the period, and what two_periods gives
+    for it and ``baseline`` (the same keys); the three parts at once (_at_once)."""
+    def charts(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with _keeping(con, "victims", ("case_key", "month", "district_code", "violence_types"),
+                      [f, f.previous_year()]):
+            return {"monthly_totals": monthly_totals(con, f), "form_months": form_months(con, f),
+                    "year_over_year": year_over_year(con, f)}
+
+    return _at_once(con, charts, lambda con: two_periods(con, f, baseline),
+                    lambda con: {"recap_months": recap_months(con, f)})
 
 
 def form_breakdowns(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Bentuk & TPPO: form_totals, form_months and form_districts of the period."""
+    """Bentuk & TPPO's forms part (forms_and_tppo): form_totals, form_months and form_districts of the period."""
     with _keeping(con, "victims", ("month", "district_code", "violence_types"), [f]):
         return {"form_totals": form_totals(con, f), "form_months": form_months(con, f),
                 "form_districts": form_districts(con, f)}
 
 
 def tppo_overview(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Bentuk & TPPO's TPPO section for TPPO filters ``f`` (Filters.only_tppo): headline of the period and of the
-    same months a year earlier (``headline_previous``), monthly_totals, age_sex and district_totals."""
+    """Bentuk & TPPO's TPPO part (forms_and_tppo) for TPPO filters ``f`` (Filters.only_tppo): headline of the period
+    and of the same months a year earlier (``headline_previous``), monthly_totals, age_sex and district_totals."""
     previous = f.previous_year()
     columns = ("case_key", "month", "is_tppo", "is_child", "age_band", "sex", "district_code")
     with _keeping(con, "victims", columns, [f, previous]):
@@ -1057,24 +1111,39 @@ def tppo_overview(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Da
                 "district_totals": district_totals(con, f)}
 
 
+def forms_and_tppo(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Bentuk & TPPO: form_breakdowns of the period and, each key prefixed ``tppo_``, tppo_overview of its TPPO
+    filters (Filters.only_tppo), the two at once."""
+    return _at_once(con, lambda con: form_breakdowns(con, f),
+                    lambda con: {f"tppo_{name}": frame for name, frame in tppo_overview(con, f.only_tppo()).items()})
+
+
 def victim_profile(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
     """Korban: age_sex, child_adult, victim_groups, places_of_incident, relationships, perpetrator_age_sex,
-    perpetrator_child_adult and perpetrator_relationships of the period."""
-    victim_columns = ("age_band", "sex", "is_child", "place_of_incident", "relationship")
-    perpetrator_columns = ("age_band", "sex", "is_child", "relationship")
-    with _keeping(con, "victims", victim_columns, [f]), \
-            _keeping(con, "perpetrators", perpetrator_columns, [f]):
-        return {"age_sex": age_sex(con, f), "child_adult": child_adult(con, f),
-                "victim_groups": victim_groups(con, f), "places_of_incident": places_of_incident(con, f),
-                "relationships": relationships(con, f), "perpetrator_age_sex": perpetrator_age_sex(con, f),
-                "perpetrator_child_adult": perpetrator_child_adult(con, f),
-                "perpetrator_relationships": perpetrator_relationships(con, f)}
+    perpetrator_child_adult and perpetrator_relationships of the period (the victims' and the perpetrators' parts at
+    once)."""
+    def victims(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with _keeping(con, "victims", ("age_band", "sex", "is_child", "place_of_incident", "relationship"), [f]):
+            return {"age_sex": age_sex(con, f), "child_adult": child_adult(con, f),
+                    "victim_groups": victim_groups(con, f), "places_of_incident": places_of_incident(con, f),
+                    "relationships": relationships(con, f)}
+
+    def perpetrators(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with _keeping(con, "perpetrators", ("age_band", "sex", "is_child", "relationship"), [f]):
+            return {"perpetrator_age_sex": perpetrator_age_sex(con, f),
+                    "perpetrator_child_adult": perpetrator_child_adult(con, f),
+                    "perpetrator_relationships": perpetrator_relationships(con, f)}
+
+    return _at_once(con, victims, perpetrators)
 
 
 def task_force(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters) -> dict[str, pd.DataFrame]:
-    """Gugus Tugas: tppo_two_periods against ``baseline``; the tables of tppo_details (TPPO_GROUPINGS' keys); the
-    stage_funnels of TPPO cases and of all cases (``funnel_tppo``, ``funnel_all``)."""
-    with _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
-        funnels = stage_funnels(con, f)
-        return {"tppo_two_periods": tppo_two_periods(con, f, baseline), **tppo_details(con, f),
-                "funnel_tppo": funnels["tppo"], "funnel_all": funnels["all"]}
+    """Gugus Tugas: tppo_two_periods against ``baseline``; the stage_funnels of TPPO cases and of all cases
+    (``funnel_tppo``, ``funnel_all``); the tables of tppo_details (TPPO_GROUPINGS' keys), read at once."""
+    def victims(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+        with _keeping(con, "victims", ("case_key", "report_date", "is_tppo"), [f, baseline]):
+            funnels = stage_funnels(con, f)
+            return {"tppo_two_periods": tppo_two_periods(con, f, baseline),
+                    "funnel_tppo": funnels["tppo"], "funnel_all": funnels["all"]}
+
+    return _at_once(con, victims, lambda con: tppo_details(con, f))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -400,28 +401,32 @@ def _section_cases(f: q.Filters) -> dict:
     baseline = q.Filters(q.add_months(f.start, -7), q.add_months(f.end, -7))  # overlaps the period when long
     return {
         "summary": ((f,), {"headline": (q.headline, f), "headline_previous": (q.headline, previous),
-                           "perpetrator_totals": (q.perpetrator_totals, f),
-                           "perpetrator_totals_previous": (q.perpetrator_totals, previous),
                            "monthly_totals": (q.monthly_totals, f), "district_totals": (q.district_totals, f),
-                           "form_totals": (q.form_totals, f)}),
+                           "form_totals": (q.form_totals, f), "perpetrator_totals": (q.perpetrator_totals, f),
+                           "perpetrator_totals_previous": (q.perpetrator_totals, previous)}),
         "trend": ((f, baseline), {"monthly_totals": (q.monthly_totals, f), "form_months": (q.form_months, f),
                                   "year_over_year": (q.year_over_year, f), "headline": (q.headline, f),
                                   "headline_baseline": (q.headline, baseline),
                                   "district_comparison": (_two_period_table, f, baseline, "district_comparison"),
-                                  "form_comparison": (_two_period_table, f, baseline, "form_comparison")}),
+                                  "form_comparison": (_two_period_table, f, baseline, "form_comparison"),
+                                  "recap_months": (q.recap_months, f)}),
         "form_breakdowns": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
                                    "form_districts": (q.form_districts, f)}),
         "tppo_overview": ((tppo,), {"headline": (q.headline, tppo),
                                     "headline_previous": (q.headline, tppo.previous_year()),
                                     "monthly_totals": (q.monthly_totals, tppo), "age_sex": (q.age_sex, tppo),
                                     "district_totals": (q.district_totals, tppo)}),
+        "forms_and_tppo": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
+                                  "form_districts": (q.form_districts, f), "tppo_headline": (q.headline, tppo),
+                                  "tppo_headline_previous": (q.headline, tppo.previous_year()),
+                                  "tppo_monthly_totals": (q.monthly_totals, tppo), "tppo_age_sex": (q.age_sex, tppo),
+                                  "tppo_district_totals": (q.district_totals, tppo)}),
         "victim_profile": ((f,), {name: (getattr(q, name), f) for name in (
             "age_sex", "child_adult", "victim_groups", "places_of_incident", "relationships", "perpetrator_age_sex",
             "perpetrator_child_adult", "perpetrator_relationships")}),
         "task_force": ((f, baseline), {"tppo_two_periods": (q.tppo_two_periods, f, baseline),
-                                       **{name: (_tppo_detail, f, name) for name in q.TPPO_GROUPINGS},
-                                       "funnel_tppo": (_funnel, f, "tppo"),
-                                       "funnel_all": (_funnel, f, "all")}),
+                                       "funnel_tppo": (_funnel, f, "tppo"), "funnel_all": (_funnel, f, "all"),
+                                       **{name: (_tppo_detail, f, name) for name in q.TPPO_GROUPINGS}}),
     }
 
 
@@ -453,6 +458,66 @@ def test_sections_read_through_the_dashboard_s_run_connection(demo_db_master):
                 with pytest.raises(Exception, match="age_band"):
                     q.age_sex(con, JAN_OCT_2024)
             assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def test_a_section_s_parts_run_at_once_each_on_a_connection_of_its_own(demo_db_master):
+    """_at_once runs the other parts while the caller's runs, each on a cursor of its own reading the caller's
+    catalog and copies, keeping rows only on its own connection; frames in the parts' order. A barrier both parts
+    must reach together fails the test if they ran one after the other."""
+    together = threading.Barrier(3, timeout=60)
+
+    def part(name: str):
+        def run(con):
+            together.wait()
+            with q._keeping(con, "victims", ("case_key", "is_tppo", "is_child"), [JAN_OCT_2024]):
+                kept = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+                return {name: pd.DataFrame({"connection": [id(con)], "catalog": [con.execute(
+                    "SELECT current_database()").fetchone()[0]], "kept_here": [kept],
+                    "copy": [q._source("victims")], "thread": [threading.get_ident()]}),
+                    f"{name}_headline": q.headline(con, JAN_OCT_2024)}
+        return run
+
+    with app_db.reading(demo_db_master):
+        pass
+    app_db.wait_for_copies()  # the dashboard's in-memory copies of this file version
+    with app_db.one_connection_per_run():
+        with app_db.reading(demo_db_master) as (con, copies), q.reading_copies(copies):
+            frames = q._at_once(con, part("here"), part("there"), part("yonder"))
+            catalog = con.execute("SELECT current_database()").fetchone()[0]
+            assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+    assert list(frames) == ["here", "here_headline", "there", "there_headline", "yonder", "yonder_headline"]
+    rows = pd.concat([frames[name] for name in ("here", "there", "yonder")])
+    assert rows["connection"].iloc[0] == id(con) and rows["connection"].nunique() == 3
+    assert rows["thread"].iloc[0] == threading.get_ident() and rows["thread"].nunique() == 3
+    assert copies["victims"] != "victims"
+    assert set(rows["catalog"]) == {catalog} and set(rows["copy"]) == {copies["victims"]}
+    assert set(rows["kept_here"]) == {1}  # each part sees only its own kept rows
+    for name in ("there", "yonder"):
+        pd.testing.assert_frame_equal(frames[f"{name}_headline"], frames["here_headline"])
+
+
+def test_a_failing_part_fails_the_section_after_every_part_has_ended(demo_db_master):
+    """An error in another part reaches the caller once its own part is done; an error in the caller's part waits
+    for the other parts (they read the caller's connection's database) before it is raised."""
+    ended = []
+
+    def slow(con):
+        time.sleep(0.3)
+        ended.append("slow")
+        return {"slow": q.headline(con, JAN_OCT_2024)}
+
+    def failing(con):
+        raise ValueError("bagian gagal")
+
+    with app_db.one_connection_per_run():
+        with app_db.read_only(demo_db_master) as con:
+            with pytest.raises(ValueError, match="bagian gagal"):
+                q._at_once(con, slow, failing)
+            assert ended == ["slow"]
+            with pytest.raises(ValueError, match="bagian gagal"):
+                q._at_once(con, failing, slow)
+            assert ended == ["slow", "slow"]
+            assert list(q._at_once(con, slow)) == ["slow"]
 
 
 def test_tppo_details_count_each_tppo_victim_once_per_table_with_odd_codes(demo_db):
