@@ -23,13 +23,12 @@ def baseline_period(f: Filters) -> Filters:
 
 
 def comparison_section(f: Filters, baseline: Filters, key: str,
-                       section: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+                       section: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Draw cases in both periods, per kecamatan and per form, with the verdict; return the tables for download.
-    ``section``: the page's frames with those of queries.two_periods (Tren's queries.trend), when it has them."""
+    ``section``: the page's section holding the frames of queries.two_periods (queries.trend, queries.planning)."""
     period, before = fmt.period_label(f.start, f.end), fmt.period_label(baseline.start, baseline.end)
     months_now, months_before = compare.months_between(f.start, f.end), compare.months_between(baseline.start,
                                                                                                 baseline.end)
-    section = section or cached.two_periods(f, baseline)
     now_cases = int(section["headline"]["kasus"].iloc[0])
     before_cases = int(section["headline_baseline"]["kasus"].iloc[0])
     st.markdown(compare.period_sentence(now_cases, before_cases, period, before, months_now, months_before))

@@ -38,7 +38,6 @@ def page_queries(f: q.Filters) -> dict[str, list]:
     its default (the same months a year earlier). A section (queries.summary, two_periods …) is one call."""
     frame = [(q.database_facts, ()), (q.data_span, ()), (q.missing_recent_reports, ())]
     baseline = f.previous_year()
-    comparison = [(q.two_periods, (f, baseline))]
     return {
         "ringkasan": frame + [(q.summary, (f,))],
         "tren": frame + [(q.trend, (f, baseline))],
@@ -46,7 +45,7 @@ def page_queries(f: q.Filters) -> dict[str, list]:
         "bentuk_tppo": frame + [(q.forms_and_tppo, (f,))],
         "korban": frame + [(q.victim_profile, (f,))],
         "gugus_tugas": frame + [(q.task_force, (f, baseline))],
-        "perencanaan": frame + [*comparison, (q.service_coverage, (f, "semua")), (q.reporting_delay, (f, "bentuk"))],
+        "perencanaan": frame + [(q.planning, (f, baseline, "semua", "bentuk"))],
         "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
                                   (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
                                   (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),

@@ -14,15 +14,19 @@ st.title("Perencanaan")
 st.caption("Bahan rapat perencanaan dinas: apakah perubahan antarperiode nyata atau kebetulan, layanan apa yang "
            "diterima korban, dan berapa lama korban baru melapor.")
 
-st.subheader("Dua periode berdampingan")
-tables = comparison.comparison_section(f, baseline, key="perencanaan")
-
 GROUPS = {"semua": "Semua korban", "kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "lembaga": "Lembaga"}
+# The two breakdown controls below as the reader left them (Streamlit sets a control's value before the run), so
+# that the page's three tables are read at once, before the controls are drawn.
+by = st.session_state.get("layanan_menurut") or "semua"
+delay_by = st.session_state.get("waktu_menurut") or "bentuk"
+section = cached.planning(f, baseline, by, delay_by)
+
+st.subheader("Dua periode berdampingan")
+tables = comparison.comparison_section(f, baseline, key="perencanaan", section=section)
 
 st.subheader("Layanan bagi korban")
-by = st.segmented_control("Menurut", list(GROUPS), format_func=GROUPS.get, default="semua", key="layanan_menurut")
-by = by or "semua"
-services = cached.service_coverage(f, by)
+st.segmented_control("Menurut", list(GROUPS), format_func=GROUPS.get, default="semua", key="layanan_menurut")
+services = section["service_coverage"]
 st.plotly_chart(charts.service_figure(services, f"Korban yang menerima layanan menurut {GROUPS[by].lower()}",
                                       period), config=charts.CHART_CONFIG, key="perencanaan_layanan")
 st.caption("Cakupan = korban yang menerima sekurang-kurangnya satu layanan dibagi jumlah korban. Menurut bentuk, "
@@ -33,9 +37,9 @@ with st.expander("Tabel layanan"):
     st.dataframe(service_table, hide_index=True)
 
 st.subheader("Waktu dari kejadian sampai lapor")
-delay_by = st.segmented_control("Menurut", ["semua", "bentuk", "lembaga"], format_func=GROUPS.get, default="bentuk",
-                                key="waktu_menurut") or "bentuk"
-delays = cached.reporting_delay(f, delay_by)
+st.segmented_control("Menurut", ["semua", "bentuk", "lembaga"], format_func=GROUPS.get, default="bentuk",
+                     key="waktu_menurut")
+delays = section["reporting_delay"]
 st.plotly_chart(charts.delay_figure(delays, f"Hari dari kejadian sampai lapor menurut {GROUPS[delay_by].lower()}",
                                     period), config=charts.CHART_CONFIG, key="perencanaan_waktu")
 delay_table = charts.delay_display(delays, GROUPS[delay_by])

@@ -1111,6 +1111,15 @@ def tppo_overview(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.Da
                 "district_totals": district_totals(con, f)}
 
 
+def planning(con: duckdb.DuckDBPyConnection, f: Filters, baseline: Filters, services_by: str,
+             delay_by: str) -> dict[str, pd.DataFrame]:
+    """Perencanaan: what two_periods gives for the period and ``baseline`` (the same keys), service_coverage by
+    ``services_by`` and reporting_delay by ``delay_by`` (keys ``service_coverage``, ``reporting_delay``), at once."""
+    return _at_once(con, lambda con: two_periods(con, f, baseline),
+                    lambda con: {"service_coverage": service_coverage(con, f, services_by)},
+                    lambda con: {"reporting_delay": reporting_delay(con, f, delay_by)})
+
+
 def forms_and_tppo(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, pd.DataFrame]:
     """Bentuk & TPPO: form_breakdowns of the period and, each key prefixed ``tppo_``, tppo_overview of its TPPO
     filters (Filters.only_tppo), the two at once."""

@@ -416,6 +416,11 @@ def _section_cases(f: q.Filters) -> dict:
                                     "headline_previous": (q.headline, tppo.previous_year()),
                                     "monthly_totals": (q.monthly_totals, tppo), "age_sex": (q.age_sex, tppo),
                                     "district_totals": (q.district_totals, tppo)}),
+        "planning": ((f, baseline, "lembaga", "bentuk"), {
+            "headline": (q.headline, f), "headline_baseline": (q.headline, baseline),
+            "district_comparison": (_two_period_table, f, baseline, "district_comparison"),
+            "form_comparison": (_two_period_table, f, baseline, "form_comparison"),
+            "service_coverage": (q.service_coverage, f, "lembaga"), "reporting_delay": (q.reporting_delay, f, "bentuk")}),
         "forms_and_tppo": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
                                   "form_districts": (q.form_districts, f), "tppo_headline": (q.headline, tppo),
                                   "tppo_headline_previous": (q.headline, tppo.previous_year()),

@@ -47,6 +47,7 @@ def _page_calls(f: q.Filters) -> dict:
     population = (("15.71.01", 50_000, 25_000, 15_000), ("15.71.09", 80_000, None, 20_000))
     return {
         "summary": (f,), "trend": (f, baseline), "two_periods": (f, f.previous_year()), "forms_and_tppo": (f,),
+        "planning": (f, baseline, "kecamatan", "lembaga"),
         "victim_profile": (f,), "task_force": (f, baseline),
         "district_totals": (f, None), "subdistrict_totals": (f,), "recap_months": (f,),
         "district_rates": (f, population), "duplicate_pairs": (f,), "submission_matrix": (f,),
