@@ -196,3 +196,28 @@ def test_streamlits_own_labels_and_chart_tool_titles_are_indonesian(server, brow
     english = [text for text in said if any(re.fullmatch(pattern, text) for pattern, _words in LABELS)]
     assert not english, english
     assert {"Tutup bilah samping", "Menu utama", "Unduh grafik (PNG)"} <= set(said), said
+
+
+def test_planning_breakdown_controls_change_their_charts_in_one_click(server, browser):
+    """Perencanaan reads its three tables at once, before its two "Menurut" controls are drawn, from the values
+    Streamlit keeps for them: one click on a control redraws its chart by the breakdown chosen, the other stays."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    sign_in(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Perencanaan").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/perencanaan')", timeout=60_000)
+    wait_until_rendered(page)
+    body = page.locator('[data-testid="stMain"]')
+    body.get_by_text("Korban yang menerima layanan menurut semua korban").wait_for(timeout=60_000)
+    controls = page.locator('[data-testid="stButtonGroup"]')
+    controls.first.get_by_role("radio", name="Lembaga").click()
+    body.get_by_text("Korban yang menerima layanan menurut lembaga").wait_for(timeout=60_000)
+    wait_until_rendered(page)
+    assert body.get_by_text("Hari dari kejadian sampai lapor menurut bentuk kekerasan").count() == 1
+    controls.nth(1).get_by_role("radio", name="Semua korban").click()
+    body.get_by_text("Hari dari kejadian sampai lapor menurut semua korban").wait_for(timeout=60_000)
+    wait_until_rendered(page)
+    assert body.get_by_text("Korban yang menerima layanan menurut lembaga").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
