@@ -967,10 +967,10 @@ def protected_heatmap_figure(df: pd.DataFrame, x: str, y: str, title: str, perio
     if df.empty:
         return empty_figure(title, period, public_source())
     xs, ys = list(dict.fromkeys(df[x])), list(dict.fromkeys(df[y]))[::-1]
-    cell = {(r[x], r[y]): r for _, r in df.iterrows()}
-    values = [[None if pd.isna(cell[(a, b)]["value"]) else int(cell[(a, b)]["value"]) for a in xs] for b in ys]
-    labels = [[cell[(a, b)]["label"] for a in xs] for b in ys]
-    hidden = [[0 if pd.isna(cell[(a, b)]["value"]) else None for a in xs] for b in ys]
+    cell = {(a, b): (value, label) for a, b, value, label in zip(df[x], df[y], df["value"], df["label"])}
+    values = [[None if pd.isna(cell[(a, b)][0]) else int(cell[(a, b)][0]) for a in xs] for b in ys]
+    labels = [[cell[(a, b)][1] for a in xs] for b in ys]
+    hidden = [[0 if pd.isna(cell[(a, b)][0]) else None for a in xs] for b in ys]
     hover = [[f"{b} · {a}: " + (SUPPRESSED_HOVER.get(lab, lab) if v is None else f"{lab} {unit}")
               for a, v, lab in zip(xs, vrow, lrow)] for b, vrow, lrow in zip(ys, values, labels)]
     data = [_trace("heatmap", z=values, x=xs, y=ys, text=labels, texttemplate="%{text}", hovertext=hover,

@@ -284,14 +284,14 @@ def total(counts: pd.DataFrame, name: str, code: str) -> dc.ProtectedCount | Non
 
 
 def _cells(rows: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
-    cells = pd.DataFrame({HEADERS[d]: rows[f"label{i + 1}"].tolist() for i, d in enumerate(dims)})
-    for i, d in enumerate(dims):
-        cells[f"kode_{d}"] = rows[f"key{i + 1}"].tolist()
-    cells["value"] = pd.array([None if pd.isna(v) else int(v) for v in rows["value"]], dtype="Int64")
-    cells["label"] = rows["label"].tolist()
-    cells["suppressed"] = rows["suppressed"].astype(bool).tolist()
-    cells["reason"] = [r if isinstance(r, str) else None for r in rows["reason"]]
-    return cells
+    # every column in one constructor: pandas sets a column of an existing frame in ~0.3 ms, several a public page
+    columns = {HEADERS[d]: rows[f"label{i + 1}"].tolist() for i, d in enumerate(dims)}
+    columns.update({f"kode_{d}": rows[f"key{i + 1}"].tolist() for i, d in enumerate(dims)})
+    columns["value"] = pd.array([None if pd.isna(v) else int(v) for v in rows["value"]], dtype="Int64")
+    columns["label"] = rows["label"].tolist()
+    columns["suppressed"] = rows["suppressed"].astype(bool).tolist()
+    columns["reason"] = [r if isinstance(r, str) else None for r in rows["reason"]]
+    return pd.DataFrame(columns)
 
 
 def table(counts: pd.DataFrame, name: str, code: str) -> dc.ProtectedTable:
