@@ -1,7 +1,7 @@
 """The query layer behind Streamlit's cache: bounded, keyed by the database file's version so a new load shows up.
 
 Each function here has the same name and arguments as in report/queries.py, without the connection. The
-sections (summary, trend, planning, forms_and_tppo, victim_profile, task_force) return a dict of
+sections (summary, trend, planning, forms_and_tppo, victim_profile, task_force, data_quality) return a dict of
 the frames a page section shows, read in one go (report/queries.py, "Sections"). They read the `victims` and
 `tppo_victims` views from in-memory copies of the file version's rows once these are made (report/db.py).
 """
@@ -79,12 +79,6 @@ data_span = _cached(queries.data_span)
 database_facts = _cached(queries.database_facts)
 district_totals = _cached(queries.district_totals)
 subdistrict_totals = _cached(queries.subdistrict_totals)
-submission_matrix = _cached(queries.submission_matrix)
-rejected_by_reason = _cached(queries.rejected_by_reason)
-warnings_by_reason = _cached(queries.warnings_by_reason)
-unknown_wordings = _cached(queries.unknown_wordings)
-recap_total_mismatches = _cached(queries.recap_total_mismatches)
-duplicate_pairs = _cached(queries.duplicate_pairs)
 load_history = _cached(queries.load_history)
 missing_recent_reports = _cached(queries.missing_recent_reports)
 district_rates = _cached(queries.district_rates)
@@ -94,3 +88,4 @@ planning = _cached(queries.planning)
 forms_and_tppo = _cached(queries.forms_and_tppo)
 victim_profile = _cached(queries.victim_profile)
 task_force = _cached(queries.task_force)
+data_quality = _cached(queries.data_quality)

@@ -46,10 +46,7 @@ def page_queries(f: q.Filters) -> dict[str, list]:
         "korban": frame + [(q.victim_profile, (f,))],
         "gugus_tugas": frame + [(q.task_force, (f, baseline))],
         "perencanaan": frame + [(q.planning, (f, baseline, "semua", "bentuk"))],
-        "kualitas_data": frame + [(q.submission_matrix, (f,)), (q.rejected_by_reason, (f,)),
-                                  (q.duplicate_pairs, (f,)), (q.unknown_wordings, (f,)),
-                                  (q.recap_total_mismatches, (f,)), (q.warnings_by_reason, (f,)),
-                                  (q.load_history, (20,))],
+        "kualitas_data": frame + [(q.data_quality, (f,)), (q.load_history, (20,))],
     }
 
 

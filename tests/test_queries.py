@@ -421,6 +421,9 @@ def _section_cases(f: q.Filters) -> dict:
             "district_comparison": (_two_period_table, f, baseline, "district_comparison"),
             "form_comparison": (_two_period_table, f, baseline, "form_comparison"),
             "service_coverage": (q.service_coverage, f, "lembaga"), "reporting_delay": (q.reporting_delay, f, "bentuk")}),
+        "data_quality": ((f,), {name: (getattr(q, name), f) for name in (
+            "submission_matrix", "unknown_wordings", "recap_total_mismatches", "rejected_by_reason", "duplicate_pairs",
+            "warnings_by_reason")}),
         "forms_and_tppo": ((f,), {"form_totals": (q.form_totals, f), "form_months": (q.form_months, f),
                                   "form_districts": (q.form_districts, f), "tppo_headline": (q.headline, tppo),
                                   "tppo_headline_previous": (q.headline, tppo.previous_year()),

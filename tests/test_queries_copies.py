@@ -46,13 +46,10 @@ def _page_calls(f: q.Filters) -> dict:
     baseline = q.Filters(q.add_months(f.start, -7), q.add_months(f.end, -7))  # overlaps the period when long
     population = (("15.71.01", 50_000, 25_000, 15_000), ("15.71.09", 80_000, None, 20_000))
     return {
-        "summary": (f,), "trend": (f, baseline), "two_periods": (f, f.previous_year()), "forms_and_tppo": (f,),
-        "planning": (f, baseline, "kecamatan", "lembaga"),
-        "victim_profile": (f,), "task_force": (f, baseline),
-        "district_totals": (f, None), "subdistrict_totals": (f,), "recap_months": (f,),
-        "district_rates": (f, population), "duplicate_pairs": (f,), "submission_matrix": (f,),
-        **{f"service_coverage:{by}": (f, by) for by in q.PLANNING_GROUPS},
-        **{f"reporting_delay:{by}": (f, by) for by in q.PLANNING_GROUPS},
+        "summary": (f,), "trend": (f, baseline), "forms_and_tppo": (f,), "victim_profile": (f,),
+        "task_force": (f, baseline), "data_quality": (f,),
+        "district_totals": (f, None), "subdistrict_totals": (f,), "district_rates": (f, population),
+        **{f"planning:{by}": (f, baseline, by, by) for by in q.PLANNING_GROUPS},
     }
 
 
