@@ -601,7 +601,7 @@ def duplicate_pairs(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
         SELECT d.agency, p.agency AS primary_agency, count(*) AS pairs
         FROM victims d JOIN victim_records p ON p.victim_key = d.duplicate_of
         WHERE d.duplicate_of IS NOT NULL AND {where}
-        GROUP BY ALL ORDER BY pairs DESC
+        GROUP BY ALL ORDER BY pairs DESC, d.agency, primary_agency  -- ties in a fixed order, run after run
     """, params)
 
 
