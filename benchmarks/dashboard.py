@@ -35,7 +35,7 @@ CHANGED = replace(FILTERS, district_code="15.71.09")  # the filter change every 
 def page_queries(f: q.Filters) -> dict[str, list]:
     """The query calls each page makes (frame included), as (function, args) pairs: what pages/*.py, app/frame.py
     and app/comparison.py ask app/cached.py for, with no population table configured and the comparison period at
-    its default (the same months a year earlier). A section (queries.summary, two_periods …) is one call."""
+    its default (the same months a year earlier). A section (queries.summary, queries.planning …) is one call."""
     frame = [(q.database_facts, ()), (q.data_span, ()), (q.missing_recent_reports, ())]
     baseline = f.previous_year()
     return {

@@ -8,11 +8,10 @@ returned by their own functions from ``monthly_counts`` (source 'recap') and are
 from __future__ import annotations
 
 import concurrent.futures
-import contextvars
 import datetime as dt
 import itertools
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
@@ -195,7 +194,7 @@ def _at_once(con: duckdb.DuckDBPyConnection, here: Part, *elsewhere: Part) -> di
             cursors[-1].execute(f"USE {_quoted(database)}.{_quoted(schema)}")
         for part, cursor in zip(elsewhere, cursors):  # before ``here`` keeps rows of its own, with the caller's
             # copies (ContextVars do not cross threads by themselves)
-            others.append(_parts.submit(contextvars.copy_context().run, on_its_cursor, part, cursor))
+            others.append(_parts.submit(copy_context().run, on_its_cursor, part, cursor))
         frames = here(con)
     finally:
         concurrent.futures.wait(others)  # they read the caller's copies until they end, an error or not
