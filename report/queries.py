@@ -111,7 +111,7 @@ def _typed_frame(text: dict[str, list], counts: dict[str, list]) -> pd.DataFrame
 # table instead (docs/performance.md, "run-table"). Outside a section every query reads the view itself.
 _kept: ContextVar[dict[str, str] | None] = ContextVar("ppa_kept_rows", default=None)
 _kept_names = itertools.count(1)
-# In-memory copies of views (the same rows in the same order, report/db.py ``reading``), read instead of the views.
+# In-memory copies of views (the same rows, report/db.py ``reading``), read instead of the views.
 _copies: ContextVar[dict[str, str] | None] = ContextVar("ppa_view_copies", default=None)
 
 

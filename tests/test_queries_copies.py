@@ -57,15 +57,20 @@ def _frames(result) -> dict[str, pd.DataFrame]:
     return result if isinstance(result, dict) else {"": result}
 
 
-def test_the_copies_hold_each_view_s_rows_in_the_view_s_order(demo_db_master):
+def test_the_copies_hold_each_view_s_rows_in_their_order(demo_db_master):
     copies = _made_copies(demo_db_master)
     assert set(copies) == set(app_db.COPIED_VIEWS) and set(copies) >= {"victims", "tppo_victims"}
     with app_db.read_only(demo_db_master) as con:
         for view, relation in copies.items():
             assert relation != view
-            expected = con.execute(f"SELECT * FROM {view}").df()
+            expected = con.execute(f"SELECT * FROM {view} ORDER BY ALL").df()
             assert len(expected) > 0
-            pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM {relation}").df(), expected, obj=view)
+            pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM {relation} ORDER BY ALL").df(), expected, obj=view)
+            order = app_db.COPIED_VIEWS[view]
+            if order:  # the copy keeps its rows in that order (rowid: the order they were written in)
+                keys = con.execute(f"SELECT {order} FROM {relation} ORDER BY rowid").fetchall()
+                assert keys == sorted(keys) and len(set(keys)) > 1, view
+        assert app_db.COPIED_VIEWS["victims"]  # a kecamatan's rows of a period lie together
 
 
 @pytest.mark.parametrize("f", FILTER_CASES, ids=lambda f: repr(f)[8:70])
