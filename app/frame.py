@@ -10,6 +10,7 @@ role-based navigation. ``begin()`` notices that and reruns through the entry scr
 from __future__ import annotations
 
 import base64
+import re
 import sys
 from pathlib import Path
 
@@ -119,15 +120,38 @@ def missing_reports_note(f: Filters) -> None:
         st.warning(note, icon=":material/pending:")
 
 
+# Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and shows it as itself.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(text: object) -> str:
+    """Text read from a file (a file or sheet name, a column header, a wording, a message quoting cells) for an element
+    that reads Markdown (st.markdown, st.error and the like, st.table cells, widget labels, progress texts), shown
+    exactly as written: every ASCII punctuation character escaped. Unescaped, ``*kdrt*`` showed in italics without
+    its stars (the spelling an operator copies into the reference data), and ``![](http://…)`` made the operator's
+    browser fetch that address; ``:smile:``, ``:red[…]`` and ``$…$`` became an emoji, colour and a formula. A bare
+    address still shows as a link to itself."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+
+
+def static_table(container, df: pd.DataFrame) -> None:
+    """A short table whose cells wrap (sentences, file names), its text cells shown as written (``literal``)."""
+    shown = df.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: literal(v) if isinstance(v, str) else v)
+    container.table(shown, hide_index=True)
+
+
 def table(container, df: pd.DataFrame, empty: str = "Tidak ada.", wrap: bool = False) -> None:
     """A query result as an Indonesian table, or a sentence when it has no rows.
 
     ``wrap``: a short table whose cells hold sentences (messages, file names) is drawn as a static table whose
-    cells wrap, instead of a grid that cuts them off at the column's edge."""
+    cells wrap (``static_table``), instead of a grid that cuts them off at the column's edge."""
     if df.empty:
         container.caption(empty)
     elif wrap:
-        container.table(charts.display_table(df).style.hide(axis="index"))
+        static_table(container, charts.display_table(df))
     else:
         container.dataframe(charts.display_table(df), hide_index=True)
 

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app.filters import select_one
+from app.frame import literal
 from app.operator import begin_operator_page, reading
 from etl import history, vocab
 from etl.model import EtlError
@@ -53,10 +54,11 @@ if st.button("Batalkan kiriman", type="primary", disabled=not (choice and confir
     try:
         result = history.undo(None, choice)
     except EtlError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
     else:
         restored = "; ".join(f"{sid[:12]} berlaku lagi untuk {', '.join(m.strftime('%m/%Y') for m in months)}"
                              for sid, months in result.restored.items())
-        st.session_state["undo_done"] = (f"Kiriman {result.submission_id[:12]} ({result.file_name}) dibatalkan: "
-                                         f"{result.records_removed} catatan dihapus." + (f" {restored}." if restored else ""))
+        st.session_state["undo_done"] = (f"Kiriman {result.submission_id[:12]} ({literal(result.file_name)}) "
+                                         f"dibatalkan: {result.records_removed} catatan dihapus."
+                                         + (f" {restored}." if restored else ""))
         st.rerun()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app import interface_words
 from app.filters import select_many, select_one
+from app.frame import literal, static_table
 from app.operator import LOAD_STATUS_LABELS, begin_operator_page, reading
 from etl import columns, inspect, load, markup, summary, vocab, writer
 from etl.model import EtlError
@@ -39,16 +40,18 @@ with reading() as con:
             checked[key] = inspect.check_upload(upload.getvalue(), upload.name, agency, con)
         inspections.append((upload.name, checked[key]))
 
+# A file's name, sheets, headers, wordings and the messages quoting them are the agency's text: shown as written
+# (``literal``), never read as Markdown.
 for index, (name, result) in enumerate(inspections):
-    st.subheader(name)
+    st.subheader(literal(name))
     for notice in result.notices:
-        st.info(notice, icon=":material/info:")
+        st.info(literal(notice), icon=":material/info:")
     if result.error:
-        st.error(result.error)
+        st.error(literal(result.error))
     if result.unmapped:
         sheet = result.unmapped[0]
-        st.markdown(f"**Ajari pemuat membaca tata letak ini** — lembar '{sheet.sheet}', baris judul {sheet.header_row}. "
-                    "Pilih arti setiap judul kolom, lalu simpan sebagai profil lembaga.")
+        st.markdown(f"**Ajari pemuat membaca tata letak ini** — lembar '{literal(sheet.sheet)}', baris judul "
+                    f"{sheet.header_row}. Pilih arti setiap judul kolom, lalu simpan sebagai profil lembaga.")
         with st.form(f"profile_{index}"):
             teach_agency = select_one(st, "Profil untuk lembaga", vocab.agency_codes(), key=f"profile_agency_{index}",
                                       index=vocab.agency_codes().index(agency) if agency else 0)
@@ -56,7 +59,7 @@ for index, (name, result) in enumerate(inspections):
             fields = ["", *columns.FIELDS]
             for header in sheet.headers:
                 current = sheet.mapped.get(header, "")
-                choices[header] = select_one(st, header, fields, index=fields.index(current),
+                choices[header] = select_one(st, literal(header), fields, index=fields.index(current),
                                              format_func=lambda f: columns.FIELDS.get(f, "— pilih —"),
                                              key=f"map_{index}_{header}")
             if st.form_submit_button("Simpan profil kolom dan periksa ulang"):
@@ -65,16 +68,16 @@ for index, (name, result) in enumerate(inspections):
                 st.rerun()
     if not result.parsed:
         continue
-    st.table(pd.DataFrame(inspect.detected_summary(result).items(), columns=["Terdeteksi", "Nilai"]))
+    static_table(st, pd.DataFrame(inspect.detected_summary(result).items(), columns=["Terdeteksi", "Nilai"]))
     if result.outcome == "sudah_dimuat":
         st.info("File yang sama persis sudah pernah dimuat; memuatnya lagi tidak mengubah apa pun.")
     elif result.status in ("held", "failed"):  # read and parsed, but it would replace badly or stand for nothing
-        (st.warning if result.status == "held" else st.error)(result.result.message)
+        (st.warning if result.status == "held" else st.error)(literal(result.result.message))
     elif result.outcome == "mengganti":
         for old in result.replaces:
             months = ", ".join(inspect.month_label(m) for m in old["months"])
             st.warning(f"Akan menggantikan data {result.parsed.agency} bulan {months} dari file "
-                       f"'{old['file_name']}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}): {old['before']} → "
+                       f"'{literal(old['file_name'])}' (dimuat {old['loaded_at']:%d-%m-%Y %H:%M}): {old['before']} → "
                        f"{old['after']} korban.")
     problems = inspect.problems_table(result)
     if problems:
@@ -84,12 +87,12 @@ for index, (name, result) in enumerate(inspections):
         table = pd.DataFrame(problems).astype({"Baris": "Int64"})
         table[["Lembar", "Kolom"]] = table[["Lembar", "Kolom"]].fillna("")
         if len(table) <= PROBLEMS_WRAPPED:  # the messages are sentences: shown whole, wrapped
-            st.table(table)
+            static_table(st, table)
         else:  # a long list scrolls; the marked copy below holds every message beside its row
             st.dataframe(table, hide_index=True, width="stretch",
                          column_config={"Pesan": st.column_config.TextColumn("Pesan", width="large")})
         if result.marked_error:
-            st.warning(result.marked_error)
+            st.warning(literal(result.marked_error))
         if result.marked:
             st.download_button("Unduh file lembaga dengan tanda masalah (untuk dikirim balik)", result.marked,
                                file_name=markup.marked_file_name(name), key=f"marked_{index}",
@@ -98,7 +101,7 @@ for index, (name, result) in enumerate(inspections):
         st.success("Tidak ada masalah per baris.")
     for w, wording in enumerate(result.unknown_wordings):
         with st.form(f"alias_{index}_{w}"):
-            st.markdown(f"Istilah **'{wording}'** belum dikenal. Termasuk bentuk kekerasan apa?")
+            st.markdown(f"Istilah **'{literal(wording)}'** belum dikenal. Termasuk bentuk kekerasan apa?")
             forms = select_many(st, "Bentuk kekerasan", [v.code for v in vocab.violence_types()],
                                 format_func=lambda c: {v.code: v.label for v in vocab.violence_types()}[c],
                                 key=f"alias_forms_{index}_{w}")
@@ -106,7 +109,7 @@ for index, (name, result) in enumerate(inspections):
                 try:
                     columns.add_violence_alias(wording, forms)
                 except EtlError as exc:
-                    st.error(str(exc))
+                    st.error(literal(exc))
                 else:
                     checked.clear()
                     st.rerun()
@@ -124,7 +127,7 @@ if inspections:
         bar = st.progress(0.0, text="Memuat…")
 
         def advance(done: int, total: int, outcome: load.FileResult) -> None:
-            bar.progress(done / total, text=f"{done} dari {total} file: {loadable[done - 1].file_name}")
+            bar.progress(done / total, text=f"{done} dari {total} file: {literal(loadable[done - 1].file_name)}")
 
         outcomes, removed = [], []
         try:
@@ -136,13 +139,13 @@ if inspections:
                          "Baris dimuat": outcome.rows_loaded, "Baris ditolak": outcome.rows_rejected,
                          "Keterangan": outcome.message or ""} for result, outcome in zip(loadable, report.files)]
         except EtlError as exc:
-            st.error(str(exc))
+            st.error(literal(exc))
         st.session_state["outcomes"] = outcomes
         st.session_state["leftovers"] = summary.leftovers_sentence(removed) if removed else None
         checked.clear()
 
 if st.session_state.get("leftovers"):
-    st.info(st.session_state["leftovers"], icon=":material/cleaning_services:")
+    st.info(literal(st.session_state["leftovers"]), icon=":material/cleaning_services:")
 if st.session_state.get("outcomes"):
     st.subheader("Hasil pemuatan")
     st.dataframe(pd.DataFrame(st.session_state["outcomes"]), hide_index=True, width="stretch",

@@ -221,3 +221,41 @@ def test_planning_breakdown_controls_change_their_charts_in_one_click(server, br
     assert body.get_by_text("Korban yang menerima layanan menurut lembaga").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_an_agency_s_markdown_is_shown_as_written_and_fetches_nothing(server, browser, tmp_path):
+    """A file whose name and wording hold Markdown (emphasis, an emoji code, a formula, an image on an address that
+    is never routed), checked on Unggah Data: the browser shows every character as typed and draws no image, link
+    or emoji from it, and asks no other server for anything."""
+    from test_upload_page import HOSTILE_FILE, HOSTILE_WORDING, hostile_register
+
+    path = tmp_path / HOSTILE_FILE
+    path.write_bytes(hostile_register(tmp_path))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    elsewhere = []
+    page.on("request", lambda r: elsewhere.append(r.url) if urlsplit(r.url).netloc not in (urlsplit(server).netloc, "")
+            and urlsplit(r.url).scheme not in ("data", "blob") else None)
+    page.goto(f"{server}/?dari=2024-01&sampai=2024-10", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    sign_in(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Unggah Data").first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/unggah')", timeout=60_000)
+    page.locator('input[type="file"]').set_input_files(str(path))
+    body = page.locator('[data-testid="stMain"]')
+    body.get_by_text("belum dikenal", exact=False).first.wait_for(timeout=90_000)
+    wait_until_rendered(page, charts=False)
+    page.screenshot(path=str(tmp_path / "unggah-markdown.png"), full_page=True)
+    headings = body.locator("h3").all_inner_texts()
+    assert HOSTILE_FILE in headings, headings
+    question = body.get_by_text(f"Istilah '{HOSTILE_WORDING}' belum dikenal", exact=False)
+    assert question.count() == 1
+    assert question.locator("strong").inner_text() == f"'{HOSTILE_WORDING}'"  # our bold, nothing of theirs
+    assert any(HOSTILE_WORDING in text for text in body.locator('[data-testid="stTable"] td').all_inner_texts())
+    assert body.locator("img, em, .katex").count() == 0
+    links = body.locator("a[href*='192.0.2.1']").evaluate_all("els => els.map(e => [e.href, e.innerText])")
+    assert links and all(href == text for href, text in links)  # a bare address: a link to itself, nothing hidden
+    assert "😄" not in body.inner_text()
+    page.wait_for_load_state("networkidle")
+    context.close()
+    assert elsewhere == []

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from app import auth
 from etl import load
 from loadhelpers import entry, register, snapshot
+from rendered import rendered
 from round2_workbooks import WRITERS, write_book
 
 D = dt.date
@@ -79,7 +80,7 @@ def test_the_upload_page_says_a_nihil_report_replaces_the_months_records(tmp_pat
                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    warnings = [w.value for w in at.warning]
+    warnings = [rendered(w.value) for w in at.warning]
     loaded_at = replaced.split("dimuat ")[1].split(")")[0]
     assert (f"Akan menggantikan data UPTD_PPA bulan Agustus 2024 dari file 'uptd-agustus.xlsx' (dimuat {loaded_at}): "
             "3 → 0 korban.") in warnings

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from app import auth
 from app.filters import PLACEHOLDER_MANY, PLACEHOLDER_ONE
 from app.navigation import OPERATOR_PAGES, PAGES, PUBLIC_PAGES
+from rendered import rendered
 
 TIMEOUT = 180
 ENGLISH = re.compile(r"\b(Choose|Select|options?|submissions?|Upload|Browse files|Drag and drop|per file|None)\b")
@@ -129,8 +130,9 @@ def test_the_upload_check_names_no_reference_file_or_path(open_page, tmp_path):
         ("catatan.txt", b"bukan workbook", "text/plain")])
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    texts = [t for e in elements(at._tree) if e.type not in ("plotly_chart", "html") for t in strings(e.proto)]
-    texts += [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    texts = [rendered(t) for e in elements(at._tree) if e.type not in ("plotly_chart", "html")
+             for t in strings(e.proto)]
+    texts += [rendered(str(v)) for table in at.table for v in table.value.to_numpy().ravel()]
     shown = " ".join(texts)
     assert "minta operator menambahkan ejaan ini ke daftar ejaan bentuk kekerasan" in shown
     assert "File 'catatan.txt' bukan workbook yang didukung" in shown

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from app import auth
 from etl import columns, markup, vocab
 from loadhelpers import entry, register
-from tests.messy import NAMES, write_messy_register
+from rendered import rendered, rendered_table
+from tests.messy import NAMES, ROWS, write_messy_register
 
 D = dt.date
 
@@ -58,14 +59,14 @@ def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    detected = at.table[0].value
+    detected = rendered_table(at.table[0].value)
     shown = dict(zip(detected["Terdeteksi"], detected["Nilai"]))
     assert shown["Lembaga"].startswith("Dinas Sosial Kota Jambi")
     assert shown["Periode"].startswith("November 2024")
     assert shown["Bentuk"].startswith("register")
     assert shown["Baris"] == "5 dibaca, 2 dapat dimuat, 3 ditolak"
     assert "NAMA KORBAN" in shown["Kolom data pribadi (dibuang)"]
-    problems = at.table[1].value  # a few problems: a table whose messages wrap
+    problems = rendered_table(at.table[1].value)  # a few problems: a table whose messages wrap
     assert set(problems["Baris"][problems["Jenis"] == "ditolak"]) == {6, 7, 8}
     assert totals(operator_db) == before, "nothing is stored before the confirm button"
 
@@ -88,7 +89,7 @@ def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
     at.button[[b.label for b in at.button].index("Simpan istilah dan periksa ulang")].click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    shown = dict(zip(at.table[0].value["Terdeteksi"], at.table[0].value["Nilai"]))
+    shown = dict(zip(*rendered_table(at.table[0].value)[["Terdeteksi", "Nilai"]].T.values))
     assert shown["Baris"] == "5 dibaca, 3 dapat dimuat, 2 ditolak"
 
     at.button(key="confirm").click()
@@ -111,7 +112,7 @@ def test_upload_check_markup_load_and_undo(operator_db, tmp_path):
     history.button(key="undo").click()
     history.run()
     assert not history.exception, [e.message for e in history.exception]
-    assert "dibatalkan" in history.success[0].value
+    assert "dibatalkan" in rendered(history.success[0].value)
     assert totals(operator_db) == before
     assert history.dataframe[0].value["Status"].iloc[0] == "dibatalkan"
 
@@ -132,14 +133,14 @@ def test_unmapped_layout_is_taught_in_the_browser(operator_db, tmp_path):
     at.file_uploader(key="uploads").set_value(("aneh.xlsx", data.getvalue(), "application/octet-stream"))
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.error and "aneh.xlsx" in at.error[0].value
+    assert at.error and "aneh.xlsx" in rendered(at.error[0].value)
     for header, name in {"Waktu Datang": "report_date", "Daerah": "district", "Gender": "sex",
                          "Kasusnya": "violence"}.items():
         at.selectbox(key=f"map_0_{header}").set_value(name)
     at.button[[b.label for b in at.button].index("Simpan profil kolom dan periksa ulang")].click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    shown = dict(zip(at.table[0].value["Terdeteksi"], at.table[0].value["Nilai"]))
+    shown = dict(zip(*rendered_table(at.table[0].value)[["Terdeteksi", "Nilai"]].T.values))
     assert shown["Baris"] == "1 dibaca, 1 dapat dimuat, 0 ditolak"
     assert (ref / "profiles" / "DINSOS.csv").read_text().count("Waktu Datang") == 1
 
@@ -188,7 +189,7 @@ def test_an_entity_bomb_in_core_xml_is_one_message_and_the_other_files_check_and
          for p in [bomb, *good]])
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    messages = [w.value for w in at.warning] + [e.value for e in at.error]
+    messages = [rendered(w.value) for w in [*at.warning, *at.error]]
     assert [m for m in messages if "bom.xlsx" in m] == [
         m for m in messages if "Salinan bertanda untuk 'bom.xlsx' tidak dapat dibuat" in m] and len(
         [m for m in messages if "bom.xlsx" in m]) == 1
@@ -222,7 +223,7 @@ def test_a_revision_losing_records_to_rejected_rows_waits_for_the_operators_conf
     at.file_uploader(key="uploads").set_value((revision.name, revision.read_bytes(), "application/octet-stream"))
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    warned = [w.value for w in at.warning if "ditahan" in w.value]
+    warned = [rendered(w.value) for w in at.warning if "ditahan" in w.value]
     assert len(warned) == 1 and "Maret 2012: 3 menjadi 1 korban (berkurang 2)" in warned[0]
     assert "--" not in warned[0]  # the page speaks of its own controls, not of CLI flags
     at.button(key="confirm").click()
@@ -255,7 +256,7 @@ def test_the_upload_page_says_which_leftovers_of_a_killed_load_it_removed(operat
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert not leftover.exists()
-    assert [i.value for i in at.info if "Sisa pemuatan sebelumnya yang terhenti" in i.value] == [
+    assert [rendered(i.value) for i in at.info if "Sisa pemuatan sebelumnya yang terhenti" in i.value] == [
         f"Sisa pemuatan sebelumnya yang terhenti (salinan kerja, file arsip sementara, cadangan setengah jadi) "
         f"dihapus: 1 file ({leftover.name})."]
 
@@ -272,3 +273,63 @@ def test_the_marked_copy_is_made_from_the_cells_read_once(tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(markup.marked_workbook(tmp_path / "gone.xls", checked.parsed,
                                                                   checked.checked.book)))
     assert markup.MESSAGE_HEADER in [c.value for row in wb["Nov 2024"].iter_rows() for c in row]
+
+
+# An agency's own text with Markdown in it: a file name, and a wording whose image would make the browser fetch an
+# address (192.0.2.1: TEST-NET-1, never routed), with emphasis, an emoji code and a formula.
+HOSTILE_FILE = "Dinsos **Nov** _2024_ :smile: [x] $1$.xlsx"
+HOSTILE_WORDING = "KDRT *fisik* ![x](http://192.0.2.1/x.png) :smile: $x$ a_b"
+
+
+def hostile_register(folder) -> bytes:
+    """The messy register with HOSTILE_WORDING in place of its unknown wording ("Dijambret suami")."""
+    rows = [list(row) for row in ROWS]
+    rows[3][6] = HOSTILE_WORDING
+    return write_messy_register(folder / "messy.xlsx", rows).read_bytes()
+
+
+def test_an_agency_s_text_is_shown_as_written_on_every_operator_page(operator_db, tmp_path):
+    """File names, wordings and the messages quoting them reach Markdown elements (headings, messages, static
+    tables) as their escaped source (app.frame.literal), which a reader sees exactly as written: never emphasis, a
+    link or an image (test_browser checks what the browser draws and that it fetches nothing)."""
+    from app.frame import literal
+
+    at = page("unggah")
+    at.run()
+    at.file_uploader(key="uploads").set_value((HOSTILE_FILE, hostile_register(tmp_path),
+                                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [h.value for h in at.subheader] == [literal(HOSTILE_FILE)]
+    assert f"Istilah **'{literal(HOSTILE_WORDING)}'** belum dikenal." in [m.value.split(" Termasuk")[0]
+                                                                          for m in at.markdown]
+    problems = at.table[1].value
+    quoting = [m for m in problems["Pesan"] if literal(HOSTILE_WORDING) in m]
+    assert quoting and all(HOSTILE_WORDING in rendered(m) for m in quoting)
+    assert not [m for m in problems["Pesan"] if "![" in m or "**" in m]  # nothing left for Markdown to read
+
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    quality = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+    quality.session_state[auth.SESSION_KEY] = auth.session_record("uji", "operator")
+    quality.query_params.update({"dari": "2024-11", "sampai": "2024-11"})
+    quality.run()
+    quality.switch_page("pages/kualitas_data.py").run()
+    assert not quality.exception, [e.message for e in quality.exception]
+    cells = [v for t in quality.table for v in t.value.to_numpy().ravel() if isinstance(v, str)]
+    # the file's name as stored (the loader shortens a word in it that could be a person's name) and the wording
+    assert [c for c in cells if rendered(c).startswith("Dinsos **Nov** _2024_ ") and rendered(c).endswith("$1$.xlsx")]
+    assert [c for c in cells if HOSTILE_WORDING in rendered(c)]
+    assert all(rendered(literal(rendered(c))) == rendered(c) for c in cells)  # every text cell is escaped source
+    assert not [c for c in cells if "![" in c or "**" in c or ":smile:" in c]
+
+    history = page("riwayat")
+    history.run()
+    history.checkbox(key="undo_confirm").check()
+    history.run()
+    history.button(key="undo").click()
+    history.run()
+    assert not history.exception, [e.message for e in history.exception]
+    assert "(" + literal("Dinsos **Nov** _2024_ ") in history.success[0].value
