@@ -7,6 +7,7 @@ Each command's work lives in the module named in its handler; this file only par
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from contextlib import contextmanager
 
@@ -140,7 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A file's cells, sheet names and its name reach what a command prints, and a terminal obeys the escape codes among
+# them (colours, a line rewritten, the screen cleared, a bell). Printed, every control character but tab, new line
+# and carriage return (the progress bar's) is shown as U+FFFD; JSON output escapes them itself.
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _Printable:
+    """A text stream that writes every ``_TERMINAL_CONTROL`` character as U+FFFD."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(_TERMINAL_CONTROL.sub("\ufffd", text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(sys.stdout), _Printable(sys.stderr)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "verbose", False):
         from etl import read

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -26,6 +27,12 @@ WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")   # light yellow: the row 
 # openpyxl keeps every cell as an object; past this many cells a marked copy would cost too much memory.
 MAX_MARKUP_CELLS = 300_000
 _INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def _writable(value):
+    """A cell's value as the copy can hold it: control characters that a file's cells may carry (a terminal's
+    escape codes, a bell) and that an .xlsx cannot hold become '\ufffd'; openpyxl refused the whole copy before."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 class MarkupTooLarge(EtlError):
@@ -94,7 +101,7 @@ def _rebuilt(book: Workbook) -> openpyxl.Workbook:
         if not sheet.visible:
             ws.sheet_state = "hidden"
         for row in sheet.rows:
-            ws.append([v if not isinstance(v, str) or not v.startswith("=") else f"'{v}" for v in row])
+            ws.append([_writable(v if not isinstance(v, str) or not v.startswith("=") else f"'{v}") for v in row])
     return wb
 
 
@@ -123,7 +130,7 @@ def _mark_sheet(ws, sheet, items: list[tuple[Problem, bool]], agency: str | None
         if is_error:
             rejected.add(problem.row)
     for row, messages in notes.items():
-        cell = ws.cell(row=row, column=note_column, value="\n".join(messages))
+        cell = ws.cell(row=row, column=note_column, value=_writable("\n".join(messages)))
         cell.fill = ERROR_FILL if row in rejected else WARNING_FILL
 
 

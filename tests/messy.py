@@ -18,6 +18,9 @@ ROWS = [
     [5, "Dewi Contoh", dt.date(2024, 11, 25), 16, "P", "Alam Barajo", "KDRT psikis"],
 ]
 NAMES = [r[1] for r in ROWS]
+# A wording holding a terminal's escape codes and a bell, as an .xlsx writes control characters (_xHHHH_): the
+# readers give back ESC and BEL.
+TERMINAL_CODES = "KDRT _x001B_[31mmerah_x001B_[0m_x0007_"
 
 
 def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
@@ -44,3 +47,10 @@ def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
     ws.append([None, None, None, None, None, "Jambi, 30 November 2024"])
     wb.save(path)
     return path
+
+
+def write_register_with_terminal_codes(path: Path) -> Path:
+    """The messy register whose unknown wording ("Dijambret suami") is TERMINAL_CODES."""
+    rows = [list(row) for row in ROWS]
+    rows[3][6] = TERMINAL_CODES
+    return write_messy_register(path, rows)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
 from loadhelpers import entry, register
+from tests.messy import write_register_with_terminal_codes
 
 D = dt.date
 
@@ -97,3 +99,17 @@ def test_duplicates_json_lists_pairs(repo_root, demo_db):
     assert all(p["agency"] != p["primary_agency"] and p["gap_days"] <= 30 for p in pairs)
     text = etl(repo_root, "duplicates", "--db", demo_db)
     assert text.returncode == 0 and f"{len(pairs)} catatan korban" in text.stdout
+
+
+def test_a_file_s_terminal_codes_are_printed_as_replacement_characters(repo_root, tmp_path):
+    """A cell's escape codes quoted in a message would colour, rewrite or clear the operator's terminal, or ring it:
+    every control character a command prints (but tab, new line and the progress bar's carriage return) is U+FFFD."""
+    path = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    for command in (("inspect", path), ("load", path, "--db", tmp_path / "ppa.duckdb")):
+        run = etl(repo_root, *command)
+        assert run.returncode == 0, run.stderr
+        assert "'KDRT \ufffd[31mmerah\ufffd[0m\ufffd' tidak dikenal" in run.stdout
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", run.stdout + run.stderr)
+    run = etl(repo_root, "inspect", path, "--json")
+    # JSON escapes them itself (\u001b): a program reading it gets the text of the cell as it was
+    assert any("\x1b[31mmerah" in e["message"] for e in json.loads(run.stdout)["files"][0]["errors"])

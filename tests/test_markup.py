@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from etl import inspect, markup
-from tests.messy import NAMES, write_messy_register
+from tests.messy import NAMES, write_messy_register, write_register_with_terminal_codes
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is needed to write .ods/.xls")
@@ -40,3 +40,20 @@ def test_a_clean_file_has_no_note_column(tmp_path):
     assert checked.parsed.errors == [] and inspect.problems_table(checked) == []
     ws = openpyxl.load_workbook(io.BytesIO(markup.marked_workbook(path, checked.parsed))).active
     assert all(c.value != markup.MESSAGE_HEADER for row in ws.iter_rows() for c in row)
+
+
+
+def test_a_rebuilt_copy_holds_a_cell_s_control_characters_as_replacement_characters(tmp_path):
+    """An .xls may hold a terminal's escape codes in a cell (LibreOffice drops them when it converts, and XML cannot
+    hold them, so the cells come from the .xlsx reader here, as the .xls reader would give them): the copy rebuilt
+    as .xlsx, which cannot hold control characters, shows them as U+FFFD in the agency's cell and in the message."""
+    from etl.read import read_workbook
+
+    source = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    checked = inspect.inspect_file(source)
+    book = read_workbook(source, source.name)
+    assert "KDRT \x1b[31mmerah\x1b[0m\x07" in [v for s in book.sheets for r in s.rows for v in r]
+    wb = openpyxl.load_workbook(io.BytesIO(markup.marked_workbook(tmp_path / "kode.xls", checked.parsed, book)))
+    ws = wb["Nov 2024"]
+    assert ws["G8"].value == "KDRT \ufffd[31mmerah\ufffd[0m\ufffd"
+    assert "'KDRT \ufffd[31mmerah\ufffd[0m\ufffd' tidak dikenal" in ws["H8"].value

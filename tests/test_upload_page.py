@@ -16,7 +16,7 @@ from app import auth
 from etl import columns, markup, vocab
 from loadhelpers import entry, register
 from rendered import rendered, rendered_table
-from tests.messy import NAMES, ROWS, write_messy_register
+from tests.messy import NAMES, ROWS, write_messy_register, write_register_with_terminal_codes
 
 D = dt.date
 
@@ -333,3 +333,24 @@ def test_an_agency_s_text_is_shown_as_written_on_every_operator_page(operator_db
     history.run()
     assert not history.exception, [e.message for e in history.exception]
     assert "(" + literal("Dinsos **Nov** _2024_ ") in history.success[0].value
+
+
+def test_a_cell_s_control_characters_leave_the_marked_copy_and_the_batch_whole(operator_db, tmp_path):
+    """An .xlsx cannot hold control characters, so openpyxl refused the marked copy of a file whose cell held a
+    terminal's escape codes, and the page stopped with a traceback before the next file. The copy now shows them as
+    U+FFFD in its messages and keeps the agency's own cell as it came."""
+    codes = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    good = register(tmp_path / "lsm-2012.xlsx", "LSM", D(2012, 2, 1), D(2012, 2, 1), [entry("L/1", D(2012, 2, 3))])
+    at = page("unggah")
+    at.run()
+    at.file_uploader(key="uploads").set_value(
+        [(p.name, p.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+         for p in (codes, good)])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [rendered(h.value) for h in at.subheader] == ["kode.xlsx", "lsm-2012.xlsx"]
+    inspection = next(i for i in at.session_state["checked"].values() if i.file_name == "kode.xlsx")
+    assert inspection.marked and inspection.marked_error is None
+    ws = openpyxl.load_workbook(io.BytesIO(inspection.marked))["Nov 2024"]
+    assert "'KDRT \ufffd[31mmerah\ufffd[0m\ufffd' tidak dikenal" in ws["H8"].value
+    assert ws["G8"].value == openpyxl.load_workbook(codes)["Nov 2024"]["G8"].value  # their cell, as they sent it
