@@ -31,7 +31,7 @@ _INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 def _writable(value):
     """A cell's value as the copy can hold it: control characters that a file's cells may carry (a terminal's
-    escape codes, a bell) and that an .xlsx cannot hold become '\ufffd'; openpyxl refused the whole copy before."""
+    escape codes, a bell) and that an .xlsx cannot hold become U+FFFD; openpyxl refused the whole copy before."""
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 

@@ -49,8 +49,8 @@ def write_messy_register(path: Path, rows: list[list] | None = None) -> Path:
     return path
 
 
-def write_register_with_terminal_codes(path: Path) -> Path:
-    """The messy register whose unknown wording ("Dijambret suami") is TERMINAL_CODES."""
+def write_register_with_wording(path: Path, wording: str) -> Path:
+    """The messy register whose unknown wording ("Dijambret suami") is ``wording``."""
     rows = [list(row) for row in ROWS]
-    rows[3][6] = TERMINAL_CODES
+    rows[3][6] = wording
     return write_messy_register(path, rows)

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from loadhelpers import entry, register
-from tests.messy import write_register_with_terminal_codes
+from tests.messy import TERMINAL_CODES, write_register_with_wording
 
 D = dt.date
 
@@ -104,7 +104,7 @@ def test_duplicates_json_lists_pairs(repo_root, demo_db):
 def test_a_file_s_terminal_codes_are_printed_as_replacement_characters(repo_root, tmp_path):
     """A cell's escape codes quoted in a message would colour, rewrite or clear the operator's terminal, or ring it:
     every control character a command prints (but tab, new line and the progress bar's carriage return) is U+FFFD."""
-    path = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    path = write_register_with_wording(tmp_path / "kode.xlsx", TERMINAL_CODES)
     for command in (("inspect", path), ("load", path, "--db", tmp_path / "ppa.duckdb")):
         run = etl(repo_root, *command)
         assert run.returncode == 0, run.stderr

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from etl import inspect, markup
-from tests.messy import NAMES, write_messy_register, write_register_with_terminal_codes
+from tests.messy import NAMES, TERMINAL_CODES, write_messy_register, write_register_with_wording
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is needed to write .ods/.xls")
@@ -49,7 +49,7 @@ def test_a_rebuilt_copy_holds_a_cell_s_control_characters_as_replacement_charact
     as .xlsx, which cannot hold control characters, shows them as U+FFFD in the agency's cell and in the message."""
     from etl.read import read_workbook
 
-    source = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    source = write_register_with_wording(tmp_path / "kode.xlsx", TERMINAL_CODES)
     checked = inspect.inspect_file(source)
     book = read_workbook(source, source.name)
     assert "KDRT \x1b[31mmerah\x1b[0m\x07" in [v for s in book.sheets for r in s.rows for v in r]

@@ -16,7 +16,7 @@ from app import auth
 from etl import columns, markup, vocab
 from loadhelpers import entry, register
 from rendered import rendered, rendered_table
-from tests.messy import NAMES, ROWS, write_messy_register, write_register_with_terminal_codes
+from tests.messy import NAMES, TERMINAL_CODES, write_messy_register, write_register_with_wording
 
 D = dt.date
 
@@ -282,10 +282,8 @@ HOSTILE_WORDING = "KDRT *fisik* ![x](http://192.0.2.1/x.png) :smile: $x$ a_b"
 
 
 def hostile_register(folder) -> bytes:
-    """The messy register with HOSTILE_WORDING in place of its unknown wording ("Dijambret suami")."""
-    rows = [list(row) for row in ROWS]
-    rows[3][6] = HOSTILE_WORDING
-    return write_messy_register(folder / "messy.xlsx", rows).read_bytes()
+    """The messy register with HOSTILE_WORDING as its unknown wording."""
+    return write_register_with_wording(folder / "messy.xlsx", HOSTILE_WORDING).read_bytes()
 
 
 def test_an_agency_s_text_is_shown_as_written_on_every_operator_page(operator_db, tmp_path):
@@ -339,7 +337,7 @@ def test_a_cell_s_control_characters_leave_the_marked_copy_and_the_batch_whole(o
     """An .xlsx cannot hold control characters, so openpyxl refused the marked copy of a file whose cell held a
     terminal's escape codes, and the page stopped with a traceback before the next file. The copy now shows them as
     U+FFFD in its messages and keeps the agency's own cell as it came."""
-    codes = write_register_with_terminal_codes(tmp_path / "kode.xlsx")
+    codes = write_register_with_wording(tmp_path / "kode.xlsx", TERMINAL_CODES)
     good = register(tmp_path / "lsm-2012.xlsx", "LSM", D(2012, 2, 1), D(2012, 2, 1), [entry("L/1", D(2012, 2, 3))])
     at = page("unggah")
     at.run()
