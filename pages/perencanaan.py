@@ -15,17 +15,18 @@ st.caption("Bahan rapat perencanaan dinas: apakah perubahan antarperiode nyata a
            "diterima korban, dan berapa lama korban baru melapor.")
 
 GROUPS = {"semua": "Semua korban", "kecamatan": "Kecamatan", "bentuk": "Bentuk kekerasan", "lembaga": "Lembaga"}
-# The two breakdown controls below as the reader left them (Streamlit sets a control's value before the run), so
-# that the page's three tables are read at once, before the controls are drawn.
-by = st.session_state.get("layanan_menurut") or "semua"
-delay_by = st.session_state.get("waktu_menurut") or "bentuk"
+SERVICES_BY, DELAY_BY = "semua", "bentuk"  # the two breakdown controls' defaults
+# The two controls below as the reader left them (Streamlit sets a control's value before the run), so that the
+# page's three tables are read at once, before the controls are drawn.
+by = st.session_state.get("layanan_menurut") or SERVICES_BY
+delay_by = st.session_state.get("waktu_menurut") or DELAY_BY
 section = cached.planning(f, baseline, by, delay_by)
 
 st.subheader("Dua periode berdampingan")
 tables = comparison.comparison_section(f, baseline, key="perencanaan", section=section)
 
 st.subheader("Layanan bagi korban")
-st.segmented_control("Menurut", list(GROUPS), format_func=GROUPS.get, default="semua", key="layanan_menurut")
+st.segmented_control("Menurut", list(GROUPS), format_func=GROUPS.get, default=SERVICES_BY, key="layanan_menurut")
 services = section["service_coverage"]
 st.plotly_chart(charts.service_figure(services, f"Korban yang menerima layanan menurut {GROUPS[by].lower()}",
                                       period), config=charts.CHART_CONFIG, key="perencanaan_layanan")
@@ -37,7 +38,7 @@ with st.expander("Tabel layanan"):
     st.dataframe(service_table, hide_index=True)
 
 st.subheader("Waktu dari kejadian sampai lapor")
-st.segmented_control("Menurut", ["semua", "bentuk", "lembaga"], format_func=GROUPS.get, default="bentuk",
+st.segmented_control("Menurut", ["semua", "bentuk", "lembaga"], format_func=GROUPS.get, default=DELAY_BY,
                      key="waktu_menurut")
 delays = section["reporting_delay"]
 st.plotly_chart(charts.delay_figure(delays, f"Hari dari kejadian sampai lapor menurut {GROUPS[delay_by].lower()}",
